@@ -1,0 +1,295 @@
+//! The Fangxin search index: schema, Chinese analysers, the writer and search.
+//!
+//! This crate knows tantivy and the domain's types, never the database. Every call here is
+//! CPU or disk work: callers on an async runtime run it on blocking threads.
+
+mod schema;
+mod search;
+
+use std::path::Path;
+use std::sync::Mutex;
+
+use serde::{Deserialize, Serialize};
+use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
+
+pub use schema::Fields;
+pub use search::{Hit, SearchRequest, SearchResults, SortOrder};
+
+/// Heap for the single index writer.
+const WRITER_HEAP_BYTES: usize = 128 * 1024 * 1024;
+
+#[derive(Debug, thiserror::Error)]
+pub enum IndexError {
+    #[error("search index error: {0}")]
+    Tantivy(#[from] tantivy::TantivyError),
+    #[error("search index directory: {0}")]
+    Directory(#[from] tantivy::directory::error::OpenDirectoryError),
+    #[error("search index I/O: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("search index writer lock poisoned")]
+    Poisoned,
+    #[error("commit payload unreadable: {0}")]
+    Payload(#[from] serde_json::Error),
+}
+
+pub type Result<T> = std::result::Result<T, IndexError>;
+
+/// What the index holds about one merchant: its public picture only.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MerchantDoc {
+    pub uscc: String,
+    pub name: String,
+    pub sign_name: Option<String>,
+    pub former_names: Vec<String>,
+    pub street: String,
+    pub industry: String,
+    pub address: String,
+    /// `operating`, `deregistered` or `revoked`.
+    pub status: String,
+    pub score: Option<i32>,
+    pub grade: Option<String>,
+    pub trusted: bool,
+}
+
+/// The position of the index in the change feed, saved with every commit.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CommitPayload {
+    /// Id of the last change event whose effect this commit contains.
+    pub cursor: i64,
+}
+
+/// An open index with its reader and its one writer.
+pub struct MerchantIndex {
+    index: Index,
+    reader: IndexReader,
+    writer: Mutex<IndexWriter>,
+    fields: Fields,
+}
+
+impl MerchantIndex {
+    /// Opens the index in `dir`, creating it (and the directory) when absent.
+    pub fn open_or_create(dir: &Path) -> Result<Self> {
+        std::fs::create_dir_all(dir)?;
+        let schema = schema::build();
+        let mmap = tantivy::directory::MmapDirectory::open(dir)?;
+        let index = Index::open_or_create(mmap, schema.clone())?;
+        Self::from_index(index)
+    }
+
+    /// An index in memory, for tests.
+    pub fn in_memory() -> Result<Self> {
+        Self::from_index(Index::create_in_ram(schema::build()))
+    }
+
+    fn from_index(index: Index) -> Result<Self> {
+        schema::register_tokenizers(&index);
+        let fields = Fields::from_schema(&index.schema())?;
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::OnCommitWithDelay)
+            .try_into()?;
+        let writer = index.writer(WRITER_HEAP_BYTES)?;
+        Ok(MerchantIndex {
+            index,
+            reader,
+            writer: Mutex::new(writer),
+            fields,
+        })
+    }
+
+    /// Replaces the merchant's document (or adds it). Visible after the next commit.
+    pub fn upsert(&self, doc: &MerchantDoc) -> Result<()> {
+        let writer = self.writer.lock().map_err(|_| IndexError::Poisoned)?;
+        writer.delete_term(Term::from_field_text(self.fields.uscc, &doc.uscc));
+        writer.add_document(self.fields.to_document(doc))?;
+        Ok(())
+    }
+
+    /// Removes the merchant's document. Visible after the next commit.
+    pub fn delete(&self, uscc: &str) -> Result<()> {
+        let writer = self.writer.lock().map_err(|_| IndexError::Poisoned)?;
+        writer.delete_term(Term::from_field_text(self.fields.uscc, uscc));
+        Ok(())
+    }
+
+    /// Removes every document (for a rebuild in place).
+    pub fn clear(&self) -> Result<()> {
+        let writer = self.writer.lock().map_err(|_| IndexError::Poisoned)?;
+        writer.delete_all_documents()?;
+        Ok(())
+    }
+
+    /// Commits pending changes together with the feed position they reach, and makes
+    /// them visible to searches.
+    pub fn commit(&self, payload: CommitPayload) -> Result<()> {
+        let mut writer = self.writer.lock().map_err(|_| IndexError::Poisoned)?;
+        let mut prepared = writer.prepare_commit()?;
+        prepared.set_payload(&serde_json::to_string(&payload)?);
+        prepared.commit()?;
+        drop(writer);
+        self.reader.reload()?;
+        Ok(())
+    }
+
+    /// The feed position of the last commit; `None` for an index never committed.
+    pub fn committed_payload(&self) -> Result<Option<CommitPayload>> {
+        let metas = self.index.load_metas()?;
+        match metas.payload {
+            Some(p) => Ok(Some(serde_json::from_str(&p)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Number of searchable documents.
+    pub fn num_docs(&self) -> u64 {
+        self.reader.searcher().num_docs()
+    }
+
+    /// Searches the public picture. Any string is a valid query.
+    pub fn search(&self, request: &SearchRequest) -> Result<SearchResults> {
+        search::run(&self.index, &self.reader.searcher(), &self.fields, request)
+    }
+
+    /// Fetches one document by USCC, as indexed.
+    pub fn get(&self, uscc: &str) -> Result<Option<MerchantDoc>> {
+        let searcher = self.reader.searcher();
+        let query = tantivy::query::TermQuery::new(
+            Term::from_field_text(self.fields.uscc, uscc),
+            tantivy::schema::IndexRecordOption::Basic,
+        );
+        let top = searcher.search(
+            &query,
+            &tantivy::collector::TopDocs::with_limit(1).order_by_score(),
+        )?;
+        match top.first() {
+            Some((_, addr)) => {
+                let doc: TantivyDocument = searcher.doc(*addr)?;
+                Ok(Some(self.fields.from_document(&doc)))
+            }
+            None => Ok(None),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    pub(crate) fn doc(uscc: &str, name: &str, sign: &str, industry: &str) -> MerchantDoc {
+        MerchantDoc {
+            uscc: uscc.into(),
+            name: name.into(),
+            sign_name: Some(sign.into()),
+            former_names: vec![],
+            street: "华山街道".into(),
+            industry: industry.into(),
+            address: "昆明市五华区华山南路1号".into(),
+            status: "operating".into(),
+            score: Some(88),
+            grade: Some("A".into()),
+            trusted: false,
+        }
+    }
+
+    fn fixture() -> MerchantIndex {
+        let idx = MerchantIndex::in_memory().unwrap();
+        idx.upsert(&doc(
+            "92530102MA6K000001",
+            "昆明市五华区老滇味餐饮店",
+            "老滇味",
+            "餐饮",
+        ))
+        .unwrap();
+        idx.upsert(&doc(
+            "91530102MA6K000002",
+            "云南春城商贸有限公司",
+            "春城超市",
+            "零售",
+        ))
+        .unwrap();
+        idx.upsert(&doc(
+            "92530102MA6K000003",
+            "昆明市五华区丽人美发店",
+            "丽人美发",
+            "美容美发",
+        ))
+        .unwrap();
+        idx.commit(CommitPayload { cursor: 7 }).unwrap();
+        idx
+    }
+
+    fn usccs(r: &SearchResults) -> Vec<&str> {
+        r.hits.iter().map(|h| h.doc.uscc.as_str()).collect()
+    }
+
+    #[test]
+    fn finds_by_substring_of_sign_and_legal_name() {
+        let idx = fixture();
+        let r = idx.search(&SearchRequest::query("滇味")).unwrap();
+        assert_eq!(usccs(&r), vec!["92530102MA6K000001"]);
+        let r = idx.search(&SearchRequest::query("餐饮")).unwrap();
+        assert_eq!(r.total, 1);
+        let r = idx.search(&SearchRequest::query("春城")).unwrap();
+        assert_eq!(usccs(&r), vec!["91530102MA6K000002"]);
+    }
+
+    #[test]
+    fn finds_by_uscc_in_any_case() {
+        let idx = fixture();
+        let r = idx
+            .search(&SearchRequest::query(" 91530102ma6k000002 "))
+            .unwrap();
+        assert_eq!(usccs(&r), vec!["91530102MA6K000002"]);
+    }
+
+    #[test]
+    fn hostile_strings_are_just_text() {
+        let idx = fixture();
+        for q in [
+            "\"",
+            "AND OR",
+            "name:*",
+            "((",
+            "[1 TO",
+            "~~~",
+            "*",
+            "\\",
+            "餐饮 OR",
+            "",
+        ] {
+            assert!(idx.search(&SearchRequest::query(q)).is_ok(), "{q}");
+        }
+    }
+
+    #[test]
+    fn upsert_replaces_and_commit_keeps_cursor() {
+        let idx = fixture();
+        let mut d = doc(
+            "92530102MA6K000001",
+            "昆明市五华区老滇味餐饮店",
+            "新滇味",
+            "餐饮",
+        );
+        d.score = Some(40);
+        idx.upsert(&d).unwrap();
+        idx.commit(CommitPayload { cursor: 9 }).unwrap();
+        assert_eq!(idx.num_docs(), 3);
+        assert_eq!(
+            idx.get("92530102MA6K000001").unwrap().unwrap().score,
+            Some(40)
+        );
+        assert_eq!(
+            idx.committed_payload().unwrap(),
+            Some(CommitPayload { cursor: 9 })
+        );
+    }
+
+    #[test]
+    fn filters_without_query_list_a_street_or_industry() {
+        let idx = fixture();
+        let mut req = SearchRequest::query("");
+        req.industry = Some("零售".into());
+        let r = idx.search(&req).unwrap();
+        assert_eq!(usccs(&r), vec!["91530102MA6K000002"]);
+    }
+}

@@ -1,0 +1,153 @@
+//! The index schema and its analysers.
+
+use tantivy::schema::{
+    FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing,
+    TextOptions, Value,
+};
+use tantivy::tokenizer::{LowerCaser, NgramTokenizer, TextAnalyzer};
+use tantivy::{Index, TantivyDocument};
+
+use crate::MerchantDoc;
+
+/// Jieba words (search mode) of names and addresses.
+pub const JIEBA: &str = "zh_jieba";
+/// Overlapping character bigrams: a phrase of them matches exactly what `LIKE '%q%'` does.
+pub const BIGRAM: &str = "zh_bigram";
+
+fn text_with(tokenizer: &str, stored: bool) -> TextOptions {
+    let opts = TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default()
+            .set_tokenizer(tokenizer)
+            .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+    );
+    if stored { opts.set_stored() } else { opts }
+}
+
+pub fn build() -> Schema {
+    let mut b = Schema::builder();
+    b.add_text_field("uscc", STRING | STORED);
+    b.add_text_field("name", text_with(JIEBA, true));
+    b.add_text_field("name_bi", text_with(BIGRAM, false));
+    b.add_text_field("sign_name", text_with(JIEBA, true));
+    b.add_text_field("sign_name_bi", text_with(BIGRAM, false));
+    b.add_text_field("former_names", text_with(JIEBA, true));
+    b.add_text_field("former_names_bi", text_with(BIGRAM, false));
+    b.add_text_field("address", text_with(JIEBA, true));
+    b.add_text_field("street", STRING | STORED | FAST);
+    b.add_text_field("industry", STRING | STORED | FAST);
+    b.add_text_field("status", STRING | STORED | FAST);
+    b.add_text_field("grade", STRING | STORED | FAST);
+    b.add_i64_field("score", INDEXED | STORED | FAST);
+    b.add_bool_field("trusted", INDEXED | STORED | FAST);
+    b.build()
+}
+
+pub fn register_tokenizers(index: &Index) {
+    index.tokenizers().register(
+        JIEBA,
+        TextAnalyzer::builder(tantivy_jieba::JiebaTokenizer::new())
+            .filter(LowerCaser)
+            .build(),
+    );
+    // Bigram sizes are constants, so construction cannot fail.
+    if let Ok(ngram) = NgramTokenizer::new(2, 2, false) {
+        index.tokenizers().register(
+            BIGRAM,
+            TextAnalyzer::builder(ngram).filter(LowerCaser).build(),
+        );
+    }
+}
+
+/// Field handles, resolved once.
+#[derive(Debug, Clone, Copy)]
+pub struct Fields {
+    pub uscc: Field,
+    pub name: Field,
+    pub name_bi: Field,
+    pub sign_name: Field,
+    pub sign_name_bi: Field,
+    pub former_names: Field,
+    pub former_names_bi: Field,
+    pub address: Field,
+    pub street: Field,
+    pub industry: Field,
+    pub status: Field,
+    pub grade: Field,
+    pub score: Field,
+    pub trusted: Field,
+}
+
+impl Fields {
+    pub fn from_schema(schema: &Schema) -> tantivy::Result<Fields> {
+        let f = |name: &str| schema.get_field(name);
+        Ok(Fields {
+            uscc: f("uscc")?,
+            name: f("name")?,
+            name_bi: f("name_bi")?,
+            sign_name: f("sign_name")?,
+            sign_name_bi: f("sign_name_bi")?,
+            former_names: f("former_names")?,
+            former_names_bi: f("former_names_bi")?,
+            address: f("address")?,
+            street: f("street")?,
+            industry: f("industry")?,
+            status: f("status")?,
+            grade: f("grade")?,
+            score: f("score")?,
+            trusted: f("trusted")?,
+        })
+    }
+
+    pub fn to_document(&self, d: &MerchantDoc) -> TantivyDocument {
+        let mut doc = TantivyDocument::new();
+        doc.add_text(self.uscc, &d.uscc);
+        doc.add_text(self.name, &d.name);
+        doc.add_text(self.name_bi, &d.name);
+        if let Some(sign) = &d.sign_name {
+            doc.add_text(self.sign_name, sign);
+            doc.add_text(self.sign_name_bi, sign);
+        }
+        for former in &d.former_names {
+            doc.add_text(self.former_names, former);
+            doc.add_text(self.former_names_bi, former);
+        }
+        doc.add_text(self.address, &d.address);
+        doc.add_text(self.street, &d.street);
+        doc.add_text(self.industry, &d.industry);
+        doc.add_text(self.status, &d.status);
+        if let Some(grade) = &d.grade {
+            doc.add_text(self.grade, grade);
+        }
+        if let Some(score) = d.score {
+            doc.add_i64(self.score, i64::from(score));
+        }
+        doc.add_bool(self.trusted, d.trusted);
+        doc
+    }
+
+    pub fn from_document(&self, doc: &TantivyDocument) -> MerchantDoc {
+        let text = |f: Field| doc.get_first(f).and_then(|v| v.as_str().map(str::to_owned));
+        MerchantDoc {
+            uscc: text(self.uscc).unwrap_or_default(),
+            name: text(self.name).unwrap_or_default(),
+            sign_name: text(self.sign_name),
+            former_names: doc
+                .get_all(self.former_names)
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect(),
+            street: text(self.street).unwrap_or_default(),
+            industry: text(self.industry).unwrap_or_default(),
+            address: text(self.address).unwrap_or_default(),
+            status: text(self.status).unwrap_or_default(),
+            score: doc
+                .get_first(self.score)
+                .and_then(|v| v.as_i64())
+                .and_then(|s| i32::try_from(s).ok()),
+            grade: text(self.grade),
+            trusted: doc
+                .get_first(self.trusted)
+                .and_then(|v| v.as_bool())
+                .unwrap_or(false),
+        }
+    }
+}

@@ -1,0 +1,39 @@
+//! The whole Fangxin schema, one migration per step, each with `up` and `down`.
+//!
+//! The same statements run on SQLite and PostgreSQL: types are chosen from sea-query's
+//! portable set (JSON is `jsonb` on PostgreSQL and text on SQLite), money is `BIGINT` fen,
+//! times are UTC. An applied migration is never edited; add a new one instead.
+
+pub use sea_orm_migration::prelude::*;
+
+mod helpers;
+mod m20261128_000001_create_merchants;
+mod m20261128_000002_create_penalties;
+mod m20261128_000003_create_complaints;
+mod m20261128_000004_create_trusted_and_listings;
+mod m20261128_000005_create_spot_checks;
+mod m20261128_000006_create_public_notices_and_requests;
+mod m20261128_000007_create_accounts;
+mod m20261128_000008_create_audit_log;
+mod m20261128_000009_create_scores;
+mod m20261128_000010_create_change_events;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261128_000001_create_merchants::Migration),
+            Box::new(m20261128_000002_create_penalties::Migration),
+            Box::new(m20261128_000003_create_complaints::Migration),
+            Box::new(m20261128_000004_create_trusted_and_listings::Migration),
+            Box::new(m20261128_000005_create_spot_checks::Migration),
+            Box::new(m20261128_000006_create_public_notices_and_requests::Migration),
+            Box::new(m20261128_000007_create_accounts::Migration),
+            Box::new(m20261128_000008_create_audit_log::Migration),
+            Box::new(m20261128_000009_create_scores::Migration),
+            Box::new(m20261128_000010_create_change_events::Migration),
+        ]
+    }
+}
