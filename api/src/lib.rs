@@ -1,1 +1,19 @@
+//! The Fangxin service: configuration, the store, the capabilities, the change feed and
+//! its workers, the HTTP API and the `fangxin` command line.
 
+pub mod app;
+pub mod audit;
+pub mod cli;
+pub mod config;
+pub mod demo;
+pub mod error;
+pub mod feed;
+pub mod http;
+pub mod merchants;
+pub mod progress;
+pub mod scores;
+pub mod store;
+pub mod telemetry;
+
+pub use app::App;
+pub use config::Settings;

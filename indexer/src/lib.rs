@@ -3,6 +3,7 @@
 //! This crate knows tantivy and the domain's types, never the database. Every call here is
 //! CPU or disk work: callers on an async runtime run it on blocking threads.
 
+mod bigram;
 mod schema;
 mod search;
 
@@ -229,6 +230,13 @@ mod tests {
         assert_eq!(usccs(&r), vec!["92530102MA6K000001"]);
         let r = idx.search(&SearchRequest::query("餐饮")).unwrap();
         assert_eq!(r.total, 1);
+        let r = idx.search(&SearchRequest::query("老滇味")).unwrap();
+        assert_eq!(usccs(&r), vec!["92530102MA6K000001"]);
+        let r = idx.search(&SearchRequest::query("五华区老滇味")).unwrap();
+        assert_eq!(usccs(&r), vec!["92530102MA6K000001"]);
+        // Characters present but not adjacent do not match.
+        let r = idx.search(&SearchRequest::query("老味")).unwrap();
+        assert_eq!(r.total, 0);
         let r = idx.search(&SearchRequest::query("春城")).unwrap();
         assert_eq!(usccs(&r), vec!["91530102MA6K000002"]);
     }

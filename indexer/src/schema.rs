@@ -4,7 +4,7 @@ use tantivy::schema::{
     FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing,
     TextOptions, Value,
 };
-use tantivy::tokenizer::{LowerCaser, NgramTokenizer, TextAnalyzer};
+use tantivy::tokenizer::{LowerCaser, TextAnalyzer};
 use tantivy::{Index, TantivyDocument};
 
 use crate::MerchantDoc;
@@ -49,13 +49,12 @@ pub fn register_tokenizers(index: &Index) {
             .filter(LowerCaser)
             .build(),
     );
-    // Bigram sizes are constants, so construction cannot fail.
-    if let Ok(ngram) = NgramTokenizer::new(2, 2, false) {
-        index.tokenizers().register(
-            BIGRAM,
-            TextAnalyzer::builder(ngram).filter(LowerCaser).build(),
-        );
-    }
+    index.tokenizers().register(
+        BIGRAM,
+        TextAnalyzer::builder(crate::bigram::BigramTokenizer::default())
+            .filter(LowerCaser)
+            .build(),
+    );
 }
 
 /// Field handles, resolved once.

@@ -4,6 +4,7 @@
 
 pub mod domain;
 pub mod model;
+pub mod publicity;
 pub mod uscc;
 
 pub use model::{Confidence, Factor, Grade, MerchantFacts, Model, Score, score};

@@ -1,0 +1,204 @@
+//! Building the application and running it are two steps, so tests boot the real thing.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use chrono::Utc;
+use fangxin_indexer::MerchantIndex;
+use sea_orm::{DatabaseConnection, EntityTrait, PaginatorTrait};
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::config::Settings;
+use crate::demo::{self, DemoOptions};
+use crate::feed::{self, FeedNotifier, IndexFollower};
+use crate::http::{self, AppState};
+use crate::store::entities::merchant;
+use crate::{scores, store, telemetry};
+
+/// Stops a running app from elsewhere (tests, signal handlers).
+#[derive(Clone)]
+pub struct ShutdownHandle(Arc<watch::Sender<bool>>);
+
+impl ShutdownHandle {
+    pub fn trigger(&self) {
+        let _ = self.0.send(true);
+    }
+}
+
+pub struct App {
+    listener: TcpListener,
+    state: AppState,
+    shutdown_tx: Arc<watch::Sender<bool>>,
+    workers: Vec<JoinHandle<()>>,
+}
+
+/// Opens the database (migrating it) and the index, as every command does.
+pub async fn open_database(settings: &Settings) -> anyhow::Result<DatabaseConnection> {
+    let db = store::connect(&settings.database_url(), settings.database.max_connections)
+        .await
+        .context("cannot connect to the database")?;
+    store::migrate(&db).await.context("migrations failed")?;
+    Ok(db)
+}
+
+pub fn open_index(settings: &Settings) -> anyhow::Result<Arc<MerchantIndex>> {
+    let dir = settings.index_dir();
+    MerchantIndex::open_or_create(&dir)
+        .map(Arc::new)
+        .with_context(|| {
+            format!(
+                "cannot open the search index in {} (is another fangxin process using it?)",
+                dir.display()
+            )
+        })
+}
+
+/// Generates the demo district, scores it and leaves indexing to start-up.
+pub async fn generate_demo(
+    db: &DatabaseConnection,
+    settings: &Settings,
+    merchants: u64,
+    seed: u64,
+) -> anyhow::Result<demo::DemoSummary> {
+    let summary = demo::generate(
+        db,
+        DemoOptions {
+            merchants,
+            seed,
+            as_of: settings.demo.as_of,
+            lower_amount_threshold_fen: settings.penalties.lower_amount_threshold_yuan * 100,
+        },
+    )
+    .await?;
+    scores::rescore_all(db, &fangxin_scoring::Model::default(), Utc::now()).await?;
+    Ok(summary)
+}
+
+impl App {
+    /// Connects, migrates, (with `demo`) fills an empty database with the demo district,
+    /// brings the index up to date, starts the workers and binds the listener.
+    pub async fn build(settings: Settings, demo: bool) -> anyhow::Result<App> {
+        let metrics = telemetry::metrics_handle();
+        let db = open_database(&settings).await?;
+        if demo && merchant::Entity::find().count(&db).await? == 0 {
+            tracing::info!(
+                merchants = settings.demo.merchants,
+                seed = settings.demo.seed,
+                "generating the demo district"
+            );
+            let summary =
+                generate_demo(&db, &settings, settings.demo.merchants, settings.demo.seed).await?;
+            tracing::info!(?summary, "demo district ready");
+        }
+        let index = open_index(&settings)?;
+        let merchants = merchant::Entity::find().count(&db).await?;
+        if index.num_docs() == 0 && merchants > 0 {
+            tracing::info!(merchants, "building the search index");
+            feed::reindex(&db, index.clone(), Utc::now().date_naive()).await?;
+        }
+
+        let (shutdown_tx, shutdown_rx) = watch::channel(false);
+        let (notifier, redis) = match settings.redis_url() {
+            Some(url) => {
+                let client = redis::Client::open(url).context("invalid redis url")?;
+                let notifier = FeedNotifier::with_redis(client.clone(), shutdown_rx.clone())
+                    .await
+                    .context("cannot connect to redis")?;
+                let manager = client.get_connection_manager().await?;
+                (notifier, Some(manager))
+            }
+            None => (FeedNotifier::in_process(), None),
+        };
+        let follower =
+            IndexFollower::new(db.clone(), index.clone(), settings.index.lookback_events).await?;
+        let worker = tokio::spawn(feed::run_index_follower(
+            follower,
+            notifier.clone(),
+            Duration::from_millis(settings.index.poll_interval_ms.max(10)),
+            shutdown_rx,
+        ));
+
+        let listener = TcpListener::bind(&settings.server.bind)
+            .await
+            .with_context(|| format!("cannot listen on {}", settings.server.bind))?;
+        let state = AppState {
+            db,
+            index,
+            settings: Arc::new(settings),
+            notifier,
+            redis,
+            model: Arc::new(fangxin_scoring::Model::default()),
+            metrics,
+        };
+        Ok(App {
+            listener,
+            state,
+            shutdown_tx: Arc::new(shutdown_tx),
+            workers: vec![worker],
+        })
+    }
+
+    pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    /// The shared state, for tests that write through the services directly.
+    pub fn state(&self) -> AppState {
+        self.state.clone()
+    }
+
+    pub fn shutdown_handle(&self) -> ShutdownHandle {
+        ShutdownHandle(self.shutdown_tx.clone())
+    }
+
+    /// Serves until Ctrl-C, SIGTERM or the shutdown handle; then stops the workers, which
+    /// commit what they hold.
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        let router = http::router(self.state.clone());
+        let mut stop = self.shutdown_tx.subscribe();
+        let tx = self.shutdown_tx.clone();
+        let signals = tokio::spawn(async move {
+            wait_for_signal().await;
+            let _ = tx.send(true);
+        });
+        axum::serve(self.listener, router)
+            .with_graceful_shutdown(async move {
+                let _ = stop.wait_for(|s| *s).await;
+            })
+            .await?;
+        let _ = self.shutdown_tx.send(true);
+        signals.abort();
+        for w in self.workers {
+            let _ = w.await;
+        }
+        tracing::info!("stopped");
+        Ok(())
+    }
+}
+
+async fn wait_for_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(_) => {
+                    let _ = ctrl_c.await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = ctrl_c.await;
+    }
+}

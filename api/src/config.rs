@@ -1,0 +1,164 @@
+//! Layered configuration: `config/default.toml` (compiled in), then a file, then
+//! `FANGXIN__SECTION__KEY` environment variables.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use figment::Figment;
+use figment::providers::{Env, Format, Toml};
+use serde::{Deserialize, Serialize};
+
+const DEFAULTS: &str = include_str!("../../config/default.toml");
+
+/// A string that never prints: URLs with passwords, keys.
+#[derive(Clone, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(s: impl Into<String>) -> Self {
+        Secret(s.into())
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.trim().is_empty()
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(if self.0.is_empty() { "\"\"" } else { "\"***\"" })
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct Settings {
+    pub data_dir: PathBuf,
+    pub server: ServerSettings,
+    pub database: DatabaseSettings,
+    pub redis: RedisSettings,
+    pub index: IndexSettings,
+    pub search: SearchSettings,
+    pub penalties: PenaltySettings,
+    pub demo: DemoSettings,
+    pub log: LogSettings,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct ServerSettings {
+    pub bind: String,
+    pub max_body_bytes: usize,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct DatabaseSettings {
+    pub url: Secret,
+    pub max_connections: u32,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct RedisSettings {
+    pub url: Secret,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct IndexSettings {
+    pub dir: String,
+    pub poll_interval_ms: u64,
+    pub lookback_events: i64,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct SearchSettings {
+    pub max_per_page: usize,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct PenaltySettings {
+    pub lower_amount_threshold_yuan: i64,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct DemoSettings {
+    pub merchants: u64,
+    pub seed: u64,
+    pub as_of: chrono::NaiveDate,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct LogSettings {
+    pub filter: String,
+    pub format: String,
+}
+
+impl Settings {
+    /// Loads the layers; `file` is the `--config` file, `data_dir` the `--data-dir` flag.
+    pub fn load(file: Option<&Path>, data_dir: Option<&Path>) -> anyhow::Result<Settings> {
+        let mut figment = Figment::from(Toml::string(DEFAULTS));
+        if let Some(f) = file {
+            if !f.exists() {
+                anyhow::bail!("config file {} does not exist", f.display());
+            }
+            figment = figment.merge(Toml::file(f));
+        }
+        figment = figment.merge(Env::prefixed("FANGXIN__").split("__"));
+        let mut settings: Settings = figment.extract()?;
+        if let Some(d) = data_dir {
+            settings.data_dir = d.to_path_buf();
+        }
+        Ok(settings)
+    }
+
+    /// The defaults alone, with the data directory given (tests).
+    pub fn defaults_in(data_dir: &Path) -> anyhow::Result<Settings> {
+        let mut s: Settings = Figment::from(Toml::string(DEFAULTS)).extract()?;
+        s.data_dir = data_dir.to_path_buf();
+        Ok(s)
+    }
+
+    /// The database URL to use: the configured one, or SQLite in the data directory.
+    pub fn database_url(&self) -> String {
+        if self.database.url.is_empty() {
+            format!(
+                "sqlite://{}?mode=rwc",
+                self.data_dir.join("fangxin.db").display()
+            )
+        } else {
+            self.database.url.expose().trim().to_owned()
+        }
+    }
+
+    pub fn index_dir(&self) -> PathBuf {
+        if self.index.dir.trim().is_empty() {
+            self.data_dir.join("index")
+        } else {
+            PathBuf::from(&self.index.dir)
+        }
+    }
+
+    pub fn redis_url(&self) -> Option<&str> {
+        (!self.redis.url.is_empty()).then(|| self.redis.url.expose().trim())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_parse_and_point_into_the_data_dir() {
+        let s = Settings::defaults_in(Path::new("/tmp/x")).unwrap();
+        assert_eq!(s.database_url(), "sqlite:///tmp/x/fangxin.db?mode=rwc");
+        assert_eq!(s.index_dir(), PathBuf::from("/tmp/x/index"));
+        assert!(s.redis_url().is_none());
+        assert_eq!(s.penalties.lower_amount_threshold_yuan, 10_000);
+    }
+
+    #[test]
+    fn secrets_do_not_print() {
+        let s = Secret::new("postgres://u:pw@h/db");
+        assert_eq!(format!("{s:?}"), "\"***\"");
+    }
+}

@@ -1,0 +1,94 @@
+//! Errors as `application/problem+json` (RFC 9457) with a stable `code`. Every
+//! `AppError` variant is mapped here, in one match; a 500 says nothing of the internals.
+
+use axum::Json;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+use crate::error::AppError;
+
+#[derive(Debug, Serialize)]
+pub struct Problem {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: String,
+    pub status: u16,
+    pub code: String,
+    pub detail: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub check: Option<String>,
+}
+
+impl Problem {
+    pub fn new(status: StatusCode, code: &str, detail: impl Into<String>) -> Self {
+        Problem {
+            kind: format!("https://fangxin.example/problems/{code}"),
+            title: status.canonical_reason().unwrap_or("Error").to_owned(),
+            status: status.as_u16(),
+            code: code.to_owned(),
+            detail: detail.into(),
+            check: None,
+        }
+    }
+}
+
+impl IntoResponse for Problem {
+    fn into_response(self) -> Response {
+        let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let mut response = (status, Json(self)).into_response();
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
+        response
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let code = self.code();
+        let problem = match &self {
+            AppError::InvalidUscc(e) => {
+                let mut p = Problem::new(
+                    StatusCode::BAD_REQUEST,
+                    code,
+                    format!("not a valid unified social credit code: {e}"),
+                );
+                p.check = Some(e.check().to_owned());
+                p
+            }
+            AppError::MerchantNotFound(_) => {
+                Problem::new(StatusCode::NOT_FOUND, code, self.to_string())
+            }
+            AppError::InvalidInput { message, .. } => {
+                Problem::new(StatusCode::BAD_REQUEST, code, message.clone())
+            }
+            AppError::Database(e) => {
+                tracing::error!(error = %e, "database error");
+                Problem::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    code,
+                    "the service could not complete the request; it has been logged",
+                )
+            }
+            AppError::Index(e) => {
+                tracing::error!(error = %e, "search index error");
+                Problem::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    code,
+                    "the service could not complete the request; it has been logged",
+                )
+            }
+            AppError::Internal(e) => {
+                tracing::error!(error = %e, "internal error");
+                Problem::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    code,
+                    "the service could not complete the request; it has been logged",
+                )
+            }
+        };
+        problem.into_response()
+    }
+}

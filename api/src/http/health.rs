@@ -1,0 +1,70 @@
+//! Liveness, readiness and metrics.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+use super::AppState;
+use super::error::Problem;
+
+/// The process is up.
+pub async fn healthz() -> Json<serde_json::Value> {
+    Json(json!({ "status": "ok" }))
+}
+
+/// The process can serve: database, index and (when configured) Redis answer.
+pub async fn readyz(State(state): State<AppState>) -> Response {
+    let mut failing = Vec::new();
+    let database = state.db.ping().await.is_ok();
+    if !database {
+        failing.push("database");
+    }
+    let index = state.index.clone();
+    let docs = tokio::task::spawn_blocking(move || index.num_docs())
+        .await
+        .ok();
+    if docs.is_none() {
+        failing.push("index");
+    }
+    let redis = match &state.redis {
+        None => None,
+        Some(conn) => {
+            let mut conn = conn.clone();
+            let pong: redis::RedisResult<String> = redis::cmd("PING").query_async(&mut conn).await;
+            Some(pong.is_ok())
+        }
+    };
+    if redis == Some(false) {
+        failing.push("redis");
+    }
+    if failing.is_empty() {
+        Json(json!({
+            "status": "ready",
+            "database": "ok",
+            "index": { "status": "ok", "documents": docs.unwrap_or(0) },
+            "redis": match redis { None => "not_configured", Some(_) => "ok" },
+        }))
+        .into_response()
+    } else {
+        Problem::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "not_ready",
+            format!("not ready: {} unavailable", failing.join(", ")),
+        )
+        .into_response()
+    }
+}
+
+/// Prometheus text format.
+pub async fn metrics(State(state): State<AppState>) -> Response {
+    (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        state.metrics.render(),
+    )
+        .into_response()
+}

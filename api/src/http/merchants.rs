@@ -1,0 +1,151 @@
+//! `/api/v1/merchants/…`: search and the public profile.
+
+use axum::Json;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
+use chrono::Utc;
+use fangxin_indexer::{SearchRequest, SortOrder};
+use fangxin_scoring::Uscc;
+use serde::{Deserialize, Serialize};
+
+use super::AppState;
+use crate::error::{AppError, AppResult};
+use crate::merchants::{self, MerchantProfile};
+
+#[derive(Debug, Deserialize)]
+pub struct SearchParams {
+    #[serde(default)]
+    pub q: String,
+    pub street: Option<String>,
+    pub industry: Option<String>,
+    pub grade: Option<String>,
+    pub trusted: Option<bool>,
+    pub sort: Option<String>,
+    pub page: Option<usize>,
+    pub per_page: Option<usize>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct SearchHit {
+    pub uscc: String,
+    pub name: String,
+    pub sign_name: Option<String>,
+    pub street: String,
+    pub industry: String,
+    pub status: String,
+    pub score: Option<i32>,
+    pub grade: Option<String>,
+    pub trusted: bool,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct SearchResponse {
+    pub total: usize,
+    pub page: usize,
+    pub per_page: usize,
+    pub hits: Vec<SearchHit>,
+}
+
+fn non_empty(s: Option<String>) -> Option<String> {
+    s.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty())
+}
+
+impl SearchParams {
+    fn into_request(self, max_per_page: usize) -> AppResult<SearchRequest> {
+        let page = self.page.unwrap_or(1);
+        if page == 0 {
+            return Err(AppError::invalid("invalid_page", "page starts at 1"));
+        }
+        let per_page = self.per_page.unwrap_or(20);
+        if per_page == 0 || per_page > max_per_page {
+            return Err(AppError::invalid(
+                "invalid_per_page",
+                format!("per_page must be between 1 and {max_per_page}"),
+            ));
+        }
+        if page.saturating_mul(per_page) > 10_000 {
+            return Err(AppError::invalid(
+                "page_too_deep",
+                "results beyond the first 10,000 are not served; narrow the search",
+            ));
+        }
+        let sort = match self.sort.as_deref().map(str::trim) {
+            None | Some("") | Some("relevance") => SortOrder::Relevance,
+            Some("score") => SortOrder::Score,
+            Some(other) => {
+                return Err(AppError::invalid(
+                    "invalid_sort",
+                    format!("sort must be relevance or score, not {other}"),
+                ));
+            }
+        };
+        let grade = non_empty(self.grade);
+        if let Some(g) = &grade
+            && fangxin_scoring::Grade::parse(g).is_none()
+        {
+            return Err(AppError::invalid(
+                "invalid_grade",
+                "grade must be one of A, B, C, D",
+            ));
+        }
+        if self.q.chars().count() > 200 {
+            return Err(AppError::invalid(
+                "query_too_long",
+                "a search is at most 200 characters",
+            ));
+        }
+        Ok(SearchRequest {
+            q: self.q,
+            street: non_empty(self.street),
+            industry: non_empty(self.industry),
+            grade: grade.map(|g| g.to_ascii_uppercase()),
+            trusted: self.trusted,
+            sort,
+            page,
+            per_page,
+        })
+    }
+}
+
+#[tracing::instrument(skip(state, params))]
+pub async fn search(
+    State(state): State<AppState>,
+    params: Result<Query<SearchParams>, QueryRejection>,
+) -> AppResult<Json<SearchResponse>> {
+    let Query(params) = params.map_err(|e| AppError::invalid("invalid_query", e.body_text()))?;
+    let request = params.into_request(state.settings.search.max_per_page)?;
+    let index = state.index.clone();
+    let req = request.clone();
+    let results = tokio::task::spawn_blocking(move || index.search(&req)).await??;
+    Ok(Json(SearchResponse {
+        total: results.total,
+        page: request.page,
+        per_page: request.per_page,
+        hits: results
+            .hits
+            .into_iter()
+            .map(|h| SearchHit {
+                uscc: h.doc.uscc,
+                name: h.doc.name,
+                sign_name: h.doc.sign_name,
+                street: h.doc.street,
+                industry: h.doc.industry,
+                status: h.doc.status,
+                score: h.doc.score,
+                grade: h.doc.grade,
+                trusted: h.doc.trusted,
+            })
+            .collect(),
+    }))
+}
+
+#[tracing::instrument(skip(state))]
+pub async fn profile(
+    State(state): State<AppState>,
+    Path(uscc): Path<String>,
+) -> AppResult<Json<MerchantProfile>> {
+    let uscc = Uscc::parse(&uscc)?;
+    Ok(Json(
+        merchants::profile(&state.db, &uscc, Utc::now()).await?,
+    ))
+}

@@ -1,0 +1,13 @@
+//! sea-orm entities, one per table the service reads or writes. The schema itself is
+//! made by the migrations crate, never from these.
+
+pub mod audit_log;
+pub mod change_event;
+pub mod complaint;
+pub mod listing;
+pub mod merchant;
+pub mod penalty;
+pub mod score;
+pub mod score_history;
+pub mod spot_check_result;
+pub mod trusted_enrolment;
