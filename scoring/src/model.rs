@@ -485,7 +485,7 @@ pub fn score(facts: &MerchantFacts, as_of: NaiveDate, model: &Model) -> Score {
         total = model.abnormal_cap;
         factors.push(f);
     }
-    if total > 100 || total < 0 {
+    if !(0..=100).contains(&total) {
         let clamped = total.clamp(0, 100);
         factors.push(factor(
             "bounds",

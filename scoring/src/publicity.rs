@@ -58,7 +58,7 @@ mod tests {
     fn lower_amount_fine_is_public_three_months() {
         let end = publicity_end(
             &[Fine],
-            5_000_00,
+            5_000 * 100,
             Procedure::Ordinary,
             d("2026-01-15"),
             None,
@@ -84,7 +84,7 @@ mod tests {
     fn larger_fine_or_confiscation_is_public_three_years() {
         let end = publicity_end(
             &[Fine],
-            20_000_00,
+            20_000 * 100,
             Procedure::Ordinary,
             d("2026-01-15"),
             None,
@@ -93,7 +93,7 @@ mod tests {
         assert_eq!(end, Some(d("2029-01-14")));
         let end = publicity_end(
             &[Fine, ConfiscateGains],
-            1_000_00,
+            1_000 * 100,
             Procedure::Ordinary,
             d("2026-01-15"),
             None,

@@ -1,1 +1,11 @@
-fn main() {}
+//! End-to-end tests: the real app, booted on port 0, against a fresh database made by the
+//! real migrations — SQLite always, PostgreSQL when `FANGXIN_TEST_DATABASE_URL` is set,
+//! Redis when `FANGXIN_TEST_REDIS_URL` is set. Test names carry the backend
+//! (`…::sqlite::…`, `…::postgres::…`, `redis::…`).
+
+mod helpers;
+
+mod api;
+mod feed;
+mod redis;
+mod store;

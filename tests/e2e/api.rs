@@ -1,0 +1,182 @@
+//! The public API as a consumer's client sees it.
+
+use chrono::Utc;
+use fangxin_api::store::entities::penalty;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+
+use crate::helpers::{Backend, TestApp};
+
+async fn health_and_readiness(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (status, body) = app.get_json("/healthz").await;
+    assert_eq!(status, 200);
+    assert_eq!(body["status"], "ok");
+    let (status, body) = app.get_json("/readyz").await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["database"], "ok");
+    assert_eq!(body["index"]["documents"], 300);
+    assert_eq!(body["redis"], "not_configured");
+    app.finish().await;
+}
+
+async fn search_hits_open_real_profiles(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let results = app.search("餐饮").await;
+    assert!(results.total > 0, "the demo district has restaurants");
+    assert!(results.hits.len() <= 20);
+    for hit in results.hits.iter().take(5) {
+        assert!(hit.name.contains("餐饮") || hit.industry == "餐饮" || hit.sign_name.as_deref().unwrap_or("").contains("餐饮"));
+        let (status, profile) = app.get_json(&format!("/api/v1/merchants/{}", hit.uscc)).await;
+        assert_eq!(status, 200);
+        assert_eq!(profile["uscc"], hit.uscc.as_str());
+        assert_eq!(profile["name"], hit.name.as_str());
+        assert_eq!(profile["score"]["score"], hit.score.expect("scored"));
+        assert!(profile["score"]["grade"].is_string());
+    }
+    app.finish().await;
+}
+
+async fn search_by_sign_name_substring_and_uscc(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let first = app.search("").await.hits.into_iter().next().expect("merchants");
+    let sign = first.sign_name.clone().expect("sign name");
+    let chars: Vec<char> = sign.chars().collect();
+    let middle: String = chars[1..chars.len().min(4)].iter().collect();
+    let by_part = app.search(&middle).await;
+    assert!(by_part.hits.iter().any(|h| h.uscc == first.uscc) || by_part.total > 20, "{middle}");
+    let by_code = app.search(&format!("  {}  ", first.uscc.to_lowercase())).await;
+    assert_eq!(by_code.total, 1);
+    assert_eq!(by_code.hits[0].uscc, first.uscc);
+    app.finish().await;
+}
+
+async fn bad_input_is_problem_json(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let r = app.get("/api/v1/merchants/91350100M000100Y44").await;
+    assert_eq!(r.status(), 400);
+    assert_eq!(r.headers()["content-type"], "application/problem+json");
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(body["code"], "invalid_uscc");
+    assert_eq!(body["check"], "check_character");
+    assert!(body["detail"].as_str().unwrap().contains("18th"));
+
+    let (status, body) = app.get_json("/api/v1/merchants/12345").await;
+    assert_eq!(status, 400);
+    assert_eq!(body["check"], "length");
+
+    // Well formed, passes both checks, but nobody has it.
+    let (status, body) = app.get_json("/api/v1/merchants/91350100M000100Y43").await;
+    assert_eq!(status, 404);
+    assert_eq!(body["code"], "merchant_not_found");
+
+    let (status, body) = app.get_json("/api/v1/merchants/search?q=x&per_page=1000").await;
+    assert_eq!(status, 400);
+    assert_eq!(body["code"], "invalid_per_page");
+    let (status, body) = app.get_json("/api/v1/merchants/search?q=x&page=abc").await;
+    assert_eq!(status, 400);
+    assert_eq!(body["code"], "invalid_query");
+    let (status, body) = app.get_json("/api/v1/merchants/search?grade=E").await;
+    assert_eq!(status, 400);
+    assert_eq!(body["code"], "invalid_grade");
+
+    for hostile in ["\"", "AND OR NOT", "name:*", "((", "[1 TO 2]", "~~", "\\", "<script>"] {
+        let r = app
+            .client
+            .get(app.url("/api/v1/merchants/search"))
+            .query(&[("q", hostile)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "{hostile}");
+    }
+    let (status, body) = app.get_json("/nowhere").await;
+    assert_eq!(status, 404);
+    assert_eq!(body["code"], "not_found");
+    app.finish().await;
+}
+
+async fn profile_shows_only_penalties_in_publicity(backend: Backend) {
+    let app = TestApp::spawn_with(
+        backend,
+        crate::helpers::Options {
+            demo_merchants: Some(600),
+            redis: None,
+        },
+    )
+    .await;
+    let today = Utc::now().date_naive();
+    let public = penalty::Entity::find()
+        .filter(penalty::Column::Status.eq("in_publicity"))
+        .filter(penalty::Column::PublicityEnd.gte(today))
+        .all(&app.state.db)
+        .await
+        .unwrap();
+    assert!(!public.is_empty(), "the demo has penalties in publicity");
+    let p = &public[0];
+    let m = fangxin_api::store::entities::merchant::Entity::find_by_id(p.merchant_id)
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let (status, profile) = app.get_json(&format!("/api/v1/merchants/{}", m.uscc)).await;
+    assert_eq!(status, 200);
+    let shown: Vec<&str> = profile["penalties_in_publicity"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["decision_no"].as_str().unwrap())
+        .collect();
+    assert!(shown.contains(&p.decision_no.as_str()));
+    let factors = profile["score"]["factors"].as_array().unwrap();
+    assert!(
+        factors.iter().any(|f| f["code"] == "penalty"),
+        "the score explains the penalty: {factors:?}"
+    );
+
+    let hidden = penalty::Entity::find()
+        .filter(penalty::Column::Status.ne("in_publicity"))
+        .all(&app.state.db)
+        .await
+        .unwrap();
+    for p in hidden.iter().take(5) {
+        let m = fangxin_api::store::entities::merchant::Entity::find_by_id(p.merchant_id)
+            .one(&app.state.db)
+            .await
+            .unwrap()
+            .unwrap();
+        let (_, profile) = app.get_json(&format!("/api/v1/merchants/{}", m.uscc)).await;
+        assert!(
+            !profile["penalties_in_publicity"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|x| x["decision_no"] == p.decision_no.as_str()),
+            "{} is {} and must not be public",
+            p.decision_no,
+            p.status
+        );
+    }
+    app.finish().await;
+}
+
+async fn metrics_count_requests(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.search("超市").await;
+    let text = app.get("/metrics").await.text().await.unwrap();
+    assert!(text.contains("http_requests_total"), "{text}");
+    assert!(text.contains("route=\"/api/v1/merchants/search\""));
+    assert!(text.contains("http_request_duration_seconds"));
+    assert!(text.contains("fangxin_index_lag_events"));
+    let r = app.get("/healthz").await;
+    assert!(r.headers().contains_key("x-request-id"));
+    app.finish().await;
+}
+
+crate::on_every_backend!(
+    health_and_readiness,
+    search_hits_open_real_profiles,
+    search_by_sign_name_substring_and_uscc,
+    bad_input_is_problem_json,
+    profile_shows_only_penalties_in_publicity,
+    metrics_count_requests,
+);
