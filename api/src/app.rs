@@ -96,8 +96,11 @@ impl App {
         }
         let index = open_index(&settings)?;
         let merchants = merchant::Entity::find().count(&db).await?;
-        if index.num_docs() == 0 && merchants > 0 {
-            tracing::info!(merchants, "building the search index");
+        let cursor = index.committed_payload()?.map_or(0, |p| p.cursor);
+        let head = feed::head(&db).await?;
+        if (index.num_docs() == 0 && merchants > 0) || cursor > head {
+            // An empty index, or one that followed another database: rebuild it.
+            tracing::info!(merchants, cursor, head, "building the search index");
             feed::reindex(&db, index.clone(), Utc::now().date_naive()).await?;
         }
 

@@ -106,6 +106,14 @@ impl MerchantIndex {
         Ok(())
     }
 
+    /// Adds a document without removing an older one: only for a rebuild after
+    /// [`clear`](Self::clear), where it saves a delete per document.
+    pub fn add_new(&self, doc: &MerchantDoc) -> Result<()> {
+        let writer = self.writer.lock().map_err(|_| IndexError::Poisoned)?;
+        writer.add_document(self.fields.to_document(doc))?;
+        Ok(())
+    }
+
     /// Removes the merchant's document. Visible after the next commit.
     pub fn delete(&self, uscc: &str) -> Result<()> {
         let writer = self.writer.lock().map_err(|_| IndexError::Poisoned)?;

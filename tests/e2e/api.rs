@@ -25,8 +25,14 @@ async fn search_hits_open_real_profiles(backend: Backend) {
     assert!(results.total > 0, "the demo district has restaurants");
     assert!(results.hits.len() <= 20);
     for hit in results.hits.iter().take(5) {
-        assert!(hit.name.contains("餐饮") || hit.industry == "餐饮" || hit.sign_name.as_deref().unwrap_or("").contains("餐饮"));
-        let (status, profile) = app.get_json(&format!("/api/v1/merchants/{}", hit.uscc)).await;
+        assert!(
+            hit.name.contains("餐饮")
+                || hit.industry == "餐饮"
+                || hit.sign_name.as_deref().unwrap_or("").contains("餐饮")
+        );
+        let (status, profile) = app
+            .get_json(&format!("/api/v1/merchants/{}", hit.uscc))
+            .await;
         assert_eq!(status, 200);
         assert_eq!(profile["uscc"], hit.uscc.as_str());
         assert_eq!(profile["name"], hit.name.as_str());
@@ -38,13 +44,24 @@ async fn search_hits_open_real_profiles(backend: Backend) {
 
 async fn search_by_sign_name_substring_and_uscc(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let first = app.search("").await.hits.into_iter().next().expect("merchants");
+    let first = app
+        .search("")
+        .await
+        .hits
+        .into_iter()
+        .next()
+        .expect("merchants");
     let sign = first.sign_name.clone().expect("sign name");
     let chars: Vec<char> = sign.chars().collect();
     let middle: String = chars[1..chars.len().min(4)].iter().collect();
     let by_part = app.search(&middle).await;
-    assert!(by_part.hits.iter().any(|h| h.uscc == first.uscc) || by_part.total > 20, "{middle}");
-    let by_code = app.search(&format!("  {}  ", first.uscc.to_lowercase())).await;
+    assert!(
+        by_part.hits.iter().any(|h| h.uscc == first.uscc) || by_part.total > 20,
+        "{middle}"
+    );
+    let by_code = app
+        .search(&format!("  {}  ", first.uscc.to_lowercase()))
+        .await;
     assert_eq!(by_code.total, 1);
     assert_eq!(by_code.hits[0].uscc, first.uscc);
     app.finish().await;
@@ -69,7 +86,9 @@ async fn bad_input_is_problem_json(backend: Backend) {
     assert_eq!(status, 404);
     assert_eq!(body["code"], "merchant_not_found");
 
-    let (status, body) = app.get_json("/api/v1/merchants/search?q=x&per_page=1000").await;
+    let (status, body) = app
+        .get_json("/api/v1/merchants/search?q=x&per_page=1000")
+        .await;
     assert_eq!(status, 400);
     assert_eq!(body["code"], "invalid_per_page");
     let (status, body) = app.get_json("/api/v1/merchants/search?q=x&page=abc").await;
@@ -79,7 +98,16 @@ async fn bad_input_is_problem_json(backend: Backend) {
     assert_eq!(status, 400);
     assert_eq!(body["code"], "invalid_grade");
 
-    for hostile in ["\"", "AND OR NOT", "name:*", "((", "[1 TO 2]", "~~", "\\", "<script>"] {
+    for hostile in [
+        "\"",
+        "AND OR NOT",
+        "name:*",
+        "((",
+        "[1 TO 2]",
+        "~~",
+        "\\",
+        "<script>",
+    ] {
         let r = app
             .client
             .get(app.url("/api/v1/merchants/search"))

@@ -26,9 +26,14 @@ fn new_merchant(uscc: &Uscc, sign: &str) -> NewMerchant {
 }
 
 pub async fn create_and_announce(app: &TestApp, uscc: &Uscc, sign: &str) -> i64 {
-    let id = merchants::upsert(&app.state.db, new_merchant(uscc, sign), &Actor::system(), Utc::now())
-        .await
-        .expect("merchant written");
+    let id = merchants::upsert(
+        &app.state.db,
+        new_merchant(uscc, sign),
+        &Actor::system(),
+        Utc::now(),
+    )
+    .await
+    .expect("merchant written");
     fangxin_api::scores::rescore_one(&app.state.db, id, &app.state.model, Utc::now())
         .await
         .expect("rescored");
@@ -41,9 +46,15 @@ async fn a_new_merchant_becomes_searchable(backend: Backend) {
     let uscc = Uscc::from_parts('9', '2', "530102", "MB000001").unwrap();
     create_and_announce(&app, &uscc, "翠湖边过桥米线").await;
     let r = app
-        .wait_for_search("翠湖边过桥", |r| r.hits.iter().any(|h| h.uscc == uscc.as_str()))
+        .wait_for_search("翠湖边过桥", |r| {
+            r.hits.iter().any(|h| h.uscc == uscc.as_str())
+        })
         .await;
-    let hit = r.hits.iter().find(|h| h.uscc == uscc.as_str()).expect("indexed");
+    let hit = r
+        .hits
+        .iter()
+        .find(|h| h.uscc == uscc.as_str())
+        .expect("indexed");
     assert_eq!(hit.street, "护国街道");
     assert!(hit.score.is_some(), "indexed with its score");
 
@@ -65,7 +76,9 @@ async fn a_new_merchant_becomes_searchable(backend: Backend) {
     // An update (new sign name) replaces the document, it does not add one.
     create_and_announce(&app, &uscc, "翠湖新村米线").await;
     let r = app
-        .wait_for_search("翠湖新村", |r| r.hits.iter().any(|h| h.uscc == uscc.as_str()))
+        .wait_for_search("翠湖新村", |r| {
+            r.hits.iter().any(|h| h.uscc == uscc.as_str())
+        })
         .await;
     assert!(r.hits.iter().any(|h| h.uscc == uscc.as_str()));
     let old = app.search("翠湖边过桥").await;
@@ -85,7 +98,10 @@ async fn the_index_resumes_from_its_cursor_after_restart(backend: Backend) {
     // Nothing new: the same document, the same cursor, no rebuild.
     let r = app.search("重启测试").await;
     assert_eq!(r.total, 1);
-    assert_eq!(app.state.index.committed_payload().unwrap().unwrap().cursor, cursor_before);
+    assert_eq!(
+        app.state.index.committed_payload().unwrap().unwrap().cursor,
+        cursor_before
+    );
 
     // And it keeps following.
     let second = Uscc::from_parts('9', '1', "530102", "MB000003").unwrap();

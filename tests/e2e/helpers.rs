@@ -60,9 +60,9 @@ pub fn redis_url() -> Option<String> {
 
 /// Creates a fresh, empty PostgreSQL database and returns its URL.
 async fn fresh_postgres(server_url: &str) -> (String, String) {
-    let admin = Database::connect(server_url)
-        .await
-        .unwrap_or_else(|e| panic!("FANGXIN_TEST_DATABASE_URL is set but PostgreSQL does not answer: {e}"));
+    let admin = Database::connect(server_url).await.unwrap_or_else(|e| {
+        panic!("FANGXIN_TEST_DATABASE_URL is set but PostgreSQL does not answer: {e}")
+    });
     let name = format!("fangxin_test_{}", uuid::Uuid::new_v4().simple());
     admin
         .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
@@ -131,7 +131,14 @@ impl TestApp {
         if let Some(n) = options.demo_merchants {
             settings.demo.merchants = n;
         }
-        Self::start(settings, backend, options.demo_merchants.is_some(), pg_database, dir).await
+        Self::start(
+            settings,
+            backend,
+            options.demo_merchants.is_some(),
+            pg_database,
+            dir,
+        )
+        .await
     }
 
     async fn start(
@@ -141,7 +148,9 @@ impl TestApp {
         pg_database: Option<String>,
         dir: TempDir,
     ) -> TestApp {
-        let app = App::build(settings.clone(), demo).await.expect("app builds");
+        let app = App::build(settings.clone(), demo)
+            .await
+            .expect("app builds");
         let addr = app.local_addr().expect("bound");
         let state = app.state();
         let shutdown = app.shutdown_handle();

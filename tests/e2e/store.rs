@@ -19,8 +19,15 @@ async fn migrations_go_down_and_up_again(backend: Backend) {
     let db = app.state.db.clone();
     let applied = Migrator::get_applied_migrations(&db).await.unwrap();
     assert_eq!(applied.len(), Migrator::migrations().len());
-    Migrator::down(&db, None).await.expect("every migration goes down");
-    assert!(Migrator::get_applied_migrations(&db).await.unwrap().is_empty());
+    Migrator::down(&db, None)
+        .await
+        .expect("every migration goes down");
+    assert!(
+        Migrator::get_applied_migrations(&db)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     Migrator::up(&db, None).await.expect("and up again");
     assert_eq!(merchant::Entity::find().count(&db).await.unwrap(), 0);
     app.finish().await;

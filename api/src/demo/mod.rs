@@ -198,7 +198,7 @@ fn generate_merchant(
     let shop = *pick(&mut rng, industry.shop_words);
     let sign_name = format!("{prefix}{shop}");
     let name = match kind {
-        "individual" => format!("昆明市五华区{prefix}{}店", industry.trade),
+        "individual" => format!("昆明市五华区{prefix}{}", industry.individual_form),
         "cooperative" => format!("昆明市五华区{prefix}农产品专业合作社"),
         _ => {
             let city = if rng.random_bool(0.5) {
@@ -206,7 +206,12 @@ fn generate_merchant(
             } else {
                 "昆明"
             };
-            format!("{city}{prefix}{}有限公司", industry.trade)
+            let word = if rng.random_bool(0.7) {
+                *pick(&mut rng, vocab::COMPANY_WORDS)
+            } else {
+                ""
+            };
+            format!("{city}{prefix}{word}{}有限公司", industry.trade)
         }
     };
     let mut former_names = Vec::new();

@@ -38,6 +38,8 @@ pub struct Industry {
     pub complaint_rate: f64,
     pub shop_words: &'static [&'static str],
     pub trade: &'static str,
+    /// How an individual business of the industry is registered: 昆明市五华区{字号}{form}.
+    pub individual_form: &'static str,
     pub categories: &'static [&'static str],
     pub products: &'static [&'static str],
     pub violations: &'static [(&'static str, &'static str)],
@@ -63,6 +65,7 @@ pub const INDUSTRIES: &[Industry] = &[
             "过桥米线",
         ],
         trade: "餐饮管理",
+        individual_form: "餐饮店",
         categories: &["quality", "service", "price", "food_label", "expiry"],
         products: &["米线", "凉菜", "卤味", "饮料"],
         violations: &[
@@ -96,6 +99,7 @@ pub const INDUSTRIES: &[Industry] = &[
             "烟酒店",
         ],
         trade: "商贸",
+        individual_form: "商行",
         categories: &[
             "quality",
             "price",
@@ -123,6 +127,7 @@ pub const INDUSTRIES: &[Industry] = &[
         complaint_rate: 0.7,
         shop_words: &["美发", "造型", "美容院", "美甲", "养生馆", "发艺"],
         trade: "美容服务",
+        individual_form: "美发店",
         categories: &["prepaid_card", "service", "false_advertising", "contract"],
         products: &["化妆品", "护发产品"],
         violations: &[
@@ -140,6 +145,7 @@ pub const INDUSTRIES: &[Industry] = &[
         complaint_rate: 0.8,
         shop_words: &["培训中心", "教育", "艺术学校", "英语", "书法", "舞蹈"],
         trade: "教育咨询",
+        individual_form: "培训部",
         categories: &["prepaid_card", "contract", "false_advertising"],
         products: &["教材"],
         violations: &[("发布虚假广告", "《中华人民共和国广告法》第五十五条")],
@@ -151,6 +157,7 @@ pub const INDUSTRIES: &[Industry] = &[
         complaint_rate: 0.3,
         shop_words: &["宾馆", "酒店", "客栈", "旅社", "公寓"],
         trade: "酒店管理",
+        individual_form: "旅社",
         categories: &["service", "price", "contract"],
         products: &["客房用品"],
         violations: &[("未明码标价", "《中华人民共和国价格法》第四十二条")],
@@ -162,6 +169,7 @@ pub const INDUSTRIES: &[Industry] = &[
         complaint_rate: 1.2,
         shop_words: &["旅行社", "国旅", "旅游服务部"],
         trade: "旅行社",
+        individual_form: "旅游服务部",
         categories: &["contract", "false_advertising", "price", "service"],
         products: &["旅游线路"],
         violations: &[
@@ -179,6 +187,7 @@ pub const INDUSTRIES: &[Industry] = &[
         complaint_rate: 0.8,
         shop_words: &["汽修", "汽车服务", "车行", "汽配", "轮胎店", "4S店"],
         trade: "汽车服务",
+        individual_form: "汽车修理部",
         categories: &["quality", "after_sales", "contract", "price"],
         products: &["汽车配件", "机油", "轮胎"],
         violations: &[
@@ -199,6 +208,7 @@ pub const INDUSTRIES: &[Industry] = &[
         complaint_rate: 0.6,
         shop_words: &["手机店", "通讯", "数码", "手机维修"],
         trade: "电子科技",
+        individual_form: "通讯器材经营部",
         categories: &["quality", "after_sales", "false_advertising"],
         products: &["手机", "充电器", "耳机"],
         violations: &[(
@@ -213,6 +223,7 @@ pub const INDUSTRIES: &[Industry] = &[
         complaint_rate: 1.0,
         shop_words: &["健身", "瑜伽馆", "健身房", "游泳馆"],
         trade: "体育文化",
+        individual_form: "健身房",
         categories: &["prepaid_card", "contract", "service"],
         products: &["健身卡"],
         violations: &[(
@@ -227,6 +238,7 @@ pub const INDUSTRIES: &[Industry] = &[
         complaint_rate: 0.15,
         shop_words: &["大药房", "药店", "医药", "诊所药房"],
         trade: "医药",
+        individual_form: "药店",
         categories: &["quality", "false_advertising", "expiry", "price"],
         products: &["药品", "医疗器械", "保健食品"],
         violations: &[
@@ -241,6 +253,7 @@ pub const INDUSTRIES: &[Industry] = &[
         complaint_rate: 0.3,
         shop_words: &["农贸市场", "菜市场", "批发市场", "干货店"],
         trade: "市场管理",
+        individual_form: "农产品经营部",
         categories: &["quality", "price", "food_label"],
         products: &["蔬菜", "肉类", "干货", "菌子"],
         violations: &[("使用不合格计量器具", "《中华人民共和国计量法》第二十六条")],
@@ -252,6 +265,7 @@ pub const INDUSTRIES: &[Industry] = &[
         complaint_rate: 0.2,
         shop_words: &["服饰", "鞋店", "时装", "童装", "民族服饰"],
         trade: "服饰",
+        individual_form: "服装店",
         categories: &["quality", "after_sales", "price"],
         products: &["服装", "鞋", "童装"],
         violations: &[(
@@ -266,6 +280,7 @@ pub const INDUSTRIES: &[Industry] = &[
         complaint_rate: 0.4,
         shop_words: &["家电", "电器行", "家居", "建材", "装饰"],
         trade: "建材家居",
+        individual_form: "家电经营部",
         categories: &["quality", "after_sales", "contract"],
         products: &["电热水器", "装饰材料", "家具"],
         violations: &[(
@@ -426,4 +441,10 @@ pub const INSPECTORS: &[(&str, &str)] = &[
     ("陈燕", "西翥市场监管所"),
     ("孙明", "执法稽查大队"),
     ("高峰", "执法稽查大队"),
+];
+
+/// Middle words of company names (字号 extensions), so that legal names rarely repeat.
+pub const COMPANY_WORDS: &[&str] = &[
+    "鑫盛", "恒达", "泰和", "兴隆", "祥瑞", "宏图", "金源", "华通", "永昌", "瑞丰", "嘉禾", "盛世",
+    "天润", "博远", "信诚", "安泰", "聚福", "汇通", "荣华", "德润",
 ];

@@ -116,15 +116,20 @@ impl IndexFollower {
 
     /// How far the index is behind the newest event.
     pub async fn lag(&self) -> AppResult<i64> {
-        let head: Option<i64> = change_event::Entity::find()
-            .select_only()
-            .column_as(change_event::Column::Id.max(), "max")
-            .into_tuple()
-            .one(&self.db)
-            .await?
-            .flatten();
-        Ok((head.unwrap_or(0) - self.cursor).max(0))
+        Ok((head(&self.db).await? - self.cursor).max(0))
     }
+}
+
+/// The id of the newest change event (0 when there is none).
+pub async fn head<C: sea_orm::ConnectionTrait>(db: &C) -> AppResult<i64> {
+    let head: Option<i64> = change_event::Entity::find()
+        .select_only()
+        .column_as(change_event::Column::Id.max(), "max")
+        .into_tuple()
+        .one(db)
+        .await?
+        .flatten();
+    Ok(head.unwrap_or(0))
 }
 
 /// Runs the follower until shutdown: woken by the notifier, polling otherwise. Commits
@@ -160,13 +165,7 @@ pub async fn reindex(
     index: Arc<MerchantIndex>,
     today: NaiveDate,
 ) -> AppResult<u64> {
-    let head: Option<i64> = change_event::Entity::find()
-        .select_only()
-        .column_as(change_event::Column::Id.max(), "max")
-        .into_tuple()
-        .one(db)
-        .await?
-        .flatten();
+    let head = head(db).await?;
     let total: u64 = merchant::Entity::find()
         .select_only()
         .column_as(merchant::Column::Id.count(), "n")
@@ -196,7 +195,7 @@ pub async fn reindex(
         let idx = index.clone();
         tokio::task::spawn_blocking(move || -> fangxin_indexer::Result<()> {
             for doc in docs.values() {
-                idx.upsert(doc)?;
+                idx.add_new(doc)?;
             }
             Ok(())
         })
@@ -205,7 +204,7 @@ pub async fn reindex(
         progress.set(done);
     }
     let idx = index.clone();
-    let cursor = head.unwrap_or(0);
+    let cursor = head;
     tokio::task::spawn_blocking(move || idx.commit(CommitPayload { cursor })).await??;
     progress.finish();
     Ok(done)

@@ -8,7 +8,7 @@ mod notifier;
 use chrono::{DateTime, Utc};
 use sea_orm::{ActiveValue::Set, ConnectionTrait, DbErr, EntityTrait};
 
-pub use follower::{IndexFollower, reindex, run_index_follower};
+pub use follower::{IndexFollower, head, reindex, run_index_follower};
 pub use notifier::FeedNotifier;
 
 use crate::store::entities::change_event;
