@@ -74,7 +74,7 @@ pub async fn generate_demo(
         },
     )
     .await?;
-    scores::rescore_all(db, &fangxin_scoring::Model::default(), Utc::now()).await?;
+    scores::rescore_all(db, &settings.scoring()?, Utc::now()).await?;
     Ok(summary)
 }
 
@@ -83,6 +83,7 @@ impl App {
     /// brings the index up to date, starts the workers and binds the listener.
     pub async fn build(settings: Settings, demo: bool) -> anyhow::Result<App> {
         let metrics = telemetry::metrics_handle();
+        let scoring = Arc::new(settings.scoring()?);
         let db = open_database(&settings).await?;
         if demo && merchant::Entity::find().count(&db).await? == 0 {
             tracing::info!(
@@ -134,7 +135,7 @@ impl App {
             settings: Arc::new(settings),
             notifier,
             redis,
-            model: Arc::new(fangxin_scoring::Model::default()),
+            scoring,
             metrics,
         };
         Ok(App {

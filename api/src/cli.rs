@@ -113,7 +113,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 anyhow::bail!("say which merchants to rescore: --all");
             }
             let db = app::open_database(&settings).await?;
-            let n = scores::rescore_all(&db, &fangxin_scoring::Model::default(), Utc::now())
+            let n = scores::rescore_all(&db, &settings.scoring()?, Utc::now())
                 .await
                 .context("rescoring failed")?;
             println!("rescored {n} merchants; run `fangxin reindex` if no server follows the feed");

@@ -42,8 +42,15 @@ pub struct Settings {
     pub index: IndexSettings,
     pub search: SearchSettings,
     pub penalties: PenaltySettings,
+    pub scoring: ScoringSettings,
+    pub calendar: fangxin_scoring::calendar::WorkCalendar,
     pub demo: DemoSettings,
     pub log: LogSettings,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct ScoringSettings {
+    pub model_file: String,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -138,6 +145,25 @@ impl Settings {
         }
     }
 
+    /// The scoring model (built in, with the configured file's keys over it) and the
+    /// working-day calendar.
+    pub fn scoring(&self) -> anyhow::Result<crate::scores::Scoring> {
+        let mut figment = Figment::from(Toml::string(fangxin_scoring::model::MODEL_V1_TOML));
+        let file = self.scoring.model_file.trim();
+        if !file.is_empty() {
+            if !Path::new(file).exists() {
+                anyhow::bail!("scoring model file {file} does not exist");
+            }
+            figment = figment.merge(Toml::file(file));
+        }
+        let merged: toml::Value = figment.extract()?;
+        let model = fangxin_scoring::Model::from_toml(&toml::to_string(&merged)?)?;
+        Ok(crate::scores::Scoring {
+            model,
+            calendar: self.calendar.clone(),
+        })
+    }
+
     pub fn redis_url(&self) -> Option<&str> {
         (!self.redis.url.is_empty()).then(|| self.redis.url.expose().trim())
     }
@@ -154,6 +180,21 @@ mod tests {
         assert_eq!(s.index_dir(), PathBuf::from("/tmp/x/index"));
         assert!(s.redis_url().is_none());
         assert_eq!(s.penalties.lower_amount_threshold_yuan, 10_000);
+        assert_eq!(s.scoring().unwrap().model.version, "v1.0");
+    }
+
+    #[test]
+    fn a_model_file_overrides_single_keys() {
+        let dir = std::env::temp_dir().join(format!("fx-model-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("model.toml");
+        std::fs::write(&file, "version = \"v1.0-local\"\n[grades]\na = 88\n").unwrap();
+        let mut s = Settings::defaults_in(&dir).unwrap();
+        s.scoring.model_file = file.display().to_string();
+        let scoring = s.scoring().unwrap();
+        assert_eq!(scoring.model.version, "v1.0-local");
+        assert_eq!(scoring.model.grades.a, 88);
+        assert_eq!(scoring.model.grades.b, 70);
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //!
 //! Nothing here does I/O or reads a clock: "now" is always a parameter.
 
+pub mod calendar;
 pub mod domain;
 pub mod model;
 pub mod publicity;

@@ -1,7 +1,11 @@
 //! The trust score: facts about one merchant as of a date in, an explained score out.
 //!
-//! This is model v1's first cut. The signature of [`score`] is the contract the rest of
-//! the system uses; the constants live in [`Model`] so configuration can override them.
+//! The constants live in `model-v1.toml` (compiled in, overridable by configuration);
+//! docs/scoring.md explains them. Points are computed as real numbers and rounded
+//! cumulatively within each group of factors, so the rounded factors always add up to the
+//! rounded group total and the base plus every factor equals the score exactly.
+
+use std::collections::BTreeMap;
 
 use chrono::{NaiveDate, TimeDelta};
 use serde::{Deserialize, Serialize};
@@ -10,6 +14,9 @@ use crate::domain::{
     ComplaintKind, ComplaintStatus, ListingKind, PenaltyCategory, PenaltyStatus, Pledge,
     SpotCheckOutcome, TrustedLevel, TrustedStatus,
 };
+
+/// The model shipped with this build.
+pub const MODEL_V1_TOML: &str = include_str!("../model-v1.toml");
 
 /// A penalty as the score sees it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -34,8 +41,9 @@ pub struct ComplaintFact {
     pub received_on: NaiveDate,
     /// Whether the merchant has answered it.
     pub answered: bool,
-    /// Whether it passed a statutory deadline unhandled.
-    pub overdue: bool,
+    /// The statutory deadline of its current stage while it is open (accept within 7
+    /// working days, end mediation within 45, decide on a report within 15).
+    pub due_on: Option<NaiveDate>,
     /// 1.0 normally; less for a complainant confirmed as a professional claimant.
     pub complainant_weight: f64,
 }
@@ -122,6 +130,15 @@ pub enum Confidence {
     Low,
 }
 
+impl Confidence {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Confidence::Normal => "normal",
+            Confidence::Low => "low",
+        }
+    }
+}
+
 /// The record a factor comes from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RecordRef {
@@ -153,67 +170,196 @@ pub struct Score {
     pub as_of: NaiveDate,
     pub confidence: Confidence,
     pub factors: Vec<Factor>,
+    /// The next day on which time alone may change this score (a factor expires, a
+    /// deadline passes, a fading factor is due for its weekly step). `None`: never.
+    pub review_on: Option<NaiveDate>,
 }
 
-/// The constants of the model.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Grades {
+    pub a: i32,
+    pub b: i32,
+    pub c: i32,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PenaltyModel {
+    pub half_life_days: f64,
+    pub min_weight: f64,
+    pub other_categories_share: f64,
+    pub money_points_per_tenfold: f64,
+    pub cap: f64,
+    /// Points by category code.
+    pub category_points: BTreeMap<String, f64>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ComplaintModel {
+    pub half_life_days: f64,
+    pub window_days: i64,
+    pub prior_strength: f64,
+    pub slope: f64,
+    pub mean_floor: f64,
+    pub cap: f64,
+    pub default_industry_mean: f64,
+    pub report_weight: f64,
+    /// Weight by status code.
+    pub outcome_weight: BTreeMap<String, f64>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HandlingModel {
+    pub overdue_points: f64,
+    pub unanswered_failed_points: f64,
+    pub window_days: i64,
+    pub cap: f64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SpotCheckModel {
+    pub unqualified_points: f64,
+    pub half_life_days: f64,
+    pub window_days: i64,
+    pub cap: f64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrustedModel {
+    pub pledged: f64,
+    pub demonstration: f64,
+    pub advance_compensation: f64,
+    pub no_reason_returns: f64,
+    pub service_station: f64,
+    pub cap: f64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Caps {
+    pub abnormal: i32,
+    pub serious: i32,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConfidenceModel {
+    pub min_age_days: i64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReviewModel {
+    pub decay_step_days: i64,
+}
+
+/// The constants of the model (see `model-v1.toml`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Model {
     pub version: String,
     pub base: f64,
-    pub grade_a: i32,
-    pub grade_b: i32,
-    pub grade_c: i32,
-    pub penalty_half_life_days: f64,
-    pub penalty_cap: f64,
-    pub complaint_half_life_days: f64,
-    pub complaint_prior_strength: f64,
-    pub complaint_slope: f64,
-    pub complaint_cap: f64,
-    pub handling_point: f64,
-    pub handling_cap: f64,
-    pub spot_check_points: f64,
-    pub spot_check_half_life_days: f64,
-    pub spot_check_cap: f64,
-    pub trusted_cap: f64,
-    /// Highest score with an abnormal-operations listing (inside grade C).
-    pub abnormal_cap: i32,
-    /// Highest score with a serious-violation listing or a revoked permit in publicity.
-    pub serious_cap: i32,
+    pub grades: Grades,
+    pub penalties: PenaltyModel,
+    pub complaints: ComplaintModel,
+    pub handling: HandlingModel,
+    pub spot_checks: SpotCheckModel,
+    pub trusted: TrustedModel,
+    pub caps: Caps,
+    pub confidence: ConfidenceModel,
+    pub review: ReviewModel,
 }
 
-impl Default for Model {
-    fn default() -> Self {
-        Model {
-            version: "v1.0".into(),
-            base: 90.0,
-            grade_a: 85,
-            grade_b: 70,
-            grade_c: 50,
-            penalty_half_life_days: 365.0,
-            penalty_cap: 60.0,
-            complaint_half_life_days: 182.0,
-            complaint_prior_strength: 1.0,
-            complaint_slope: 6.0,
-            complaint_cap: 30.0,
-            handling_point: 1.0,
-            handling_cap: 10.0,
-            spot_check_points: 6.0,
-            spot_check_half_life_days: 365.0,
-            spot_check_cap: 20.0,
-            trusted_cap: 8.0,
-            abnormal_cap: 69,
-            serious_cap: 49,
-        }
-    }
+#[derive(Debug, thiserror::Error)]
+pub enum ModelError {
+    #[error("scoring model: {0}")]
+    Toml(#[from] toml::de::Error),
+    #[error("scoring model: {0}")]
+    Invalid(String),
 }
 
 impl Model {
+    /// Parses and checks a model file.
+    pub fn from_toml(text: &str) -> Result<Model, ModelError> {
+        let model: Model = toml::from_str(text)?;
+        model.check()?;
+        Ok(model)
+    }
+
+    /// The model shipped with this build.
+    pub fn v1() -> Model {
+        // The embedded file is checked by a unit test, so this cannot fail in a build
+        // that passed its tests; fall back to nothing rather than panic.
+        Model::from_toml(MODEL_V1_TOML).unwrap_or_else(|e| unreachable!("embedded model: {e}"))
+    }
+
+    fn check(&self) -> Result<(), ModelError> {
+        let bad = |m: &str| Err(ModelError::Invalid(m.to_owned()));
+        if !(0.0..=100.0).contains(&self.base) {
+            return bad("base must be between 0 and 100");
+        }
+        if !(self.grades.a > self.grades.b && self.grades.b > self.grades.c) {
+            return bad("grade cut-offs must fall: a > b > c");
+        }
+        for c in PenaltyCategory::ALL {
+            if !self.penalties.category_points.contains_key(c.code()) {
+                return Err(ModelError::Invalid(format!(
+                    "penalties.category_points lacks {}",
+                    c.code()
+                )));
+            }
+        }
+        for s in ComplaintStatus::ALL {
+            if !self.complaints.outcome_weight.contains_key(s.code()) {
+                return Err(ModelError::Invalid(format!(
+                    "complaints.outcome_weight lacks {}",
+                    s.code()
+                )));
+            }
+        }
+        let halves = [
+            self.penalties.half_life_days,
+            self.complaints.half_life_days,
+            self.spot_checks.half_life_days,
+        ];
+        if halves.iter().any(|h| *h <= 0.0) {
+            return bad("half-lives must be positive");
+        }
+        let non_negative = [
+            self.penalties.cap,
+            self.penalties.min_weight,
+            self.penalties.money_points_per_tenfold,
+            self.complaints.cap,
+            self.complaints.slope,
+            self.handling.cap,
+            self.spot_checks.cap,
+            self.trusted.cap,
+        ];
+        if non_negative.iter().any(|v| *v < 0.0) {
+            return bad("caps, slopes and weights must not be negative");
+        }
+        if self.complaints.outcome_weight.values().any(|w| *w < 0.0)
+            || self.penalties.category_points.values().any(|w| *w < 0.0)
+        {
+            return bad("weights must not be negative");
+        }
+        if self.review.decay_step_days < 1 {
+            return bad("review.decay_step_days must be at least 1");
+        }
+        Ok(())
+    }
+
     pub fn grade(&self, score: i32) -> Grade {
-        if score >= self.grade_a {
+        if score >= self.grades.a {
             Grade::A
-        } else if score >= self.grade_b {
+        } else if score >= self.grades.b {
             Grade::B
-        } else if score >= self.grade_c {
+        } else if score >= self.grades.c {
             Grade::C
         } else {
             Grade::D
@@ -221,65 +367,55 @@ impl Model {
     }
 }
 
+impl Default for Model {
+    fn default() -> Self {
+        Model::v1()
+    }
+}
+
 fn decay(age_days: i64, half_life: f64) -> f64 {
     0.5f64.powf(age_days.max(0) as f64 / half_life)
 }
 
-fn category_weight(c: PenaltyCategory) -> f64 {
-    use PenaltyCategory::*;
-    match c {
-        Warning => 4.0,
-        PublicCriticism => 6.0,
-        Fine => 6.0,
-        ConfiscateGains | ConfiscateProperty => 8.0,
-        PermitSuspended | QualificationLowered => 15.0,
-        BusinessRestricted => 18.0,
-        OrderedToSuspend => 22.0,
-        PersonsBarred => 25.0,
-        PermitRevoked | OrderedToClose => 40.0,
-    }
-}
-
-/// Deduction of one penalty before decay: its heaviest category, a third of the others,
-/// and the money on a log scale (1,000 yuan adds 2 points, 100,000 yuan about 6).
-fn penalty_severity(p: &PenaltyFact) -> f64 {
-    let mut weights: Vec<f64> = p.categories.iter().map(|&c| category_weight(c)).collect();
+/// Deduction of one penalty before decay: its heaviest category, a share of the others,
+/// and the money on a log scale.
+fn penalty_severity(p: &PenaltyFact, m: &PenaltyModel) -> f64 {
+    let mut weights: Vec<f64> = p
+        .categories
+        .iter()
+        .map(|c| m.category_points.get(c.code()).copied().unwrap_or(0.0))
+        .collect();
     weights.sort_by(|a, b| b.total_cmp(a));
     let heaviest = weights.first().copied().unwrap_or(0.0);
-    let rest: f64 = weights.iter().skip(1).sum::<f64>() / 3.0;
-    let yuan = (p.fine_fen + p.confiscated_fen).max(0) as f64 / 100.0;
-    let money = if yuan >= 100.0 {
-        2.0 * (yuan / 100.0).log10()
+    let rest: f64 = weights.iter().skip(1).sum::<f64>() * m.other_categories_share;
+    let yuan = (p.fine_fen.max(0) + p.confiscated_fen.max(0)) as f64 / 100.0;
+    let money = if yuan > 100.0 {
+        m.money_points_per_tenfold * (yuan / 100.0).log10()
     } else {
         0.0
     };
     heaviest + rest + money
 }
 
-fn complaint_weight(c: &ComplaintFact) -> f64 {
-    use ComplaintStatus::*;
-    if c.kind == ComplaintKind::Inquiry {
-        return 0.0;
-    }
-    let outcome = match c.status {
-        Rejected => 0.0,
-        Withdrawn => 0.5,
-        Received | Accepted | Mediating | Settled => 1.0,
-        MediationFailed => 2.0,
-        ConvertedToCase => 3.0,
+fn complaint_weight(c: &ComplaintFact, m: &ComplaintModel) -> f64 {
+    let kind = match c.kind {
+        ComplaintKind::Inquiry => return 0.0,
+        ComplaintKind::Complaint => 1.0,
+        ComplaintKind::Report => m.report_weight,
     };
-    outcome * c.complainant_weight.clamp(0.0, 1.0)
+    let outcome = m
+        .outcome_weight
+        .get(c.status.code())
+        .copied()
+        .unwrap_or(1.0);
+    kind * outcome * c.complainant_weight.clamp(0.0, 1.0)
 }
 
-fn factor(code: &str, zh: &str, en: &str, points: f64) -> Factor {
-    Factor {
-        code: code.into(),
-        label_zh: zh.into(),
-        label_en: en.into(),
-        points: points.round() as i32,
-        records: Vec::new(),
-        expires_at: None,
-    }
+fn is_open(status: ComplaintStatus) -> bool {
+    matches!(
+        status,
+        ComplaintStatus::Received | ComplaintStatus::Accepted | ComplaintStatus::Mediating
+    )
 }
 
 fn rec(kind: &str, id: i64) -> RecordRef {
@@ -289,221 +425,388 @@ fn rec(kind: &str, id: i64) -> RecordRef {
     }
 }
 
-/// Scores one merchant as of a date.
-pub fn score(facts: &MerchantFacts, as_of: NaiveDate, model: &Model) -> Score {
-    let mut factors = Vec::new();
+/// A group of factors rounded together: each factor's points are the difference of the
+/// rounded running totals, so the group adds up to its rounded total.
+struct Group {
+    running: f64,
+    rounded: i32,
+}
 
-    // Penalties in publicity, each its own factor so the explanation names the decision.
-    let mut penalty_total = 0.0;
-    let mut revoked_permit_in_publicity = None;
-    let mut penalties: Vec<&PenaltyFact> = facts
-        .penalties
-        .iter()
-        .filter(|p| p.status == PenaltyStatus::InPublicity)
-        .filter(|p| p.publicity_end.is_some_and(|end| end >= as_of) && p.decided_on <= as_of)
-        .collect();
-    penalties.sort_by_key(|p| std::cmp::Reverse(p.decided_on));
-    for p in penalties {
-        let age = (as_of - p.decided_on).num_days();
-        let raw = penalty_severity(p) * decay(age, model.penalty_half_life_days).max(0.25);
-        let points = raw.min(model.penalty_cap - penalty_total).max(0.0);
-        penalty_total += points;
-        let mut f = factor(
-            "penalty",
-            &format!("行政处罚 {}", p.decision_no),
-            &format!("Administrative penalty {}", p.decision_no),
-            -points,
-        );
-        f.records.push(rec("penalty", p.id));
-        f.expires_at = p.publicity_end.map(|d| d + TimeDelta::days(1));
-        if p.categories.contains(&PenaltyCategory::PermitRevoked)
-            || p.categories.contains(&PenaltyCategory::OrderedToClose)
-        {
-            revoked_permit_in_publicity = Some(p.id);
-        }
-        if f.points != 0 {
-            factors.push(f);
+impl Group {
+    fn new() -> Self {
+        Group {
+            running: 0.0,
+            rounded: 0,
         }
     }
 
+    fn add(&mut self, raw: f64) -> i32 {
+        self.running += raw;
+        let now = self.running.round() as i32;
+        let points = now - self.rounded;
+        self.rounded = now;
+        points
+    }
+}
+
+struct Builder {
+    factors: Vec<Factor>,
+    review_on: Option<NaiveDate>,
+}
+
+impl Builder {
+    fn push(&mut self, f: Factor) {
+        if f.points != 0 {
+            self.factors.push(f);
+        }
+    }
+
+    fn review(&mut self, day: NaiveDate) {
+        self.review_on = Some(self.review_on.map_or(day, |d| d.min(day)));
+    }
+}
+
+fn factor(code: &str, zh: String, en: String, points: i32) -> Factor {
+    Factor {
+        code: code.into(),
+        label_zh: zh,
+        label_en: en,
+        points,
+        records: Vec::new(),
+        expires_at: None,
+    }
+}
+
+/// Scores one merchant as of a date.
+pub fn score(facts: &MerchantFacts, as_of: NaiveDate, model: &Model) -> Score {
+    let mut b = Builder {
+        factors: Vec::new(),
+        review_on: None,
+    };
+    let step = TimeDelta::days(model.review.decay_step_days);
+    let day = TimeDelta::days(1);
+
+    // Penalties in publicity, each its own factor so the explanation names the decision;
+    // newest first, so the cap bites the oldest.
+    let pm = &model.penalties;
+    let mut penalties: Vec<&PenaltyFact> = facts
+        .penalties
+        .iter()
+        .filter(|p| p.status == PenaltyStatus::InPublicity && p.decided_on <= as_of)
+        .filter(|p| p.publicity_end.is_some_and(|end| end >= as_of))
+        .collect();
+    penalties.sort_by_key(|p| (std::cmp::Reverse(p.decided_on), p.id));
+    let mut group = Group::new();
+    let mut taken = 0.0;
+    let mut serious_penalty = None;
+    for p in penalties {
+        let age = (as_of - p.decided_on).num_days();
+        let weight = decay(age, pm.half_life_days).max(pm.min_weight);
+        let raw = (penalty_severity(p, pm) * weight)
+            .min(pm.cap - taken)
+            .max(0.0);
+        taken += raw;
+        let labels: Vec<&str> = p.categories.iter().map(|c| c.label_zh()).collect();
+        let codes: Vec<&str> = p.categories.iter().map(|c| c.code()).collect();
+        let mut f = factor(
+            "penalty",
+            format!("行政处罚 {}（{}）", p.decision_no, labels.join("、")),
+            format!(
+                "Administrative penalty {} ({})",
+                p.decision_no,
+                codes.join(", ")
+            ),
+            -group.add(raw),
+        );
+        f.records.push(rec("penalty", p.id));
+        f.expires_at = p.publicity_end.map(|d| d + day);
+        if let Some(e) = f.expires_at {
+            b.review(e);
+        }
+        if weight > pm.min_weight {
+            b.review(as_of + step);
+        }
+        if p.categories.iter().any(|c| {
+            matches!(
+                c,
+                PenaltyCategory::PermitRevoked | PenaltyCategory::OrderedToClose
+            )
+        }) {
+            serious_penalty = Some((p.id, p.publicity_end));
+        }
+        b.push(f);
+    }
+
     // Complaints judged against the industry, shrunk toward its mean.
+    let cm = &model.complaints;
     let counted: Vec<(&ComplaintFact, f64)> = facts
         .complaints
         .iter()
-        .filter(|c| c.received_on <= as_of)
+        .filter(|c| c.received_on <= as_of && (as_of - c.received_on).num_days() < cm.window_days)
         .map(|c| {
             let age = (as_of - c.received_on).num_days();
-            (
-                c,
-                complaint_weight(c) * decay(age, model.complaint_half_life_days),
-            )
+            (c, complaint_weight(c, cm) * decay(age, cm.half_life_days))
         })
-        .filter(|(_, w)| *w > 0.001)
+        .filter(|(_, w)| *w > 0.0)
         .collect();
     let decayed: f64 = counted.iter().map(|(_, w)| w).sum();
-    let mean = facts.industry.map_or(0.3, |b| b.mean_complaints).max(0.05);
-    let k = model.complaint_prior_strength;
+    let mean = facts
+        .industry
+        .map_or(cm.default_industry_mean, |b| b.mean_complaints)
+        .max(0.0);
+    let k = cm.prior_strength.max(0.0);
     let shrunk = (decayed + k * mean) / (1.0 + k);
     let excess = (shrunk - mean).max(0.0);
-    let complaint_points =
-        (model.complaint_slope * (1.0 + excess / mean.max(0.5)).ln()).min(model.complaint_cap);
-    if complaint_points >= 0.5 {
+    let raw = (cm.slope * (1.0 + excess / mean.max(cm.mean_floor)).ln()).min(cm.cap);
+    let points = Group::new().add(raw);
+    if points != 0 {
         let mut f = factor(
             "complaints",
-            &format!("近期投诉举报 {} 件（高于行业平均）", counted.len()),
-            &format!(
-                "{} recent complaints and reports (above the industry mean)",
+            format!(
+                "近三年投诉举报 {} 件，按时间衰减后高于同行业平均",
                 counted.len()
             ),
-            -complaint_points,
+            format!(
+                "{} complaints and reports in three years, above the industry mean once faded",
+                counted.len()
+            ),
+            -points,
         );
         f.records = counted
             .iter()
             .map(|(c, _)| rec("complaint", c.id))
             .collect();
-        factors.push(f);
+        b.push(f);
+        b.review(as_of + step);
+    }
+    if let Some(oldest) = counted.iter().map(|(c, _)| c.received_on).min() {
+        b.review(oldest + TimeDelta::days(cm.window_days));
     }
 
-    // Handling: unanswered or overdue complaints.
-    let badly_handled: Vec<&ComplaintFact> = facts
-        .complaints
-        .iter()
-        .filter(|c| c.kind != ComplaintKind::Inquiry && c.received_on <= as_of)
-        .filter(|c| c.overdue || (!c.answered && c.status == ComplaintStatus::MediationFailed))
-        .filter(|c| (as_of - c.received_on).num_days() <= 365)
-        .collect();
-    let handling_points =
-        (badly_handled.len() as f64 * model.handling_point).min(model.handling_cap);
-    if handling_points >= 0.5 {
-        let mut f = factor(
-            "complaint_handling",
-            &format!("{} 件投诉未答复或超期处理", badly_handled.len()),
-            &format!(
-                "{} complaints unanswered or past their deadline",
-                badly_handled.len()
-            ),
-            -handling_points,
-        );
-        f.records = badly_handled
-            .iter()
-            .map(|c| rec("complaint", c.id))
-            .collect();
-        factors.push(f);
-    }
-
-    // Unqualified spot checks.
-    let mut spot_total = 0.0;
-    for s in facts.spot_checks.iter().filter(|s| {
-        s.outcome == SpotCheckOutcome::Unqualified
-            && s.checked_on <= as_of
-            && (as_of - s.checked_on).num_days() < 3 * 365
+    // Handling: open past the deadline, or a failed mediation never answered.
+    let hm = &model.handling;
+    let mut overdue = Vec::new();
+    let mut unanswered = Vec::new();
+    for c in facts.complaints.iter().filter(|c| {
+        c.kind != ComplaintKind::Inquiry
+            && c.received_on <= as_of
+            && (as_of - c.received_on).num_days() < hm.window_days
     }) {
+        let weight = c.complainant_weight.clamp(0.0, 1.0);
+        if is_open(c.status) {
+            match c.due_on {
+                Some(due) if due < as_of => overdue.push((c, weight)),
+                Some(due) => b.review(due + day),
+                None => {}
+            }
+        } else if c.status == ComplaintStatus::MediationFailed && !c.answered {
+            unanswered.push((c, weight));
+        }
+        b.review(c.received_on + TimeDelta::days(hm.window_days));
+    }
+    let mut group = Group::new();
+    let overdue_raw: f64 = overdue.iter().map(|(_, w)| w * hm.overdue_points).sum();
+    let unanswered_raw: f64 = unanswered
+        .iter()
+        .map(|(_, w)| w * hm.unanswered_failed_points)
+        .sum();
+    let overdue_taken = overdue_raw.min(hm.cap);
+    let unanswered_taken = unanswered_raw.min(hm.cap - overdue_taken);
+    let mut f = factor(
+        "complaints_overdue",
+        format!("{} 件投诉举报超过法定期限未办结", overdue.len()),
+        format!(
+            "{} complaints open past their statutory deadline",
+            overdue.len()
+        ),
+        -group.add(overdue_taken),
+    );
+    f.records = overdue
+        .iter()
+        .map(|(c, _)| rec("complaint", c.id))
+        .collect();
+    b.push(f);
+    let mut f = factor(
+        "complaints_unanswered",
+        format!("{} 件调解失败的投诉商家未作答复", unanswered.len()),
+        format!(
+            "{} failed mediations the merchant never answered",
+            unanswered.len()
+        ),
+        -group.add(unanswered_taken),
+    );
+    f.records = unanswered
+        .iter()
+        .map(|(c, _)| rec("complaint", c.id))
+        .collect();
+    b.push(f);
+
+    // Unqualified spot checks, newest first.
+    let sm = &model.spot_checks;
+    let mut checks: Vec<&SpotCheckFact> = facts
+        .spot_checks
+        .iter()
+        .filter(|s| {
+            s.outcome == SpotCheckOutcome::Unqualified
+                && s.checked_on <= as_of
+                && (as_of - s.checked_on).num_days() < sm.window_days
+        })
+        .collect();
+    checks.sort_by_key(|s| (std::cmp::Reverse(s.checked_on), s.id));
+    let mut group = Group::new();
+    let mut taken = 0.0;
+    for s in checks {
         let age = (as_of - s.checked_on).num_days();
-        let raw = model.spot_check_points * decay(age, model.spot_check_half_life_days);
-        let points = raw.min(model.spot_check_cap - spot_total).max(0.0);
-        spot_total += points;
+        let raw = (sm.unqualified_points * decay(age, sm.half_life_days))
+            .min(sm.cap - taken)
+            .max(0.0);
+        taken += raw;
         let mut f = factor(
             "spot_check_unqualified",
-            "抽检不合格",
-            "Unqualified in a spot check",
-            -points,
+            format!("{} 抽检不合格", s.checked_on),
+            format!("Unqualified in a spot check on {}", s.checked_on),
+            -group.add(raw),
         );
         f.records.push(rec("spot_check", s.id));
-        f.expires_at = Some(s.checked_on + TimeDelta::days(3 * 365));
-        if f.points != 0 {
-            factors.push(f);
+        f.expires_at = Some(s.checked_on + TimeDelta::days(sm.window_days));
+        if let Some(e) = f.expires_at {
+            b.review(e);
         }
+        b.review(as_of + step);
+        b.push(f);
     }
 
-    // Trusted consumption, only while active.
-    let active_trusted = facts.trusted.iter().find(|t| {
-        t.status == TrustedStatus::Active
-            && t.valid_from <= as_of
-            && t.valid_to.is_none_or(|end| end >= as_of)
-    });
-    if let Some(t) = active_trusted {
-        let mut bonus: f64 = match t.level {
-            TrustedLevel::Pledged => 3.0,
-            TrustedLevel::Demonstration => 6.0,
+    // Trusted consumption, only while active and valid; the best enrolment counts.
+    let tm = &model.trusted;
+    let bonus = |t: &TrustedFact| {
+        let mut v = match t.level {
+            TrustedLevel::Pledged => tm.pledged,
+            TrustedLevel::Demonstration => tm.demonstration,
         };
-        bonus += t
-            .pledges
-            .iter()
-            .filter(|p| matches!(p, Pledge::AdvanceCompensation | Pledge::NoReasonReturns))
-            .count() as f64;
-        if t.service_station {
-            bonus += 1.0;
+        for p in &t.pledges {
+            v += match p {
+                Pledge::AdvanceCompensation => tm.advance_compensation,
+                Pledge::NoReasonReturns => tm.no_reason_returns,
+                _ => 0.0,
+            };
         }
+        if t.service_station {
+            v += tm.service_station;
+        }
+        v.min(tm.cap)
+    };
+    let active = facts
+        .trusted
+        .iter()
+        .filter(|t| {
+            t.status == TrustedStatus::Active
+                && t.valid_from <= as_of
+                && t.valid_to.is_none_or(|end| end >= as_of)
+        })
+        .max_by(|a, b| bonus(a).total_cmp(&bonus(b)).then(b.id.cmp(&a.id)));
+    for t in &facts.trusted {
+        if t.status == TrustedStatus::Active && t.valid_from > as_of {
+            b.review(t.valid_from);
+        }
+    }
+    if let Some(t) = active {
+        let pledges: Vec<&str> = t.pledges.iter().map(|p| p.label_zh()).collect();
         let mut f = factor(
             "trusted_consumption",
-            &format!("放心消费{}", t.level.label_zh()),
-            match t.level {
-                TrustedLevel::Pledged => "Trusted-consumption pledged unit",
-                TrustedLevel::Demonstration => "Trusted-consumption demonstration unit",
+            if pledges.is_empty() {
+                format!("放心消费{}", t.level.label_zh())
+            } else {
+                format!("放心消费{}（{}）", t.level.label_zh(), pledges.join("、"))
             },
-            bonus.min(model.trusted_cap),
+            match t.level {
+                TrustedLevel::Pledged => "Trusted-consumption pledged unit".to_owned(),
+                TrustedLevel::Demonstration => "Trusted-consumption demonstration unit".to_owned(),
+            },
+            Group::new().add(bonus(t)),
         );
         f.records.push(rec("trusted", t.id));
-        f.expires_at = t.valid_to.map(|d| d + TimeDelta::days(1));
-        factors.push(f);
+        f.expires_at = t.valid_to.map(|d| d + day);
+        if let Some(e) = f.expires_at {
+            b.review(e);
+        }
+        b.push(f);
     }
 
     let base = model.base.round() as i32;
-    let mut total = base + factors.iter().map(|f| f.points).sum::<i32>();
+    let mut total = base + b.factors.iter().map(|f| f.points).sum::<i32>();
 
     // Caps: listings and revoked permits hold the score inside a grade.
     let active_listing = |kind: ListingKind| {
-        facts.listings.iter().find(|l| {
-            l.kind == kind && l.listed_on <= as_of && l.removed_on.is_none_or(|r| r > as_of)
-        })
+        facts
+            .listings
+            .iter()
+            .filter(|l| {
+                l.kind == kind && l.listed_on <= as_of && l.removed_on.is_none_or(|r| r > as_of)
+            })
+            .min_by_key(|l| l.id)
     };
+    for l in &facts.listings {
+        if l.listed_on > as_of {
+            b.review(l.listed_on);
+        }
+        if let Some(r) = l.removed_on
+            && r > as_of
+        {
+            b.review(r);
+        }
+    }
     let serious = active_listing(ListingKind::SeriousViolation)
-        .map(|l| rec("listing", l.id))
-        .or(revoked_permit_in_publicity.map(|id| rec("penalty", id)));
-    if let Some(r) = serious {
-        if total > model.serious_cap {
+        .map(|l| (rec("listing", l.id), l.removed_on))
+        .or(serious_penalty.map(|(id, end)| (rec("penalty", id), end.map(|d| d + day))));
+    if let Some((record, until)) = serious {
+        if total > model.caps.serious {
             let mut f = factor(
                 "cap_serious",
-                "列入严重违法失信名单或被吊销许可，分数上限",
-                "Serious-violation listing or revoked permit caps the score",
-                f64::from(model.serious_cap - total),
+                "列入严重违法失信名单或被吊销许可证件、责令关闭，分数不高于上限".into(),
+                "Serious-violation listing, revoked permit or closure caps the score".into(),
+                model.caps.serious - total,
             );
-            f.records.push(r);
-            total = model.serious_cap;
-            factors.push(f);
+            f.records.push(record);
+            f.expires_at = until;
+            total = model.caps.serious;
+            b.push(f);
         }
     } else if let Some(l) = active_listing(ListingKind::Abnormal)
-        && total > model.abnormal_cap
+        && total > model.caps.abnormal
     {
         let mut f = factor(
             "cap_abnormal",
-            "列入经营异常名录，分数上限",
-            "Abnormal-operations listing caps the score",
-            f64::from(model.abnormal_cap - total),
+            "列入经营异常名录，分数不高于上限".into(),
+            "Abnormal-operations listing caps the score".into(),
+            model.caps.abnormal - total,
         );
         f.records.push(rec("listing", l.id));
-        total = model.abnormal_cap;
-        factors.push(f);
+        f.expires_at = l.removed_on;
+        total = model.caps.abnormal;
+        b.push(f);
     }
     if !(0..=100).contains(&total) {
         let clamped = total.clamp(0, 100);
-        factors.push(factor(
+        b.push(factor(
             "bounds",
-            "分数范围 0–100",
-            "Score bounded to 0–100",
-            f64::from(clamped - total),
+            "分数范围为 0–100".into(),
+            "Score bounded to 0–100".into(),
+            clamped - total,
         ));
         total = clamped;
     }
 
     let young = facts
         .established_on
-        .is_some_and(|d| (as_of - d).num_days() < 365);
+        .is_some_and(|d| (as_of - d).num_days() < model.confidence.min_age_days);
     let no_records = facts.penalties.is_empty()
         && facts.complaints.is_empty()
         && facts.listings.is_empty()
         && facts.spot_checks.is_empty();
     let confidence = if young && no_records {
+        if let Some(d) = facts.established_on {
+            b.review(d + TimeDelta::days(model.confidence.min_age_days));
+        }
         Confidence::Low
     } else {
         Confidence::Normal
@@ -516,99 +819,7 @@ pub fn score(facts: &MerchantFacts, as_of: NaiveDate, model: &Model) -> Score {
         model_version: model.version.clone(),
         as_of,
         confidence,
-        factors,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn d(s: &str) -> NaiveDate {
-        s.parse().unwrap()
-    }
-
-    fn fine(id: i64, yuan: i64, decided: &str, end: &str) -> PenaltyFact {
-        PenaltyFact {
-            id,
-            decision_no: format!("五市监罚〔2026〕{id}号"),
-            categories: vec![PenaltyCategory::Fine],
-            fine_fen: yuan * 100,
-            confiscated_fen: 0,
-            decided_on: d(decided),
-            publicity_end: Some(d(end)),
-            status: PenaltyStatus::InPublicity,
-        }
-    }
-
-    #[test]
-    fn clean_merchant_scores_the_base_and_grade_a() {
-        let s = score(
-            &MerchantFacts {
-                established_on: Some(d("2015-01-01")),
-                ..Default::default()
-            },
-            d("2026-11-28"),
-            &Model::default(),
-        );
-        assert_eq!(s.score, 90);
-        assert_eq!(s.grade, Grade::A);
-        assert_eq!(s.confidence, Confidence::Normal);
-    }
-
-    #[test]
-    fn factors_add_up_to_the_score() {
-        let facts = MerchantFacts {
-            penalties: vec![fine(1, 50_000, "2026-06-01", "2029-06-01")],
-            listings: vec![ListingFact {
-                id: 3,
-                kind: ListingKind::Abnormal,
-                listed_on: d("2026-01-01"),
-                removed_on: None,
-            }],
-            ..Default::default()
-        };
-        let s = score(&facts, d("2026-11-28"), &Model::default());
-        let sum: i32 = s.base + s.factors.iter().map(|f| f.points).sum::<i32>();
-        assert_eq!(sum, s.score);
-        assert!(s.score < 90);
-    }
-
-    #[test]
-    fn penalty_stops_counting_after_publicity() {
-        let facts = MerchantFacts {
-            penalties: vec![fine(1, 5_000, "2026-06-01", "2026-09-01")],
-            ..Default::default()
-        };
-        let during = score(&facts, d("2026-08-01"), &Model::default());
-        let after = score(&facts, d("2026-09-02"), &Model::default());
-        assert!(during.score < after.score);
-        assert_eq!(during.factors[0].expires_at, Some(d("2026-09-02")));
-    }
-
-    #[test]
-    fn serious_listing_caps_inside_grade_d() {
-        let facts = MerchantFacts {
-            listings: vec![ListingFact {
-                id: 1,
-                kind: ListingKind::SeriousViolation,
-                listed_on: d("2026-01-01"),
-                removed_on: None,
-            }],
-            ..Default::default()
-        };
-        let s = score(&facts, d("2026-11-28"), &Model::default());
-        assert_eq!(s.grade, Grade::D);
-        assert!(s.factors.iter().any(|f| f.code == "cap_serious"));
-    }
-
-    #[test]
-    fn young_merchant_without_records_is_low_confidence() {
-        let facts = MerchantFacts {
-            established_on: Some(d("2026-06-01")),
-            ..Default::default()
-        };
-        let s = score(&facts, d("2026-11-28"), &Model::default());
-        assert_eq!(s.confidence, Confidence::Low);
+        factors: b.factors,
+        review_on: b.review_on,
     }
 }

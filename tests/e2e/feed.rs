@@ -34,7 +34,7 @@ pub async fn create_and_announce(app: &TestApp, uscc: &Uscc, sign: &str) -> i64 
     )
     .await
     .expect("merchant written");
-    fangxin_api::scores::rescore_one(&app.state.db, id, &app.state.model, Utc::now())
+    fangxin_api::scores::rescore_one(&app.state.db, id, &app.state.scoring, Utc::now())
         .await
         .expect("rescored");
     app.state.notifier.changed().await;

@@ -63,7 +63,7 @@ async fn rescoring_records_history_only_on_change(backend: Backend) {
     assert_eq!(score::Entity::find().count(&db).await.unwrap(), 300);
     let history = score_history::Entity::find().count(&db).await.unwrap();
     assert_eq!(history, 300, "one history row per first score");
-    fangxin_api::scores::rescore_all(&db, &app.state.model, Utc::now())
+    fangxin_api::scores::rescore_all(&db, &app.state.scoring, Utc::now())
         .await
         .unwrap();
     assert_eq!(

@@ -38,7 +38,7 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     pub notifier: FeedNotifier,
     pub redis: Option<redis::aio::ConnectionManager>,
-    pub model: Arc<fangxin_scoring::Model>,
+    pub scoring: Arc<crate::scores::Scoring>,
     pub metrics: PrometheusHandle,
 }
 

@@ -3,7 +3,8 @@
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
+use fangxin_scoring::calendar::{WorkCalendar, deadlines};
 use fangxin_scoring::domain::{
     ComplaintKind, ComplaintStatus, ListingKind, PenaltyCategory, PenaltyStatus, Pledge,
     SpotCheckOutcome, TrustedLevel, TrustedStatus,
@@ -94,18 +95,11 @@ pub async fn industry_baselines<C: ConnectionTrait>(
         .collect())
 }
 
-/// Whether a complaint passed a statutory deadline unhandled, in calendar days for now
-/// (7 working days ≈ 10 days to accept, 45 ≈ 63 to end mediation).
-fn overdue(c: &complaint::Model, status: ComplaintStatus, as_of: DateTime<Utc>) -> bool {
-    let age = (as_of - c.received_at).num_days();
-    match status {
-        ComplaintStatus::Received => age > 10,
-        ComplaintStatus::Accepted | ComplaintStatus::Mediating => {
-            let since = c.accepted_at.unwrap_or(c.received_at);
-            (as_of - since).num_days() > 63
-        }
-        _ => false,
-    }
+/// The model and the working-day calendar a score is computed with.
+#[derive(Debug, Clone, Default)]
+pub struct Scoring {
+    pub model: Model,
+    pub calendar: WorkCalendar,
 }
 
 /// Loads the facts of the given merchants.
@@ -114,6 +108,7 @@ pub async fn load_facts<C: ConnectionTrait>(
     ids: &[i64],
     as_of: DateTime<Utc>,
     baselines: &HashMap<String, IndustryBaseline>,
+    calendar: &WorkCalendar,
 ) -> AppResult<HashMap<i64, MerchantFacts>> {
     let mut facts: HashMap<i64, MerchantFacts> = HashMap::with_capacity(ids.len());
     for chunk in crate::store::chunks(ids) {
@@ -174,7 +169,13 @@ pub async fn load_facts<C: ConnectionTrait>(
                 status,
                 received_on: c.received_at.date_naive(),
                 answered: c.merchant_response.is_some(),
-                overdue: overdue(&c, status, as_of),
+                due_on: deadlines::current_due_on(
+                    kind,
+                    status,
+                    c.received_at.date_naive(),
+                    c.accepted_at.map(|a| a.date_naive()),
+                    calendar,
+                ),
                 complainant_weight: 1.0,
             });
         }
@@ -244,25 +245,20 @@ pub async fn load_facts<C: ConnectionTrait>(
     Ok(facts)
 }
 
-/// The next day on which time alone changes a score: the earliest factor expiry.
-fn next_due(s: &Score) -> Option<NaiveDate> {
-    s.factors.iter().filter_map(|f| f.expires_at).min()
-}
-
 /// Rescores the given merchants as of `now`; stores scores, history rows for changes,
 /// and (when `emit_events`) a change event for each merchant whose score or grade moved.
 /// Returns how many changed.
 pub async fn rescore<C: TransactionTrait + ConnectionTrait>(
     db: &C,
     ids: &[i64],
-    model: &Model,
+    scoring: &Scoring,
     baselines: &HashMap<String, IndustryBaseline>,
     now: DateTime<Utc>,
     emit_events: bool,
 ) -> AppResult<usize> {
-    let facts = load_facts(db, ids, now, baselines).await?;
+    let facts = load_facts(db, ids, now, baselines, &scoring.calendar).await?;
     let as_of = now.date_naive();
-    let model_for_task = model.clone();
+    let model_for_task = scoring.model.clone();
     let scored: Vec<(i64, Score)> = tokio::task::spawn_blocking(move || {
         facts
             .into_iter()
@@ -308,14 +304,11 @@ pub async fn rescore<C: TransactionTrait + ConnectionTrait>(
             merchant_id: Set(*id),
             score: Set(s.score),
             grade: Set(grade.clone()),
-            confidence: Set(serde_json::to_value(s.confidence)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_owned))
-                .unwrap_or_else(|| "normal".into())),
+            confidence: Set(s.confidence.as_str().to_owned()),
             model_version: Set(s.model_version.clone()),
             as_of: Set(s.as_of),
             factors: Set(serde_json::to_value(&s.factors).unwrap_or_default()),
-            next_due_on: Set(next_due(s)),
+            next_due_on: Set(s.review_on),
             computed_at: Set(now),
         });
         if moved {
@@ -366,7 +359,7 @@ pub async fn rescore<C: TransactionTrait + ConnectionTrait>(
 /// `reindex` (or let `serve` rebuild) afterwards.
 pub async fn rescore_all(
     db: &DatabaseConnection,
-    model: &Model,
+    scoring: &Scoring,
     now: DateTime<Utc>,
 ) -> AppResult<u64> {
     let baselines = industry_baselines(db, now).await?;
@@ -392,7 +385,7 @@ pub async fn rescore_all(
             .await?;
         let Some(&max) = ids.last() else { break };
         last = max;
-        rescore(db, &ids, model, &baselines, now, false).await?;
+        rescore(db, &ids, scoring, &baselines, now, false).await?;
         done += ids.len() as u64;
         progress.set(done);
     }
@@ -404,9 +397,9 @@ pub async fn rescore_all(
 pub async fn rescore_one<C: TransactionTrait + ConnectionTrait>(
     db: &C,
     merchant_id: i64,
-    model: &Model,
+    scoring: &Scoring,
     now: DateTime<Utc>,
 ) -> AppResult<bool> {
     let baselines = industry_baselines(db, now).await?;
-    Ok(rescore(db, &[merchant_id], model, &baselines, now, true).await? > 0)
+    Ok(rescore(db, &[merchant_id], scoring, &baselines, now, true).await? > 0)
 }
