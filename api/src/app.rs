@@ -74,7 +74,18 @@ pub async fn generate_demo(
         },
     )
     .await?;
-    scores::rescore_all(db, &settings.scoring()?, Utc::now()).await?;
+    let (_keep_running, never) = watch::channel(false);
+    scores::rescore_all(
+        db,
+        &settings.scoring()?,
+        Utc::now(),
+        scores::FullRescore {
+            restart: true,
+            ..Default::default()
+        },
+        never,
+    )
+    .await?;
     Ok(summary)
 }
 
@@ -126,6 +137,14 @@ impl App {
             shutdown_rx,
         ));
 
+        let sweep = tokio::spawn(scores::run_daily_sweep(
+            db.clone(),
+            scoring.clone(),
+            notifier.clone(),
+            Duration::from_secs(settings.scoring.sweep_interval_minutes.max(1) * 60),
+            shutdown_tx.subscribe(),
+        ));
+
         let listener = TcpListener::bind(&settings.server.bind)
             .await
             .with_context(|| format!("cannot listen on {}", settings.server.bind))?;
@@ -142,7 +161,7 @@ impl App {
             listener,
             state,
             shutdown_tx: Arc::new(shutdown_tx),
-            workers: vec![worker],
+            workers: vec![worker, sweep],
         })
     }
 

@@ -46,12 +46,35 @@ pub enum Command {
     },
     /// Rebuild the search index from the database.
     Reindex,
+    /// Trust scores: explanations and the grade mix.
+    Score {
+        #[command(subcommand)]
+        command: ScoreCommand,
+    },
     /// Recompute trust scores.
     Rescore {
-        /// Every merchant (after a model change).
-        #[arg(long)]
+        /// Every merchant (after a model change). Ctrl-C stops after the current batch;
+        /// running it again resumes there.
+        #[arg(long, conflicts_with = "due")]
         all: bool,
+        /// With --all: start from the beginning instead of resuming.
+        #[arg(long, requires = "all")]
+        restart: bool,
+        /// Only the merchants whose review day has come (what the daily sweep does).
+        #[arg(long)]
+        due: bool,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ScoreCommand {
+    /// Print a merchant's score with every factor, its points and when it stops counting.
+    Explain {
+        /// The merchant's unified social credit code.
+        uscc: String,
+    },
+    /// Print how many merchants hold each grade.
+    Grades,
 }
 
 #[derive(Debug, Subcommand)]
@@ -108,16 +131,136 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("indexed {n} merchants");
             Ok(())
         }
-        Command::Rescore { all } => {
-            if !all {
-                anyhow::bail!("say which merchants to rescore: --all");
-            }
+        Command::Score {
+            command: ScoreCommand::Explain { uscc },
+        } => {
+            let uscc = fangxin_scoring::Uscc::parse(&uscc)
+                .map_err(|e| anyhow::anyhow!("{uscc} is not a valid USCC: {e}"))?;
             let db = app::open_database(&settings).await?;
-            let n = scores::rescore_all(&db, &settings.scoring()?, Utc::now())
-                .await
-                .context("rescoring failed")?;
-            println!("rescored {n} merchants; run `fangxin reindex` if no server follows the feed");
+            let view = scores::explain(&db, &uscc).await?;
+            print!("{}", explain_table(&view));
+            Ok(())
+        }
+        Command::Score {
+            command: ScoreCommand::Grades,
+        } => {
+            let db = app::open_database(&settings).await?;
+            let mix = scores::grade_mix(&db).await?;
+            let total: i64 = mix.iter().map(|(_, _, n)| n).sum();
+            println!("grade  confidence  merchants  share");
+            for (grade, confidence, n) in mix {
+                println!(
+                    "{grade:<6} {confidence:<11} {n:>9}  {:>5.2} %",
+                    100.0 * n as f64 / total.max(1) as f64
+                );
+            }
+            println!("total              {total:>9}");
+            Ok(())
+        }
+        Command::Rescore { all, restart, due } => {
+            let db = app::open_database(&settings).await?;
+            let scoring = settings.scoring()?;
+            if due {
+                let (rescored, changed) = scores::rescore_due(&db, &scoring, Utc::now()).await?;
+                println!(
+                    "rescored {rescored} merchants due for review, {changed} changed; a running server's index follows"
+                );
+                return Ok(());
+            }
+            if !all {
+                anyhow::bail!("say which merchants to rescore: --all or --due");
+            }
+            let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+            tokio::spawn(async move {
+                if tokio::signal::ctrl_c().await.is_ok() {
+                    eprintln!("stopping after the current batch…");
+                    let _ = stop_tx.send(true);
+                }
+            });
+            let outcome = scores::rescore_all(
+                &db,
+                &scoring,
+                Utc::now(),
+                scores::FullRescore {
+                    restart,
+                    ..Default::default()
+                },
+                stop_rx,
+            )
+            .await
+            .context("rescoring failed")?;
+            if let Some(after) = outcome.resumed_after {
+                println!("resumed after merchant id {after}");
+            }
+            if outcome.interrupted {
+                println!(
+                    "interrupted after {} merchants; run the same command again to resume",
+                    outcome.rescored
+                );
+            } else {
+                println!(
+                    "rescored {} merchants with model {}; run `fangxin reindex` if no server follows the feed",
+                    outcome.rescored, scoring.model.version
+                );
+            }
             Ok(())
         }
     }
+}
+
+/// Columns in a terminal: CJK characters take two cells.
+fn width(s: &str) -> usize {
+    s.chars().map(|c| if c.is_ascii() { 1 } else { 2 }).sum()
+}
+
+fn pad(s: &str, to: usize) -> String {
+    format!("{s}{}", " ".repeat(to.saturating_sub(width(s))))
+}
+
+/// The explanation of a score as a table.
+pub fn explain_table(view: &scores::ScoreView) -> String {
+    let mut out = String::new();
+    let sign = view.sign_name.as_deref().unwrap_or("");
+    out.push_str(&format!("{sign}  {}  {}\n", view.name, view.uscc));
+    out.push_str(&format!(
+        "score {} (grade {}), confidence {}, model {}, as of {}\n\n",
+        view.score, view.grade, view.confidence, view.model_version, view.as_of
+    ));
+    let label_width = view
+        .factors
+        .iter()
+        .map(|f| width(&f.label_zh))
+        .max()
+        .unwrap_or(0)
+        .max(20);
+    out.push_str(&format!(
+        "{}  {:>6}  until\n",
+        pad("factor", label_width),
+        "points"
+    ));
+    out.push_str(&format!(
+        "{}  {:>6}\n",
+        pad("基础分 base", label_width),
+        view.base
+    ));
+    for f in &view.factors {
+        let until = f
+            .expires_at
+            .map(|d| d.to_string())
+            .unwrap_or_else(|| "—".into());
+        out.push_str(&format!(
+            "{}  {:>+6}  {until}\n",
+            pad(&f.label_zh, label_width),
+            f.points
+        ));
+    }
+    out.push_str(&format!(
+        "{}  {:>6}\n",
+        pad("= 信任分 score", label_width),
+        view.score
+    ));
+    if let Some(review) = view.review_on {
+        out.push_str(&format!("\nnext review: {review}\n"));
+    }
+    out
 }

@@ -51,6 +51,7 @@ pub struct Settings {
 #[derive(Debug, Clone, Deserialize, Serialize)]
 pub struct ScoringSettings {
     pub model_file: String,
+    pub sweep_interval_minutes: u64,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]

@@ -11,6 +11,8 @@ pub enum AppError {
     MerchantNotFound(String),
     #[error("{message}")]
     InvalidInput { code: &'static str, message: String },
+    #[error("{message}")]
+    NotFound { code: &'static str, message: String },
     #[error("database error")]
     Database(#[from] sea_orm::DbErr),
     #[error("search index error")]
@@ -26,6 +28,7 @@ impl AppError {
             AppError::InvalidUscc(_) => "invalid_uscc",
             AppError::MerchantNotFound(_) => "merchant_not_found",
             AppError::InvalidInput { code, .. } => code,
+            AppError::NotFound { code, .. } => code,
             AppError::Database(_) => "database_error",
             AppError::Index(_) => "index_error",
             AppError::Internal(_) => "internal_error",

@@ -8,4 +8,5 @@ mod helpers;
 mod api;
 mod feed;
 mod redis;
+mod scores;
 mod store;

@@ -63,9 +63,16 @@ async fn rescoring_records_history_only_on_change(backend: Backend) {
     assert_eq!(score::Entity::find().count(&db).await.unwrap(), 300);
     let history = score_history::Entity::find().count(&db).await.unwrap();
     assert_eq!(history, 300, "one history row per first score");
-    fangxin_api::scores::rescore_all(&db, &app.state.scoring, Utc::now())
-        .await
-        .unwrap();
+    let (_running, stop) = tokio::sync::watch::channel(false);
+    fangxin_api::scores::rescore_all(
+        &db,
+        &app.state.scoring,
+        Utc::now(),
+        Default::default(),
+        stop,
+    )
+    .await
+    .unwrap();
     assert_eq!(
         score_history::Entity::find().count(&db).await.unwrap(),
         history,

@@ -9,9 +9,7 @@ use fangxin_scoring::domain::{PenaltyCategory, PenaltyStatus, Procedure};
 use fangxin_scoring::publicity::publicity_end;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use sea_orm::{
-    ActiveValue::Set, DatabaseConnection, EntityTrait, PaginatorTrait, TransactionTrait,
-};
+use sea_orm::{ActiveValue::Set, DatabaseConnection, EntityTrait, PaginatorTrait};
 use serde::Serialize;
 
 use crate::error::{AppError, AppResult};
@@ -707,7 +705,7 @@ async fn write_batch(db: &DatabaseConnection, batch: Vec<Generated>) -> AppResul
         listings.extend(g.listings);
         spot_checks.extend(g.spot_checks);
     }
-    let txn = db.begin().await?;
+    let txn = crate::store::begin_write(db).await?;
     for chunk in merchants.chunks(500) {
         merchant::Entity::insert_many(chunk.to_vec())
             .exec_without_returning(&txn)

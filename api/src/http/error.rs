@@ -64,6 +64,9 @@ impl IntoResponse for AppError {
             AppError::InvalidInput { message, .. } => {
                 Problem::new(StatusCode::BAD_REQUEST, code, message.clone())
             }
+            AppError::NotFound { message, .. } => {
+                Problem::new(StatusCode::NOT_FOUND, code, message.clone())
+            }
             AppError::Database(e) => {
                 tracing::error!(error = %e, "database error");
                 Problem::new(

@@ -4,6 +4,7 @@
 pub mod error;
 mod health;
 mod merchants;
+mod scores;
 
 pub use merchants::{SearchHit, SearchResponse};
 
@@ -51,6 +52,11 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(health::metrics))
         .route("/api/v1/merchants/search", get(merchants::search))
         .route("/api/v1/merchants/{uscc}", get(merchants::profile))
+        .route("/api/v1/merchants/{uscc}/score", get(scores::score))
+        .route(
+            "/api/v1/merchants/{uscc}/score-history",
+            get(scores::history),
+        )
         .fallback(not_found)
         .with_state(state)
         .layer(middleware::from_fn(record_metrics))

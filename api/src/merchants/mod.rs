@@ -312,7 +312,7 @@ pub async fn upsert<C: TransactionTrait + ConnectionTrait>(
     now: DateTime<Utc>,
 ) -> AppResult<i64> {
     validate(&new)?;
-    let txn = db.begin().await?;
+    let txn = crate::store::begin_write(db).await?;
     let existing = merchant::Entity::find()
         .filter(merchant::Column::Uscc.eq(new.uscc.as_str()))
         .one(&txn)

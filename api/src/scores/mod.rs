@@ -2,6 +2,10 @@
 //! storing the result and its history.
 
 use std::collections::HashMap;
+use std::sync::Arc;
+
+use futures_util::{StreamExt, stream};
+use tokio::sync::watch;
 
 use chrono::{DateTime, TimeDelta, Utc};
 use fangxin_scoring::calendar::{WorkCalendar, deadlines};
@@ -23,8 +27,8 @@ use crate::error::AppResult;
 use crate::feed;
 use crate::progress::Progress;
 use crate::store::entities::{
-    complaint, listing, merchant, penalty, score, score_history, spot_check_result,
-    trusted_enrolment,
+    claimant_review, complaint, feed_cursor, listing, merchant, penalty, score, score_history,
+    spot_check_result, trusted_enrolment,
 };
 
 /// Mean of `0.5^(age / 182 days)` over a year: turns a yearly complaint count into the
@@ -102,6 +106,32 @@ pub struct Scoring {
     pub calendar: WorkCalendar,
 }
 
+/// Weights of the complainants confirmed by a regulator as professional claimants. Only a
+/// confirmed flag changes a score: an unreviewed assessment never does.
+async fn confirmed_claimant_weights<C: ConnectionTrait>(
+    db: &C,
+    complaints: &[complaint::Model],
+) -> AppResult<HashMap<String, f64>> {
+    let mut keys: Vec<&str> = complaints
+        .iter()
+        .filter_map(|c| c.complainant_key.as_deref())
+        .collect();
+    keys.sort_unstable();
+    keys.dedup();
+    let mut weights = HashMap::new();
+    for chunk in keys.chunks(900) {
+        for r in claimant_review::Entity::find()
+            .filter(claimant_review::Column::Status.eq("confirmed"))
+            .filter(claimant_review::Column::ComplainantKey.is_in(chunk.iter().copied()))
+            .all(db)
+            .await?
+        {
+            weights.insert(r.complainant_key, r.weight.clamp(0.0, 1.0));
+        }
+    }
+    Ok(weights)
+}
+
 /// Loads the facts of the given merchants.
 pub async fn load_facts<C: ConnectionTrait>(
     db: &C,
@@ -147,12 +177,19 @@ pub async fn load_facts<C: ConnectionTrait>(
             });
         }
         let since = as_of - TimeDelta::days(3 * 365);
-        for c in complaint::Entity::find()
+        let complaints = complaint::Entity::find()
             .filter(complaint::Column::MerchantId.is_in(ids()))
             .filter(complaint::Column::ReceivedAt.gte(since))
             .all(db)
-            .await?
-        {
+            .await?;
+        let weights = confirmed_claimant_weights(db, &complaints).await?;
+        for c in complaints {
+            let complainant_weight = c
+                .complainant_key
+                .as_ref()
+                .and_then(|k| weights.get(k))
+                .copied()
+                .unwrap_or(1.0);
             let Some(mid) = c.merchant_id else { continue };
             let Some(f) = facts.get_mut(&mid) else {
                 continue;
@@ -176,7 +213,7 @@ pub async fn load_facts<C: ConnectionTrait>(
                     c.accepted_at.map(|a| a.date_naive()),
                     calendar,
                 ),
-                complainant_weight: 1.0,
+                complainant_weight,
             });
         }
         for l in listing::Entity::find()
@@ -291,7 +328,7 @@ pub async fn rescore<C: TransactionTrait + ConnectionTrait>(
         HashMap::new()
     };
 
-    let txn = db.begin().await?;
+    let txn = crate::store::begin_write(db).await?;
     let mut changed = 0;
     let mut rows = Vec::with_capacity(scored.len());
     let mut history = Vec::new();
@@ -355,42 +392,250 @@ pub async fn rescore<C: TransactionTrait + ConnectionTrait>(
     Ok(changed)
 }
 
-/// Rescores every merchant, in batches, with progress. No change events: run
-/// `reindex` (or let `serve` rebuild) afterwards.
+/// How a full rescore ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RescoreAllOutcome {
+    pub rescored: u64,
+    /// The merchant id a previous, interrupted run had reached.
+    pub resumed_after: Option<i64>,
+    /// Stopped on request before the end; run again to resume.
+    pub interrupted: bool,
+}
+
+const RESCORE_BATCH: u64 = 2000;
+
+/// How to run a full rescore.
+#[derive(Debug, Clone, Copy)]
+pub struct FullRescore {
+    /// Start from the first merchant even if an earlier run was interrupted.
+    pub restart: bool,
+    /// Merchants per batch (and per saved position).
+    pub batch_size: u64,
+}
+
+impl Default for FullRescore {
+    fn default() -> Self {
+        FullRescore {
+            restart: false,
+            batch_size: RESCORE_BATCH,
+        }
+    }
+}
+
+async fn next_ids(db: &DatabaseConnection, after: i64, limit: u64) -> AppResult<Vec<i64>> {
+    Ok(merchant::Entity::find()
+        .select_only()
+        .column(merchant::Column::Id)
+        .filter(merchant::Column::Id.gt(after))
+        .order_by_asc(merchant::Column::Id)
+        .limit(limit)
+        .into_tuple()
+        .all(db)
+        .await?)
+}
+
+async fn save_position(
+    db: &DatabaseConnection,
+    name: &str,
+    position: i64,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    feed_cursor::Entity::insert(feed_cursor::ActiveModel {
+        name: Set(name.to_owned()),
+        position: Set(position),
+        updated_at: Set(now),
+    })
+    .on_conflict(
+        OnConflict::column(feed_cursor::Column::Name)
+            .update_columns([
+                feed_cursor::Column::Position,
+                feed_cursor::Column::UpdatedAt,
+            ])
+            .to_owned(),
+    )
+    .exec_without_returning(db)
+    .await?;
+    Ok(())
+}
+
+/// Rescores every merchant in batches (2,000 by default), two batches in flight (facts load while
+/// the previous batch is scored on a blocking thread and written), with progress. No
+/// change events: the index is rebuilt or follows afterwards.
+///
+/// The position is saved after every batch under the model's version: a run stopped by
+/// `stop` (or killed) resumes where it was on the next call, unless `restart`.
 pub async fn rescore_all(
     db: &DatabaseConnection,
     scoring: &Scoring,
     now: DateTime<Utc>,
-) -> AppResult<u64> {
-    let baselines = industry_baselines(db, now).await?;
+    options: FullRescore,
+    stop: watch::Receiver<bool>,
+) -> AppResult<RescoreAllOutcome> {
+    let job = format!("rescore_all:{}", scoring.model.version);
+    let batch_size = std::cmp::max(options.batch_size, 1);
+    if options.restart {
+        feed_cursor::Entity::delete_by_id(job.clone())
+            .exec(db)
+            .await?;
+    }
+    let resumed_after = feed_cursor::Entity::find_by_id(job.clone())
+        .one(db)
+        .await?
+        .map(|c| c.position);
+    let start = resumed_after.unwrap_or(0);
+    if let Some(after) = resumed_after {
+        tracing::info!(after, "resuming an interrupted full rescore");
+    }
+    let baselines = Arc::new(industry_baselines(db, now).await?);
     let total: i64 = merchant::Entity::find()
         .select_only()
         .column_as(merchant::Column::Id.count(), "n")
+        .filter(merchant::Column::Id.gt(start))
         .into_tuple()
         .one(db)
         .await?
         .unwrap_or(0);
     let progress = Progress::new("rescore", std::cmp::max(total, 0) as u64);
-    let mut last = 0i64;
+    let scoring = Arc::new(scoring.clone());
+
+    let pages = stream::unfold(Some(start), {
+        let db = db.clone();
+        move |after| {
+            let db = db.clone();
+            async move {
+                let after = after?;
+                match next_ids(&db, after, batch_size).await {
+                    Ok(ids) if ids.is_empty() => None,
+                    Ok(ids) => {
+                        let last = ids.last().copied();
+                        Some((Ok(ids), last))
+                    }
+                    Err(e) => Some((Err(e), None)),
+                }
+            }
+        }
+    });
+    let mut batches = std::pin::pin!(
+        pages
+            .map(|page| {
+                let db = db.clone();
+                let scoring = scoring.clone();
+                let baselines = baselines.clone();
+                // A task of its own, so a batch holding a write transaction keeps
+                // running while this loop awaits something else (on SQLite a suspended
+                // writer would block the loop's own writes until the busy timeout).
+                tokio::spawn(async move {
+                    let ids = page?;
+                    rescore(&db, &ids, &scoring, &baselines, now, false).await?;
+                    Ok::<_, crate::error::AppError>(ids)
+                })
+            })
+            .buffered(2)
+    );
+
     let mut done = 0u64;
+    let mut interrupted = false;
+    while let Some(batch) = batches.next().await {
+        let ids = batch??;
+        if let Some(&last) = ids.last() {
+            save_position(db, &job, last, Utc::now()).await?;
+        }
+        done += ids.len() as u64;
+        progress.set(done);
+        if *stop.borrow() && (done as i64) < total {
+            interrupted = true;
+            break;
+        }
+    }
+    if !interrupted {
+        feed_cursor::Entity::delete_by_id(job).exec(db).await?;
+    }
+    progress.finish();
+    Ok(RescoreAllOutcome {
+        rescored: done,
+        resumed_after,
+        interrupted,
+    })
+}
+
+/// Rescores the merchants whose review day has come (a factor expired, a deadline
+/// passed, a fading factor is due its weekly step) and those never scored; writes change
+/// events for scores that moved. Returns (rescored, changed).
+pub async fn rescore_due(
+    db: &DatabaseConnection,
+    scoring: &Scoring,
+    now: DateTime<Utc>,
+) -> AppResult<(u64, u64)> {
+    let today = now.date_naive();
+    let baselines = industry_baselines(db, now).await?;
+    let mut rescored = 0u64;
+    let mut changed = 0u64;
+    // Due scores: each pass moves their review day forward, so the same query drains.
+    let mut last = 0i64;
     loop {
-        let ids: Vec<i64> = merchant::Entity::find()
+        let ids: Vec<i64> = score::Entity::find()
             .select_only()
-            .column(merchant::Column::Id)
-            .filter(merchant::Column::Id.gt(last))
-            .order_by_asc(merchant::Column::Id)
-            .limit(2000)
+            .column(score::Column::MerchantId)
+            .filter(score::Column::NextDueOn.lte(today))
+            .filter(score::Column::MerchantId.gt(last))
+            .order_by_asc(score::Column::MerchantId)
+            .limit(RESCORE_BATCH)
             .into_tuple()
             .all(db)
             .await?;
         let Some(&max) = ids.last() else { break };
         last = max;
-        rescore(db, &ids, scoring, &baselines, now, false).await?;
-        done += ids.len() as u64;
-        progress.set(done);
+        changed += rescore(db, &ids, scoring, &baselines, now, true).await? as u64;
+        rescored += ids.len() as u64;
     }
-    progress.finish();
-    Ok(done)
+    // Merchants without any score yet.
+    let unscored = Query::select()
+        .column((Alias::new("merchants"), Alias::new("id")))
+        .from(Alias::new("merchants"))
+        .left_join(
+            Alias::new("scores"),
+            Expr::col((Alias::new("scores"), Alias::new("merchant_id")))
+                .equals((Alias::new("merchants"), Alias::new("id"))),
+        )
+        .and_where(Expr::col((Alias::new("scores"), Alias::new("merchant_id"))).is_null())
+        .limit(100_000)
+        .to_owned();
+    let mut ids = Vec::new();
+    for row in db.query_all(&unscored).await? {
+        ids.push(row.try_get::<i64>("", "id")?);
+    }
+    for chunk in ids.chunks(RESCORE_BATCH as usize) {
+        changed += rescore(db, chunk, scoring, &baselines, now, true).await? as u64;
+        rescored += chunk.len() as u64;
+    }
+    Ok((rescored, changed))
+}
+
+/// Runs `rescore_due` at start and then every `interval` until shutdown, waking the feed
+/// followers when scores moved.
+pub async fn run_daily_sweep(
+    db: DatabaseConnection,
+    scoring: Arc<Scoring>,
+    notifier: crate::feed::FeedNotifier,
+    interval: std::time::Duration,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    loop {
+        match rescore_due(&db, &scoring, Utc::now()).await {
+            Ok((0, _)) => {}
+            Ok((rescored, changed)) => {
+                tracing::info!(rescored, changed, "rescored merchants due for review");
+                if changed > 0 {
+                    notifier.changed().await;
+                }
+            }
+            Err(e) => tracing::error!(error = %e, "rescoring sweep failed"),
+        }
+        tokio::select! {
+            _ = shutdown.changed() => break,
+            _ = tokio::time::sleep(interval) => {}
+        }
+    }
 }
 
 /// Rescores one merchant after a write touched its facts (baselines recomputed).
@@ -402,4 +647,108 @@ pub async fn rescore_one<C: TransactionTrait + ConnectionTrait>(
 ) -> AppResult<bool> {
     let baselines = industry_baselines(db, now).await?;
     Ok(rescore(db, &[merchant_id], scoring, &baselines, now, true).await? > 0)
+}
+
+/// A stored score with its explanation, as the API and `score explain` show it.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct ScoreView {
+    pub uscc: String,
+    pub name: String,
+    pub sign_name: Option<String>,
+    pub score: i32,
+    pub grade: String,
+    pub confidence: String,
+    pub model_version: String,
+    pub as_of: chrono::NaiveDate,
+    /// Where every merchant starts; base plus the factors' points is the score.
+    pub base: i32,
+    pub factors: Vec<fangxin_scoring::Factor>,
+    /// The next day on which time alone may change the score.
+    pub review_on: Option<chrono::NaiveDate>,
+    pub computed_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct ScoreHistoryEntry {
+    pub score: i32,
+    pub grade: String,
+    pub model_version: String,
+    pub as_of: chrono::NaiveDate,
+    pub computed_at: DateTime<Utc>,
+}
+
+fn not_scored(uscc: &fangxin_scoring::Uscc) -> crate::error::AppError {
+    crate::error::AppError::NotFound {
+        code: "score_not_found",
+        message: format!("merchant {uscc} has not been scored yet"),
+    }
+}
+
+/// The stored score of a merchant, explained.
+pub async fn explain<C: ConnectionTrait>(
+    db: &C,
+    uscc: &fangxin_scoring::Uscc,
+) -> AppResult<ScoreView> {
+    let m = crate::merchants::find_by_uscc(db, uscc).await?;
+    let s = score::Entity::find_by_id(m.id)
+        .one(db)
+        .await?
+        .ok_or_else(|| not_scored(uscc))?;
+    let factors: Vec<fangxin_scoring::Factor> =
+        serde_json::from_value(s.factors).map_err(|e| anyhow::anyhow!("stored factors: {e}"))?;
+    let base = s.score - factors.iter().map(|f| f.points).sum::<i32>();
+    Ok(ScoreView {
+        uscc: m.uscc,
+        name: m.name,
+        sign_name: m.sign_name,
+        score: s.score,
+        grade: s.grade,
+        confidence: s.confidence,
+        model_version: s.model_version,
+        as_of: s.as_of,
+        base,
+        factors,
+        review_on: s.next_due_on,
+        computed_at: s.computed_at,
+    })
+}
+
+/// Every change of a merchant's score or grade, newest first.
+pub async fn history<C: ConnectionTrait>(
+    db: &C,
+    uscc: &fangxin_scoring::Uscc,
+    limit: u64,
+) -> AppResult<Vec<ScoreHistoryEntry>> {
+    let m = crate::merchants::find_by_uscc(db, uscc).await?;
+    Ok(score_history::Entity::find()
+        .filter(score_history::Column::MerchantId.eq(m.id))
+        .order_by_desc(score_history::Column::ComputedAt)
+        .order_by_desc(score_history::Column::Id)
+        .limit(limit)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|h| ScoreHistoryEntry {
+            score: h.score,
+            grade: h.grade,
+            model_version: h.model_version,
+            as_of: h.as_of,
+            computed_at: h.computed_at,
+        })
+        .collect())
+}
+
+/// How many merchants hold each grade, and how many are low-confidence.
+pub async fn grade_mix<C: ConnectionTrait>(db: &C) -> AppResult<Vec<(String, String, i64)>> {
+    Ok(score::Entity::find()
+        .select_only()
+        .column(score::Column::Grade)
+        .column(score::Column::Confidence)
+        .column_as(score::Column::MerchantId.count(), "n")
+        .group_by(score::Column::Grade)
+        .group_by(score::Column::Confidence)
+        .order_by_asc(score::Column::Grade)
+        .into_tuple()
+        .all(db)
+        .await?)
 }

@@ -58,3 +58,22 @@ pub async fn sync_id_sequence(db: &DatabaseConnection, table: &str) -> Result<()
 pub fn chunks(ids: &[i64]) -> impl Iterator<Item = &[i64]> {
     ids.chunks(900)
 }
+
+/// Begins a transaction that will write. On SQLite it takes the write lock at `BEGIN`
+/// (`BEGIN IMMEDIATE`), so that concurrent writers wait for each other through the busy
+/// timeout instead of failing with "database is locked" when a deferred transaction
+/// tries to upgrade from reading to writing.
+pub async fn begin_write<C>(db: &C) -> Result<C::Transaction, DbErr>
+where
+    C: sea_orm::TransactionTrait + ConnectionTrait,
+{
+    if db.get_database_backend() == DbBackend::Sqlite {
+        db.begin_with_options(sea_orm::TransactionOptions {
+            sqlite_transaction_mode: Some(sea_orm::SqliteTransactionMode::Immediate),
+            ..Default::default()
+        })
+        .await
+    } else {
+        db.begin().await
+    }
+}

@@ -3,7 +3,9 @@
 
 pub mod audit_log;
 pub mod change_event;
+pub mod claimant_review;
 pub mod complaint;
+pub mod feed_cursor;
 pub mod listing;
 pub mod merchant;
 pub mod penalty;

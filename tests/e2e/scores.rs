@@ -1,0 +1,244 @@
+//! Scores: explained over the API, kept current by writes, the sweep and full rescores.
+
+use chrono::{TimeDelta, Utc};
+use fangxin_api::scores::{self, FullRescore, rescore_all, rescore_due};
+use fangxin_api::store::entities::{merchant, penalty, score, score_history};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter,
+};
+use tokio::sync::watch;
+
+use crate::helpers::{Backend, TestApp};
+
+async fn penalised_merchant(app: &TestApp) -> (merchant::Model, penalty::Model) {
+    let today = Utc::now().date_naive();
+    let p = penalty::Entity::find()
+        .filter(penalty::Column::Status.eq("in_publicity"))
+        .filter(penalty::Column::PublicityEnd.gte(today))
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .expect("a penalty in publicity in the demo");
+    let m = merchant::Entity::find_by_id(p.merchant_id)
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap();
+    (m, p)
+}
+
+async fn the_score_explains_itself(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (m, p) = penalised_merchant(&app).await;
+    let (status, body) = app
+        .get_json(&format!("/api/v1/merchants/{}/score", m.uscc))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let factors = body["factors"].as_array().unwrap();
+    let sum: i64 = factors.iter().map(|f| f["points"].as_i64().unwrap()).sum();
+    assert_eq!(
+        body["base"].as_i64().unwrap() + sum,
+        body["score"].as_i64().unwrap()
+    );
+    let penalty_factor = factors
+        .iter()
+        .find(|f| {
+            f["records"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|r| r["kind"] == "penalty" && r["id"] == p.id)
+        })
+        .expect("the penalty is a factor");
+    assert!(penalty_factor["points"].as_i64().unwrap() < 0);
+    assert!(
+        penalty_factor["label_zh"]
+            .as_str()
+            .unwrap()
+            .contains(&p.decision_no)
+    );
+    assert_eq!(
+        penalty_factor["expires_at"].as_str().unwrap(),
+        (p.publicity_end.unwrap() + TimeDelta::days(1)).to_string()
+    );
+    assert_eq!(body["model_version"], "v1.0");
+
+    let (status, body) = app
+        .get_json(&format!("/api/v1/merchants/{}/score-history", m.uscc))
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(body["history"].as_array().unwrap().len(), 1);
+
+    let (status, body) = app
+        .get_json("/api/v1/merchants/91350100M000100Y43/score")
+        .await;
+    assert_eq!(status, 404);
+    assert_eq!(body["code"], "merchant_not_found");
+    app.finish().await;
+}
+
+async fn the_sweep_rescores_when_publicity_ends(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (m, p) = penalised_merchant(&app).await;
+    let before = score::Entity::find_by_id(m.id)
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(before.next_due_on.is_some());
+
+    // Nothing is due today (the demo was scored just now).
+    let (rescored, _) = rescore_due(&app.state.db, &app.state.scoring, Utc::now())
+        .await
+        .unwrap();
+    assert_eq!(rescored, 0);
+
+    // The day after publicity ends, the penalty stops counting.
+    let later = (p.publicity_end.unwrap() + TimeDelta::days(1))
+        .and_hms_opt(3, 0, 0)
+        .unwrap()
+        .and_utc();
+    let (rescored, changed) = rescore_due(&app.state.db, &app.state.scoring, later)
+        .await
+        .unwrap();
+    assert!(rescored >= 1 && changed >= 1);
+    let after = score::Entity::find_by_id(m.id)
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let factors: Vec<fangxin_scoring::Factor> = serde_json::from_value(after.factors).unwrap();
+    assert!(!factors.iter().any(|f| {
+        f.records
+            .iter()
+            .any(|r| r.kind == "penalty" && r.id == p.id)
+    }));
+    assert!(after.score >= before.score);
+    if after.score != before.score {
+        let history = score_history::Entity::find()
+            .filter(score_history::Column::MerchantId.eq(m.id))
+            .count(&app.state.db)
+            .await
+            .unwrap();
+        assert_eq!(history, 2);
+    }
+    app.finish().await;
+}
+
+async fn a_full_rescore_stops_and_resumes(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let db = app.state.db.clone();
+    // Change the model so every score is recomputed under a new version.
+    let mut scoring = (*app.state.scoring).clone();
+    scoring.model.version = "v1.0-test".into();
+    scoring.model.base = 80.0;
+
+    let small = FullRescore {
+        restart: false,
+        batch_size: 50,
+    };
+    let (stop_tx, stop_rx) = watch::channel(true);
+    let first = rescore_all(&db, &scoring, Utc::now(), small, stop_rx)
+        .await
+        .unwrap();
+    assert!(first.interrupted);
+    assert!(first.rescored > 0 && first.rescored < 300, "{first:?}");
+    drop(stop_tx);
+
+    let (_keep, running) = watch::channel(false);
+    let second = rescore_all(&db, &scoring, Utc::now(), small, running)
+        .await
+        .unwrap();
+    assert!(!second.interrupted);
+    assert!(second.resumed_after.is_some());
+    assert_eq!(first.rescored + second.rescored, 300);
+    let on_new_model = score::Entity::find()
+        .filter(score::Column::ModelVersion.eq("v1.0-test"))
+        .count(&db)
+        .await
+        .unwrap();
+    assert_eq!(on_new_model, 300);
+
+    // A third run starts from the beginning: nothing left to resume.
+    let (_keep, running) = watch::channel(false);
+    let third = rescore_all(&db, &scoring, Utc::now(), small, running)
+        .await
+        .unwrap();
+    assert_eq!(third.resumed_after, None);
+    assert_eq!(third.rescored, 300);
+    app.finish().await;
+}
+
+async fn a_confirmed_claimant_weighs_less_in_scores(backend: Backend) {
+    use fangxin_api::store::entities::{claimant_review, complaint};
+    let app = TestApp::spawn(backend).await;
+    let db = app.state.db.clone();
+    // The demo's professional claimants have keys pc00000…; pick the busiest merchant of one.
+    let complaints = complaint::Entity::find()
+        .filter(complaint::Column::ComplainantKey.eq("pc00000"))
+        .all(&db)
+        .await
+        .unwrap();
+    assert!(!complaints.is_empty());
+    let merchant_id = complaints[0].merchant_id.unwrap();
+    for c in complaints
+        .iter()
+        .filter(|c| c.merchant_id == Some(merchant_id))
+        .take(1)
+    {
+        // Flood that merchant with the same claimant's complaints.
+        for n in 0..30 {
+            let mut flood: complaint::ActiveModel = c.clone().into();
+            flood.id = sea_orm::ActiveValue::NotSet;
+            flood.ticket_no = Set(format!("FLOOD{n:04}"));
+            flood.status = Set("withdrawn".into());
+            flood.received_at = Set(Utc::now() - TimeDelta::days(3));
+            flood.insert(&db).await.unwrap();
+        }
+    }
+    scores::rescore_one(&db, merchant_id, &app.state.scoring, Utc::now())
+        .await
+        .unwrap();
+    let flooded = score::Entity::find_by_id(merchant_id)
+        .one(&db)
+        .await
+        .unwrap()
+        .unwrap()
+        .score;
+
+    let now = Utc::now();
+    claimant_review::ActiveModel {
+        complainant_key: Set("pc00000".into()),
+        status: Set("confirmed".into()),
+        risk_level: Set("high".into()),
+        signals: Set(serde_json::json!([])),
+        weight: Set(0.1),
+        reason: Set(Some("test".into())),
+        reviewed_by: Set(None),
+        reviewed_at: Set(Some(now)),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&db)
+    .await
+    .unwrap();
+    scores::rescore_one(&db, merchant_id, &app.state.scoring, Utc::now())
+        .await
+        .unwrap();
+    let reviewed = score::Entity::find_by_id(merchant_id)
+        .one(&db)
+        .await
+        .unwrap()
+        .unwrap()
+        .score;
+    assert!(reviewed > flooded, "{reviewed} > {flooded}");
+    app.finish().await;
+}
+
+crate::on_every_backend!(
+    the_score_explains_itself,
+    the_sweep_rescores_when_publicity_ends,
+    a_full_rescore_stops_and_resumes,
+    a_confirmed_claimant_weighs_less_in_scores,
+);
