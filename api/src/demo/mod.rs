@@ -415,45 +415,6 @@ fn generate_merchant(
     summary.complaints += u64::from(n_complaints);
     summary.claimant_complaints += u64::from(claimant_here);
 
-    // Trusted consumption: a few per cent of established, clean, operating merchants.
-    let established_a_year = (as_of - established_on).num_days() > 365;
-    let trusted =
-        (status == "operating" && established_a_year && !recent_penalty && rng.random_bool(0.045))
-            .then(|| {
-                let demonstration = rng.random_bool(0.25);
-                let mut pledges = vec!["first_inquiry", "incoming_inspection"];
-                if rng.random_bool(0.6) {
-                    pledges.push("advance_compensation");
-                }
-                if rng.random_bool(0.5) {
-                    pledges.push("no_reason_returns");
-                }
-                if rng.random_bool(0.3) {
-                    pledges.push("recall");
-                }
-                let valid_from = days_before(as_of, rng.random_range(30..3 * 365));
-                summary.trusted += 1;
-                trusted_enrolment::ActiveModel {
-                    merchant_id: Set(id),
-                    level: Set(if demonstration {
-                        "demonstration"
-                    } else {
-                        "pledged"
-                    }
-                    .into()),
-                    pledges: Set(serde_json::json!(pledges)),
-                    service_station: Set(demonstration && rng.random_bool(0.3)),
-                    odr_member: Set(rng.random_bool(0.2)),
-                    valid_from: Set(valid_from),
-                    valid_to: Set(valid_from.checked_add_months(Months::new(36))),
-                    status: Set("active".into()),
-                    status_reason: Set(None),
-                    created_at: Set(now),
-                    updated_at: Set(now),
-                    ..Default::default()
-                }
-            });
-
     // Listings.
     let mut listings = Vec::new();
     if rng.random_bool(0.02) {
@@ -489,6 +450,50 @@ fn generate_merchant(
         });
     }
     summary.listings += listings.len() as u64;
+
+    // Trusted consumption: a few per cent of established, clean, operating merchants.
+    let established_a_year = (as_of - established_on).num_days() > 365;
+    // Entry rule: a year in business, no penalty or listing in the past year.
+    let listed = !listings.is_empty();
+    let trusted = (status == "operating"
+        && established_a_year
+        && !recent_penalty
+        && !listed
+        && rng.random_bool(0.045))
+    .then(|| {
+        let demonstration = rng.random_bool(0.25);
+        let mut pledges = vec!["first_inquiry", "incoming_inspection"];
+        if rng.random_bool(0.6) {
+            pledges.push("advance_compensation");
+        }
+        if rng.random_bool(0.5) {
+            pledges.push("no_reason_returns");
+        }
+        if rng.random_bool(0.3) {
+            pledges.push("recall");
+        }
+        let valid_from = days_before(as_of, rng.random_range(30..3 * 365));
+        summary.trusted += 1;
+        trusted_enrolment::ActiveModel {
+            merchant_id: Set(id),
+            level: Set(if demonstration {
+                "demonstration"
+            } else {
+                "pledged"
+            }
+            .into()),
+            pledges: Set(serde_json::json!(pledges)),
+            service_station: Set(demonstration && rng.random_bool(0.3)),
+            odr_member: Set(rng.random_bool(0.2)),
+            valid_from: Set(valid_from),
+            valid_to: Set(valid_from.checked_add_months(Months::new(36))),
+            status: Set("active".into()),
+            status_reason: Set(None),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        }
+    });
 
     // Spot checks of goods sellers.
     let mut spot_checks = Vec::new();
@@ -583,15 +588,12 @@ fn demo_complaint(
     } else if claimant.is_some() {
         *pick(rng, &["withdrawn", "withdrawn", "settled", "rejected"])
     } else if kind == "report" {
-        *pick(
-            rng,
-            &[
-                "converted_to_case",
-                "accepted",
-                "rejected",
-                "converted_to_case",
-            ],
-        )
+        // Decided within 15 working days: only recent reports are still open.
+        if age < 20 {
+            "accepted"
+        } else {
+            *pick(rng, &["converted_to_case", "rejected", "converted_to_case"])
+        }
     } else {
         let r: f64 = rng.random();
         if r < 0.62 {
