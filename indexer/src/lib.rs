@@ -4,6 +4,7 @@
 //! CPU or disk work: callers on an async runtime run it on blocking threads.
 
 mod bigram;
+mod pinyin;
 mod schema;
 mod search;
 
@@ -14,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
 
 pub use schema::Fields;
-pub use search::{Hit, SearchRequest, SearchResults, SortOrder};
+pub use search::{FacetCount, Facets, Highlights, Hit, SearchRequest, SearchResults, SortOrder};
 
 /// Heap for the single index writer.
 const WRITER_HEAP_BYTES: usize = 128 * 1024 * 1024;
@@ -27,6 +28,8 @@ pub enum IndexError {
     Directory(#[from] tantivy::directory::error::OpenDirectoryError),
     #[error("search index I/O: {0}")]
     Io(#[from] std::io::Error),
+    #[error("search index read: {0}")]
+    Read(#[from] tantivy::directory::error::OpenReadError),
     #[error("search index writer lock poisoned")]
     Poisoned,
     #[error("commit payload unreadable: {0}")]
@@ -69,11 +72,29 @@ pub struct MerchantIndex {
 
 impl MerchantIndex {
     /// Opens the index in `dir`, creating it (and the directory) when absent.
+    ///
+    /// The index is derived data: one written with another schema (an older version of
+    /// Fangxin) is emptied and recreated, and the caller rebuilds it from the database.
     pub fn open_or_create(dir: &Path) -> Result<Self> {
         std::fs::create_dir_all(dir)?;
         let schema = schema::build();
         let mmap = tantivy::directory::MmapDirectory::open(dir)?;
-        let index = Index::open_or_create(mmap, schema.clone())?;
+        if Index::exists(&mmap)? {
+            let existing = Index::open(mmap.clone())?;
+            if existing.schema() != schema {
+                drop(existing);
+                for entry in std::fs::read_dir(dir)? {
+                    let path = entry?.path();
+                    if path.is_dir() {
+                        std::fs::remove_dir_all(&path)?;
+                    } else {
+                        std::fs::remove_file(&path)?;
+                    }
+                }
+            }
+        }
+        let mmap = tantivy::directory::MmapDirectory::open(dir)?;
+        let index = Index::open_or_create(mmap, schema)?;
         Self::from_index(index)
     }
 
@@ -157,6 +178,11 @@ impl MerchantIndex {
     /// Searches the public picture. Any string is a valid query.
     pub fn search(&self, request: &SearchRequest) -> Result<SearchResults> {
         search::run(&self.index, &self.reader.searcher(), &self.fields, request)
+    }
+
+    /// Facet values over the whole index, for filter menus.
+    pub fn facet_values(&self) -> Result<Facets> {
+        search::all_facets(&self.index, &self.reader.searcher())
     }
 
     /// Fetches one document by USCC, as indexed.

@@ -33,6 +33,14 @@ pub fn build() -> Schema {
     b.add_text_field("former_names", text_with(JIEBA, true));
     b.add_text_field("former_names_bi", text_with(BIGRAM, false));
     b.add_text_field("address", text_with(JIEBA, true));
+    // Pinyin: every syllable-suffix of the full pinyin and of the initials (see pinyin.rs).
+    b.add_text_field("sign_py", STRING);
+    b.add_text_field("sign_py_init", STRING);
+    b.add_text_field("name_py", STRING);
+    b.add_text_field("name_py_init", STRING);
+    // Whole names, lower case, for ranking whole-name matches first.
+    b.add_text_field("sign_exact", STRING);
+    b.add_text_field("name_exact", STRING);
     b.add_text_field("street", STRING | STORED | FAST);
     b.add_text_field("industry", STRING | STORED | FAST);
     b.add_text_field("status", STRING | STORED | FAST);
@@ -57,6 +65,15 @@ pub fn register_tokenizers(index: &Index) {
     );
 }
 
+fn add_pinyin(doc: &mut TantivyDocument, full: Field, initials: Field, name: &str) {
+    for s in crate::pinyin::full_suffixes(name) {
+        doc.add_text(full, s);
+    }
+    for s in crate::pinyin::initial_suffixes(name) {
+        doc.add_text(initials, s);
+    }
+}
+
 /// Field handles, resolved once.
 #[derive(Debug, Clone, Copy)]
 pub struct Fields {
@@ -68,6 +85,12 @@ pub struct Fields {
     pub former_names: Field,
     pub former_names_bi: Field,
     pub address: Field,
+    pub sign_py: Field,
+    pub sign_py_init: Field,
+    pub name_py: Field,
+    pub name_py_init: Field,
+    pub sign_exact: Field,
+    pub name_exact: Field,
     pub street: Field,
     pub industry: Field,
     pub status: Field,
@@ -88,6 +111,12 @@ impl Fields {
             former_names: f("former_names")?,
             former_names_bi: f("former_names_bi")?,
             address: f("address")?,
+            sign_py: f("sign_py")?,
+            sign_py_init: f("sign_py_init")?,
+            name_py: f("name_py")?,
+            name_py_init: f("name_py_init")?,
+            sign_exact: f("sign_exact")?,
+            name_exact: f("name_exact")?,
             street: f("street")?,
             industry: f("industry")?,
             status: f("status")?,
@@ -102,13 +131,18 @@ impl Fields {
         doc.add_text(self.uscc, &d.uscc);
         doc.add_text(self.name, &d.name);
         doc.add_text(self.name_bi, &d.name);
+        doc.add_text(self.name_exact, d.name.trim().to_lowercase());
+        add_pinyin(&mut doc, self.name_py, self.name_py_init, &d.name);
         if let Some(sign) = &d.sign_name {
             doc.add_text(self.sign_name, sign);
             doc.add_text(self.sign_name_bi, sign);
+            doc.add_text(self.sign_exact, sign.trim().to_lowercase());
+            add_pinyin(&mut doc, self.sign_py, self.sign_py_init, sign);
         }
         for former in &d.former_names {
             doc.add_text(self.former_names, former);
             doc.add_text(self.former_names_bi, former);
+            add_pinyin(&mut doc, self.name_py, self.name_py_init, former);
         }
         doc.add_text(self.address, &d.address);
         doc.add_text(self.street, &d.street);

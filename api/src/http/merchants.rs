@@ -4,7 +4,7 @@ use axum::Json;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use chrono::Utc;
-use fangxin_indexer::{SearchRequest, SortOrder};
+use fangxin_indexer::{Facets, Highlights, SearchRequest, SortOrder};
 use fangxin_scoring::Uscc;
 use serde::{Deserialize, Serialize};
 
@@ -36,14 +36,39 @@ pub struct SearchHit {
     pub score: Option<i32>,
     pub grade: Option<String>,
     pub trusted: bool,
+    /// Matched parts of the names, HTML-escaped, in `<em>`.
+    pub highlights: Highlights,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
 pub struct SearchResponse {
+    /// Matches, counted exactly (facets are computed over all of them).
     pub total: usize,
     pub page: usize,
     pub per_page: usize,
     pub hits: Vec<SearchHit>,
+    pub facets: Facets,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct SuggestParams {
+    #[serde(default)]
+    pub q: String,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Suggestion {
+    pub uscc: String,
+    pub sign_name: Option<String>,
+    pub name: String,
+    pub street: String,
+    pub grade: Option<String>,
+    pub highlights: Highlights,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct SuggestResponse {
+    pub suggestions: Vec<Suggestion>,
 }
 
 fn non_empty(s: Option<String>) -> Option<String> {
@@ -103,6 +128,8 @@ impl SearchParams {
             sort,
             page,
             per_page,
+            facets: true,
+            count_cap: usize::MAX,
         })
     }
 }
@@ -121,6 +148,7 @@ pub async fn search(
         total: results.total,
         page: request.page,
         per_page: request.per_page,
+        facets: results.facets.unwrap_or_default(),
         hits: results
             .hits
             .into_iter()
@@ -134,6 +162,48 @@ pub async fn search(
                 score: h.doc.score,
                 grade: h.doc.grade,
                 trusted: h.doc.trusted,
+                highlights: h.highlights,
+            })
+            .collect(),
+    }))
+}
+
+/// The top names for a search box: cheap enough for every keystroke (no facets, no
+/// exact count).
+#[tracing::instrument(skip(state, params))]
+pub async fn suggest(
+    State(state): State<AppState>,
+    params: Result<Query<SuggestParams>, QueryRejection>,
+) -> AppResult<Json<SuggestResponse>> {
+    let Query(params) = params.map_err(|e| AppError::invalid("invalid_query", e.body_text()))?;
+    if params.q.chars().count() > 100 {
+        return Err(AppError::invalid(
+            "query_too_long",
+            "a suggestion query is at most 100 characters",
+        ));
+    }
+    if params.q.trim().is_empty() {
+        return Ok(Json(SuggestResponse {
+            suggestions: Vec::new(),
+        }));
+    }
+    let mut request = SearchRequest::query(&params.q);
+    request.per_page = 8;
+    request.facets = false;
+    request.count_cap = 1;
+    let index = state.index.clone();
+    let results = tokio::task::spawn_blocking(move || index.search(&request)).await??;
+    Ok(Json(SuggestResponse {
+        suggestions: results
+            .hits
+            .into_iter()
+            .map(|h| Suggestion {
+                uscc: h.doc.uscc,
+                sign_name: h.doc.sign_name,
+                name: h.doc.name,
+                street: h.doc.street,
+                grade: h.doc.grade,
+                highlights: h.highlights,
             })
             .collect(),
     }))

@@ -6,7 +6,7 @@ mod health;
 mod merchants;
 mod scores;
 
-pub use merchants::{SearchHit, SearchResponse};
+pub use merchants::{SearchHit, SearchResponse, SuggestResponse};
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -51,6 +51,7 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics))
         .route("/api/v1/merchants/search", get(merchants::search))
+        .route("/api/v1/merchants/suggest", get(merchants::suggest))
         .route("/api/v1/merchants/{uscc}", get(merchants::profile))
         .route("/api/v1/merchants/{uscc}/score", get(scores::score))
         .route(
