@@ -33,10 +33,9 @@ pub fn syllables(name: &str) -> Vec<(String, std::ops::Range<usize>)> {
 }
 
 fn initial(s: &str) -> String {
-    // An ASCII run is its own initial: "4s" stays "4s".
-    if s.chars().all(|c| c.is_ascii_digit()) || s.len() > 6 {
-        s.to_owned()
-    } else if s.chars().next().is_some_and(|c| c.is_ascii_digit()) {
+    // An ASCII run that starts with a digit, or a long Latin word, is its own initial:
+    // "4s" stays "4s".
+    if s.chars().next().is_some_and(|c| c.is_ascii_digit()) || s.len() > 6 {
         s.to_owned()
     } else {
         s.chars().next().map(String::from).unwrap_or_default()

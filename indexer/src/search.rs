@@ -375,9 +375,9 @@ fn read_facets(results: &AggregationResults) -> Facets {
                         let key = match &b["key"] {
                             serde_json::Value::String(s) => s.clone(),
                             serde_json::Value::Bool(v) => v.to_string(),
-                            serde_json::Value::Number(n) => match n.as_f64() {
-                                Some(x) if x == 1.0 => "true".into(),
-                                Some(x) if x == 0.0 => "false".into(),
+                            serde_json::Value::Number(n) => match n.as_u64() {
+                                Some(1) => "true".into(),
+                                Some(0) => "false".into(),
                                 _ => n.to_string(),
                             },
                             _ => return None,

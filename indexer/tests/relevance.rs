@@ -264,7 +264,7 @@ fn doc(
         // Scores differ so a test can tell that trust does not change relevance.
         score: Some(60 + (n % 40) as i32),
         grade: Some(if n % 40 >= 25 { "A" } else { "B" }.into()),
-        trusted: n % 7 == 0,
+        trusted: n.is_multiple_of(7),
     }
 }
 
