@@ -6,7 +6,6 @@ use std::time::Duration;
 
 use anyhow::Context;
 use chrono::Utc;
-use fangxin_indexer::MerchantIndex;
 use sea_orm::{DatabaseConnection, EntityTrait, PaginatorTrait};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -14,7 +13,7 @@ use tokio::task::JoinHandle;
 
 use crate::config::Settings;
 use crate::demo::{self, DemoOptions};
-use crate::feed::{self, FeedNotifier, IndexFollower};
+use crate::feed::{self, FeedNotifier, IndexFollower, SharedIndex};
 use crate::http::{self, AppState};
 use crate::store::entities::merchant;
 use crate::{scores, store, telemetry};
@@ -45,16 +44,14 @@ pub async fn open_database(settings: &Settings) -> anyhow::Result<DatabaseConnec
     Ok(db)
 }
 
-pub fn open_index(settings: &Settings) -> anyhow::Result<Arc<MerchantIndex>> {
+pub fn open_index(settings: &Settings) -> anyhow::Result<Arc<SharedIndex>> {
     let dir = settings.index_dir();
-    MerchantIndex::open_or_create(&dir)
-        .map(Arc::new)
-        .with_context(|| {
-            format!(
-                "cannot open the search index in {} (is another fangxin process using it?)",
-                dir.display()
-            )
-        })
+    SharedIndex::open(&dir).map(Arc::new).with_context(|| {
+        format!(
+            "cannot open the search index in {} (is another fangxin process using it?)",
+            dir.display()
+        )
+    })
 }
 
 /// Generates the demo district, scores it and leaves indexing to start-up.
@@ -108,13 +105,15 @@ impl App {
         }
         let index = open_index(&settings)?;
         let merchants = merchant::Entity::find().count(&db).await?;
-        let cursor = index.committed_payload()?.map_or(0, |p| p.cursor);
+        let current = index.current();
+        let cursor = current.committed_payload()?.map_or(0, |p| p.cursor);
         let head = feed::head(&db).await?;
-        if (index.num_docs() == 0 && merchants > 0) || cursor > head {
+        if (current.num_docs() == 0 && merchants > 0) || cursor > head {
             // An empty index, or one that followed another database: rebuild it.
             tracing::info!(merchants, cursor, head, "building the search index");
-            feed::reindex(&db, index.clone(), Utc::now().date_naive()).await?;
+            feed::reindex(&db, current.clone(), Utc::now().date_naive()).await?;
         }
+        drop(current);
 
         let (shutdown_tx, shutdown_rx) = watch::channel(false);
         let (notifier, redis) = match settings.redis_url() {
@@ -128,8 +127,13 @@ impl App {
             }
             None => (FeedNotifier::in_process(), None),
         };
-        let follower =
-            IndexFollower::new(db.clone(), index.clone(), settings.index.lookback_events).await?;
+        let follower = IndexFollower::new(
+            db.clone(),
+            index.clone(),
+            settings.index.lookback_events,
+            settings.index.lookback_seconds,
+        )
+        .await?;
         let worker = tokio::spawn(feed::run_index_follower(
             follower,
             notifier.clone(),

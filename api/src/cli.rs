@@ -115,8 +115,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let seed = seed.unwrap_or(settings.demo.seed);
             let started = std::time::Instant::now();
             let summary = app::generate_demo(&db, &settings, merchants, seed).await?;
-            let index = app::open_index(&settings)?;
-            feed::reindex(&db, index, Utc::now().date_naive()).await?;
+            feed::rebuild(&db, &settings.index_dir(), None, Utc::now().date_naive()).await?;
             println!(
                 "demo district generated in {:.1}s: {}",
                 started.elapsed().as_secs_f64(),
@@ -126,9 +125,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Reindex => {
             let db = app::open_database(&settings).await?;
-            let index = app::open_index(&settings)?;
-            let n = feed::reindex(&db, index, Utc::now().date_naive()).await?;
-            println!("indexed {n} merchants");
+            let n =
+                feed::rebuild(&db, &settings.index_dir(), None, Utc::now().date_naive()).await?;
+            println!(
+                "indexed {n} merchants into a new generation; a running server switches to it within a second"
+            );
             Ok(())
         }
         Command::Score {

@@ -76,6 +76,7 @@ pub struct IndexSettings {
     pub dir: String,
     pub poll_interval_ms: u64,
     pub lookback_events: i64,
+    pub lookback_seconds: i64,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]

@@ -4,6 +4,7 @@
 //! CPU or disk work: callers on an async runtime run it on blocking threads.
 
 mod bigram;
+pub mod generations;
 mod pinyin;
 mod schema;
 mod search;
@@ -32,6 +33,8 @@ pub enum IndexError {
     Read(#[from] tantivy::directory::error::OpenReadError),
     #[error("search index writer lock poisoned")]
     Poisoned,
+    #[error("this search index was opened read-only")]
+    ReadOnly,
     #[error("commit payload unreadable: {0}")]
     Payload(#[from] serde_json::Error),
 }
@@ -66,8 +69,11 @@ pub struct CommitPayload {
 pub struct MerchantIndex {
     index: Index,
     reader: IndexReader,
-    writer: Mutex<IndexWriter>,
+    /// `None` when opened read-only (checks while a server holds the writer).
+    writer: Mutex<Option<IndexWriter>>,
     fields: Fields,
+    /// The directory the index lives in (a generation, see [`generations`]).
+    dir: Option<std::path::PathBuf>,
 }
 
 impl MerchantIndex {
@@ -95,33 +101,55 @@ impl MerchantIndex {
         }
         let mmap = tantivy::directory::MmapDirectory::open(dir)?;
         let index = Index::open_or_create(mmap, schema)?;
-        Self::from_index(index)
+        let mut opened = Self::from_index(index, true)?;
+        opened.dir = Some(dir.to_path_buf());
+        Ok(opened)
+    }
+
+    /// Opens an existing index for searching only, without taking the writer lock.
+    pub fn open_read_only(dir: &Path) -> Result<Self> {
+        let mmap = tantivy::directory::MmapDirectory::open(dir)?;
+        let index = Index::open(mmap)?;
+        let mut opened = Self::from_index(index, false)?;
+        opened.dir = Some(dir.to_path_buf());
+        Ok(opened)
+    }
+
+    /// The directory the index lives in (`None` in memory).
+    pub fn dir(&self) -> Option<&Path> {
+        self.dir.as_deref()
     }
 
     /// An index in memory, for tests.
     pub fn in_memory() -> Result<Self> {
-        Self::from_index(Index::create_in_ram(schema::build()))
+        Self::from_index(Index::create_in_ram(schema::build()), true)
     }
 
-    fn from_index(index: Index) -> Result<Self> {
+    fn from_index(index: Index, writable: bool) -> Result<Self> {
         schema::register_tokenizers(&index);
         let fields = Fields::from_schema(&index.schema())?;
         let reader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::OnCommitWithDelay)
             .try_into()?;
-        let writer = index.writer(WRITER_HEAP_BYTES)?;
+        let writer = if writable {
+            Some(index.writer(WRITER_HEAP_BYTES)?)
+        } else {
+            None
+        };
         Ok(MerchantIndex {
             index,
             reader,
             writer: Mutex::new(writer),
             fields,
+            dir: None,
         })
     }
 
     /// Replaces the merchant's document (or adds it). Visible after the next commit.
     pub fn upsert(&self, doc: &MerchantDoc) -> Result<()> {
-        let writer = self.writer.lock().map_err(|_| IndexError::Poisoned)?;
+        let guard = self.writer.lock().map_err(|_| IndexError::Poisoned)?;
+        let writer = guard.as_ref().ok_or(IndexError::ReadOnly)?;
         writer.delete_term(Term::from_field_text(self.fields.uscc, &doc.uscc));
         writer.add_document(self.fields.to_document(doc))?;
         Ok(())
@@ -130,21 +158,24 @@ impl MerchantIndex {
     /// Adds a document without removing an older one: only for a rebuild after
     /// [`clear`](Self::clear), where it saves a delete per document.
     pub fn add_new(&self, doc: &MerchantDoc) -> Result<()> {
-        let writer = self.writer.lock().map_err(|_| IndexError::Poisoned)?;
+        let guard = self.writer.lock().map_err(|_| IndexError::Poisoned)?;
+        let writer = guard.as_ref().ok_or(IndexError::ReadOnly)?;
         writer.add_document(self.fields.to_document(doc))?;
         Ok(())
     }
 
     /// Removes the merchant's document. Visible after the next commit.
     pub fn delete(&self, uscc: &str) -> Result<()> {
-        let writer = self.writer.lock().map_err(|_| IndexError::Poisoned)?;
+        let guard = self.writer.lock().map_err(|_| IndexError::Poisoned)?;
+        let writer = guard.as_ref().ok_or(IndexError::ReadOnly)?;
         writer.delete_term(Term::from_field_text(self.fields.uscc, uscc));
         Ok(())
     }
 
     /// Removes every document (for a rebuild in place).
     pub fn clear(&self) -> Result<()> {
-        let writer = self.writer.lock().map_err(|_| IndexError::Poisoned)?;
+        let guard = self.writer.lock().map_err(|_| IndexError::Poisoned)?;
+        let writer = guard.as_ref().ok_or(IndexError::ReadOnly)?;
         writer.delete_all_documents()?;
         Ok(())
     }
@@ -152,11 +183,12 @@ impl MerchantIndex {
     /// Commits pending changes together with the feed position they reach, and makes
     /// them visible to searches.
     pub fn commit(&self, payload: CommitPayload) -> Result<()> {
-        let mut writer = self.writer.lock().map_err(|_| IndexError::Poisoned)?;
+        let mut guard = self.writer.lock().map_err(|_| IndexError::Poisoned)?;
+        let writer = guard.as_mut().ok_or(IndexError::ReadOnly)?;
         let mut prepared = writer.prepare_commit()?;
         prepared.set_payload(&serde_json::to_string(&payload)?);
         prepared.commit()?;
-        drop(writer);
+        drop(guard);
         self.reader.reload()?;
         Ok(())
     }

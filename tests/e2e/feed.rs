@@ -94,7 +94,14 @@ async fn the_index_resumes_from_its_cursor_after_restart(backend: Backend) {
     let uscc = Uscc::from_parts('9', '1', "530102", "MB000002").unwrap();
     create_and_announce(&app, &uscc, "春城重启测试超市").await;
     app.wait_for_search("重启测试", |r| r.total == 1).await;
-    let cursor_before = app.state.index.committed_payload().unwrap().unwrap().cursor;
+    let cursor_before = app
+        .state
+        .index
+        .current()
+        .committed_payload()
+        .unwrap()
+        .unwrap()
+        .cursor;
     assert!(cursor_before > 0);
 
     let app = app.restart().await;
@@ -102,7 +109,13 @@ async fn the_index_resumes_from_its_cursor_after_restart(backend: Backend) {
     let r = app.search("重启测试").await;
     assert_eq!(r.total, 1);
     assert_eq!(
-        app.state.index.committed_payload().unwrap().unwrap().cursor,
+        app.state
+            .index
+            .current()
+            .committed_payload()
+            .unwrap()
+            .unwrap()
+            .cursor,
         cursor_before
     );
 

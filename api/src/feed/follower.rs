@@ -1,15 +1,17 @@
 //! Keeps the search index in step with the change feed.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::{NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use fangxin_indexer::{CommitPayload, MerchantIndex};
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{
+    ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+};
 use tokio::sync::watch;
 
-use super::FeedNotifier;
+use super::{FeedNotifier, SharedIndex};
 use crate::error::AppResult;
 use crate::merchants;
 use crate::progress::Progress;
@@ -17,45 +19,124 @@ use crate::store::entities::{change_event, merchant};
 
 const PAGE: u64 = 2000;
 
-/// Applies change events to the index. Gap-safe: every pass re-reads `lookback` ids below
-/// the cursor and applies any it has not seen, so an event whose transaction committed
-/// after a higher id was applied is still picked up.
+/// Applies change events to the index.
+///
+/// Gap-safe: PostgreSQL sequence values can commit out of order, so an event with a
+/// lower id than one already applied may become visible later. Every pass therefore
+/// re-reads the events below the cursor that are within `lookback_events` ids *or*
+/// `lookback_seconds` of age, and applies any not applied yet. An event is missed only if
+/// its transaction stayed open longer than both windows, which the service's own
+/// transactions (milliseconds) never do.
 pub struct IndexFollower {
     db: DatabaseConnection,
-    index: Arc<MerchantIndex>,
-    lookback: i64,
+    index: Arc<SharedIndex>,
+    lookback_events: i64,
+    lookback: TimeDelta,
     cursor: i64,
-    /// Ids applied inside the look-back window.
-    applied: BTreeSet<i64>,
+    /// Ids applied inside the look-back windows, with their creation times.
+    applied: BTreeMap<i64, DateTime<Utc>>,
 }
 
 impl IndexFollower {
     pub async fn new(
         db: DatabaseConnection,
-        index: Arc<MerchantIndex>,
-        lookback: i64,
+        index: Arc<SharedIndex>,
+        lookback_events: i64,
+        lookback_seconds: i64,
     ) -> AppResult<Self> {
-        let idx = index.clone();
-        let cursor = tokio::task::spawn_blocking(move || idx.committed_payload())
-            .await??
-            .map_or(0, |p| p.cursor);
+        let cursor = Self::committed_cursor(&index).await?;
         Ok(IndexFollower {
             db,
             index,
-            lookback: lookback.max(0),
+            lookback_events: lookback_events.max(0),
+            lookback: TimeDelta::seconds(lookback_seconds.max(0)),
             cursor,
-            applied: BTreeSet::new(),
+            applied: BTreeMap::new(),
         })
+    }
+
+    async fn committed_cursor(index: &SharedIndex) -> AppResult<i64> {
+        let idx = index.current();
+        Ok(tokio::task::spawn_blocking(move || idx.committed_payload())
+            .await??
+            .map_or(0, |p| p.cursor))
     }
 
     pub fn cursor(&self) -> i64 {
         self.cursor
     }
 
+    /// Swaps to a generation another process built, if `CURRENT` changed on disk.
+    async fn follow_generation(&mut self) -> AppResult<()> {
+        let Some(next) = self.index.replaced_on_disk() else {
+            return Ok(());
+        };
+        let path = next.clone();
+        let opened =
+            tokio::task::spawn_blocking(move || MerchantIndex::open_or_create(&path)).await?;
+        match opened {
+            Ok(fresh) => {
+                let old = self.index.swap(Arc::new(fresh));
+                self.cursor = Self::committed_cursor(&self.index).await?;
+                self.applied.clear();
+                drop(old);
+                if let Some(root) = self.index.root() {
+                    fangxin_indexer::generations::remove_stale(root, None);
+                }
+                tracing::info!(generation = %next.display(), cursor = self.cursor, "switched to a rebuilt index");
+            }
+            // The rebuilding process may still hold its writer; try again next pass.
+            Err(e) => tracing::debug!(error = %e, "rebuilt index not ready yet"),
+        }
+        Ok(())
+    }
+
     /// Applies every committed event not yet applied; returns how many.
     pub async fn catch_up(&mut self, today: NaiveDate) -> AppResult<usize> {
-        let mut after = (self.cursor - self.lookback).max(0);
+        self.follow_generation().await?;
         let mut total = 0;
+
+        // Late commits below the cursor, inside either window.
+        let since = Utc::now() - self.lookback;
+        let floor = (self.cursor - self.lookback_events).max(0);
+        let window: Vec<(i64, DateTime<Utc>)> = change_event::Entity::find()
+            .select_only()
+            .column(change_event::Column::Id)
+            .column(change_event::Column::CreatedAt)
+            .filter(change_event::Column::Id.lte(self.cursor))
+            .filter(
+                Condition::any()
+                    .add(change_event::Column::Id.gt(floor))
+                    .add(change_event::Column::CreatedAt.gte(since)),
+            )
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        let missed: Vec<i64> = window
+            .iter()
+            .filter(|(id, _)| !self.applied.contains_key(id))
+            .map(|(id, _)| *id)
+            .collect();
+        if !missed.is_empty() {
+            let mut events = Vec::new();
+            for chunk in missed.chunks(900) {
+                events.extend(
+                    change_event::Entity::find()
+                        .filter(change_event::Column::Id.is_in(chunk.iter().copied()))
+                        .all(&self.db)
+                        .await?,
+                );
+            }
+            if !self.applied.is_empty() {
+                tracing::info!(events = events.len(), "applying events that committed late");
+            }
+            let refs: Vec<&change_event::Model> = events.iter().collect();
+            self.apply(&refs, today).await?;
+            total += events.len();
+        }
+
+        // New events above the cursor.
+        let mut after = self.cursor;
         loop {
             let events = change_event::Entity::find()
                 .filter(change_event::Column::Id.gt(after))
@@ -65,20 +146,17 @@ impl IndexFollower {
                 .await?;
             let Some(last) = events.last() else { break };
             after = last.id;
-            let fresh: Vec<&change_event::Model> = events
-                .iter()
-                .filter(|e| e.id > self.cursor || !self.applied.contains(&e.id))
-                .collect();
-            if !fresh.is_empty() {
-                self.apply(&fresh, today).await?;
-                total += fresh.len();
-            }
+            let refs: Vec<&change_event::Model> = events.iter().collect();
+            self.apply(&refs, today).await?;
+            total += events.len();
             if (events.len() as u64) < PAGE {
                 break;
             }
         }
-        let floor = self.cursor - self.lookback;
-        self.applied = self.applied.split_off(&floor);
+
+        let floor = self.cursor - self.lookback_events;
+        self.applied
+            .retain(|id, created| *id > floor || *created >= since);
         Ok(total)
     }
 
@@ -95,7 +173,7 @@ impl IndexFollower {
             .max()
             .unwrap_or(self.cursor)
             .max(self.cursor);
-        let index = self.index.clone();
+        let index = self.index.current();
         tokio::task::spawn_blocking(move || -> fangxin_indexer::Result<()> {
             for (id, uscc) in &usccs {
                 match docs.get(id) {
@@ -107,7 +185,7 @@ impl IndexFollower {
         })
         .await??;
         for e in events {
-            self.applied.insert(e.id);
+            self.applied.insert(e.id, e.created_at);
         }
         self.cursor = new_cursor;
         metrics::gauge!("fangxin_index_cursor").set(self.cursor as f64);
@@ -208,4 +286,37 @@ pub async fn reindex(
     tokio::task::spawn_blocking(move || idx.commit(CommitPayload { cursor })).await??;
     progress.finish();
     Ok(done)
+}
+
+/// Rebuilds the index into a new generation under `root` and makes it current. A server
+/// given `shared` swaps to it at once; another server on the same directory (a CLI
+/// rebuild) follows on its next pass. Searches keep being answered from the old
+/// generation until then.
+pub async fn rebuild(
+    db: &DatabaseConnection,
+    root: &std::path::Path,
+    shared: Option<&SharedIndex>,
+    today: NaiveDate,
+) -> AppResult<u64> {
+    use fangxin_indexer::generations;
+    let previous = generations::current(root)?;
+    let next = generations::create_next(root)?;
+    let path = next.clone();
+    let fresh =
+        Arc::new(tokio::task::spawn_blocking(move || MerchantIndex::open_or_create(&path)).await??);
+    let n = reindex(db, fresh.clone(), today).await?;
+    generations::make_current(root, &next)?;
+    match shared {
+        Some(shared) => {
+            drop(shared.swap(fresh));
+            generations::remove_stale(root, None);
+        }
+        None => {
+            // Release the writer so a running server can open the new generation, and
+            // leave the previous one for that server to drop after it switched.
+            drop(fresh);
+            generations::remove_stale(root, previous.as_deref());
+        }
+    }
+    Ok(n)
 }

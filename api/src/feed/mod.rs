@@ -3,12 +3,14 @@
 //! and keep a durable cursor.
 
 mod follower;
+mod index_handle;
 mod notifier;
 
 use chrono::{DateTime, Utc};
 use sea_orm::{ActiveValue::Set, ConnectionTrait, DbErr, EntityTrait};
 
-pub use follower::{IndexFollower, head, reindex, run_index_follower};
+pub use follower::{IndexFollower, head, rebuild, reindex, run_index_follower};
+pub use index_handle::SharedIndex;
 pub use notifier::FeedNotifier;
 
 use crate::store::entities::change_event;

@@ -21,7 +21,7 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
     if !database {
         failing.push("database");
     }
-    let index = state.index.clone();
+    let index = state.index.current();
     let docs = tokio::task::spawn_blocking(move || index.num_docs())
         .await
         .ok();

@@ -141,7 +141,7 @@ pub async fn search(
 ) -> AppResult<Json<SearchResponse>> {
     let Query(params) = params.map_err(|e| AppError::invalid("invalid_query", e.body_text()))?;
     let request = params.into_request(state.settings.search.max_per_page)?;
-    let index = state.index.clone();
+    let index = state.index.current();
     let req = request.clone();
     let results = tokio::task::spawn_blocking(move || index.search(&req)).await??;
     Ok(Json(SearchResponse {
@@ -191,7 +191,7 @@ pub async fn suggest(
     request.per_page = 8;
     request.facets = false;
     request.count_cap = 1;
-    let index = state.index.clone();
+    let index = state.index.current();
     let results = tokio::task::spawn_blocking(move || index.search(&request)).await??;
     Ok(Json(SuggestResponse {
         suggestions: results

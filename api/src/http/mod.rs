@@ -17,7 +17,6 @@ use axum::http::{HeaderName, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use fangxin_indexer::MerchantIndex;
 use metrics_exporter_prometheus::PrometheusHandle;
 use sea_orm::DatabaseConnection;
 use tower_http::compression::CompressionLayer;
@@ -35,7 +34,7 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 #[derive(Clone)]
 pub struct AppState {
     pub db: DatabaseConnection,
-    pub index: Arc<MerchantIndex>,
+    pub index: Arc<crate::feed::SharedIndex>,
     pub settings: Arc<Settings>,
     pub notifier: FeedNotifier,
     pub redis: Option<redis::aio::ConnectionManager>,
