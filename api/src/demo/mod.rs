@@ -159,6 +159,7 @@ pub async fn generate(db: &DatabaseConnection, opts: DemoOptions) -> AppResult<D
     }
     crate::store::sync_id_sequence(db, "merchants").await?;
     write_fixed_tables(db, now, opts.as_of).await?;
+    crate::store::analyze(db).await?;
     summary.merchants = opts.merchants;
     progress.finish();
     Ok(summary)

@@ -22,7 +22,11 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnecti
         .min_connections(1)
         .connect_timeout(Duration::from_secs(10))
         .acquire_timeout(Duration::from_secs(30))
-        .sqlx_logging(false);
+        .sqlx_logging(false)
+        // sqlx prepares every statement; after five runs PostgreSQL may switch to a
+        // generic plan, which for `merchant_id IN ($1 … $900)` is a sequential scan
+        // (200 ms instead of 1 ms per batch here). Plan each execution for its values.
+        .map_sqlx_postgres_opts(|o| o.options([("plan_cache_mode", "force_custom_plan")]));
     let db = Database::connect(opts).await?;
     if db.get_database_backend() == DbBackend::Sqlite {
         db.execute_unprepared("PRAGMA journal_mode=WAL").await?;
@@ -75,5 +79,16 @@ where
         .await
     } else {
         db.begin().await
+    }
+}
+
+/// Refreshes the planner's statistics after a bulk load. Without them PostgreSQL plans
+/// `merchant_id IN (…)` on a freshly filled `complaints` table as a sequential scan
+/// (190 ms instead of 1 ms per batch of 900 merchants here).
+pub async fn analyze(db: &DatabaseConnection) -> Result<(), DbErr> {
+    match db.get_database_backend() {
+        DbBackend::Postgres => db.execute_unprepared("ANALYZE").await.map(|_| ()),
+        DbBackend::Sqlite => db.execute_unprepared("ANALYZE").await.map(|_| ()),
+        _ => Ok(()),
     }
 }
