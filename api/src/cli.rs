@@ -44,8 +44,14 @@ pub enum Command {
         #[command(subcommand)]
         command: DemoCommand,
     },
-    /// Rebuild the search index from the database.
+    /// Rebuild the search index from the database (into a new generation; a running
+    /// server switches to it).
     Reindex,
+    /// The search index.
+    Index {
+        #[command(subcommand)]
+        command: IndexCommand,
+    },
     /// Trust scores: explanations and the grade mix.
     Score {
         #[command(subcommand)]
@@ -63,6 +69,17 @@ pub enum Command {
         /// Only the merchants whose review day has come (what the daily sweep does).
         #[arg(long)]
         due: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum IndexCommand {
+    /// Compare the index with the database (counts, the feed position and a sample of
+    /// documents); exits non-zero on any difference.
+    Check {
+        /// How many merchants to compare field by field.
+        #[arg(long, default_value_t = 1000)]
+        sample: usize,
     },
 }
 
@@ -131,6 +148,36 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 "indexed {n} merchants into a new generation; a running server switches to it within a second"
             );
             Ok(())
+        }
+        Command::Index {
+            command: IndexCommand::Check { sample },
+        } => {
+            let db = app::open_database(&settings).await?;
+            let root = settings.index_dir();
+            let generation = fangxin_indexer::generations::current(&root)?
+                .ok_or_else(|| anyhow::anyhow!("no search index in {}", root.display()))?;
+            let index = fangxin_indexer::MerchantIndex::open_read_only(&generation)?;
+            let report = feed::check(&db, &index, sample, Utc::now().date_naive()).await?;
+            println!(
+                "database: {} merchants; index: {} documents at change event {} (feed head {}); {} sampled",
+                report.merchants_in_database,
+                report.documents_in_index,
+                report.cursor,
+                report.feed_head,
+                report.sampled
+            );
+            if report.is_consistent() {
+                println!("index and database agree");
+                Ok(())
+            } else {
+                for d in report.differences.iter().take(50) {
+                    println!("  {d}");
+                }
+                anyhow::bail!(
+                    "{} differences between index and database",
+                    report.differences.len()
+                )
+            }
         }
         Command::Score {
             command: ScoreCommand::Explain { uscc },

@@ -129,6 +129,7 @@ async fn profile_shows_only_penalties_in_publicity(backend: Backend) {
         crate::helpers::Options {
             demo_merchants: Some(600),
             redis: None,
+            database_url: None,
         },
     )
     .await;

@@ -133,6 +133,7 @@ async fn an_empty_start_serves_an_empty_index(backend: Backend) {
         Options {
             demo_merchants: None,
             redis: None,
+            database_url: None,
         },
     )
     .await;
@@ -150,3 +151,189 @@ crate::on_every_backend!(
     the_index_resumes_from_its_cursor_after_restart,
     an_empty_start_serves_an_empty_index,
 );
+
+mod gaps_and_replicas {
+    use std::time::{Duration, Instant};
+
+    use chrono::Utc;
+    use fangxin_api::feed;
+    use fangxin_api::store::{self, entities::merchant};
+    use fangxin_scoring::Uscc;
+    use sea_orm::{ActiveValue::Set, EntityTrait};
+
+    use super::create_and_announce;
+    use crate::helpers::{Backend, Options, TestApp};
+
+    /// Writes a merchant and its change event in a transaction held open for `hold`:
+    /// on PostgreSQL its event id is taken early and becomes visible late.
+    async fn slow_write(app: &TestApp, uscc: Uscc, sign: &str, hold: Duration) {
+        let db = &app.state.db;
+        let txn = store::begin_write(db).await.unwrap();
+        let now = Utc::now();
+        let m = merchant::Entity::insert(merchant::ActiveModel {
+            uscc: Set(uscc.to_string()),
+            name: Set(format!("昆明市五华区{sign}商行")),
+            sign_name: Set(Some(sign.to_owned())),
+            former_names: Set(serde_json::json!([])),
+            kind: Set("individual".into()),
+            industry: Set("零售".into()),
+            street: Set("龙翔街道".into()),
+            address: Set("昆明市五华区文林街1号".into()),
+            legal_representative: Set(None),
+            established_on: Set(None),
+            status: Set("operating".into()),
+            latitude: Set(None),
+            longitude: Set(None),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        })
+        .exec_with_returning(&txn)
+        .await
+        .unwrap();
+        feed::append(&txn, m.id, &m.uscc, "merchant", now)
+            .await
+            .unwrap();
+        tokio::time::sleep(hold).await;
+        txn.commit().await.unwrap();
+    }
+
+    async fn wait_consistent(app: &TestApp) -> feed::IndexCheck {
+        let started = Instant::now();
+        loop {
+            app.state.notifier.changed().await;
+            let report = feed::check(
+                &app.state.db,
+                &app.state.index.current(),
+                100_000,
+                Utc::now().date_naive(),
+            )
+            .await
+            .unwrap();
+            if report.is_consistent() || started.elapsed() > Duration::from_secs(15) {
+                return report;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    async fn concurrent_writers_and_late_commits_lose_nothing(backend: Backend) {
+        let app = std::sync::Arc::new(TestApp::spawn(backend).await);
+        let mut tasks = Vec::new();
+        for w in 0..6u32 {
+            let app = app.clone();
+            tasks.push(tokio::spawn(async move {
+                for n in 0..12u32 {
+                    let uscc =
+                        Uscc::from_parts('9', '2', "530102", &format!("MF{w:02}{n:04}")).unwrap();
+                    if n % 4 == 0 {
+                        // Every fourth write holds its transaction open while others commit.
+                        slow_write(
+                            &app,
+                            uscc,
+                            &format!("迟到商行{w}{n}"),
+                            Duration::from_millis(300),
+                        )
+                        .await;
+                    } else {
+                        create_and_announce(&app, &uscc, &format!("并发小店{w}{n}")).await;
+                    }
+                }
+            }));
+        }
+        for t in tasks {
+            t.await.unwrap();
+        }
+        let report = wait_consistent(&app).await;
+        assert!(report.is_consistent(), "{:#?}", report.differences);
+        assert_eq!(report.merchants_in_database, 300 + 72);
+        let late = app.search("迟到商行").await;
+        assert_eq!(late.total, 18, "every late commit is searchable");
+        if let Ok(app) = std::sync::Arc::try_unwrap(app) {
+            app.finish().await;
+        }
+    }
+
+    async fn a_second_replica_follows_the_same_database(backend: Backend) {
+        let first = TestApp::spawn(backend.clone()).await;
+        let second = TestApp::spawn_with(
+            backend,
+            Options {
+                demo_merchants: None,
+                redis: None,
+                database_url: Some(first.database_url()),
+            },
+        )
+        .await;
+        // The second replica built its own index from the shared database at start.
+        assert_eq!(second.search("").await.total, 300);
+        let uscc = Uscc::from_parts('9', '2', "530102", "MG000001").unwrap();
+        create_and_announce(&first, &uscc, "副本可见测试店").await;
+        let r = second.wait_for_search("副本可见", |r| r.total == 1).await;
+        assert_eq!(
+            r.total, 1,
+            "a write through one replica is found through the other"
+        );
+        second.finish().await;
+        first.finish().await;
+    }
+
+    async fn a_rebuild_swaps_in_while_serving(backend: Backend) {
+        let app = TestApp::spawn(backend).await;
+        let before = app.state.index.current();
+        let old_dir = before.dir().unwrap().to_path_buf();
+        drop(before);
+        let root = app.settings.index_dir();
+
+        // Keep searching while another "process" rebuilds.
+        let client = app.client.clone();
+        let url = app.url("/api/v1/merchants/search?q=%E9%A4%90%E9%A5%AE");
+        let searching = tokio::spawn(async move {
+            let mut ok = 0;
+            for _ in 0..60 {
+                let r = client.get(&url).send().await.unwrap();
+                assert_eq!(r.status(), 200);
+                ok += 1;
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            ok
+        });
+        let n = feed::rebuild(&app.state.db, &root, None, Utc::now().date_naive())
+            .await
+            .unwrap();
+        assert_eq!(n, 300);
+        let started = Instant::now();
+        while app.state.index.current().dir() == Some(old_dir.as_path())
+            && started.elapsed() < Duration::from_secs(10)
+        {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert_ne!(
+            app.state.index.current().dir(),
+            Some(old_dir.as_path()),
+            "switched"
+        );
+        assert_eq!(searching.await.unwrap(), 60);
+        assert_eq!(app.search("").await.total, 300);
+        // The new generation follows the feed like the old one.
+        let uscc = Uscc::from_parts('9', '2', "530102", "MG000002").unwrap();
+        create_and_announce(&app, &uscc, "重建之后新店").await;
+        assert_eq!(
+            app.wait_for_search("重建之后", |r| r.total == 1)
+                .await
+                .total,
+            1
+        );
+        assert!(
+            !old_dir.exists(),
+            "the old generation is removed after the switch"
+        );
+        app.finish().await;
+    }
+
+    crate::on_every_backend!(
+        concurrent_writers_and_late_commits_lose_nothing,
+        a_second_replica_follows_the_same_database,
+        a_rebuild_swaps_in_while_serving,
+    );
+}

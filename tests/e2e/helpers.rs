@@ -91,6 +91,8 @@ pub struct TestApp {
 pub struct Options {
     pub demo_merchants: Option<u64>,
     pub redis: Option<String>,
+    /// Join an existing database (a second replica) instead of making a fresh one.
+    pub database_url: Option<String>,
 }
 
 impl Default for Options {
@@ -98,6 +100,7 @@ impl Default for Options {
         Options {
             demo_merchants: Some(300),
             redis: None,
+            database_url: None,
         }
     }
 }
@@ -119,7 +122,10 @@ impl TestApp {
         settings.server.bind = "127.0.0.1:0".into();
         settings.index.poll_interval_ms = 50;
         let mut pg_database = None;
-        if let Backend::Postgres(server) = &backend {
+        if let Some(url) = &options.database_url {
+            settings.database.url = fangxin_api::config::Secret::new(url.clone());
+            settings.database.max_connections = 5;
+        } else if let Backend::Postgres(server) = &backend {
             let (url, name) = fresh_postgres(server).await;
             settings.database.url = fangxin_api::config::Secret::new(url);
             settings.database.max_connections = 5;
@@ -178,6 +184,11 @@ impl TestApp {
         let mut settings = self.settings;
         settings.server.bind = "127.0.0.1:0".into();
         Self::start(settings, self.backend, false, self.pg_database, self.dir).await
+    }
+
+    /// The database this app uses, for a second replica to join.
+    pub fn database_url(&self) -> String {
+        self.settings.database_url()
     }
 
     pub fn url(&self, path: &str) -> String {

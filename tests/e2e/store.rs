@@ -13,6 +13,7 @@ async fn migrations_go_down_and_up_again(backend: Backend) {
         Options {
             demo_merchants: None,
             redis: None,
+            database_url: None,
         },
     )
     .await;

@@ -2,6 +2,7 @@
 //! row in the transaction that made it; followers (the search index) reload the merchant
 //! and keep a durable cursor.
 
+mod check;
 mod follower;
 mod index_handle;
 mod notifier;
@@ -9,6 +10,7 @@ mod notifier;
 use chrono::{DateTime, Utc};
 use sea_orm::{ActiveValue::Set, ConnectionTrait, DbErr, EntityTrait};
 
+pub use check::{IndexCheck, check};
 pub use follower::{IndexFollower, head, rebuild, reindex, run_index_follower};
 pub use index_handle::SharedIndex;
 pub use notifier::FeedNotifier;

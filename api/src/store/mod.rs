@@ -26,7 +26,9 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnecti
         // sqlx prepares every statement; after five runs PostgreSQL may switch to a
         // generic plan, which for `merchant_id IN ($1 … $900)` is a sequential scan
         // (200 ms instead of 1 ms per batch here). Plan each execution for its values.
-        .map_sqlx_postgres_opts(|o| o.options([("plan_cache_mode", "force_custom_plan")]));
+        .map_sqlx_postgres_opts(|o| o.options([("plan_cache_mode", "force_custom_plan")]))
+        // SQLite has one writer at a time; writers queue for the lock rather than fail.
+        .map_sqlx_sqlite_opts(|o| o.busy_timeout(Duration::from_secs(30)));
     let db = Database::connect(opts).await?;
     if db.get_database_backend() == DbBackend::Sqlite {
         db.execute_unprepared("PRAGMA journal_mode=WAL").await?;
