@@ -47,6 +47,11 @@ pub enum Command {
     /// Rebuild the search index from the database (into a new generation; a running
     /// server switches to it).
     Reindex,
+    /// Measure search latency, the PostgreSQL baseline, and write-to-visible latency.
+    Bench {
+        #[command(subcommand)]
+        command: BenchCommand,
+    },
     /// The search index.
     Index {
         #[command(subcommand)]
@@ -69,6 +74,25 @@ pub enum Command {
         /// Only the merchants whose review day has come (what the daily sweep does).
         #[arg(long)]
         due: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BenchCommand {
+    /// Search latency over a realistic query mix drawn from the database.
+    Search {
+        #[arg(long, default_value_t = 2000)]
+        queries: usize,
+        #[arg(long, default_value_t = 7)]
+        seed: u64,
+        /// Also answer the mix with PostgreSQL ILIKE over a pg_trgm GIN index.
+        #[arg(long)]
+        baseline: bool,
+    },
+    /// Write → visible in search, with the follower running in process.
+    Feed {
+        #[arg(long, default_value_t = 200)]
+        writes: usize,
     },
 }
 
@@ -148,6 +172,35 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 "indexed {n} merchants into a new generation; a running server switches to it within a second"
             );
             Ok(())
+        }
+        Command::Bench {
+            command:
+                BenchCommand::Search {
+                    queries,
+                    seed,
+                    baseline,
+                },
+        } => {
+            let db = app::open_database(&settings).await?;
+            let root = settings.index_dir();
+            let generation = fangxin_indexer::generations::current(&root)?
+                .ok_or_else(|| anyhow::anyhow!("no search index in {}", root.display()))?;
+            let index = fangxin_indexer::MerchantIndex::open_read_only(&generation)?;
+            let mix = crate::bench::query_mix(&db, queries, seed).await?;
+            crate::bench::search(&db, &index, &mix, baseline).await
+        }
+        Command::Bench {
+            command: BenchCommand::Feed { writes },
+        } => {
+            settings.server.bind = "127.0.0.1:0".into();
+            let app = App::build(settings, false).await?;
+            let state = app.state();
+            let stop = app.shutdown_handle();
+            let server = tokio::spawn(app.run_until_stopped());
+            let result = crate::bench::feed_latency(&state, writes).await;
+            stop.trigger();
+            let _ = server.await;
+            result
         }
         Command::Index {
             command: IndexCommand::Check { sample },

@@ -3,6 +3,7 @@
 
 pub mod app;
 pub mod audit;
+pub mod bench;
 pub mod cli;
 pub mod config;
 pub mod demo;

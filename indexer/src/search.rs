@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use tantivy::aggregation::agg_req::Aggregations;
 use tantivy::aggregation::agg_result::AggregationResults;
 use tantivy::aggregation::{AggContextParams, AggregationCollector, AggregationLimitsGuard};
-use tantivy::collector::{Count, TopDocs};
+use tantivy::collector::TopDocs;
 use tantivy::query::{
     AllQuery, BooleanQuery, BoostQuery, EmptyQuery, EnableScoring, FuzzyTermQuery, Occur,
     PhraseQuery, Query, RegexQuery, TermQuery,
@@ -49,7 +49,8 @@ pub struct SearchRequest {
     pub per_page: usize,
     /// Compute facet counts (grade, street, industry, trusted) over the matches.
     pub facets: bool,
-    /// Count matches exactly up to this many; beyond it `total` is a lower bound.
+    /// Count (and rank) at most this many matches; beyond it `total` is a lower bound,
+    /// the page is the best of those and facets are left out.
     pub count_cap: usize,
 }
 
@@ -107,6 +108,7 @@ pub struct SearchResults {
     /// False when `total` reached the count cap and is a lower bound.
     pub total_exact: bool,
     pub hits: Vec<Hit>,
+    /// Counts over all matches; `None` when not asked for or when `total` is not exact.
     pub facets: Option<Facets>,
 }
 
@@ -231,14 +233,15 @@ fn cjk_word_query(index: &Index, f: &Fields, word: &str) -> Box<dyn Query> {
 }
 
 /// One Latin word: pinyin, initials, letters or digits.
-fn latin_word_query(index: &Index, f: &Fields, word: &str) -> Box<dyn Query> {
+fn latin_word_query(index: &Index, f: &Fields, word: &str, typos: bool) -> Box<dyn Query> {
     let lower = word.to_ascii_lowercase();
     let len = lower.chars().count();
     let mut must_any: Vec<Box<dyn Query>> = Vec::new();
     let fuzzy = |field: Field, boost: f32| -> Box<dyn Query> {
         let term = Term::from_field_text(field, &lower);
         let q: Box<dyn Query> = if len >= 2 {
-            Box::new(FuzzyTermQuery::new_prefix(term, typo_distance(len), true))
+            let distance = if typos { typo_distance(len) } else { 0 };
+            Box::new(FuzzyTermQuery::new_prefix(term, distance, true))
         } else {
             Box::new(TermQuery::new(term, IndexRecordOption::Basic))
         };
@@ -282,7 +285,7 @@ fn latin_word_query(index: &Index, f: &Fields, word: &str) -> Box<dyn Query> {
     Box::new(BooleanQuery::new(clauses))
 }
 
-fn build_query(index: &Index, f: &Fields, req: &SearchRequest) -> Box<dyn Query> {
+fn build_query(index: &Index, f: &Fields, req: &SearchRequest, typos: bool) -> Box<dyn Query> {
     let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
     let q = req.q.trim();
     let compact: String = q.chars().filter(|c| !c.is_whitespace()).collect();
@@ -294,7 +297,7 @@ fn build_query(index: &Index, f: &Fields, req: &SearchRequest) -> Box<dyn Query>
     } else {
         for word in q.split_whitespace().take(16) {
             let query = if is_latin(word) {
-                latin_word_query(index, f, word)
+                latin_word_query(index, f, word, typos)
             } else {
                 cjk_word_query(index, f, word)
             };
@@ -465,76 +468,147 @@ fn highlight(text: &str, words: &[&str]) -> Option<String> {
     Some(out)
 }
 
+/// A hit of the bounded search: score, then (segment, doc) for a stable order.
+#[derive(PartialEq)]
+struct Ranked(f32, u32, u32);
+
+impl Eq for Ranked {}
+
+impl Ord for Ranked {
+    /// Better first: higher score, then lower address (tantivy's own tie-break).
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        other
+            .0
+            .total_cmp(&self.0)
+            .then(self.1.cmp(&other.1))
+            .then(self.2.cmp(&other.2))
+    }
+}
+
+impl PartialOrd for Ranked {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+/// Scores matches in one pass, keeping the best `offset + limit`, and stops after `cap`
+/// matches: a query matching most of the index (有限公司) costs what `cap` matches cost,
+/// and then ranks within those. Returns the page, the count and whether it is exact.
+fn bounded_top(
+    searcher: &Searcher,
+    query: &dyn Query,
+    offset: usize,
+    limit: usize,
+    cap: usize,
+) -> Result<(Vec<(f32, DocAddress)>, usize, bool)> {
+    let weight = query.weight(EnableScoring::enabled_from_searcher(searcher))?;
+    let keep = offset.saturating_add(limit).max(1);
+    // A max-heap of the worst kept hit on top.
+    let mut heap: std::collections::BinaryHeap<Ranked> = std::collections::BinaryHeap::new();
+    let mut count = 0usize;
+    let mut exact = true;
+    'segments: for (ord, reader) in searcher.segment_readers().iter().enumerate() {
+        let mut scorer = weight.scorer(reader, 1.0)?;
+        let alive = reader.alive_bitset();
+        let mut doc = scorer.doc();
+        while doc != TERMINATED {
+            if alive.is_none_or(|a| a.is_alive(doc)) {
+                count += 1;
+                let hit = Ranked(scorer.score(), ord as u32, doc);
+                if heap.len() < keep {
+                    heap.push(hit);
+                } else if heap.peek().is_some_and(|worst| hit < *worst) {
+                    heap.pop();
+                    heap.push(hit);
+                }
+                if count >= cap {
+                    exact = scorer.advance() == TERMINATED
+                        && searcher.segment_readers().len() == ord + 1;
+                    break 'segments;
+                }
+            }
+            doc = scorer.advance();
+        }
+    }
+    let mut ranked = heap.into_vec();
+    ranked.sort();
+    let page = ranked
+        .into_iter()
+        .skip(offset)
+        .map(|Ranked(score, seg, doc)| (score, DocAddress::new(seg, doc)))
+        .collect();
+    Ok((page, count, exact))
+}
+
+fn facets_of(index: &Index, searcher: &Searcher, query: &dyn Query) -> Result<Option<Facets>> {
+    let Some(aggs) = facet_request() else {
+        return Ok(None);
+    };
+    let agg = AggregationCollector::from_aggs(
+        aggs,
+        AggContextParams::new(
+            AggregationLimitsGuard::default(),
+            index.tokenizers().clone(),
+        ),
+    );
+    let res = searcher.search(query, &agg)?;
+    Ok(Some(read_facets(&res)))
+}
+
+fn run_query(
+    index: &Index,
+    searcher: &Searcher,
+    req: &SearchRequest,
+    query: &dyn Query,
+) -> Result<(Vec<(f32, DocAddress)>, usize, bool, Option<Facets>)> {
+    let per_page = req.per_page.max(1);
+    let offset = req.page.saturating_sub(1).saturating_mul(per_page);
+    let cap = req.count_cap.max(1);
+    let (page, total, exact) = match req.sort {
+        SortOrder::Relevance => bounded_top(searcher, query, offset, per_page, cap)?,
+        SortOrder::Score => {
+            let top = TopDocs::with_limit(per_page).and_offset(offset);
+            let page = searcher
+                .search(query, &top.order_by_fast_field::<i64>("score", Order::Desc))?
+                .into_iter()
+                .map(|(s, a)| (s.unwrap_or(0) as f32, a))
+                .collect();
+            let (count, exact) = capped_count(searcher, query, cap)?;
+            (page, count, exact)
+        }
+    };
+    // Facets are exact or absent: computed when the matches were counted in full.
+    let facets = if req.facets && exact {
+        facets_of(index, searcher, query)?
+    } else {
+        None
+    };
+    Ok((page, total, exact, facets))
+}
+
 pub fn run(
     index: &Index,
     searcher: &Searcher,
     fields: &Fields,
     req: &SearchRequest,
 ) -> Result<SearchResults> {
-    let query = build_query(index, fields, req);
-    let per_page = req.per_page.max(1);
-    let offset = req.page.saturating_sub(1).saturating_mul(per_page);
-    let top = TopDocs::with_limit(per_page).and_offset(offset);
-    let facets_agg = req.facets.then(facet_request).flatten();
-
-    let (addresses, total, total_exact, facets): (
-        Vec<(f32, DocAddress)>,
-        usize,
-        bool,
-        Option<Facets>,
-    ) = match (&facets_agg, req.sort) {
-        (Some(aggs), sort) => {
-            // One pass: count, facets and the page together.
-            let agg = AggregationCollector::from_aggs(
-                aggs.clone(),
-                AggContextParams::new(
-                    AggregationLimitsGuard::default(),
-                    index.tokenizers().clone(),
-                ),
-            );
-            let (count, page, agg_res) = match sort {
-                SortOrder::Relevance => {
-                    let (c, p, a) = searcher.search(&query, &(Count, top.order_by_score(), agg))?;
-                    (c, p, a)
-                }
-                SortOrder::Score => {
-                    let (c, p, a) = searcher.search(
-                        &query,
-                        &(
-                            Count,
-                            top.order_by_fast_field::<i64>("score", Order::Desc),
-                            agg,
-                        ),
-                    )?;
-                    (
-                        c,
-                        p.into_iter()
-                            .map(|(s, a)| (s.unwrap_or(0) as f32, a))
-                            .collect(),
-                        a,
-                    )
-                }
-            };
-            (page, count, true, Some(read_facets(&agg_res)))
+    // Typos are forgiven only when the exact reading finds too little: the common case
+    // stays cheap and exact matches are never crowded out by near ones.
+    let exact_query = build_query(index, fields, req, false);
+    let (mut addresses, mut total, mut total_exact, mut facets) =
+        run_query(index, searcher, req, exact_query.as_ref())?;
+    if total < req.per_page.max(1)
+        && req
+            .q
+            .split_whitespace()
+            .any(|w| is_latin(w) && w.len() >= 5)
+    {
+        let fuzzy_query = build_query(index, fields, req, true);
+        let (a, t, e, f) = run_query(index, searcher, req, fuzzy_query.as_ref())?;
+        if t > total {
+            (addresses, total, total_exact, facets) = (a, t, e, f);
         }
-        (None, SortOrder::Relevance) => {
-            let page = searcher.search(&query, &top.order_by_score())?;
-            let (count, exact) = capped_count(searcher, query.as_ref(), req.count_cap.max(1))?;
-            (page, count, exact, None)
-        }
-        (None, SortOrder::Score) => {
-            let page = searcher
-                .search(
-                    &query,
-                    &top.order_by_fast_field::<i64>("score", Order::Desc),
-                )?
-                .into_iter()
-                .map(|(s, a)| (s.unwrap_or(0) as f32, a))
-                .collect();
-            let (count, exact) = capped_count(searcher, query.as_ref(), req.count_cap.max(1))?;
-            (page, count, exact, None)
-        }
-    };
+    }
 
     let words: Vec<&str> = req.q.split_whitespace().collect();
     let mut hits = Vec::with_capacity(addresses.len());

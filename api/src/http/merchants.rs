@@ -12,6 +12,9 @@ use super::AppState;
 use crate::error::{AppError, AppResult};
 use crate::merchants::{self, MerchantProfile};
 
+/// Matches counted (and ranked) at most; see `SearchRequest::count_cap`.
+const COUNT_CAP: usize = 10_000;
+
 #[derive(Debug, Deserialize)]
 pub struct SearchParams {
     #[serde(default)]
@@ -42,12 +45,15 @@ pub struct SearchHit {
 
 #[derive(Debug, Serialize, Deserialize)]
 pub struct SearchResponse {
-    /// Matches, counted exactly (facets are computed over all of them).
+    /// Matches: exact up to 10,000; beyond, a lower bound (`total_exact` false, "10,000+").
     pub total: usize,
+    pub total_exact: bool,
     pub page: usize,
     pub per_page: usize,
     pub hits: Vec<SearchHit>,
-    pub facets: Facets,
+    /// Counts by grade, street, industry and trusted status over all matches; absent when
+    /// there are more than 10,000 (narrow the search to see them).
+    pub facets: Option<Facets>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -129,7 +135,7 @@ impl SearchParams {
             page,
             per_page,
             facets: true,
-            count_cap: usize::MAX,
+            count_cap: COUNT_CAP,
         })
     }
 }
@@ -146,9 +152,10 @@ pub async fn search(
     let results = tokio::task::spawn_blocking(move || index.search(&req)).await??;
     Ok(Json(SearchResponse {
         total: results.total,
+        total_exact: results.total_exact,
         page: request.page,
         per_page: request.per_page,
-        facets: results.facets.unwrap_or_default(),
+        facets: results.facets,
         hits: results
             .hits
             .into_iter()
