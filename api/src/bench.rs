@@ -193,7 +193,7 @@ pub async fn search(
         if suggest {
             r.per_page = 8;
             r.facets = false;
-            r.count_cap = 1;
+            r.count_cap = 2_000;
         } else {
             r.count_cap = 10_000;
         }
@@ -223,7 +223,7 @@ pub async fn search(
         &api,
     );
     report(
-        "tantivy, as the suggest box asks (top 8, no count, no facets):",
+        "tantivy, as the suggest box asks (top 8 of at most 2,000 matches, no facets):",
         &suggest,
     );
 

@@ -468,6 +468,9 @@ fn highlight(text: &str, words: &[&str]) -> Option<String> {
     Some(out)
 }
 
+/// A page of (relevance, address), the match count and whether it is exact.
+type Page = (Vec<(f32, DocAddress)>, usize, bool);
+
 /// A hit of the bounded search: score, then (segment, doc) for a stable order.
 #[derive(PartialEq)]
 struct Ranked(f32, u32, u32);
@@ -500,7 +503,7 @@ fn bounded_top(
     offset: usize,
     limit: usize,
     cap: usize,
-) -> Result<(Vec<(f32, DocAddress)>, usize, bool)> {
+) -> Result<Page> {
     let weight = query.weight(EnableScoring::enabled_from_searcher(searcher))?;
     let keep = offset.saturating_add(limit).max(1);
     // A max-heap of the worst kept hit on top.
@@ -560,7 +563,7 @@ fn run_query(
     searcher: &Searcher,
     req: &SearchRequest,
     query: &dyn Query,
-) -> Result<(Vec<(f32, DocAddress)>, usize, bool, Option<Facets>)> {
+) -> Result<(Page, Option<Facets>)> {
     let per_page = req.per_page.max(1);
     let offset = req.page.saturating_sub(1).saturating_mul(per_page);
     let cap = req.count_cap.max(1);
@@ -583,7 +586,7 @@ fn run_query(
     } else {
         None
     };
-    Ok((page, total, exact, facets))
+    Ok(((page, total, exact), facets))
 }
 
 pub fn run(
@@ -595,7 +598,7 @@ pub fn run(
     // Typos are forgiven only when the exact reading finds too little: the common case
     // stays cheap and exact matches are never crowded out by near ones.
     let exact_query = build_query(index, fields, req, false);
-    let (mut addresses, mut total, mut total_exact, mut facets) =
+    let ((mut addresses, mut total, mut total_exact), mut facets) =
         run_query(index, searcher, req, exact_query.as_ref())?;
     if total < req.per_page.max(1)
         && req
@@ -604,7 +607,7 @@ pub fn run(
             .any(|w| is_latin(w) && w.len() >= 5)
     {
         let fuzzy_query = build_query(index, fields, req, true);
-        let (a, t, e, f) = run_query(index, searcher, req, fuzzy_query.as_ref())?;
+        let ((a, t, e), f) = run_query(index, searcher, req, fuzzy_query.as_ref())?;
         if t > total {
             (addresses, total, total_exact, facets) = (a, t, e, f);
         }

@@ -197,7 +197,8 @@ pub async fn suggest(
     let mut request = SearchRequest::query(&params.q);
     request.per_page = 8;
     request.facets = false;
-    request.count_cap = 1;
+    // Rank within the first 2,000 matches: enough for a name being typed, and bounded.
+    request.count_cap = 2_000;
     let index = state.index.current();
     let results = tokio::task::spawn_blocking(move || index.search(&request)).await??;
     Ok(Json(SuggestResponse {
