@@ -160,6 +160,11 @@ impl App {
             redis,
             scoring,
             metrics,
+            login_limiter: Arc::new(crate::accounts::RateLimiter::new(
+                20,
+                Duration::from_secs(60),
+            )),
+            reindex_running: Arc::new(std::sync::atomic::AtomicBool::new(false)),
         };
         Ok(App {
             listener,
@@ -192,11 +197,14 @@ impl App {
             wait_for_signal().await;
             let _ = tx.send(true);
         });
-        axum::serve(self.listener, router)
-            .with_graceful_shutdown(async move {
-                let _ = stop.wait_for(|s| *s).await;
-            })
-            .await?;
+        axum::serve(
+            self.listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move {
+            let _ = stop.wait_for(|s| *s).await;
+        })
+        .await?;
         let _ = self.shutdown_tx.send(true);
         signals.abort();
         for w in self.workers {

@@ -47,6 +47,11 @@ pub enum Command {
     /// Rebuild the search index from the database (into a new generation; a running
     /// server switches to it).
     Reindex,
+    /// Accounts of enterprises, regulators and administrators.
+    Accounts {
+        #[command(subcommand)]
+        command: AccountsCommand,
+    },
     /// Measure search latency, the PostgreSQL baseline, and write-to-visible latency.
     Bench {
         #[command(subcommand)]
@@ -74,6 +79,21 @@ pub enum Command {
         /// Only the merchants whose review day has come (what the daily sweep does).
         #[arg(long)]
         due: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AccountsCommand {
+    /// Create an account; the password is read from standard input (one line).
+    Create {
+        /// enterprise, regulator or admin.
+        #[arg(long)]
+        role: String,
+        #[arg(long)]
+        username: String,
+        /// For enterprise accounts: the merchant's USCC.
+        #[arg(long)]
+        uscc: Option<String>,
     },
 }
 
@@ -188,6 +208,43 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let index = fangxin_indexer::MerchantIndex::open_read_only(&generation)?;
             let mix = crate::bench::query_mix(&db, queries, seed).await?;
             crate::bench::search(&db, &index, &mix, baseline).await
+        }
+        Command::Accounts {
+            command:
+                AccountsCommand::Create {
+                    role,
+                    username,
+                    uscc,
+                },
+        } => {
+            let role = fangxin_scoring::domain::Role::parse(&role).ok_or_else(|| {
+                anyhow::anyhow!("--role must be enterprise, regulator or admin, not {role}")
+            })?;
+            let uscc = uscc
+                .map(|u| {
+                    fangxin_scoring::Uscc::parse(&u)
+                        .map_err(|e| anyhow::anyhow!("{u} is not a valid USCC: {e}"))
+                })
+                .transpose()?;
+            let mut password = String::new();
+            std::io::stdin().read_line(&mut password)?;
+            let password = password.trim_end_matches(['\r', '\n']).to_owned();
+            let db = app::open_database(&settings).await?;
+            let id = crate::accounts::create(
+                &db,
+                crate::accounts::NewAccount {
+                    username: username.clone(),
+                    password,
+                    role,
+                    uscc,
+                    display_name: None,
+                },
+                &crate::audit::Actor::system(),
+                Utc::now(),
+            )
+            .await?;
+            println!("created {} account {username} (id {id})", role.code());
+            Ok(())
         }
         Command::Bench {
             command: BenchCommand::Feed { writes },

@@ -13,6 +13,18 @@ pub enum AppError {
     InvalidInput { code: &'static str, message: String },
     #[error("{message}")]
     NotFound { code: &'static str, message: String },
+    #[error("{message}")]
+    Unauthenticated { code: &'static str, message: String },
+    #[error("{message}")]
+    Forbidden { code: &'static str, message: String },
+    #[error("{message}")]
+    Conflict { code: &'static str, message: String },
+    #[error("{message}")]
+    TooManyRequests {
+        code: &'static str,
+        message: String,
+        retry_after_secs: u64,
+    },
     #[error("database error")]
     Database(#[from] sea_orm::DbErr),
     #[error("search index error")]
@@ -29,6 +41,10 @@ impl AppError {
             AppError::MerchantNotFound(_) => "merchant_not_found",
             AppError::InvalidInput { code, .. } => code,
             AppError::NotFound { code, .. } => code,
+            AppError::Unauthenticated { code, .. } => code,
+            AppError::Forbidden { code, .. } => code,
+            AppError::Conflict { code, .. } => code,
+            AppError::TooManyRequests { code, .. } => code,
             AppError::Database(_) => "database_error",
             AppError::Index(_) => "index_error",
             AppError::Internal(_) => "internal_error",

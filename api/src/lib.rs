@@ -1,6 +1,7 @@
 //! The Fangxin service: configuration, the store, the capabilities, the change feed and
 //! its workers, the HTTP API and the `fangxin` command line.
 
+pub mod accounts;
 pub mod app;
 pub mod audit;
 pub mod bench;

@@ -239,6 +239,53 @@ impl TestApp {
         }
     }
 
+    /// Creates an account through the service (as `fangxin accounts create` does).
+    pub async fn create_account(
+        &self,
+        role: &str,
+        username: &str,
+        password: &str,
+        uscc: Option<&str>,
+    ) {
+        fangxin_api::accounts::create(
+            &self.state.db,
+            fangxin_api::accounts::NewAccount {
+                username: username.into(),
+                password: password.into(),
+                role: fangxin_scoring::domain::Role::parse(role).expect("role"),
+                uscc: uscc.map(|u| fangxin_scoring::Uscc::parse(u).expect("uscc")),
+                display_name: None,
+            },
+            &fangxin_api::audit::Actor::system(),
+            chrono::Utc::now(),
+        )
+        .await
+        .expect("account created");
+    }
+
+    /// Logs in over the API; returns (status, body).
+    pub async fn login(&self, username: &str, password: &str) -> (u16, serde_json::Value) {
+        let r = self
+            .client
+            .post(self.url("/api/v1/auth/login"))
+            .json(&serde_json::json!({ "username": username, "password": password }))
+            .send()
+            .await
+            .expect("login sent");
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(serde_json::Value::Null))
+    }
+
+    /// A bearer token for a fresh account of `role`.
+    pub async fn token_for(&self, role: &str, uscc: Option<&str>) -> String {
+        let username = format!("{role}-{}", uuid::Uuid::new_v4().simple());
+        self.create_account(role, &username, "a long enough password", uscc)
+            .await;
+        let (status, body) = self.login(&username, "a long enough password").await;
+        assert_eq!(status, 200, "{body}");
+        body["token"].as_str().expect("token").to_owned()
+    }
+
     /// Stops the app and drops its PostgreSQL database.
     pub async fn finish(self) {
         self.shutdown.trigger();

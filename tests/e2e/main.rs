@@ -6,6 +6,7 @@
 mod helpers;
 
 mod api;
+mod auth;
 mod feed;
 mod redis;
 mod scores;

@@ -67,6 +67,28 @@ impl IntoResponse for AppError {
             AppError::NotFound { message, .. } => {
                 Problem::new(StatusCode::NOT_FOUND, code, message.clone())
             }
+            AppError::Unauthenticated { message, .. } => {
+                Problem::new(StatusCode::UNAUTHORIZED, code, message.clone())
+            }
+            AppError::Forbidden { message, .. } => {
+                Problem::new(StatusCode::FORBIDDEN, code, message.clone())
+            }
+            AppError::Conflict { message, .. } => {
+                Problem::new(StatusCode::CONFLICT, code, message.clone())
+            }
+            AppError::TooManyRequests {
+                message,
+                retry_after_secs,
+                ..
+            } => {
+                let mut response =
+                    Problem::new(StatusCode::TOO_MANY_REQUESTS, code, message.clone())
+                        .into_response();
+                if let Ok(v) = HeaderValue::from_str(&retry_after_secs.to_string()) {
+                    response.headers_mut().insert(header::RETRY_AFTER, v);
+                }
+                return response;
+            }
             AppError::Database(e) => {
                 tracing::error!(error = %e, "database error");
                 Problem::new(

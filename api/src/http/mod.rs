@@ -1,6 +1,8 @@
 //! HTTP wiring: the router, its layers and shared state. Capabilities live in their own
 //! modules; this one only connects them to routes.
 
+mod admin;
+pub mod auth;
 pub mod error;
 mod health;
 mod merchants;
@@ -16,7 +18,7 @@ use axum::extract::{MatchedPath, Request};
 use axum::http::{HeaderName, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use metrics_exporter_prometheus::PrometheusHandle;
 use sea_orm::DatabaseConnection;
 use tower_http::compression::CompressionLayer;
@@ -40,6 +42,10 @@ pub struct AppState {
     pub redis: Option<redis::aio::ConnectionManager>,
     pub scoring: Arc<crate::scores::Scoring>,
     pub metrics: PrometheusHandle,
+    /// Login attempts per address and per username.
+    pub login_limiter: Arc<crate::accounts::RateLimiter>,
+    /// Set while an index rebuild runs.
+    pub reindex_running: Arc<std::sync::atomic::AtomicBool>,
 }
 
 /// The whole HTTP surface.
@@ -57,6 +63,9 @@ pub fn router(state: AppState) -> Router {
             "/api/v1/merchants/{uscc}/score-history",
             get(scores::history),
         )
+        .route("/api/v1/auth/login", post(auth::login))
+        .route("/api/v1/auth/logout", post(auth::logout))
+        .route("/api/v1/admin/reindex", post(admin::reindex))
         .fallback(not_found)
         .with_state(state)
         .layer(middleware::from_fn(record_metrics))

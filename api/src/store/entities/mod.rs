@@ -1,6 +1,8 @@
 //! sea-orm entities, one per table the service reads or writes. The schema itself is
 //! made by the migrations crate, never from these.
 
+pub mod account;
+pub mod api_token;
 pub mod audit_log;
 pub mod change_event;
 pub mod claimant_review;

@@ -1,0 +1,75 @@
+//! Regulator endpoints that operate the system.
+
+use std::sync::atomic::Ordering;
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use chrono::Utc;
+use fangxin_scoring::domain::Role;
+use serde_json::json;
+
+use super::AppState;
+use super::auth::RequestId;
+use crate::accounts::Session;
+use crate::audit;
+use crate::error::{AppError, AppResult};
+
+/// Rebuilds the search index into a new generation in the background and swaps it in;
+/// searches keep being answered meanwhile. 202 when started, 409 while one runs.
+pub async fn reindex(
+    State(state): State<AppState>,
+    session: Session,
+    RequestId(request_id): RequestId,
+) -> AppResult<(StatusCode, Json<serde_json::Value>)> {
+    session.require(&[Role::Regulator, Role::Admin])?;
+    let Some(root) = state.index.root().map(|p| p.to_path_buf()) else {
+        return Err(AppError::Conflict {
+            code: "index_in_memory",
+            message: "this server's index lives in memory and cannot be rebuilt".into(),
+        });
+    };
+    if state
+        .reindex_running
+        .compare_exchange(false, true, Ordering::SeqCst, Ordering::SeqCst)
+        .is_err()
+    {
+        return Err(AppError::Conflict {
+            code: "reindex_running",
+            message: "a rebuild of the index is already running".into(),
+        });
+    }
+    let now = Utc::now();
+    audit::record(
+        &state.db,
+        &session.actor(request_id),
+        "index.rebuild",
+        "index",
+        "merchants",
+        None,
+        None,
+        now,
+    )
+    .await?;
+    let task_state = state.clone();
+    tokio::spawn(async move {
+        let result = crate::feed::rebuild(
+            &task_state.db,
+            &root,
+            Some(&task_state.index),
+            Utc::now().date_naive(),
+        )
+        .await;
+        match result {
+            Ok(n) => tracing::info!(merchants = n, "index rebuilt and swapped in"),
+            Err(e) => tracing::error!(error = %e, "index rebuild failed"),
+        }
+        task_state.reindex_running.store(false, Ordering::SeqCst);
+    });
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(
+            json!({ "status": "started", "detail": "the rebuilt index is swapped in when complete" }),
+        ),
+    ))
+}

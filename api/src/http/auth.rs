@@ -1,0 +1,108 @@
+//! Bearer authentication and the auth endpoints.
+
+use std::net::SocketAddr;
+
+use axum::Json;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{ConnectInfo, FromRequestParts, State};
+use axum::http::StatusCode;
+use axum::http::header::AUTHORIZATION;
+use axum::http::request::Parts;
+use chrono::Utc;
+use serde::Deserialize;
+
+use super::AppState;
+use crate::accounts::{self, IssuedToken, Session};
+use crate::error::{AppError, AppResult};
+
+fn bearer(parts: &Parts) -> Option<&str> {
+    parts
+        .headers
+        .get(AUTHORIZATION)?
+        .to_str()
+        .ok()?
+        .strip_prefix("Bearer ")
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+}
+
+impl FromRequestParts<AppState> for Session {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> AppResult<Session> {
+        let token = bearer(parts).ok_or(AppError::Unauthenticated {
+            code: "unauthenticated",
+            message:
+                "log in first: send Authorization: Bearer <token> from POST /api/v1/auth/login"
+                    .into(),
+        })?;
+        accounts::authenticate(&state.db, token, Utc::now()).await
+    }
+}
+
+/// The request's id (set by the request-id layer), for the audit log.
+pub struct RequestId(pub Option<String>);
+
+impl<S: Send + Sync> FromRequestParts<S> for RequestId {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(RequestId(
+            parts
+                .headers
+                .get("x-request-id")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned),
+        ))
+    }
+}
+
+/// The client's address when the server knows it.
+pub struct ClientAddr(pub Option<SocketAddr>);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(ClientAddr(
+            parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|c| c.0),
+        ))
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct LoginRequest {
+    pub username: String,
+    pub password: String,
+}
+
+pub async fn login(
+    State(state): State<AppState>,
+    ClientAddr(addr): ClientAddr,
+    body: Result<Json<LoginRequest>, JsonRejection>,
+) -> AppResult<Json<IssuedToken>> {
+    let Json(body) = body.map_err(|e| AppError::invalid("invalid_body", e.body_text()))?;
+    let ip = addr.map(|a| a.ip().to_string()).unwrap_or_default();
+    for key in [format!("ip:{ip}"), format!("user:{}", body.username.trim())] {
+        if let Err(retry_after_secs) = state.login_limiter.check(&key) {
+            return Err(AppError::TooManyRequests {
+                code: "rate_limited",
+                message: "too many login attempts; wait a minute".into(),
+                retry_after_secs,
+            });
+        }
+    }
+    Ok(Json(
+        accounts::login(&state.db, &body.username, &body.password, Utc::now()).await?,
+    ))
+}
+
+pub async fn logout(State(state): State<AppState>, parts: Parts) -> AppResult<StatusCode> {
+    if let Some(token) = bearer(&parts) {
+        accounts::logout(&state.db, token, Utc::now()).await?;
+    }
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,130 @@
+//! Accounts, logins and who may do what.
+
+use std::time::{Duration, Instant};
+
+use crate::helpers::{Backend, Options, TestApp};
+
+async fn login_logout_and_lockout(backend: Backend) {
+    let app = TestApp::spawn_with(
+        backend,
+        Options {
+            demo_merchants: Some(20),
+            ..Default::default()
+        },
+    )
+    .await;
+    app.create_account("regulator", "wang.li", "correct horse battery", None)
+        .await;
+
+    let (status, body) = app.login("wang.li", "correct horse battery").await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["token_type"], "Bearer");
+    assert_eq!(body["role"], "regulator");
+    let token = body["token"].as_str().unwrap().to_owned();
+
+    // The token works until logout.
+    let reindex = |token: String| {
+        let client = app.client.clone();
+        let url = app.url("/api/v1/admin/reindex");
+        async move {
+            client
+                .post(url)
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    let logout = app
+        .client
+        .post(app.url("/api/v1/auth/logout"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(logout.status(), 204);
+    assert_eq!(reindex(token).await, 401);
+
+    // Wrong passwords: the same answer whether or not the user exists.
+    let (status, body) = app.login("wang.li", "wrong password!").await;
+    assert_eq!(status, 401);
+    assert_eq!(body["code"], "invalid_credentials");
+    let (status, body) = app.login("nobody", "wrong password!").await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (401, Some("invalid_credentials"))
+    );
+
+    // Five failures in a row lock the account, even for the right password.
+    for _ in 0..4 {
+        app.login("wang.li", "wrong password!").await;
+    }
+    let (status, body) = app.login("wang.li", "correct horse battery").await;
+    assert_eq!(status, 429, "{body}");
+    assert_eq!(body["code"], "account_locked");
+    assert!(body["detail"].as_str().unwrap().contains("locked until"));
+
+    let (status, body) = app
+        .client
+        .post(app.url("/api/v1/auth/login"))
+        .header("content-type", "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .map(|r| (r.status().as_u16(), r))
+        .unwrap();
+    assert_eq!(status, 400);
+    let body: serde_json::Value = body.json().await.unwrap();
+    assert_eq!(body["code"], "invalid_body");
+    app.finish().await;
+}
+
+async fn only_regulators_rebuild_the_index(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let post = |token: Option<String>| {
+        let client = app.client.clone();
+        let url = app.url("/api/v1/admin/reindex");
+        async move {
+            let mut req = client.post(url);
+            if let Some(t) = token {
+                req = req.bearer_auth(t);
+            }
+            let r = req.send().await.unwrap();
+            let status = r.status().as_u16();
+            (
+                status,
+                r.json::<serde_json::Value>().await.unwrap_or_default(),
+            )
+        }
+    };
+    let (status, body) = post(None).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (401, Some("unauthenticated"))
+    );
+    let (status, _) = post(Some("not-a-token".into())).await;
+    assert_eq!(status, 401);
+
+    let any_merchant = app.search("").await.hits[0].uscc.clone();
+    let enterprise = app.token_for("enterprise", Some(&any_merchant)).await;
+    let (status, body) = post(Some(enterprise)).await;
+    assert_eq!((status, body["code"].as_str()), (403, Some("forbidden")));
+
+    let before = app.state.index.current().dir().unwrap().to_path_buf();
+    let regulator = app.token_for("regulator", None).await;
+    let (status, body) = post(Some(regulator)).await;
+    assert_eq!(status, 202, "{body}");
+    let started = Instant::now();
+    while app.state.index.current().dir() == Some(before.as_path())
+        && started.elapsed() < Duration::from_secs(15)
+    {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_ne!(app.state.index.current().dir(), Some(before.as_path()));
+    assert_eq!(app.search("").await.total, 300);
+    app.finish().await;
+}
+
+crate::on_every_backend!(login_logout_and_lockout, only_regulators_rebuild_the_index);
