@@ -12,6 +12,7 @@ pub mod error;
 pub mod feed;
 pub mod http;
 pub mod merchants;
+pub mod penalties;
 pub mod progress;
 pub mod scores;
 pub mod store;

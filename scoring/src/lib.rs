@@ -5,6 +5,7 @@
 pub mod calendar;
 pub mod domain;
 pub mod model;
+pub mod money;
 pub mod publicity;
 pub mod uscc;
 

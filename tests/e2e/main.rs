@@ -5,6 +5,8 @@
 
 mod helpers;
 
+mod penalties;
+
 mod api;
 mod auth;
 mod feed;

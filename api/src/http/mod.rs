@@ -6,6 +6,7 @@ pub mod auth;
 pub mod error;
 mod health;
 mod merchants;
+mod penalties;
 mod scores;
 
 pub use merchants::{SearchHit, SearchResponse, SuggestResponse};
@@ -66,6 +67,8 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/auth/login", post(auth::login))
         .route("/api/v1/auth/logout", post(auth::logout))
         .route("/api/v1/admin/reindex", post(admin::reindex))
+        .route("/api/v1/admin/penalties", post(penalties::publish))
+        .route("/api/v1/penalties", get(penalties::list))
         .fallback(not_found)
         .with_state(state)
         .layer(middleware::from_fn(record_metrics))

@@ -1,0 +1,417 @@
+//! Administrative penalties: publishing a decision, and the public list of those in
+//! publicity.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use fangxin_scoring::Uscc;
+use fangxin_scoring::domain::{PenaltyCategory, PenaltyStatus, Procedure, TrustedStatus};
+use fangxin_scoring::money::parse_yuan;
+use fangxin_scoring::publicity::publicity_end;
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, TransactionSession, TransactionTrait,
+};
+use serde::{Deserialize, Serialize};
+
+use crate::audit::{self, Actor};
+use crate::error::{AppError, AppResult};
+use crate::feed;
+use crate::scores::{self, Scoring};
+use crate::store::entities::{merchant, penalty, trusted_enrolment};
+
+/// An amount of yuan as a JSON number or string (`1234.56`); parsed exactly into fen.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum Yuan {
+    Number(serde_json::Number),
+    Text(String),
+}
+
+impl Yuan {
+    fn fen(&self, field: &str) -> AppResult<i64> {
+        let text = match self {
+            Yuan::Number(n) => n.to_string(),
+            Yuan::Text(s) => s.clone(),
+        };
+        parse_yuan(&text).map_err(|e| AppError::invalid("invalid_amount", format!("{field}: {e}")))
+    }
+}
+
+/// A regulator's request to publish a penalty decision.
+#[derive(Debug, Clone, Deserialize)]
+pub struct PublishPenalty {
+    pub decision_no: String,
+    pub uscc: String,
+    pub categories: Vec<String>,
+    pub fine_yuan: Option<Yuan>,
+    pub confiscated_yuan: Option<Yuan>,
+    pub violation_type: String,
+    pub facts: String,
+    pub legal_basis: String,
+    pub authority: String,
+    pub decided_on: NaiveDate,
+    pub procedure: String,
+    /// Length of a business or occupational ban, in months.
+    pub ban_months: Option<u32>,
+    /// A serious-violation case (cannot be repaired early).
+    #[serde(default)]
+    pub serious: bool,
+    /// What the decision orders, as published; built from the categories when absent.
+    pub content: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PenaltyRecord {
+    pub id: i64,
+    pub decision_no: String,
+    pub uscc: String,
+    pub party_name: String,
+    pub categories: Vec<String>,
+    pub category_labels: Vec<String>,
+    pub fine_fen: i64,
+    pub confiscated_fen: i64,
+    pub violation_type: String,
+    pub facts: String,
+    pub legal_basis: String,
+    pub content: String,
+    pub authority: String,
+    pub decided_on: NaiveDate,
+    pub procedure: String,
+    pub publicity_end: Option<NaiveDate>,
+    pub status: String,
+}
+
+fn record(p: penalty::Model, uscc: String) -> PenaltyRecord {
+    let categories: Vec<String> = p
+        .categories
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default();
+    PenaltyRecord {
+        category_labels: categories
+            .iter()
+            .map(|c| PenaltyCategory::parse(c).map_or(c.clone(), |c| c.label_zh().to_owned()))
+            .collect(),
+        categories,
+        id: p.id,
+        decision_no: p.decision_no,
+        uscc,
+        party_name: p.party_name,
+        fine_fen: p.fine_fen,
+        confiscated_fen: p.confiscated_fen,
+        violation_type: p.violation_type,
+        facts: p.facts,
+        legal_basis: p.legal_basis,
+        content: p.content,
+        authority: p.authority,
+        decided_on: p.decided_on,
+        procedure: p.procedure,
+        publicity_end: p.publicity_end,
+        status: p.status,
+    }
+}
+
+fn required(field: &str, value: &str) -> AppResult<String> {
+    let v = value.trim();
+    if v.is_empty() {
+        return Err(AppError::invalid(
+            "missing_field",
+            format!("{field} must not be empty"),
+        ));
+    }
+    if v.chars().count() > 10_000 {
+        return Err(AppError::invalid(
+            "field_too_long",
+            format!("{field} is too long"),
+        ));
+    }
+    Ok(v.to_owned())
+}
+
+/// Publishes a decision: the record, its audit row and change event in one transaction;
+/// an active trusted-consumption enrolment is suspended pending review; then the merchant
+/// is rescored.
+pub async fn publish<C: TransactionTrait + ConnectionTrait>(
+    db: &C,
+    req: PublishPenalty,
+    scoring: &Scoring,
+    lower_amount_threshold_fen: i64,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> AppResult<PenaltyRecord> {
+    let uscc = Uscc::parse(&req.uscc)?;
+    let decision_no = required("decision_no", &req.decision_no)?;
+    let violation_type = required("violation_type", &req.violation_type)?;
+    let facts = required("facts", &req.facts)?;
+    let legal_basis = required("legal_basis", &req.legal_basis)?;
+    let authority = required("authority", &req.authority)?;
+    if req.categories.is_empty() {
+        return Err(AppError::invalid(
+            "missing_field",
+            "categories must name at least one penalty",
+        ));
+    }
+    let mut categories = Vec::new();
+    for c in &req.categories {
+        let parsed = PenaltyCategory::parse(c).ok_or_else(|| {
+            let allowed: Vec<String> = PenaltyCategory::ALL
+                .iter()
+                .map(|c| format!("{} ({})", c.code(), c.label_zh()))
+                .collect();
+            AppError::invalid(
+                "invalid_category",
+                format!(
+                    "unknown penalty category {c:?}; one of: {}",
+                    allowed.join(", ")
+                ),
+            )
+        })?;
+        if !categories.contains(&parsed) {
+            categories.push(parsed);
+        }
+    }
+    let procedure = Procedure::parse(&req.procedure).ok_or_else(|| {
+        AppError::invalid("invalid_procedure", "procedure must be ordinary or simple")
+    })?;
+    let today = now.date_naive();
+    if req.decided_on > today {
+        return Err(AppError::invalid(
+            "future_date",
+            "decided_on cannot be in the future",
+        ));
+    }
+    let fine_fen = req
+        .fine_yuan
+        .as_ref()
+        .map(|y| y.fen("fine_yuan"))
+        .transpose()?
+        .unwrap_or(0);
+    let confiscated_fen = req
+        .confiscated_yuan
+        .as_ref()
+        .map(|y| y.fen("confiscated_yuan"))
+        .transpose()?
+        .unwrap_or(0);
+    let fines = categories.contains(&PenaltyCategory::Fine);
+    if fines && fine_fen == 0 {
+        return Err(AppError::invalid(
+            "missing_amount",
+            "a fine (罚款) needs fine_yuan above zero",
+        ));
+    }
+    if !fines && fine_fen > 0 {
+        return Err(AppError::invalid(
+            "inconsistent_amount",
+            "fine_yuan is given but the categories have no fine (罚款)",
+        ));
+    }
+    let end = publicity_end(
+        &categories,
+        fine_fen,
+        procedure,
+        req.decided_on,
+        req.ban_months,
+        lower_amount_threshold_fen,
+    );
+    let status = match end {
+        None => PenaltyStatus::NotPublic,
+        Some(e) if e >= today => PenaltyStatus::InPublicity,
+        Some(_) => PenaltyStatus::Expired,
+    };
+    let m = crate::merchants::find_by_uscc(db, &uscc).await?;
+    if let Some(existing) = penalty::Entity::find()
+        .filter(penalty::Column::DecisionNo.eq(&decision_no))
+        .one(db)
+        .await?
+    {
+        return Err(AppError::Conflict {
+            code: "penalty_exists",
+            message: format!(
+                "decision {decision_no} is already recorded (penalty {}, decided {})",
+                existing.id, existing.decided_on
+            ),
+        });
+    }
+    let labels: Vec<&str> = categories.iter().map(|c| c.label_zh()).collect();
+    let content = req
+        .content
+        .map(|c| c.trim().to_owned())
+        .filter(|c| !c.is_empty())
+        .unwrap_or_else(|| {
+            if fine_fen > 0 {
+                format!(
+                    "{}，罚款人民币{}元",
+                    labels.join("、"),
+                    fangxin_scoring::money::format_yuan(fine_fen)
+                )
+            } else {
+                labels.join("、")
+            }
+        });
+
+    let txn = crate::store::begin_write(db).await?;
+    let saved = penalty::Entity::insert(penalty::ActiveModel {
+        decision_no: Set(decision_no),
+        merchant_id: Set(m.id),
+        party_name: Set(m.name.clone()),
+        categories: Set(serde_json::json!(categories)),
+        fine_fen: Set(fine_fen),
+        confiscated_fen: Set(confiscated_fen),
+        violation_type: Set(violation_type),
+        facts: Set(facts),
+        legal_basis: Set(legal_basis),
+        content: Set(content),
+        authority: Set(authority),
+        decided_on: Set(req.decided_on),
+        procedure: Set(procedure.code().to_owned()),
+        ban_months: Set(req.ban_months.map(|b| b.min(1200) as i32)),
+        serious: Set(req.serious),
+        special_sector: Set(false),
+        publicity_end: Set(end),
+        status: Set(status.code().to_owned()),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    })
+    .exec_with_returning(&txn)
+    .await?;
+    audit::record(
+        &txn,
+        actor,
+        "penalty.publish",
+        "penalty",
+        &saved.id.to_string(),
+        None,
+        serde_json::to_value(&saved).ok(),
+        now,
+    )
+    .await?;
+    // DOMAIN.md: a new penalty suspends trusted-consumption status until a review.
+    if status != PenaltyStatus::NotPublic {
+        trusted_enrolment::Entity::update_many()
+            .col_expr(
+                trusted_enrolment::Column::Status,
+                Expr::value(TrustedStatus::Suspended.code()),
+            )
+            .col_expr(
+                trusted_enrolment::Column::StatusReason,
+                Expr::value(format!("新的行政处罚 {}，待复核", saved.decision_no)),
+            )
+            .col_expr(trusted_enrolment::Column::UpdatedAt, Expr::value(now))
+            .filter(trusted_enrolment::Column::MerchantId.eq(m.id))
+            .filter(trusted_enrolment::Column::Status.eq(TrustedStatus::Active.code()))
+            .exec(&txn)
+            .await?;
+    }
+    feed::append(&txn, m.id, &m.uscc, "penalty", now).await?;
+    txn.commit().await?;
+    scores::rescore_one(db, m.id, scoring, now).await?;
+    Ok(record(saved, m.uscc))
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct PenaltyQuery {
+    pub authority: Option<String>,
+    pub category: Option<String>,
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+    pub page: Option<u64>,
+    pub per_page: Option<u64>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PenaltyPage {
+    pub total: u64,
+    pub page: u64,
+    pub per_page: u64,
+    pub penalties: Vec<PenaltyRecord>,
+    /// When this answer was read from the database.
+    pub as_of: DateTime<Utc>,
+}
+
+/// Penalties in publicity, newest first.
+pub async fn public_list<C: ConnectionTrait>(
+    db: &C,
+    q: PenaltyQuery,
+    now: DateTime<Utc>,
+) -> AppResult<PenaltyPage> {
+    let page = q.page.unwrap_or(1);
+    let per_page = q.per_page.unwrap_or(20);
+    if page == 0 || per_page == 0 || per_page > 200 {
+        return Err(AppError::invalid(
+            "invalid_paging",
+            "page starts at 1; per_page is 1 to 200",
+        ));
+    }
+    if let (Some(f), Some(t)) = (q.from, q.to)
+        && f > t
+    {
+        return Err(AppError::invalid(
+            "dates_out_of_order",
+            "from must not be after to",
+        ));
+    }
+    let today = now.date_naive();
+    let mut select = penalty::Entity::find()
+        .filter(penalty::Column::Status.eq(PenaltyStatus::InPublicity.code()))
+        .filter(penalty::Column::PublicityEnd.gte(today));
+    if let Some(a) = q
+        .authority
+        .as_deref()
+        .map(str::trim)
+        .filter(|a| !a.is_empty())
+    {
+        select = select.filter(penalty::Column::Authority.eq(a));
+    }
+    if let Some(c) = q.category.as_deref() {
+        let c = PenaltyCategory::parse(c).ok_or_else(|| {
+            AppError::invalid(
+                "invalid_category",
+                format!("unknown penalty category {c:?}"),
+            )
+        })?;
+        select = select.filter(penalty::Column::Categories.like(format!("%\"{}\"%", c.code())));
+    }
+    if let Some(f) = q.from {
+        select = select.filter(penalty::Column::DecidedOn.gte(f));
+    }
+    if let Some(t) = q.to {
+        select = select.filter(penalty::Column::DecidedOn.lte(t));
+    }
+    let total = select.clone().count(db).await?;
+    let rows = select
+        .order_by_desc(penalty::Column::DecidedOn)
+        .order_by_desc(penalty::Column::Id)
+        .offset((page - 1) * per_page)
+        .limit(per_page)
+        .all(db)
+        .await?;
+    let ids: Vec<i64> = rows.iter().map(|p| p.merchant_id).collect();
+    let usccs: std::collections::HashMap<i64, String> = merchant::Entity::find()
+        .select_only()
+        .column(merchant::Column::Id)
+        .column(merchant::Column::Uscc)
+        .filter(merchant::Column::Id.is_in(ids))
+        .into_tuple::<(i64, String)>()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect();
+    Ok(PenaltyPage {
+        total,
+        page,
+        per_page,
+        penalties: rows
+            .into_iter()
+            .map(|p| {
+                let uscc = usccs.get(&p.merchant_id).cloned().unwrap_or_default();
+                record(p, uscc)
+            })
+            .collect(),
+        as_of: now,
+    })
+}

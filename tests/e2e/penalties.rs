@@ -1,0 +1,193 @@
+//! A regulator publishes a penalty; consumers see it.
+
+use serde_json::json;
+
+use crate::helpers::{Backend, TestApp};
+
+/// A merchant with a clean record and an A, to watch its score fall.
+async fn clean_merchant(app: &TestApp) -> (String, i64) {
+    let mut req = app.client.get(app.url("/api/v1/merchants/search"));
+    req = req.query(&[("grade", "A"), ("per_page", "50")]);
+    let body: serde_json::Value = req.send().await.unwrap().json().await.unwrap();
+    for hit in body["hits"].as_array().unwrap() {
+        let uscc = hit["uscc"].as_str().unwrap();
+        let (_, profile) = app.get_json(&format!("/api/v1/merchants/{uscc}")).await;
+        if profile["penalties_in_publicity"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+            && profile["score"]["factors"].as_array().unwrap().is_empty()
+        {
+            return (uscc.to_owned(), profile["score"]["score"].as_i64().unwrap());
+        }
+    }
+    panic!("no clean merchant in the demo");
+}
+
+fn decision(uscc: &str, no: &str) -> serde_json::Value {
+    json!({
+        "decision_no": no,
+        "uscc": uscc,
+        "categories": ["罚款", "没收违法所得"],
+        "fine_yuan": "20000",
+        "confiscated_yuan": 1500.5,
+        "violation_type": "销售超过保质期的食品",
+        "facts": "经查，当事人销售超过保质期的预包装食品。",
+        "legal_basis": "《中华人民共和国食品安全法》第一百二十四条",
+        "authority": "昆明市五华区市场监督管理局",
+        "decided_on": chrono::Utc::now().date_naive().to_string(),
+        "procedure": "ordinary"
+    })
+}
+
+async fn a_published_penalty_reaches_profile_score_and_search(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (uscc, before) = clean_merchant(&app).await;
+    let regulator = app.token_for("regulator", None).await;
+    let post = |body: serde_json::Value, token: Option<String>| {
+        let client = app.client.clone();
+        let url = app.url("/api/v1/admin/penalties");
+        async move {
+            let mut req = client.post(url).json(&body);
+            if let Some(t) = token {
+                req = req.bearer_auth(t);
+            }
+            let r = req.send().await.unwrap();
+            let status = r.status().as_u16();
+            (
+                status,
+                r.json::<serde_json::Value>().await.unwrap_or_default(),
+            )
+        }
+    };
+
+    let (status, body) = post(
+        decision(&uscc, "五市监处罚〔2026〕9001号"),
+        Some(regulator.clone()),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(body["fine_fen"], 2_000_000);
+    assert_eq!(body["confiscated_fen"], 150_050);
+    assert_eq!(body["status"], "in_publicity");
+    // 20,000 yuan is above the lower-amount threshold: three years of publicity.
+    let end =
+        chrono::NaiveDate::parse_from_str(body["publicity_end"].as_str().unwrap(), "%Y-%m-%d")
+            .unwrap();
+    assert!((end - chrono::Utc::now().date_naive()).num_days() > 1000);
+
+    let (_, profile) = app.get_json(&format!("/api/v1/merchants/{uscc}")).await;
+    let after = profile["score"]["score"].as_i64().unwrap();
+    assert!(after < before, "{after} < {before}");
+    assert_eq!(
+        profile["penalties_in_publicity"][0]["decision_no"],
+        "五市监处罚〔2026〕9001号"
+    );
+    let r = app
+        .wait_for_search(&uscc, |r| {
+            r.hits.first().and_then(|h| h.score) == Some(after as i32)
+        })
+        .await;
+    assert_eq!(
+        r.hits[0].score,
+        Some(after as i32),
+        "search shows the new score"
+    );
+
+    let (status, list) = app.get_json("/api/v1/penalties?per_page=200").await;
+    assert_eq!(status, 200);
+    assert!(
+        list["penalties"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["decision_no"] == "五市监处罚〔2026〕9001号")
+    );
+
+    // The same decision twice is a conflict naming the record.
+    let (status, body) = post(
+        decision(&uscc, "五市监处罚〔2026〕9001号"),
+        Some(regulator.clone()),
+    )
+    .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (409, Some("penalty_exists"))
+    );
+
+    // Bad input, each with its code; nothing written.
+    let cases = [
+        ("uscc", json!("91350100M000100Y44"), "invalid_uscc"),
+        ("categories", json!(["打屁股"]), "invalid_category"),
+        ("categories", json!([]), "missing_field"),
+        ("fine_yuan", json!("-5"), "invalid_amount"),
+        ("fine_yuan", json!("12.345"), "invalid_amount"),
+        ("decided_on", json!("2999-01-01"), "future_date"),
+        ("procedure", json!("quick"), "invalid_procedure"),
+        ("facts", json!("  "), "missing_field"),
+    ];
+    for (n, (field, value, code)) in cases.iter().enumerate() {
+        let mut body = decision(&uscc, &format!("五市监处罚〔2026〕95{n:02}号"));
+        body[*field] = value.clone();
+        let (status, problem) = post(body, Some(regulator.clone())).await;
+        assert_eq!(
+            (status, problem["code"].as_str()),
+            (400, Some(*code)),
+            "{field}: {problem}"
+        );
+    }
+    let (status, problem) = post(json!({"nonsense": true}), Some(regulator.clone())).await;
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (400, Some("invalid_body"))
+    );
+
+    // Consumers and enterprises may not publish.
+    let (status, _) = post(decision(&uscc, "五市监处罚〔2026〕9100号"), None).await;
+    assert_eq!(status, 401);
+    let enterprise = app.token_for("enterprise", Some(&uscc)).await;
+    let (status, _) = post(
+        decision(&uscc, "五市监处罚〔2026〕9100号"),
+        Some(enterprise),
+    )
+    .await;
+    assert_eq!(status, 403);
+    app.finish().await;
+}
+
+async fn a_simple_procedure_decision_is_recorded_but_never_public(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (uscc, before) = clean_merchant(&app).await;
+    let regulator = app.token_for("regulator", None).await;
+    let mut body = decision(&uscc, "五市监简罚〔2026〕7号");
+    body["categories"] = json!(["警告"]);
+    body["fine_yuan"] = serde_json::Value::Null;
+    body["confiscated_yuan"] = serde_json::Value::Null;
+    body["procedure"] = json!("simple");
+    let r = app
+        .client
+        .post(app.url("/api/v1/admin/penalties"))
+        .bearer_auth(regulator)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let created: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(created["status"], "not_public");
+    assert!(created["publicity_end"].is_null());
+    let (_, profile) = app.get_json(&format!("/api/v1/merchants/{uscc}")).await;
+    assert!(
+        profile["penalties_in_publicity"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(profile["score"]["score"].as_i64().unwrap(), before);
+    app.finish().await;
+}
+
+crate::on_every_backend!(
+    a_published_penalty_reaches_profile_score_and_search,
+    a_simple_procedure_decision_is_recorded_but_never_public,
+);
