@@ -44,8 +44,14 @@ pub struct Settings {
     pub penalties: PenaltySettings,
     pub scoring: ScoringSettings,
     pub calendar: fangxin_scoring::calendar::WorkCalendar,
+    pub privacy: PrivacySettings,
     pub demo: DemoSettings,
     pub log: LogSettings,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct PrivacySettings {
+    pub complainant_key_secret: Secret,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]

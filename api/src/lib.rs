@@ -6,6 +6,7 @@ pub mod app;
 pub mod audit;
 pub mod bench;
 pub mod cli;
+pub mod complaints;
 pub mod config;
 pub mod demo;
 pub mod error;
@@ -17,6 +18,7 @@ pub mod progress;
 pub mod scores;
 pub mod store;
 pub mod telemetry;
+pub mod yuan;
 
 pub use app::App;
 pub use config::Settings;

@@ -9,6 +9,7 @@ mod penalties;
 
 mod api;
 mod auth;
+mod complaints;
 mod feed;
 mod redis;
 mod scores;

@@ -28,7 +28,7 @@ pub struct SearchParams {
     pub per_page: Option<usize>,
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SearchHit {
     pub uscc: String,
     pub name: String,

@@ -3,6 +3,7 @@
 
 mod admin;
 pub mod auth;
+mod complaints;
 pub mod error;
 mod health;
 mod merchants;
@@ -69,6 +70,24 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/admin/reindex", post(admin::reindex))
         .route("/api/v1/admin/penalties", post(penalties::publish))
         .route("/api/v1/penalties", get(penalties::list))
+        .route(
+            "/api/v1/admin/complaints",
+            post(complaints::intake).get(complaints::list),
+        )
+        .route("/api/v1/admin/complaints/{id}", get(complaints::get))
+        .route(
+            "/api/v1/admin/complaints/{id}/transition",
+            post(complaints::transition),
+        )
+        .route("/api/v1/me/complaints", get(complaints::my_complaints))
+        .route(
+            "/api/v1/me/complaints/{id}/answer",
+            post(complaints::answer),
+        )
+        .route(
+            "/api/v1/merchants/{uscc}/complaint-stats",
+            get(complaints::stats),
+        )
         .fallback(not_found)
         .with_state(state)
         .layer(middleware::from_fn(record_metrics))

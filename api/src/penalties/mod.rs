@@ -4,7 +4,6 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use fangxin_scoring::Uscc;
 use fangxin_scoring::domain::{PenaltyCategory, PenaltyStatus, Procedure, TrustedStatus};
-use fangxin_scoring::money::parse_yuan;
 use fangxin_scoring::publicity::publicity_end;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -18,24 +17,7 @@ use crate::error::{AppError, AppResult};
 use crate::feed;
 use crate::scores::{self, Scoring};
 use crate::store::entities::{merchant, penalty, trusted_enrolment};
-
-/// An amount of yuan as a JSON number or string (`1234.56`); parsed exactly into fen.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(untagged)]
-pub enum Yuan {
-    Number(serde_json::Number),
-    Text(String),
-}
-
-impl Yuan {
-    fn fen(&self, field: &str) -> AppResult<i64> {
-        let text = match self {
-            Yuan::Number(n) => n.to_string(),
-            Yuan::Text(s) => s.clone(),
-        };
-        parse_yuan(&text).map_err(|e| AppError::invalid("invalid_amount", format!("{field}: {e}")))
-    }
-}
+pub use crate::yuan::Yuan;
 
 /// A regulator's request to publish a penalty decision.
 #[derive(Debug, Clone, Deserialize)]

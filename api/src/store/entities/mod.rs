@@ -6,6 +6,7 @@ pub mod api_token;
 pub mod audit_log;
 pub mod change_event;
 pub mod claimant_review;
+pub mod complainant_contact;
 pub mod complaint;
 pub mod feed_cursor;
 pub mod listing;

@@ -1,0 +1,25 @@
+//! Amounts of yuan as requests send them.
+
+use fangxin_scoring::money::parse_yuan;
+use serde::Deserialize;
+
+use crate::error::{AppError, AppResult};
+
+/// An amount of yuan as a JSON number or string (`1234.56`); parsed exactly into fen.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum Yuan {
+    Number(serde_json::Number),
+    Text(String),
+}
+
+impl Yuan {
+    /// The amount in fen; `field` names it in the error.
+    pub fn fen(&self, field: &str) -> AppResult<i64> {
+        let text = match self {
+            Yuan::Number(n) => n.to_string(),
+            Yuan::Text(s) => s.clone(),
+        };
+        parse_yuan(&text).map_err(|e| AppError::invalid("invalid_amount", format!("{field}: {e}")))
+    }
+}

@@ -1,0 +1,221 @@
+//! Complaints from intake to answer, as a regulator and an enterprise live them.
+
+use serde_json::json;
+
+use crate::helpers::{Backend, TestApp};
+
+async fn post(
+    app: &TestApp,
+    path: &str,
+    token: &str,
+    body: serde_json::Value,
+) -> (u16, serde_json::Value) {
+    let r = app
+        .client
+        .post(app.url(path))
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap_or_default())
+}
+
+async fn get(app: &TestApp, path: &str, token: &str) -> (u16, serde_json::Value) {
+    let r = app
+        .client
+        .get(app.url(path))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap_or_default())
+}
+
+async fn a_complaint_from_intake_to_answer(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let hits = app.search("").await.hits;
+    let (target, other) = (&hits[0], &hits[1]);
+    let regulator = app.token_for("regulator", None).await;
+    let ticket = json!({
+        "channel": "12315",
+        "ticket_no": "GS2026TEST0001",
+        "kind": "complaint",
+        "uscc": target.uscc,
+        "merchant_name": target.name,
+        "received_at": "2026-11-20 10:15:00",
+        "category": "expiry",
+        "amount_involved_yuan": "88.50",
+        "text": "购买的酸奶已过保质期。",
+        "complainant": { "name": "张三丰", "phone": "13812341234" }
+    });
+    let (status, body) = post(&app, "/api/v1/admin/complaints", &regulator, ticket.clone()).await;
+    assert_eq!(status, 201, "{body}");
+    let id = body["complaint"]["id"].as_i64().unwrap();
+    assert_eq!(body["complaint"]["merchant"]["uscc"], target.uscc.as_str());
+    assert_eq!(body["complaint"]["amount_involved_fen"], 8850);
+    assert_eq!(body["complaint"]["received_at"], "2026-11-20T02:15:00Z");
+    assert_eq!(
+        body["complaint"]["complainant_phone"], "13812341234",
+        "regulators see contacts"
+    );
+    assert!(body["complaint"]["due_on"].is_string());
+
+    // The same export imported twice changes nothing.
+    let (status, again) = post(&app, "/api/v1/admin/complaints", &regulator, ticket).await;
+    assert_eq!(status, 200);
+    assert_eq!(again["created"], false);
+    assert_eq!(again["complaint"]["id"], id);
+
+    // Out of order: a received complaint cannot be settled; the allowed moves are named.
+    let path = format!("/api/v1/admin/complaints/{id}/transition");
+    let (status, problem) = post(&app, &path, &regulator, json!({"to": "settled"})).await;
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (409, Some("invalid_transition"))
+    );
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains("accepted, rejected, converted_to_case")
+    );
+    for step in ["accepted", "mediating"] {
+        let (status, body) = post(&app, &path, &regulator, json!({"to": step})).await;
+        assert_eq!(
+            (status, body["status"].as_str()),
+            (200, Some(step)),
+            "{body}"
+        );
+    }
+    let (status, body) = post(
+        &app,
+        &path,
+        &regulator,
+        json!({"to": "settled", "amount_recovered_yuan": 88.5, "satisfaction": "satisfied"}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["amount_recovered_fen"], 8850);
+    assert!(body["closed_at"].is_string());
+    assert!(body["due_on"].is_null() && body["overdue"] == false);
+
+    // The merchant sees it, the complainant masked, and answers.
+    let enterprise = app.token_for("enterprise", Some(&target.uscc)).await;
+    let (status, mine) = get(&app, "/api/v1/me/complaints", &enterprise).await;
+    assert_eq!(status, 200);
+    let seen = mine["complaints"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == id)
+        .unwrap()
+        .clone();
+    assert_eq!(seen["complainant_phone"], "138****1234");
+    assert_eq!(seen["complainant_name"], "张**");
+    assert!(seen["complainant_key"].is_null());
+    let answer = format!("/api/v1/me/complaints/{id}/answer");
+    let (status, body) = post(
+        &app,
+        &answer,
+        &enterprise,
+        json!({"text": "已全额退款并下架该批次商品。"}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["merchant_response"], "已全额退款并下架该批次商品。");
+
+    // Another merchant cannot see or answer it: 404, not a hint that it exists.
+    let stranger = app.token_for("enterprise", Some(&other.uscc)).await;
+    let (status, _) = post(&app, &answer, &stranger, json!({"text": "不是我的"})).await;
+    assert_eq!(status, 404);
+    // And enterprises cannot use the regulator's queue.
+    let (status, _) = get(&app, "/api/v1/admin/complaints", &enterprise).await;
+    assert_eq!(status, 403);
+
+    // Public statistics count it; no personal data in them.
+    let (status, stats) = app
+        .get_json(&format!(
+            "/api/v1/merchants/{}/complaint-stats",
+            target.uscc
+        ))
+        .await;
+    assert_eq!(status, 200);
+    assert!(stats["last_12_months"].as_u64().unwrap() >= 1);
+    assert!(stats["settled"].as_u64().unwrap() >= 1);
+    assert!(!stats.to_string().contains("1381234"));
+    app.finish().await;
+}
+
+async fn a_complaint_naming_an_unknown_shop_waits_for_a_person(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let regulator = app.token_for("regulator", None).await;
+    let known = app.search("").await.hits[0].clone();
+    // Exactly the legal name: matched.
+    let (status, body) = post(
+        &app,
+        "/api/v1/admin/complaints",
+        &regulator,
+        json!({
+            "channel": "12345", "ticket_no": "SZ-1", "kind": "complaint",
+            "merchant_name": known.name, "received_at": "2026-11-21T08:00:00+08:00",
+            "text": "服务态度差。"
+        }),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(body["complaint"]["merchant"]["uscc"], known.uscc.as_str());
+
+    // A name nobody has exactly: no silent guess, suggestions for a person to confirm.
+    let sign = known.sign_name.clone().unwrap();
+    let (status, body) = post(
+        &app,
+        "/api/v1/admin/complaints",
+        &regulator,
+        json!({
+            "channel": "internet", "ticket_no": "WL-1", "kind": "complaint",
+            "merchant_name": format!("{sign}(路口那家)"), "received_at": "2026-11-21 09:00:00",
+            "text": "价格欺诈。"
+        }),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    assert!(body["complaint"]["merchant"].is_null());
+    let (_, queue) = get(&app, "/api/v1/admin/complaints?unmatched=true", &regulator).await;
+    assert!(
+        queue["complaints"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["ticket_no"] == "WL-1")
+    );
+
+    for (field, value, code) in [
+        ("channel", json!("fax"), "invalid_channel"),
+        ("kind", json!("rant"), "invalid_kind"),
+        ("received_at", json!("last tuesday"), "invalid_time"),
+        ("received_at", json!("2999-01-01 00:00:00"), "future_date"),
+        ("uscc", json!("123"), "invalid_uscc"),
+        ("amount_involved_yuan", json!("-3"), "invalid_amount"),
+    ] {
+        let mut body = json!({
+            "channel": "12315", "ticket_no": format!("BAD-{field}-{code}"), "kind": "complaint",
+            "merchant_name": "某店", "received_at": "2026-11-21 09:00:00", "text": "x"
+        });
+        body[field] = value;
+        let (status, problem) = post(&app, "/api/v1/admin/complaints", &regulator, body).await;
+        assert_eq!(
+            (status, problem["code"].as_str()),
+            (400, Some(code)),
+            "{field}: {problem}"
+        );
+    }
+    app.finish().await;
+}
+
+crate::on_every_backend!(
+    a_complaint_from_intake_to_answer,
+    a_complaint_naming_an_unknown_shop_waits_for_a_person,
+);
