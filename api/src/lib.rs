@@ -18,6 +18,7 @@ pub mod progress;
 pub mod scores;
 pub mod store;
 pub mod telemetry;
+pub mod warnings;
 pub mod yuan;
 
 pub use app::App;

@@ -201,7 +201,54 @@ async fn metrics_count_requests(backend: Backend) {
     app.finish().await;
 }
 
+async fn warnings_are_published_and_listed(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (_, before) = app.get_json("/api/v1/warnings").await;
+    let regulator = app.token_for("regulator", None).await;
+    let r = app
+        .client
+        .post(app.url("/api/v1/admin/warnings"))
+        .bearer_auth(&regulator)
+        .json(&serde_json::json!({
+            "title": "警惕“免费体检”推销保健品",
+            "body": "<b>不要</b>轻信免费体检后推荐的高价保健品。",
+            "category": "elderly"
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let (status, after) = app.get_json("/api/v1/warnings").await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        after["total"].as_u64(),
+        before["total"].as_u64().map(|n| n + 1)
+    );
+    assert_eq!(after["warnings"][0]["title"], "警惕“免费体检”推销保健品");
+    let r = app
+        .client
+        .post(app.url("/api/v1/admin/warnings"))
+        .bearer_auth(&regulator)
+        .json(&serde_json::json!({"title": "", "body": "x", "category": "y"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    let r = app
+        .client
+        .get(app.url("/api/v1/admin/complaints/abc"))
+        .bearer_auth(&regulator)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(body["code"], "invalid_path");
+    app.finish().await;
+}
+
 crate::on_every_backend!(
+    warnings_are_published_and_listed,
     health_and_readiness,
     search_hits_open_real_profiles,
     search_by_sign_name_substring_and_uscc,

@@ -9,6 +9,7 @@ mod penalties;
 
 mod api;
 mod auth;
+mod authorization;
 mod complaints;
 mod feed;
 mod redis;

@@ -2,7 +2,7 @@
 
 use axum::Json;
 use axum::extract::rejection::{JsonRejection, QueryRejection};
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use chrono::Utc;
 use fangxin_scoring::Uscc;
@@ -11,6 +11,7 @@ use serde::Deserialize;
 
 use super::AppState;
 use super::auth::RequestId;
+use super::extract::ApiPath;
 use crate::accounts::Session;
 use crate::complaints::{
     self, ComplaintFilter, ComplaintPage, ComplaintStats, ComplaintView, IntakeContext,
@@ -73,7 +74,7 @@ pub async fn list(
 pub async fn get(
     State(state): State<AppState>,
     session: Session,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> AppResult<Json<ComplaintView>> {
     session.require(&[Role::Regulator, Role::Admin])?;
     Ok(Json(
@@ -85,7 +86,7 @@ pub async fn transition(
     State(state): State<AppState>,
     session: Session,
     RequestId(request_id): RequestId,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     req: Result<Json<Transition>, JsonRejection>,
 ) -> AppResult<Json<ComplaintView>> {
     session.require(&[Role::Regulator, Role::Admin])?;
@@ -131,7 +132,7 @@ pub async fn answer(
     State(state): State<AppState>,
     session: Session,
     RequestId(request_id): RequestId,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     req: Result<Json<Answer>, JsonRejection>,
 ) -> AppResult<Json<ComplaintView>> {
     let merchant_id = enterprise_merchant(&session)?;
@@ -152,7 +153,7 @@ pub async fn answer(
 
 pub async fn stats(
     State(state): State<AppState>,
-    Path(uscc): Path<String>,
+    ApiPath(uscc): ApiPath<String>,
 ) -> AppResult<Json<ComplaintStats>> {
     let uscc = Uscc::parse(&uscc)?;
     Ok(Json(complaints::stats(&state.db, &uscc, Utc::now()).await?))

@@ -2,13 +2,14 @@
 
 use axum::Json;
 use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use chrono::Utc;
 use fangxin_indexer::{Facets, Highlights, SearchRequest, SortOrder};
 use fangxin_scoring::Uscc;
 use serde::{Deserialize, Serialize};
 
 use super::AppState;
+use super::extract::ApiPath;
 use crate::error::{AppError, AppResult};
 use crate::merchants::{self, MerchantProfile};
 
@@ -220,7 +221,7 @@ pub async fn suggest(
 #[tracing::instrument(skip(state))]
 pub async fn profile(
     State(state): State<AppState>,
-    Path(uscc): Path<String>,
+    ApiPath(uscc): ApiPath<String>,
 ) -> AppResult<Json<MerchantProfile>> {
     let uscc = Uscc::parse(&uscc)?;
     Ok(Json(

@@ -5,10 +5,12 @@ mod admin;
 pub mod auth;
 mod complaints;
 pub mod error;
+mod extract;
 mod health;
 mod merchants;
 mod penalties;
 mod scores;
+mod warnings;
 
 pub use merchants::{SearchHit, SearchResponse, SuggestResponse};
 
@@ -70,6 +72,8 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/admin/reindex", post(admin::reindex))
         .route("/api/v1/admin/penalties", post(penalties::publish))
         .route("/api/v1/penalties", get(penalties::list))
+        .route("/api/v1/admin/warnings", post(warnings::publish))
+        .route("/api/v1/warnings", get(warnings::list))
         .route(
             "/api/v1/admin/complaints",
             post(complaints::intake).get(complaints::list),

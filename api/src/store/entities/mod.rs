@@ -16,3 +16,4 @@ pub mod score;
 pub mod score_history;
 pub mod spot_check_result;
 pub mod trusted_enrolment;
+pub mod warning;
