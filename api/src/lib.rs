@@ -12,6 +12,7 @@ pub mod demo;
 pub mod error;
 pub mod feed;
 pub mod http;
+pub mod listings;
 pub mod merchants;
 pub mod penalties;
 pub mod progress;

@@ -4,6 +4,7 @@
 //! (`…::sqlite::…`, `…::postgres::…`, `redis::…`).
 
 mod helpers;
+mod listings;
 
 mod penalties;
 

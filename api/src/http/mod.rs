@@ -7,6 +7,7 @@ mod complaints;
 pub mod error;
 mod extract;
 mod health;
+mod listings;
 mod merchants;
 mod penalties;
 mod scores;
@@ -73,6 +74,11 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/admin/penalties", post(penalties::publish))
         .route("/api/v1/penalties", get(penalties::list))
         .route("/api/v1/admin/warnings", post(warnings::publish))
+        .route("/api/v1/admin/listings", post(listings::create))
+        .route(
+            "/api/v1/admin/listings/{id}/removal",
+            post(listings::remove),
+        )
         .route("/api/v1/warnings", get(warnings::list))
         .route(
             "/api/v1/admin/complaints",

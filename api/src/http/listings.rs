@@ -1,0 +1,57 @@
+//! `POST /api/v1/admin/listings`, `POST /api/v1/admin/listings/{id}/removal`.
+
+use axum::Json;
+use axum::extract::State;
+use axum::extract::rejection::JsonRejection;
+use axum::http::StatusCode;
+use chrono::Utc;
+use fangxin_scoring::domain::Role;
+
+use super::AppState;
+use super::auth::RequestId;
+use super::extract::ApiPath;
+use crate::accounts::Session;
+use crate::error::{AppError, AppResult};
+use crate::listings::{self, ListingView, NewListing, Removal};
+
+pub async fn create(
+    State(state): State<AppState>,
+    session: Session,
+    RequestId(request_id): RequestId,
+    req: Result<Json<NewListing>, JsonRejection>,
+) -> AppResult<(StatusCode, Json<ListingView>)> {
+    session.require(&[Role::Regulator, Role::Admin])?;
+    let Json(req) = req.map_err(|e| AppError::invalid("invalid_body", e.body_text()))?;
+    let view = listings::list_merchant(
+        &state.db,
+        req,
+        &state.scoring,
+        &session.actor(request_id),
+        Utc::now(),
+    )
+    .await?;
+    state.notifier.changed().await;
+    Ok((StatusCode::CREATED, Json(view)))
+}
+
+pub async fn remove(
+    State(state): State<AppState>,
+    session: Session,
+    RequestId(request_id): RequestId,
+    ApiPath(id): ApiPath<i64>,
+    req: Result<Json<Removal>, JsonRejection>,
+) -> AppResult<Json<ListingView>> {
+    session.require(&[Role::Regulator, Role::Admin])?;
+    let Json(req) = req.map_err(|e| AppError::invalid("invalid_body", e.body_text()))?;
+    let view = listings::remove(
+        &state.db,
+        id,
+        req,
+        &state.scoring,
+        &session.actor(request_id),
+        Utc::now(),
+    )
+    .await?;
+    state.notifier.changed().await;
+    Ok(Json(view))
+}
