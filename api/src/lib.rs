@@ -19,6 +19,7 @@ pub mod progress;
 pub mod scores;
 pub mod store;
 pub mod telemetry;
+pub mod trusted;
 pub mod warnings;
 pub mod yuan;
 

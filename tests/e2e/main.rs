@@ -16,3 +16,4 @@ mod feed;
 mod redis;
 mod scores;
 mod store;
+mod trusted;

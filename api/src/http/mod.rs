@@ -11,6 +11,7 @@ mod listings;
 mod merchants;
 mod penalties;
 mod scores;
+mod trusted;
 mod warnings;
 
 pub use merchants::{SearchHit, SearchResponse, SuggestResponse};
@@ -75,6 +76,8 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/penalties", get(penalties::list))
         .route("/api/v1/admin/warnings", post(warnings::publish))
         .route("/api/v1/admin/listings", post(listings::create))
+        .route("/api/v1/admin/trusted", post(trusted::enrol))
+        .route("/api/v1/admin/trusted/{id}", post(trusted::change))
         .route(
             "/api/v1/admin/listings/{id}/removal",
             post(listings::remove),

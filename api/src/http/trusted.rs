@@ -1,0 +1,57 @@
+//! `POST /api/v1/admin/trusted`, `POST /api/v1/admin/trusted/{id}`.
+
+use axum::Json;
+use axum::extract::State;
+use axum::extract::rejection::JsonRejection;
+use axum::http::StatusCode;
+use chrono::Utc;
+use fangxin_scoring::domain::Role;
+
+use super::AppState;
+use super::auth::RequestId;
+use super::extract::ApiPath;
+use crate::accounts::Session;
+use crate::error::{AppError, AppResult};
+use crate::trusted::{self, Enrolment, EnrolmentView, StatusChange};
+
+pub async fn enrol(
+    State(state): State<AppState>,
+    session: Session,
+    RequestId(request_id): RequestId,
+    req: Result<Json<Enrolment>, JsonRejection>,
+) -> AppResult<(StatusCode, Json<EnrolmentView>)> {
+    session.require(&[Role::Regulator, Role::Admin])?;
+    let Json(req) = req.map_err(|e| AppError::invalid("invalid_body", e.body_text()))?;
+    let view = trusted::enrol(
+        &state.db,
+        req,
+        &state.scoring,
+        &session.actor(request_id),
+        Utc::now(),
+    )
+    .await?;
+    state.notifier.changed().await;
+    Ok((StatusCode::CREATED, Json(view)))
+}
+
+pub async fn change(
+    State(state): State<AppState>,
+    session: Session,
+    RequestId(request_id): RequestId,
+    ApiPath(id): ApiPath<i64>,
+    req: Result<Json<StatusChange>, JsonRejection>,
+) -> AppResult<Json<EnrolmentView>> {
+    session.require(&[Role::Regulator, Role::Admin])?;
+    let Json(req) = req.map_err(|e| AppError::invalid("invalid_body", e.body_text()))?;
+    let view = trusted::change(
+        &state.db,
+        id,
+        req,
+        &state.scoring,
+        &session.actor(request_id),
+        Utc::now(),
+    )
+    .await?;
+    state.notifier.changed().await;
+    Ok(Json(view))
+}
