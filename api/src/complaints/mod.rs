@@ -13,14 +13,13 @@ use fangxin_scoring::domain::{Channel, ComplaintCategory, ComplaintKind, Complai
 use hmac::{Hmac, Mac};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, TransactionSession, TransactionTrait,
+    QueryOrder, QuerySelect, TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 
 use crate::audit::{self, Actor};
 use crate::error::{AppError, AppResult};
-use crate::feed;
 use crate::scores::{self, Scoring};
 use crate::store::entities::{complainant_contact, complaint, merchant};
 use crate::yuan::Yuan;
@@ -476,13 +475,7 @@ pub async fn intake<C: TransactionTrait + ConnectionTrait>(
         now,
     )
     .await?;
-    if let Some(m) = &merchant {
-        feed::append(&txn, m.id, &m.uscc, "complaint", now).await?;
-    }
-    txn.commit().await?;
-    if let Some(m) = &merchant {
-        scores::rescore_one(db, m.id, ctx.scoring, now).await?;
-    }
+    scores::commit_and_rescore(db, txn, merchant.as_ref(), "complaint", ctx.scoring, now).await?;
     Ok(IntakeResult {
         created: true,
         complaint: view(db, saved, &ctx.scoring.calendar, true, now).await?,
@@ -598,13 +591,7 @@ pub async fn transition<C: TransactionTrait + ConnectionTrait>(
         Some(mid) => merchant::Entity::find_by_id(mid).one(&txn).await?,
         None => None,
     };
-    if let Some(m) = &merchant {
-        feed::append(&txn, m.id, &m.uscc, "complaint", now).await?;
-    }
-    txn.commit().await?;
-    if let Some(m) = &merchant {
-        scores::rescore_one(db, m.id, scoring, now).await?;
-    }
+    scores::commit_and_rescore(db, txn, merchant.as_ref(), "complaint", scoring, now).await?;
     view(db, saved, &scoring.calendar, true, now).await
 }
 
@@ -658,11 +645,8 @@ pub async fn answer<C: TransactionTrait + ConnectionTrait>(
         now,
     )
     .await?;
-    if let Some(m) = merchant::Entity::find_by_id(merchant_id).one(&txn).await? {
-        feed::append(&txn, m.id, &m.uscc, "complaint", now).await?;
-    }
-    txn.commit().await?;
-    scores::rescore_one(db, merchant_id, scoring, now).await?;
+    let m = merchant::Entity::find_by_id(merchant_id).one(&txn).await?;
+    scores::commit_and_rescore(db, txn, m.as_ref(), "complaint", scoring, now).await?;
     view(db, saved, &scoring.calendar, false, now).await
 }
 

@@ -12,6 +12,7 @@ use chrono::Utc;
 use serde::Deserialize;
 
 use super::AppState;
+use super::extract::json_body;
 use crate::accounts::{self, IssuedToken, Session};
 use crate::error::{AppError, AppResult};
 
@@ -84,7 +85,7 @@ pub async fn login(
     ClientAddr(addr): ClientAddr,
     body: Result<Json<LoginRequest>, JsonRejection>,
 ) -> AppResult<Json<IssuedToken>> {
-    let Json(body) = body.map_err(|e| AppError::invalid("invalid_body", e.body_text()))?;
+    let body = json_body(body)?;
     let ip = addr.map(|a| a.ip().to_string()).unwrap_or_default();
     for key in [format!("ip:{ip}"), format!("user:{}", body.username.trim())] {
         if let Err(retry_after_secs) = state.login_limiter.check(&key) {

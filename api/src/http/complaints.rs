@@ -11,18 +11,13 @@ use serde::Deserialize;
 
 use super::AppState;
 use super::auth::RequestId;
-use super::extract::ApiPath;
+use super::extract::{ApiPath, json_body};
 use crate::accounts::Session;
 use crate::complaints::{
     self, ComplaintFilter, ComplaintPage, ComplaintStats, ComplaintView, IntakeContext,
     IntakeResult, NewComplaint, Transition,
 };
 use crate::error::{AppError, AppResult};
-
-fn body<T>(b: Result<Json<T>, JsonRejection>) -> AppResult<T> {
-    b.map(|Json(t)| t)
-        .map_err(|e| AppError::invalid("invalid_body", e.body_text()))
-}
 
 fn enterprise_merchant(session: &Session) -> AppResult<i64> {
     session.require(&[Role::Enterprise])?;
@@ -39,7 +34,7 @@ pub async fn intake(
     req: Result<Json<NewComplaint>, JsonRejection>,
 ) -> AppResult<(StatusCode, Json<IntakeResult>)> {
     session.require(&[Role::Regulator, Role::Admin])?;
-    let req = body(req)?;
+    let req = json_body(req)?;
     let index = state.index.current();
     let ctx = IntakeContext {
         scoring: &state.scoring,
@@ -90,7 +85,7 @@ pub async fn transition(
     req: Result<Json<Transition>, JsonRejection>,
 ) -> AppResult<Json<ComplaintView>> {
     session.require(&[Role::Regulator, Role::Admin])?;
-    let req = body(req)?;
+    let req = json_body(req)?;
     let view = complaints::transition(
         &state.db,
         id,
@@ -136,7 +131,7 @@ pub async fn answer(
     req: Result<Json<Answer>, JsonRejection>,
 ) -> AppResult<Json<ComplaintView>> {
     let merchant_id = enterprise_merchant(&session)?;
-    let req = body(req)?;
+    let req = json_body(req)?;
     let view = complaints::answer(
         &state.db,
         id,

@@ -23,3 +23,11 @@ where
             .map_err(|e| AppError::invalid("invalid_path", e.body_text()))
     }
 }
+
+/// A JSON body, or a 400 `invalid_body` saying what is wrong with it.
+pub fn json_body<T>(
+    body: Result<axum::Json<T>, axum::extract::rejection::JsonRejection>,
+) -> Result<T, AppError> {
+    body.map(|axum::Json(t)| t)
+        .map_err(|e| AppError::invalid("invalid_body", e.body_text()))
+}

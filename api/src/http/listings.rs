@@ -9,9 +9,9 @@ use fangxin_scoring::domain::Role;
 
 use super::AppState;
 use super::auth::RequestId;
-use super::extract::ApiPath;
+use super::extract::{ApiPath, json_body};
 use crate::accounts::Session;
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::listings::{self, ListingView, NewListing, Removal};
 
 pub async fn create(
@@ -21,7 +21,7 @@ pub async fn create(
     req: Result<Json<NewListing>, JsonRejection>,
 ) -> AppResult<(StatusCode, Json<ListingView>)> {
     session.require(&[Role::Regulator, Role::Admin])?;
-    let Json(req) = req.map_err(|e| AppError::invalid("invalid_body", e.body_text()))?;
+    let req = json_body(req)?;
     let view = listings::list_merchant(
         &state.db,
         req,
@@ -42,7 +42,7 @@ pub async fn remove(
     req: Result<Json<Removal>, JsonRejection>,
 ) -> AppResult<Json<ListingView>> {
     session.require(&[Role::Regulator, Role::Admin])?;
-    let Json(req) = req.map_err(|e| AppError::invalid("invalid_body", e.body_text()))?;
+    let req = json_body(req)?;
     let view = listings::remove(
         &state.db,
         id,

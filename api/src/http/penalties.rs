@@ -9,6 +9,7 @@ use fangxin_scoring::domain::Role;
 
 use super::AppState;
 use super::auth::RequestId;
+use super::extract::json_body;
 use crate::accounts::Session;
 use crate::error::{AppError, AppResult};
 use crate::penalties::{self, PenaltyPage, PenaltyQuery, PenaltyRecord, PublishPenalty};
@@ -20,7 +21,7 @@ pub async fn publish(
     body: Result<Json<PublishPenalty>, JsonRejection>,
 ) -> AppResult<(StatusCode, Json<PenaltyRecord>)> {
     session.require(&[Role::Regulator, Role::Admin])?;
-    let Json(body) = body.map_err(|e| AppError::invalid("invalid_body", e.body_text()))?;
+    let body = json_body(body)?;
     let record = penalties::publish(
         &state.db,
         body,

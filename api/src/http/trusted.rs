@@ -9,9 +9,9 @@ use fangxin_scoring::domain::Role;
 
 use super::AppState;
 use super::auth::RequestId;
-use super::extract::ApiPath;
+use super::extract::{ApiPath, json_body};
 use crate::accounts::Session;
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::trusted::{self, Enrolment, EnrolmentView, StatusChange};
 
 pub async fn enrol(
@@ -21,7 +21,7 @@ pub async fn enrol(
     req: Result<Json<Enrolment>, JsonRejection>,
 ) -> AppResult<(StatusCode, Json<EnrolmentView>)> {
     session.require(&[Role::Regulator, Role::Admin])?;
-    let Json(req) = req.map_err(|e| AppError::invalid("invalid_body", e.body_text()))?;
+    let req = json_body(req)?;
     let view = trusted::enrol(
         &state.db,
         req,
@@ -42,7 +42,7 @@ pub async fn change(
     req: Result<Json<StatusChange>, JsonRejection>,
 ) -> AppResult<Json<EnrolmentView>> {
     session.require(&[Role::Regulator, Role::Admin])?;
-    let Json(req) = req.map_err(|e| AppError::invalid("invalid_body", e.body_text()))?;
+    let req = json_body(req)?;
     let view = trusted::change(
         &state.db,
         id,

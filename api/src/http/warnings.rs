@@ -9,8 +9,9 @@ use fangxin_scoring::domain::Role;
 
 use super::AppState;
 use super::auth::RequestId;
+use super::extract::json_body;
 use crate::accounts::Session;
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::warnings::{self, NewWarning, WarningPage, WarningView};
 
 pub async fn publish(
@@ -20,7 +21,7 @@ pub async fn publish(
     req: Result<Json<NewWarning>, JsonRejection>,
 ) -> AppResult<(StatusCode, Json<WarningView>)> {
     session.require(&[Role::Regulator, Role::Admin])?;
-    let Json(req) = req.map_err(|e| AppError::invalid("invalid_body", e.body_text()))?;
+    let req = json_body(req)?;
     let view = warnings::publish(&state.db, req, &session.actor(request_id), Utc::now()).await?;
     Ok((StatusCode::CREATED, Json(view)))
 }

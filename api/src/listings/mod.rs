@@ -7,14 +7,12 @@ use fangxin_scoring::Uscc;
 use fangxin_scoring::domain::{ListingKind, TrustedStatus};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, TransactionSession,
-    TransactionTrait,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
 
 use crate::audit::{self, Actor};
 use crate::error::{AppError, AppResult};
-use crate::feed;
 use crate::scores::{self, Scoring};
 use crate::store::entities::{listing, merchant, trusted_enrolment};
 
@@ -152,9 +150,7 @@ pub async fn list_merchant<C: TransactionTrait + ConnectionTrait>(
     )
     .await?;
     suspend_trusted(&txn, m.id, format!("列入{}，待复核", kind.label_zh()), now).await?;
-    feed::append(&txn, m.id, &m.uscc, "listing", now).await?;
-    txn.commit().await?;
-    scores::rescore_one(db, m.id, scoring, now).await?;
+    scores::commit_and_rescore(db, txn, Some(&m), "listing", scoring, now).await?;
     Ok(view(saved, m.uscc))
 }
 
@@ -231,8 +227,6 @@ pub async fn remove<C: TransactionTrait + ConnectionTrait>(
         now,
     )
     .await?;
-    feed::append(&txn, m.id, &m.uscc, "listing", now).await?;
-    txn.commit().await?;
-    scores::rescore_one(db, m.id, scoring, now).await?;
+    scores::commit_and_rescore(db, txn, Some(&m), "listing", scoring, now).await?;
     Ok(view(saved, m.uscc))
 }

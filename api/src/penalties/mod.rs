@@ -8,13 +8,12 @@ use fangxin_scoring::publicity::publicity_end;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, TransactionSession, TransactionTrait,
+    QueryOrder, QuerySelect, TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
 
 use crate::audit::{self, Actor};
 use crate::error::{AppError, AppResult};
-use crate::feed;
 use crate::scores::{self, Scoring};
 use crate::store::entities::{merchant, penalty, trusted_enrolment};
 pub use crate::yuan::Yuan;
@@ -289,9 +288,7 @@ pub async fn publish<C: TransactionTrait + ConnectionTrait>(
             .exec(&txn)
             .await?;
     }
-    feed::append(&txn, m.id, &m.uscc, "penalty", now).await?;
-    txn.commit().await?;
-    scores::rescore_one(db, m.id, scoring, now).await?;
+    scores::commit_and_rescore(db, txn, Some(&m), "penalty", scoring, now).await?;
     Ok(record(saved, m.uscc))
 }
 

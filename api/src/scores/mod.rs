@@ -752,3 +752,27 @@ pub async fn grade_mix<C: ConnectionTrait>(db: &C) -> AppResult<Vec<(String, Str
         .all(db)
         .await?)
 }
+
+/// Ends a write that changed a merchant's facts: appends the change event inside the
+/// transaction, commits, then rescores the merchant (which records its own event when the
+/// score moves). With no merchant (an unmatched complaint) it only commits.
+pub async fn commit_and_rescore<C>(
+    db: &C,
+    txn: C::Transaction,
+    merchant: Option<&merchant::Model>,
+    kind: &str,
+    scoring: &Scoring,
+    now: DateTime<Utc>,
+) -> AppResult<()>
+where
+    C: TransactionTrait + ConnectionTrait,
+{
+    if let Some(m) = merchant {
+        feed::append(&txn, m.id, &m.uscc, kind, now).await?;
+    }
+    txn.commit().await?;
+    if let Some(m) = merchant {
+        rescore_one(db, m.id, scoring, now).await?;
+    }
+    Ok(())
+}

@@ -5,14 +5,12 @@ use chrono::{DateTime, Months, NaiveDate, TimeDelta, Utc};
 use fangxin_scoring::Uscc;
 use fangxin_scoring::domain::{ListingKind, PenaltyStatus, Pledge, TrustedLevel, TrustedStatus};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, TransactionSession,
-    TransactionTrait,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
 
 use crate::audit::{self, Actor};
 use crate::error::{AppError, AppResult};
-use crate::feed;
 use crate::scores::{self, Scoring};
 use crate::store::entities::{listing, merchant, penalty, trusted_enrolment};
 
@@ -230,9 +228,7 @@ pub async fn enrol<C: TransactionTrait + ConnectionTrait>(
         now,
     )
     .await?;
-    feed::append(&txn, m.id, &m.uscc, "trusted", now).await?;
-    txn.commit().await?;
-    scores::rescore_one(db, m.id, scoring, now).await?;
+    scores::commit_and_rescore(db, txn, Some(&m), "trusted", scoring, now).await?;
     Ok(view(saved, m.uscc))
 }
 
@@ -308,8 +304,6 @@ pub async fn change<C: TransactionTrait + ConnectionTrait>(
         now,
     )
     .await?;
-    feed::append(&txn, m.id, &m.uscc, "trusted", now).await?;
-    txn.commit().await?;
-    scores::rescore_one(db, m.id, scoring, now).await?;
+    scores::commit_and_rescore(db, txn, Some(&m), "trusted", scoring, now).await?;
     Ok(view(saved, m.uscc))
 }
