@@ -98,6 +98,16 @@ async fn the_sweep_rescores_when_publicity_ends(backend: Backend) {
         .and_hms_opt(3, 0, 0)
         .unwrap()
         .and_utc();
+    let touched = fangxin_api::penalties::end_due_publicity(&app.state.db, later)
+        .await
+        .unwrap();
+    assert!(touched.contains(&m.id));
+    let expired = penalty::Entity::find_by_id(p.id)
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(expired.status, "expired");
     let (rescored, changed) = rescore_due(&app.state.db, &app.state.scoring, later)
         .await
         .unwrap();

@@ -8,7 +8,7 @@ use fangxin_scoring::publicity::publicity_end;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, TransactionTrait,
+    QueryOrder, QuerySelect, TransactionSession, TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
 
@@ -393,4 +393,61 @@ pub async fn public_list<C: ConnectionTrait>(
             .collect(),
         as_of: now,
     })
+}
+
+/// Ends publicity of decisions whose publicity end has passed: status `expired`, audited,
+/// with a change event for each merchant. Returns the merchants touched (to rescore).
+pub async fn end_due_publicity<C: TransactionTrait + ConnectionTrait>(
+    db: &C,
+    now: DateTime<Utc>,
+) -> AppResult<Vec<i64>> {
+    let today = now.date_naive();
+    let due = penalty::Entity::find()
+        .filter(penalty::Column::Status.eq(PenaltyStatus::InPublicity.code()))
+        .filter(penalty::Column::PublicityEnd.lt(today))
+        .limit(5_000)
+        .all(db)
+        .await?;
+    if due.is_empty() {
+        return Ok(vec![]);
+    }
+    let actor = Actor::system();
+    let txn = crate::store::begin_write(db).await?;
+    let mut touched = Vec::new();
+    for p in due {
+        let before = serde_json::to_value(&p).ok();
+        let saved = penalty::Entity::update(penalty::ActiveModel {
+            id: Set(p.id),
+            status: Set(PenaltyStatus::Expired.code().to_owned()),
+            updated_at: Set(now),
+            ..Default::default()
+        })
+        .exec(&txn)
+        .await?;
+        audit::record(
+            &txn,
+            &actor,
+            "penalty.publicity_end",
+            "penalty",
+            &saved.id.to_string(),
+            before,
+            serde_json::to_value(&saved).ok(),
+            now,
+        )
+        .await?;
+        if !touched.contains(&p.merchant_id) {
+            touched.push(p.merchant_id);
+        }
+    }
+    for chunk in crate::store::chunks(&touched) {
+        for m in merchant::Entity::find()
+            .filter(merchant::Column::Id.is_in(chunk.iter().copied()))
+            .all(&txn)
+            .await?
+        {
+            crate::feed::append(&txn, m.id, &m.uscc, "penalty", now).await?;
+        }
+    }
+    txn.commit().await?;
+    Ok(touched)
 }

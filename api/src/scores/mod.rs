@@ -621,6 +621,16 @@ pub async fn run_daily_sweep(
     mut shutdown: watch::Receiver<bool>,
 ) {
     loop {
+        // Publicity that ended becomes `expired` (the score already ignores it from the
+        // day after its end; this keeps the record and the public lists in step).
+        match crate::penalties::end_due_publicity(&db, Utc::now()).await {
+            Ok(touched) if !touched.is_empty() => {
+                tracing::info!(merchants = touched.len(), "publicity ended");
+                notifier.changed().await;
+            }
+            Ok(_) => {}
+            Err(e) => tracing::error!(error = %e, "ending publicity failed"),
+        }
         match rescore_due(&db, &scoring, Utc::now()).await {
             Ok((0, _)) => {}
             Ok((rescored, changed)) => {
