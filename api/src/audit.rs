@@ -53,3 +53,63 @@ pub async fn record<C: ConnectionTrait>(
     .await?;
     Ok(())
 }
+
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct AuditFilter {
+    pub entity: Option<String>,
+    pub entity_id: Option<String>,
+    pub actor_id: Option<i64>,
+    pub action: Option<String>,
+    pub page: Option<u64>,
+    pub per_page: Option<u64>,
+}
+
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct AuditPage {
+    pub total: u64,
+    pub page: u64,
+    pub per_page: u64,
+    pub entries: Vec<audit_log::Model>,
+}
+
+/// The audit log, newest first, filtered.
+pub async fn list<C: ConnectionTrait>(
+    db: &C,
+    f: AuditFilter,
+) -> crate::error::AppResult<AuditPage> {
+    use sea_orm::{ColumnTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
+    let page = f.page.unwrap_or(1);
+    let per_page = f.per_page.unwrap_or(50);
+    if page == 0 || per_page == 0 || per_page > 500 {
+        return Err(crate::error::AppError::invalid(
+            "invalid_paging",
+            "page starts at 1; per_page is 1 to 500",
+        ));
+    }
+    let mut q = audit_log::Entity::find();
+    if let Some(e) = f.entity.as_deref().filter(|s| !s.is_empty()) {
+        q = q.filter(audit_log::Column::Entity.eq(e));
+    }
+    if let Some(e) = f.entity_id.as_deref().filter(|s| !s.is_empty()) {
+        q = q.filter(audit_log::Column::EntityId.eq(e));
+    }
+    if let Some(a) = f.actor_id {
+        q = q.filter(audit_log::Column::ActorId.eq(a));
+    }
+    if let Some(a) = f.action.as_deref().filter(|s| !s.is_empty()) {
+        q = q.filter(audit_log::Column::Action.eq(a));
+    }
+    let total = q.clone().count(db).await?;
+    let entries = q
+        .order_by_desc(audit_log::Column::Id)
+        .offset((page - 1) * per_page)
+        .limit(per_page)
+        .all(db)
+        .await?;
+    Ok(AuditPage {
+        total,
+        page,
+        per_page,
+        entries,
+    })
+}

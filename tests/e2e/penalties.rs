@@ -104,6 +104,21 @@ async fn a_published_penalty_reaches_profile_score_and_search(backend: Backend) 
             .any(|p| p["decision_no"] == "五市监处罚〔2026〕9001号")
     );
 
+    // The publication is in the audit log with who did it.
+    let audit = app
+        .client
+        .get(app.url("/api/v1/admin/audit-log?action=penalty.publish"))
+        .bearer_auth(&regulator)
+        .send()
+        .await
+        .unwrap()
+        .json::<serde_json::Value>()
+        .await
+        .unwrap();
+    assert_eq!(audit["total"], 1);
+    assert_eq!(audit["entries"][0]["actor_role"], "regulator");
+    assert!(audit["entries"][0]["request_id"].is_string());
+
     // The same decision twice is a conflict naming the record.
     let (status, body) = post(
         decision(&uscc, "五市监处罚〔2026〕9001号"),

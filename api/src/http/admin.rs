@@ -73,3 +73,18 @@ pub async fn reindex(
         ),
     ))
 }
+
+/// `GET /api/v1/admin/audit-log`: who did what, newest first.
+pub async fn audit_log(
+    State(state): State<AppState>,
+    session: Session,
+    query: Result<
+        axum::extract::Query<crate::audit::AuditFilter>,
+        axum::extract::rejection::QueryRejection,
+    >,
+) -> AppResult<Json<crate::audit::AuditPage>> {
+    session.require(&[Role::Regulator, Role::Admin])?;
+    let axum::extract::Query(filter) =
+        query.map_err(|e| AppError::invalid("invalid_query", e.body_text()))?;
+    Ok(Json(crate::audit::list(&state.db, filter).await?))
+}

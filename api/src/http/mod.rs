@@ -72,6 +72,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/auth/login", post(auth::login))
         .route("/api/v1/auth/logout", post(auth::logout))
         .route("/api/v1/admin/reindex", post(admin::reindex))
+        .route("/api/v1/admin/audit-log", get(admin::audit_log))
         .route("/api/v1/admin/penalties", post(penalties::publish))
         .route("/api/v1/penalties", get(penalties::list))
         .route("/api/v1/admin/warnings", post(warnings::publish))
