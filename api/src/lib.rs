@@ -9,6 +9,7 @@ pub mod cli;
 pub mod complaints;
 pub mod config;
 pub mod demo;
+pub mod enterprise;
 pub mod error;
 pub mod feed;
 pub mod http;

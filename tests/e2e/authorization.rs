@@ -89,6 +89,7 @@ const MATRIX: &[(&str, &str, Option<&str>, [u16; 4])] = &[
         [401, 403, 400, 400],
     ),
     ("GET", "/api/v1/me/complaints", None, [401, 200, 403, 403]),
+    ("GET", "/api/v1/me/record", None, [401, 200, 403, 403]),
     (
         "POST",
         "/api/v1/me/complaints/1/answer",

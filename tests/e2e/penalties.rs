@@ -157,6 +157,36 @@ async fn a_published_penalty_reaches_profile_score_and_search(backend: Backend) 
         (400, Some("invalid_body"))
     );
 
+    // The enterprise sees the penalty in its record, with when it stops counting and how
+    // to end it early.
+    let own = app.token_for("enterprise", Some(&uscc)).await;
+    let record: serde_json::Value = app
+        .client
+        .get(app.url("/api/v1/me/record"))
+        .bearer_auth(&own)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        record["penalties"][0]["decision_no"],
+        "五市监处罚〔2026〕9001号"
+    );
+    let raise = record["what_would_raise_it"].as_array().unwrap();
+    assert!(
+        raise
+            .iter()
+            .any(|i| i["from"].is_string() && i["points"].as_i64() > Some(0)),
+        "{raise:?}"
+    );
+    assert!(
+        raise
+            .iter()
+            .any(|i| i["label_zh"].as_str().unwrap().contains("信用修复"))
+    );
+
     // Consumers and enterprises may not publish.
     let (status, _) = post(decision(&uscc, "五市监处罚〔2026〕9100号"), None).await;
     assert_eq!(status, 401);

@@ -8,6 +8,7 @@ pub mod error;
 mod extract;
 mod health;
 mod listings;
+mod me;
 mod merchants;
 mod penalties;
 mod scores;
@@ -93,6 +94,7 @@ pub fn router(state: AppState) -> Router {
             "/api/v1/admin/complaints/{id}/transition",
             post(complaints::transition),
         )
+        .route("/api/v1/me/record", get(me::record))
         .route("/api/v1/me/complaints", get(complaints::my_complaints))
         .route(
             "/api/v1/me/complaints/{id}/answer",

@@ -44,7 +44,8 @@ pub struct ListingView {
     pub removal_reason: Option<String>,
 }
 
-fn view(l: listing::Model, uscc: String) -> ListingView {
+/// The API form of a row.
+pub fn view_of(l: listing::Model, uscc: String) -> ListingView {
     let kind = ListingKind::parse(&l.kind);
     ListingView {
         id: l.id,
@@ -151,7 +152,7 @@ pub async fn list_merchant<C: TransactionTrait + ConnectionTrait>(
     .await?;
     suspend_trusted(&txn, m.id, format!("列入{}，待复核", kind.label_zh()), now).await?;
     scores::commit_and_rescore(db, txn, Some(&m), "listing", scoring, now).await?;
-    Ok(view(saved, m.uscc))
+    Ok(view_of(saved, m.uscc))
 }
 
 /// Removes a merchant from a list. A serious-violation listing is removed on
@@ -228,5 +229,5 @@ pub async fn remove<C: TransactionTrait + ConnectionTrait>(
     )
     .await?;
     scores::commit_and_rescore(db, txn, Some(&m), "listing", scoring, now).await?;
-    Ok(view(saved, m.uscc))
+    Ok(view_of(saved, m.uscc))
 }

@@ -62,7 +62,8 @@ pub struct PenaltyRecord {
     pub status: String,
 }
 
-fn record(p: penalty::Model, uscc: String) -> PenaltyRecord {
+/// The public form of a penalty row.
+pub fn record_of(p: penalty::Model, uscc: String) -> PenaltyRecord {
     let categories: Vec<String> = p
         .categories
         .as_array()
@@ -289,7 +290,7 @@ pub async fn publish<C: TransactionTrait + ConnectionTrait>(
             .await?;
     }
     scores::commit_and_rescore(db, txn, Some(&m), "penalty", scoring, now).await?;
-    Ok(record(saved, m.uscc))
+    Ok(record_of(saved, m.uscc))
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -388,7 +389,7 @@ pub async fn public_list<C: ConnectionTrait>(
             .into_iter()
             .map(|p| {
                 let uscc = usccs.get(&p.merchant_id).cloned().unwrap_or_default();
-                record(p, uscc)
+                record_of(p, uscc)
             })
             .collect(),
         as_of: now,

@@ -50,7 +50,8 @@ pub struct EnrolmentView {
     pub status_reason: Option<String>,
 }
 
-fn view(t: trusted_enrolment::Model, uscc: String) -> EnrolmentView {
+/// The API form of a row.
+pub fn view_of(t: trusted_enrolment::Model, uscc: String) -> EnrolmentView {
     EnrolmentView {
         id: t.id,
         uscc,
@@ -229,7 +230,7 @@ pub async fn enrol<C: TransactionTrait + ConnectionTrait>(
     )
     .await?;
     scores::commit_and_rescore(db, txn, Some(&m), "trusted", scoring, now).await?;
-    Ok(view(saved, m.uscc))
+    Ok(view_of(saved, m.uscc))
 }
 
 /// Upgrades the level, or suspends, revokes or reinstates (after review) an enrolment.
@@ -305,5 +306,5 @@ pub async fn change<C: TransactionTrait + ConnectionTrait>(
     )
     .await?;
     scores::commit_and_rescore(db, txn, Some(&m), "trusted", scoring, now).await?;
-    Ok(view(saved, m.uscc))
+    Ok(view_of(saved, m.uscc))
 }
