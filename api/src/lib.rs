@@ -17,6 +17,7 @@ pub mod listings;
 pub mod merchants;
 pub mod penalties;
 pub mod progress;
+pub mod repairs;
 pub mod scores;
 pub mod store;
 pub mod telemetry;

@@ -92,6 +92,18 @@ const MATRIX: &[(&str, &str, Option<&str>, [u16; 4])] = &[
     ("GET", "/api/v1/me/record", None, [401, 200, 403, 403]),
     (
         "POST",
+        "/api/v1/me/credit-repairs",
+        Some("{}"),
+        [401, 400, 403, 403],
+    ),
+    (
+        "POST",
+        "/api/v1/admin/credit-repairs/1",
+        Some("{}"),
+        [401, 403, 400, 400],
+    ),
+    (
+        "POST",
         "/api/v1/me/complaints/1/answer",
         Some("{}"),
         [401, 400, 403, 403],

@@ -232,7 +232,111 @@ async fn a_simple_procedure_decision_is_recorded_but_never_public(backend: Backe
     app.finish().await;
 }
 
+async fn credit_repair_too_early_then_approved(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (uscc, before) = clean_merchant(&app).await;
+    let regulator = app.token_for("regulator", None).await;
+    let enterprise = app.token_for("enterprise", Some(&uscc)).await;
+    let send = |path: String, token: String, body: serde_json::Value| {
+        let client = app.client.clone();
+        let url = app.url(&path);
+        async move {
+            let r = client
+                .post(url)
+                .bearer_auth(token)
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            let s = r.status().as_u16();
+            (s, r.json::<serde_json::Value>().await.unwrap_or_default())
+        }
+    };
+    let today = chrono::Utc::now().date_naive();
+    // One recent decision, one seven months old.
+    let recent = decision(&uscc, "五市监处罚〔2026〕9201号");
+    let mut old = decision(&uscc, "五市监处罚〔2026〕9202号");
+    old["decided_on"] = json!((today - chrono::TimeDelta::days(213)).to_string());
+    for d in [recent, old] {
+        let (status, body) = send("/api/v1/admin/penalties".into(), regulator.clone(), d).await;
+        assert_eq!(status, 201, "{body}");
+    }
+    let application = |no: &str| json!({"decision_no": no, "pledge": "本单位承诺依法经营", "evidence": "罚款缴纳凭证、整改报告"});
+
+    let (status, problem) = send(
+        "/api/v1/me/credit-repairs",
+        enterprise.clone(),
+        application("五市监处罚〔2026〕9201号"),
+    )
+    .await;
+    assert_eq!((status, problem["code"].as_str()), (409, Some("too_early")));
+    let eligible = today.checked_add_months(chrono::Months::new(6)).unwrap();
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains(&eligible.to_string()),
+        "{problem}"
+    );
+
+    let (status, applied) = send(
+        "/api/v1/me/credit-repairs",
+        enterprise.clone(),
+        application("五市监处罚〔2026〕9202号"),
+    )
+    .await;
+    assert_eq!(status, 201, "{applied}");
+    let (_, mid) = app
+        .get_json(&format!("/api/v1/merchants/{uscc}/score"))
+        .await;
+
+    let path: &'static str =
+        Box::leak(format!("/api/v1/admin/credit-repairs/{}", applied["id"]).into_boxed_str());
+    let (status, decided) = send(
+        path,
+        regulator.clone(),
+        json!({"decision": "approved", "reason": "已履行处罚并完成整改"}),
+    )
+    .await;
+    assert_eq!(
+        (status, decided["status"].as_str()),
+        (200, Some("approved")),
+        "{decided}"
+    );
+    let (_, profile) = app.get_json(&format!("/api/v1/merchants/{uscc}")).await;
+    let public: Vec<&str> = profile["penalties_in_publicity"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["decision_no"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        public,
+        vec!["五市监处罚〔2026〕9201号"],
+        "the repaired decision left publicity"
+    );
+    let (_, after) = app
+        .get_json(&format!("/api/v1/merchants/{uscc}/score"))
+        .await;
+    assert!(after["score"].as_i64() > mid["score"].as_i64());
+    assert!(after["score"].as_i64() < Some(before));
+
+    // Another merchant's penalty is not found for this enterprise.
+    let other = app
+        .token_for("enterprise", Some(&app.search("").await.hits[5].uscc))
+        .await;
+    let (status, _) = send(
+        "/api/v1/me/credit-repairs",
+        other,
+        application("五市监处罚〔2026〕9201号"),
+    )
+    .await;
+    assert_eq!(status, 404);
+    app.finish().await;
+}
+
 crate::on_every_backend!(
+    credit_repair_too_early_then_approved,
     a_published_penalty_reaches_profile_score_and_search,
     a_simple_procedure_decision_is_recorded_but_never_public,
 );

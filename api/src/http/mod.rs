@@ -11,6 +11,7 @@ mod listings;
 mod me;
 mod merchants;
 mod penalties;
+mod repairs;
 mod scores;
 mod trusted;
 mod warnings;
@@ -95,6 +96,8 @@ pub fn router(state: AppState) -> Router {
             post(complaints::transition),
         )
         .route("/api/v1/me/record", get(me::record))
+        .route("/api/v1/me/credit-repairs", post(repairs::apply))
+        .route("/api/v1/admin/credit-repairs/{id}", post(repairs::decide))
         .route("/api/v1/me/complaints", get(complaints::my_complaints))
         .route(
             "/api/v1/me/complaints/{id}/answer",

@@ -8,6 +8,7 @@ pub mod change_event;
 pub mod claimant_review;
 pub mod complainant_contact;
 pub mod complaint;
+pub mod credit_repair;
 pub mod feed_cursor;
 pub mod listing;
 pub mod merchant;
