@@ -264,7 +264,7 @@ async fn credit_repair_too_early_then_approved(backend: Backend) {
     let application = |no: &str| json!({"decision_no": no, "pledge": "本单位承诺依法经营", "evidence": "罚款缴纳凭证、整改报告"});
 
     let (status, problem) = send(
-        "/api/v1/me/credit-repairs",
+        "/api/v1/me/credit-repairs".into(),
         enterprise.clone(),
         application("五市监处罚〔2026〕9201号"),
     )
@@ -280,7 +280,7 @@ async fn credit_repair_too_early_then_approved(backend: Backend) {
     );
 
     let (status, applied) = send(
-        "/api/v1/me/credit-repairs",
+        "/api/v1/me/credit-repairs".into(),
         enterprise.clone(),
         application("五市监处罚〔2026〕9202号"),
     )
@@ -290,8 +290,7 @@ async fn credit_repair_too_early_then_approved(backend: Backend) {
         .get_json(&format!("/api/v1/merchants/{uscc}/score"))
         .await;
 
-    let path: &'static str =
-        Box::leak(format!("/api/v1/admin/credit-repairs/{}", applied["id"]).into_boxed_str());
+    let path = format!("/api/v1/admin/credit-repairs/{}", applied["id"]);
     let (status, decided) = send(
         path,
         regulator.clone(),
@@ -326,7 +325,7 @@ async fn credit_repair_too_early_then_approved(backend: Backend) {
         .token_for("enterprise", Some(&app.search("").await.hits[5].uscc))
         .await;
     let (status, _) = send(
-        "/api/v1/me/credit-repairs",
+        "/api/v1/me/credit-repairs".into(),
         other,
         application("五市监处罚〔2026〕9201号"),
     )
