@@ -15,6 +15,7 @@ pub mod feed;
 pub mod http;
 pub mod listings;
 pub mod merchants;
+pub mod objections;
 pub mod penalties;
 pub mod progress;
 pub mod repairs;

@@ -334,7 +334,96 @@ async fn credit_repair_too_early_then_approved(backend: Backend) {
     app.finish().await;
 }
 
+async fn an_accepted_objection_revokes_the_penalty(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (uscc, before) = clean_merchant(&app).await;
+    let regulator = app.token_for("regulator", None).await;
+    let enterprise = app.token_for("enterprise", Some(&uscc)).await;
+    let post = |path: String, token: String, body: serde_json::Value| {
+        let client = app.client.clone();
+        let url = app.url(&path);
+        async move {
+            let r = client
+                .post(url)
+                .bearer_auth(token)
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            let s = r.status().as_u16();
+            (s, r.json::<serde_json::Value>().await.unwrap_or_default())
+        }
+    };
+    let (status, penalty) = post(
+        "/api/v1/admin/penalties".into(),
+        regulator.clone(),
+        decision(&uscc, "五市监处罚〔2026〕9301号"),
+    )
+    .await;
+    assert_eq!(status, 201);
+    let (status, objection) = post(
+        "/api/v1/me/objections".into(),
+        enterprise.clone(),
+        json!({"record_kind": "penalty", "record_id": penalty["id"], "reason": "处罚对象错误，涉事门店不属于本单位"}),
+    )
+    .await;
+    assert_eq!(status, 201, "{objection}");
+    assert_eq!(objection["status"], "pending");
+    // An unknown or foreign record is not found.
+    let (status, _) = post(
+        "/api/v1/me/objections".into(),
+        enterprise.clone(),
+        json!({"record_kind": "penalty", "record_id": 999_999, "reason": "x"}),
+    )
+    .await;
+    assert_eq!(status, 404);
+
+    let (status, decided) = post(
+        format!("/api/v1/admin/objections/{}", objection["id"]),
+        regulator.clone(),
+        json!({"decision": "accepted", "reason": "经核实，当事人认定有误，撤销该决定"}),
+    )
+    .await;
+    assert_eq!(
+        (status, decided["status"].as_str()),
+        (200, Some("accepted")),
+        "{decided}"
+    );
+    let (_, profile) = app.get_json(&format!("/api/v1/merchants/{uscc}")).await;
+    assert!(
+        profile["penalties_in_publicity"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(profile["score"]["score"].as_i64(), Some(before));
+    // Revoked, not deleted: the enterprise's record still lists it, marked.
+    let record: serde_json::Value = app
+        .client
+        .get(app.url("/api/v1/me/record"))
+        .bearer_auth(&enterprise)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(record["penalties"][0]["status"], "revoked");
+    let (status, again) = post(
+        format!("/api/v1/admin/objections/{}", objection["id"]),
+        regulator,
+        json!({"decision": "rejected", "reason": "x"}),
+    )
+    .await;
+    assert_eq!(
+        (status, again["code"].as_str()),
+        (409, Some("already_decided"))
+    );
+    app.finish().await;
+}
+
 crate::on_every_backend!(
+    an_accepted_objection_revokes_the_penalty,
     credit_repair_too_early_then_approved,
     a_published_penalty_reaches_profile_score_and_search,
     a_simple_procedure_decision_is_recorded_but_never_public,

@@ -10,6 +10,7 @@ mod health;
 mod listings;
 mod me;
 mod merchants;
+mod objections;
 mod penalties;
 mod repairs;
 mod scores;
@@ -97,6 +98,8 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/api/v1/me/record", get(me::record))
         .route("/api/v1/me/credit-repairs", post(repairs::apply))
+        .route("/api/v1/me/objections", post(objections::file))
+        .route("/api/v1/admin/objections/{id}", post(objections::decide))
         .route("/api/v1/admin/credit-repairs/{id}", post(repairs::decide))
         .route("/api/v1/me/complaints", get(complaints::my_complaints))
         .route(

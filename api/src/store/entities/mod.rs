@@ -12,6 +12,7 @@ pub mod credit_repair;
 pub mod feed_cursor;
 pub mod listing;
 pub mod merchant;
+pub mod objection;
 pub mod penalty;
 pub mod score;
 pub mod score_history;

@@ -1,0 +1,60 @@
+//! `POST /api/v1/me/objections` (enterprise), `POST /api/v1/admin/objections/{id}`.
+
+use axum::Json;
+use axum::extract::State;
+use axum::extract::rejection::JsonRejection;
+use axum::http::StatusCode;
+use chrono::Utc;
+use fangxin_scoring::domain::Role;
+
+use super::AppState;
+use super::auth::RequestId;
+use super::extract::{ApiPath, json_body};
+use crate::accounts::Session;
+use crate::error::{AppError, AppResult};
+use crate::objections::{self, NewObjection, ObjectionDecision, ObjectionView};
+
+pub async fn file(
+    State(state): State<AppState>,
+    session: Session,
+    RequestId(request_id): RequestId,
+    req: Result<Json<NewObjection>, JsonRejection>,
+) -> AppResult<(StatusCode, Json<ObjectionView>)> {
+    session.require(&[Role::Enterprise])?;
+    let merchant_id = session.merchant_id.ok_or(AppError::Forbidden {
+        code: "forbidden",
+        message: "this enterprise account is not bound to a merchant".into(),
+    })?;
+    let req = json_body(req)?;
+    let view = objections::file(
+        &state.db,
+        merchant_id,
+        req,
+        &session.actor(request_id),
+        Utc::now(),
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(view)))
+}
+
+pub async fn decide(
+    State(state): State<AppState>,
+    session: Session,
+    RequestId(request_id): RequestId,
+    ApiPath(id): ApiPath<i64>,
+    req: Result<Json<ObjectionDecision>, JsonRejection>,
+) -> AppResult<Json<ObjectionView>> {
+    session.require(&[Role::Regulator, Role::Admin])?;
+    let req = json_body(req)?;
+    let view = objections::decide(
+        &state.db,
+        id,
+        req,
+        &state.scoring,
+        &session.actor(request_id),
+        Utc::now(),
+    )
+    .await?;
+    state.notifier.changed().await;
+    Ok(Json(view))
+}
