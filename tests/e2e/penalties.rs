@@ -320,6 +320,21 @@ async fn credit_repair_too_early_then_approved(backend: Backend) {
     assert!(after["score"].as_i64() > mid["score"].as_i64());
     assert!(after["score"].as_i64() < Some(before));
 
+    // Food, drugs and special equipment wait a year.
+    let mut food = decision(&uscc, "五市监处罚〔2026〕9203号");
+    food["decided_on"] = json!((today - chrono::TimeDelta::days(213)).to_string());
+    food["special_sector"] = json!(true);
+    let (status, _) = send("/api/v1/admin/penalties".into(), regulator.clone(), food).await;
+    assert_eq!(status, 201);
+    let (status, problem) = send(
+        "/api/v1/me/credit-repairs".into(),
+        enterprise.clone(),
+        application("五市监处罚〔2026〕9203号"),
+    )
+    .await;
+    assert_eq!((status, problem["code"].as_str()), (409, Some("too_early")));
+    assert!(problem["detail"].as_str().unwrap().contains("12 months"));
+
     // Another merchant's penalty is not found for this enterprise.
     let other = app
         .token_for("enterprise", Some(&app.search("").await.hits[5].uscc))

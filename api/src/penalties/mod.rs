@@ -37,6 +37,9 @@ pub struct PublishPenalty {
     /// A serious-violation case (cannot be repaired early).
     #[serde(default)]
     pub serious: bool,
+    /// Food, drugs or special equipment: credit repair waits a year, not six months.
+    #[serde(default)]
+    pub special_sector: bool,
     /// What the decision orders, as published; built from the categories when absent.
     pub content: Option<String>,
 }
@@ -252,7 +255,7 @@ pub async fn publish<C: TransactionTrait + ConnectionTrait>(
         procedure: Set(procedure.code().to_owned()),
         ban_months: Set(req.ban_months.map(|b| b.min(1200) as i32)),
         serious: Set(req.serious),
-        special_sector: Set(false),
+        special_sector: Set(req.special_sector),
         publicity_end: Set(end),
         status: Set(status.code().to_owned()),
         created_at: Set(now),
