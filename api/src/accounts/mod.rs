@@ -52,6 +52,15 @@ impl Session {
         }
     }
 
+    /// The merchant of an enterprise account; refuses every other role.
+    pub fn own_merchant(&self) -> AppResult<i64> {
+        self.require(&[Role::Enterprise])?;
+        self.merchant_id.ok_or(AppError::Forbidden {
+            code: "forbidden",
+            message: "this enterprise account is not bound to a merchant".into(),
+        })
+    }
+
     pub fn actor(&self, request_id: Option<String>) -> Actor {
         Actor {
             account_id: Some(self.account_id),

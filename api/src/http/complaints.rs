@@ -19,14 +19,6 @@ use crate::complaints::{
 };
 use crate::error::{AppError, AppResult};
 
-fn enterprise_merchant(session: &Session) -> AppResult<i64> {
-    session.require(&[Role::Enterprise])?;
-    session.merchant_id.ok_or(AppError::Forbidden {
-        code: "forbidden",
-        message: "this enterprise account is not bound to a merchant".into(),
-    })
-}
-
 pub async fn intake(
     State(state): State<AppState>,
     session: Session,
@@ -104,7 +96,7 @@ pub async fn my_complaints(
     session: Session,
     filter: Result<Query<ComplaintFilter>, QueryRejection>,
 ) -> AppResult<Json<ComplaintPage>> {
-    let merchant_id = enterprise_merchant(&session)?;
+    let merchant_id = session.own_merchant()?;
     let Query(filter) = filter.map_err(|e| AppError::invalid("invalid_query", e.body_text()))?;
     Ok(Json(
         complaints::list(
@@ -130,7 +122,7 @@ pub async fn answer(
     ApiPath(id): ApiPath<i64>,
     req: Result<Json<Answer>, JsonRejection>,
 ) -> AppResult<Json<ComplaintView>> {
-    let merchant_id = enterprise_merchant(&session)?;
+    let merchant_id = session.own_merchant()?;
     let req = json_body(req)?;
     let view = complaints::answer(
         &state.db,

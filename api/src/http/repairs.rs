@@ -11,7 +11,7 @@ use super::AppState;
 use super::auth::RequestId;
 use super::extract::{ApiPath, json_body};
 use crate::accounts::Session;
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::repairs::{self, Application, Decision, RepairView};
 
 pub async fn apply(
@@ -20,11 +20,7 @@ pub async fn apply(
     RequestId(request_id): RequestId,
     req: Result<Json<Application>, JsonRejection>,
 ) -> AppResult<(StatusCode, Json<RepairView>)> {
-    session.require(&[Role::Enterprise])?;
-    let merchant_id = session.merchant_id.ok_or(AppError::Forbidden {
-        code: "forbidden",
-        message: "this enterprise account is not bound to a merchant".into(),
-    })?;
+    let merchant_id = session.own_merchant()?;
     let req = json_body(req)?;
     let view = repairs::apply(
         &state.db,
