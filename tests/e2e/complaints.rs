@@ -152,7 +152,27 @@ async fn a_complaint_from_intake_to_answer(backend: Backend) {
 async fn a_complaint_naming_an_unknown_shop_waits_for_a_person(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let regulator = app.token_for("regulator", None).await;
-    let known = app.search("").await.hits[0].clone();
+    // A merchant whose legal name nobody else uses (as legal or sign name): the demo's
+    // names can repeat, and a repeated name must not be matched.
+    let mut known = None;
+    for hit in app.search("").await.hits {
+        use fangxin_api::store::entities::merchant;
+        use sea_orm::{ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter};
+        let same = merchant::Entity::find()
+            .filter(
+                Condition::any()
+                    .add(merchant::Column::Name.eq(hit.name.as_str()))
+                    .add(merchant::Column::SignName.eq(hit.name.as_str())),
+            )
+            .count(&app.state.db)
+            .await
+            .unwrap();
+        if same == 1 {
+            known = Some(hit);
+            break;
+        }
+    }
+    let known = known.expect("a merchant with a unique legal name");
     // Exactly the legal name: matched.
     let (status, body) = post(
         &app,
