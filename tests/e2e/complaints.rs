@@ -4,36 +4,6 @@ use serde_json::json;
 
 use crate::helpers::{Backend, TestApp};
 
-async fn post(
-    app: &TestApp,
-    path: &str,
-    token: &str,
-    body: serde_json::Value,
-) -> (u16, serde_json::Value) {
-    let r = app
-        .client
-        .post(app.url(path))
-        .bearer_auth(token)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    let status = r.status().as_u16();
-    (status, r.json().await.unwrap_or_default())
-}
-
-async fn get(app: &TestApp, path: &str, token: &str) -> (u16, serde_json::Value) {
-    let r = app
-        .client
-        .get(app.url(path))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap();
-    let status = r.status().as_u16();
-    (status, r.json().await.unwrap_or_default())
-}
-
 async fn a_complaint_from_intake_to_answer(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let hits = app.search("").await.hits;
@@ -52,7 +22,9 @@ async fn a_complaint_from_intake_to_answer(backend: Backend) {
         "text": "购买的酸奶已过保质期。",
         "complainant": { "name": "张三丰", "phone": "13812341234" }
     });
-    let (status, body) = post(&app, "/api/v1/admin/complaints", &regulator, ticket.clone()).await;
+    let (status, body) = app
+        .post_json("/api/v1/admin/complaints", Some(&regulator), ticket.clone())
+        .await;
     assert_eq!(status, 201, "{body}");
     let id = body["complaint"]["id"].as_i64().unwrap();
     assert_eq!(body["complaint"]["merchant"]["uscc"], target.uscc.as_str());
@@ -69,14 +41,18 @@ async fn a_complaint_from_intake_to_answer(backend: Backend) {
     assert!(body["complaint"]["due_on"].is_string());
 
     // The same export imported twice changes nothing.
-    let (status, again) = post(&app, "/api/v1/admin/complaints", &regulator, ticket).await;
+    let (status, again) = app
+        .post_json("/api/v1/admin/complaints", Some(&regulator), ticket)
+        .await;
     assert_eq!(status, 200);
     assert_eq!(again["created"], false);
     assert_eq!(again["complaint"]["id"], id);
 
     // Out of order: a received complaint cannot be settled; the allowed moves are named.
     let path = format!("/api/v1/admin/complaints/{id}/transition");
-    let (status, problem) = post(&app, &path, &regulator, json!({"to": "settled"})).await;
+    let (status, problem) = app
+        .post_json(&path, Some(&regulator), json!({"to": "settled"}))
+        .await;
     assert_eq!(
         (status, problem["code"].as_str()),
         (409, Some("invalid_transition"))
@@ -88,20 +64,22 @@ async fn a_complaint_from_intake_to_answer(backend: Backend) {
             .contains("accepted, rejected, converted_to_case")
     );
     for step in ["accepted", "mediating"] {
-        let (status, body) = post(&app, &path, &regulator, json!({"to": step})).await;
+        let (status, body) = app
+            .post_json(&path, Some(&regulator), json!({"to": step}))
+            .await;
         assert_eq!(
             (status, body["status"].as_str()),
             (200, Some(step)),
             "{body}"
         );
     }
-    let (status, body) = post(
-        &app,
-        &path,
-        &regulator,
-        json!({"to": "settled", "amount_recovered_yuan": 88.5, "satisfaction": "satisfied"}),
-    )
-    .await;
+    let (status, body) = app
+        .post_json(
+            &path,
+            Some(&regulator),
+            json!({"to": "settled", "amount_recovered_yuan": 88.5, "satisfaction": "satisfied"}),
+        )
+        .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["amount_recovered_fen"], 8850);
     assert!(body["closed_at"].is_string());
@@ -109,7 +87,7 @@ async fn a_complaint_from_intake_to_answer(backend: Backend) {
 
     // The merchant sees it, the complainant masked, and answers.
     let enterprise = app.token_for("enterprise", Some(&target.uscc)).await;
-    let (status, mine) = get(&app, "/api/v1/me/complaints", &enterprise).await;
+    let (status, mine) = app.get_json_as("/api/v1/me/complaints", &enterprise).await;
     assert_eq!(status, 200);
     let seen = mine["complaints"]
         .as_array()
@@ -122,22 +100,26 @@ async fn a_complaint_from_intake_to_answer(backend: Backend) {
     assert_eq!(seen["complainant_name"], "张**");
     assert!(seen["complainant_key"].is_null());
     let answer = format!("/api/v1/me/complaints/{id}/answer");
-    let (status, body) = post(
-        &app,
-        &answer,
-        &enterprise,
-        json!({"text": "已全额退款并下架该批次商品。"}),
-    )
-    .await;
+    let (status, body) = app
+        .post_json(
+            &answer,
+            Some(&enterprise),
+            json!({"text": "已全额退款并下架该批次商品。"}),
+        )
+        .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["merchant_response"], "已全额退款并下架该批次商品。");
 
     // Another merchant cannot see or answer it: 404, not a hint that it exists.
     let stranger = app.token_for("enterprise", Some(&other.uscc)).await;
-    let (status, _) = post(&app, &answer, &stranger, json!({"text": "不是我的"})).await;
+    let (status, _) = app
+        .post_json(&answer, Some(&stranger), json!({"text": "不是我的"}))
+        .await;
     assert_eq!(status, 404);
     // And enterprises cannot use the regulator's queue.
-    let (status, _) = get(&app, "/api/v1/admin/complaints", &enterprise).await;
+    let (status, _) = app
+        .get_json_as("/api/v1/admin/complaints", &enterprise)
+        .await;
     assert_eq!(status, 403);
 
     // Public statistics count it; no personal data in them.
@@ -179,36 +161,38 @@ async fn a_complaint_naming_an_unknown_shop_waits_for_a_person(backend: Backend)
     }
     let known = known.expect("a merchant with a unique legal name");
     // Exactly the legal name: matched.
-    let (status, body) = post(
-        &app,
-        "/api/v1/admin/complaints",
-        &regulator,
-        json!({
-            "channel": "12345", "ticket_no": "SZ-1", "kind": "complaint",
-            "merchant_name": known.name, "received_at": "2026-11-21T08:00:00+08:00",
-            "text": "服务态度差。"
-        }),
-    )
-    .await;
+    let (status, body) = app
+        .post_json(
+            "/api/v1/admin/complaints",
+            Some(&regulator),
+            json!({
+                "channel": "12345", "ticket_no": "SZ-1", "kind": "complaint",
+                "merchant_name": known.name, "received_at": "2026-11-21T08:00:00+08:00",
+                "text": "服务态度差。"
+            }),
+        )
+        .await;
     assert_eq!(status, 201, "{body}");
     assert_eq!(body["complaint"]["merchant"]["uscc"], known.uscc.as_str());
 
     // A name nobody has exactly: no silent guess, suggestions for a person to confirm.
     let sign = known.sign_name.clone().unwrap();
-    let (status, body) = post(
-        &app,
-        "/api/v1/admin/complaints",
-        &regulator,
-        json!({
-            "channel": "internet", "ticket_no": "WL-1", "kind": "complaint",
-            "merchant_name": format!("{sign}(路口那家)"), "received_at": "2026-11-21 09:00:00",
-            "text": "价格欺诈。"
-        }),
-    )
-    .await;
+    let (status, body) = app
+        .post_json(
+            "/api/v1/admin/complaints",
+            Some(&regulator),
+            json!({
+                "channel": "internet", "ticket_no": "WL-1", "kind": "complaint",
+                "merchant_name": format!("{sign}(路口那家)"), "received_at": "2026-11-21 09:00:00",
+                "text": "价格欺诈。"
+            }),
+        )
+        .await;
     assert_eq!(status, 201, "{body}");
     assert!(body["complaint"]["merchant"].is_null());
-    let (_, queue) = get(&app, "/api/v1/admin/complaints?unmatched=true", &regulator).await;
+    let (_, queue) = app
+        .get_json_as("/api/v1/admin/complaints?unmatched=true", &regulator)
+        .await;
     assert!(
         queue["complaints"]
             .as_array()
@@ -230,7 +214,9 @@ async fn a_complaint_naming_an_unknown_shop_waits_for_a_person(backend: Backend)
             "merchant_name": "某店", "received_at": "2026-11-21 09:00:00", "text": "x"
         });
         body[field] = value;
-        let (status, problem) = post(&app, "/api/v1/admin/complaints", &regulator, body).await;
+        let (status, problem) = app
+            .post_json("/api/v1/admin/complaints", Some(&regulator), body)
+            .await;
         assert_eq!(
             (status, problem["code"].as_str()),
             (400, Some(code)),

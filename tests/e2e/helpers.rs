@@ -213,6 +213,36 @@ impl TestApp {
         (status, body)
     }
 
+    /// POSTs JSON, with a bearer token when given; returns the status and the body
+    /// (`Null` when it is not JSON).
+    pub async fn post_json(
+        &self,
+        path: &str,
+        token: Option<&str>,
+        body: serde_json::Value,
+    ) -> (u16, serde_json::Value) {
+        let mut req = self.client.post(self.url(path)).json(&body);
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        let r = req.send().await.expect("request sent");
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(serde_json::Value::Null))
+    }
+
+    /// GETs as the holder of `token`.
+    pub async fn get_json_as(&self, path: &str, token: &str) -> (u16, serde_json::Value) {
+        let r = self
+            .client
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("request sent");
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(serde_json::Value::Null))
+    }
+
     pub async fn search(&self, query: &str) -> SearchResponse {
         let r = self
             .client

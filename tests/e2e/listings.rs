@@ -13,20 +13,8 @@ async fn a_listing_caps_the_score_until_removed(backend: Backend) {
     let regulator = app.token_for("regulator", None).await;
     let today = chrono::Utc::now().date_naive();
     let post = |path: String, body: serde_json::Value| {
-        let client = app.client.clone();
-        let url = app.url(&path);
-        let token = regulator.clone();
-        async move {
-            let r = client
-                .post(url)
-                .bearer_auth(token)
-                .json(&body)
-                .send()
-                .await
-                .unwrap();
-            let s = r.status().as_u16();
-            (s, r.json::<serde_json::Value>().await.unwrap_or_default())
-        }
+        let (app, token) = (&app, regulator.clone());
+        async move { app.post_json(&path, Some(&token), body).await }
     };
     let (status, listing) = post(
         "/api/v1/admin/listings".into(),

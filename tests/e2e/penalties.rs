@@ -45,19 +45,10 @@ async fn a_published_penalty_reaches_profile_score_and_search(backend: Backend) 
     let (uscc, before) = clean_merchant(&app).await;
     let regulator = app.token_for("regulator", None).await;
     let post = |body: serde_json::Value, token: Option<String>| {
-        let client = app.client.clone();
-        let url = app.url("/api/v1/admin/penalties");
+        let app = &app;
         async move {
-            let mut req = client.post(url).json(&body);
-            if let Some(t) = token {
-                req = req.bearer_auth(t);
-            }
-            let r = req.send().await.unwrap();
-            let status = r.status().as_u16();
-            (
-                status,
-                r.json::<serde_json::Value>().await.unwrap_or_default(),
-            )
+            app.post_json("/api/v1/admin/penalties", token.as_deref(), body)
+                .await
         }
     };
 
@@ -238,19 +229,8 @@ async fn credit_repair_too_early_then_approved(backend: Backend) {
     let regulator = app.token_for("regulator", None).await;
     let enterprise = app.token_for("enterprise", Some(&uscc)).await;
     let send = |path: String, token: String, body: serde_json::Value| {
-        let client = app.client.clone();
-        let url = app.url(&path);
-        async move {
-            let r = client
-                .post(url)
-                .bearer_auth(token)
-                .json(&body)
-                .send()
-                .await
-                .unwrap();
-            let s = r.status().as_u16();
-            (s, r.json::<serde_json::Value>().await.unwrap_or_default())
-        }
+        let app = &app;
+        async move { app.post_json(&path, Some(&token), body).await }
     };
     let today = chrono::Utc::now().date_naive();
     // One recent decision, one seven months old.
@@ -355,19 +335,8 @@ async fn an_accepted_objection_revokes_the_penalty(backend: Backend) {
     let regulator = app.token_for("regulator", None).await;
     let enterprise = app.token_for("enterprise", Some(&uscc)).await;
     let post = |path: String, token: String, body: serde_json::Value| {
-        let client = app.client.clone();
-        let url = app.url(&path);
-        async move {
-            let r = client
-                .post(url)
-                .bearer_auth(token)
-                .json(&body)
-                .send()
-                .await
-                .unwrap();
-            let s = r.status().as_u16();
-            (s, r.json::<serde_json::Value>().await.unwrap_or_default())
-        }
+        let app = &app;
+        async move { app.post_json(&path, Some(&token), body).await }
     };
     let (status, penalty) = post(
         "/api/v1/admin/penalties".into(),

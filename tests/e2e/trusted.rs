@@ -48,20 +48,8 @@ async fn enrolment_follows_the_entry_rules(backend: Backend) {
         .expect("a young merchant");
     let regulator = app.token_for("regulator", None).await;
     let post = |path: String, body: serde_json::Value| {
-        let client = app.client.clone();
-        let url = app.url(&path);
-        let token = regulator.clone();
-        async move {
-            let r = client
-                .post(url)
-                .bearer_auth(token)
-                .json(&body)
-                .send()
-                .await
-                .unwrap();
-            let s = r.status().as_u16();
-            (s, r.json::<serde_json::Value>().await.unwrap_or_default())
-        }
+        let (app, token) = (&app, regulator.clone());
+        async move { app.post_json(&path, Some(&token), body).await }
     };
     let (_, before) = app
         .get_json(&format!("/api/v1/merchants/{}/score", old_clean.uscc))
