@@ -155,16 +155,24 @@ impl App {
         let state = AppState {
             db,
             index,
-            settings: Arc::new(settings),
             notifier,
-            redis,
+            redis: redis.clone(),
             scoring,
             metrics,
             login_limiter: Arc::new(crate::accounts::RateLimiter::new(
-                20,
+                "login",
+                settings.limits.login_per_minute,
                 Duration::from_secs(60),
+                redis.clone(),
+            )),
+            public_limiter: Arc::new(crate::accounts::RateLimiter::new(
+                "public",
+                settings.limits.public_per_minute,
+                Duration::from_secs(60),
+                redis.clone(),
             )),
             reindex_running: Arc::new(std::sync::atomic::AtomicBool::new(false)),
+            settings: Arc::new(settings),
         };
         Ok(App {
             listener,

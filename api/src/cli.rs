@@ -67,6 +67,16 @@ pub enum Command {
         #[command(subcommand)]
         command: ScoreCommand,
     },
+    /// Import a CSV (header row) or NDJSON file of merchants, penalties or complaints:
+    /// all or nothing, with a report of every bad row. See the README for the columns.
+    Import {
+        #[arg(value_enum)]
+        kind: crate::imports::Kind,
+        file: PathBuf,
+        /// csv or ndjson; by default from the file's extension.
+        #[arg(long, value_enum)]
+        format: Option<crate::imports::Format>,
+    },
     /// Recompute trust scores.
     Rescore {
         /// Every merchant (after a model change). Ctrl-C stops after the current batch;
@@ -315,6 +325,43 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("total              {total:>9}");
             Ok(())
         }
+        Command::Import { kind, file, format } => {
+            let format = match format.or_else(|| crate::imports::Format::from_path(&file)) {
+                Some(f) => f,
+                None => anyhow::bail!(
+                    "cannot tell the format of {}: name it .csv or .ndjson, or pass --format",
+                    file.display()
+                ),
+            };
+            if !file.is_file() {
+                anyhow::bail!("{} is not a file", file.display());
+            }
+            let db = app::open_database(&settings).await?;
+            let scoring = settings.scoring()?;
+            let ctx = crate::imports::ImportContext {
+                scoring: &scoring,
+                lower_amount_threshold_fen: settings.penalties.lower_amount_threshold_yuan * 100,
+                max_reported_errors: settings.imports.max_reported_errors,
+            };
+            let spinner = crate::progress::Spinner::new();
+            let report = crate::imports::run(
+                &db,
+                kind,
+                format,
+                &file,
+                &ctx,
+                &crate::audit::Actor::system(),
+                Utc::now(),
+                &|p| spinner.show(&p),
+            )
+            .await?;
+            spinner.finish();
+            print_import_report(&report);
+            if !report.accepted {
+                std::process::exit(1);
+            }
+            Ok(())
+        }
         Command::Rescore { all, restart, due } => {
             let db = app::open_database(&settings).await?;
             let scoring = settings.scoring()?;
@@ -421,4 +468,41 @@ pub fn explain_table(view: &scores::ScoreView) -> String {
         out.push_str(&format!("\nnext review: {review}\n"));
     }
     out
+}
+
+fn print_import_report(r: &crate::imports::ImportReport) {
+    if r.accepted {
+        println!(
+            "imported {} rows of {:?} ({} created, {} updated, {} unchanged, {} complaints without a merchant); {} merchants rescored in {:.1} s",
+            r.rows,
+            r.kind,
+            r.created,
+            r.updated,
+            r.unchanged,
+            r.unmatched,
+            r.merchants_rescored,
+            r.elapsed_ms as f64 / 1000.0
+        );
+        println!("file sha256 {}", r.sha256);
+        return;
+    }
+    eprintln!(
+        "rejected: {} of {} rows are bad; nothing was written",
+        r.invalid_rows, r.rows
+    );
+    for e in &r.errors {
+        eprintln!(
+            "  line {:>7}  {:<20} {:<18} {}",
+            e.line,
+            e.column.as_deref().unwrap_or("-"),
+            e.code,
+            e.message
+        );
+    }
+    if r.errors_truncated {
+        eprintln!(
+            "  … and more (the report lists the first {})",
+            r.errors.len()
+        );
+    }
 }

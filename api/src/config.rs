@@ -45,8 +45,27 @@ pub struct Settings {
     pub scoring: ScoringSettings,
     pub calendar: fangxin_scoring::calendar::WorkCalendar,
     pub privacy: PrivacySettings,
+    pub limits: LimitSettings,
+    pub imports: ImportSettings,
     pub demo: DemoSettings,
     pub log: LogSettings,
+}
+
+/// Requests per minute and client address (0: no limit).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct LimitSettings {
+    pub login_per_minute: u32,
+    pub public_per_minute: u32,
+    /// Addresses the public limit does not apply to (a trusted proxy, a load test).
+    pub exempt: Vec<std::net::IpAddr>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct ImportSettings {
+    /// Largest file `POST /api/v1/admin/imports/…` accepts, in bytes.
+    pub max_file_bytes: u64,
+    /// Bad rows listed in a report at most (the count is always complete).
+    pub max_reported_errors: usize,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]

@@ -10,7 +10,12 @@ pub enum AppError {
     #[error("no merchant with unified social credit code {0}")]
     MerchantNotFound(String),
     #[error("{message}")]
-    InvalidInput { code: &'static str, message: String },
+    InvalidInput {
+        code: &'static str,
+        message: String,
+        /// The request field (or import column) at fault, when one is.
+        field: Option<&'static str>,
+    },
     #[error("{message}")]
     NotFound { code: &'static str, message: String },
     #[error("{message}")]
@@ -24,6 +29,19 @@ pub enum AppError {
         code: &'static str,
         message: String,
         retry_after_secs: u64,
+    },
+    /// 413: a body or file above the configured limit.
+    #[error("{message}")]
+    TooLarge { code: &'static str, message: String },
+    /// 415: a body in a format the endpoint does not read.
+    #[error("{message}")]
+    UnsupportedMediaType { code: &'static str, message: String },
+    /// 422: well-formed but refused as a whole, with the details (an import's report).
+    #[error("{message}")]
+    Rejected {
+        code: &'static str,
+        message: String,
+        details: Box<serde_json::Value>,
     },
     #[error("database error")]
     Database(#[from] sea_orm::DbErr),
@@ -45,6 +63,9 @@ impl AppError {
             AppError::Forbidden { code, .. } => code,
             AppError::Conflict { code, .. } => code,
             AppError::TooManyRequests { code, .. } => code,
+            AppError::TooLarge { code, .. } => code,
+            AppError::UnsupportedMediaType { code, .. } => code,
+            AppError::Rejected { code, .. } => code,
             AppError::Database(_) => "database_error",
             AppError::Index(_) => "index_error",
             AppError::Internal(_) => "internal_error",
@@ -55,6 +76,29 @@ impl AppError {
         AppError::InvalidInput {
             code,
             message: message.into(),
+            field: None,
+        }
+    }
+
+    /// Bad input in one named field: problem documents and import reports name it.
+    pub fn invalid_field(
+        field: &'static str,
+        code: &'static str,
+        message: impl Into<String>,
+    ) -> Self {
+        AppError::InvalidInput {
+            code,
+            message: message.into(),
+            field: Some(field),
+        }
+    }
+
+    /// The field at fault, for errors about one field.
+    pub fn field(&self) -> Option<&'static str> {
+        match self {
+            AppError::InvalidInput { field, .. } => *field,
+            AppError::InvalidUscc(_) | AppError::MerchantNotFound(_) => Some("uscc"),
+            _ => None,
         }
     }
 }

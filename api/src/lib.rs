@@ -13,6 +13,7 @@ pub mod enterprise;
 pub mod error;
 pub mod feed;
 pub mod http;
+pub mod imports;
 pub mod listings;
 pub mod merchants;
 pub mod objections;

@@ -80,3 +80,53 @@ impl Progress {
         );
     }
 }
+
+/// Progress of an import, whose length is not known in advance: a spinner with counts on a
+/// terminal, a log line every 100,000 rows otherwise.
+pub struct Spinner {
+    bar: Option<ProgressBar>,
+    last_logged: AtomicU64,
+}
+
+impl Spinner {
+    pub fn new() -> Self {
+        let bar = std::io::stderr().is_terminal().then(|| {
+            let bar = ProgressBar::new_spinner();
+            bar.enable_steady_tick(std::time::Duration::from_millis(120));
+            bar
+        });
+        Spinner {
+            bar,
+            last_logged: AtomicU64::new(0),
+        }
+    }
+
+    pub fn show(&self, p: &crate::imports::Progress) {
+        use crate::imports::Progress as P;
+        let (message, n) = match *p {
+            P::Checking { rows } => (format!("checking: {rows} rows"), rows),
+            P::Writing { rows } => (format!("writing: {rows} rows"), rows),
+            P::Rescoring { done, of } => (format!("rescoring: {done} of {of} merchants"), done),
+        };
+        if let Some(bar) = &self.bar {
+            bar.set_message(message);
+        } else if n / 100_000 > self.last_logged.load(Ordering::Relaxed) / 100_000
+            || matches!(p, P::Rescoring { done, of } if done == of)
+        {
+            self.last_logged.store(n, Ordering::Relaxed);
+            tracing::info!("{message}");
+        }
+    }
+
+    pub fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+impl Default for Spinner {
+    fn default() -> Self {
+        Self::new()
+    }
+}

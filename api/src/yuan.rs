@@ -15,11 +15,12 @@ pub enum Yuan {
 
 impl Yuan {
     /// The amount in fen; `field` names it in the error.
-    pub fn fen(&self, field: &str) -> AppResult<i64> {
+    pub fn fen(&self, field: &'static str) -> AppResult<i64> {
         let text = match self {
             Yuan::Number(n) => n.to_string(),
             Yuan::Text(s) => s.clone(),
         };
-        parse_yuan(&text).map_err(|e| AppError::invalid("invalid_amount", format!("{field}: {e}")))
+        parse_yuan(&text)
+            .map_err(|e| AppError::invalid_field(field, "invalid_amount", format!("{field}: {e}")))
     }
 }

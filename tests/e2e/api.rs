@@ -128,8 +128,7 @@ async fn profile_shows_only_penalties_in_publicity(backend: Backend) {
         backend,
         crate::helpers::Options {
             demo_merchants: Some(600),
-            redis: None,
-            database_url: None,
+            ..Default::default()
         },
     )
     .await;

@@ -109,6 +109,80 @@ const MATRIX: &[(&str, &str, Option<&str>, [u16; 4])] = &[
         [401, 400, 403, 403],
     ),
     ("POST", "/api/v1/admin/reindex", None, [401, 403, 0, 0]),
+    ("GET", "/api/v1/admin/audit-log", None, [401, 403, 200, 200]),
+    (
+        "POST",
+        "/api/v1/admin/listings",
+        Some("{}"),
+        [401, 403, 400, 400],
+    ),
+    (
+        "POST",
+        "/api/v1/admin/listings/1/removal",
+        Some("{}"),
+        [401, 403, 400, 400],
+    ),
+    (
+        "POST",
+        "/api/v1/admin/trusted",
+        Some("{}"),
+        [401, 403, 400, 400],
+    ),
+    (
+        "POST",
+        "/api/v1/admin/trusted/1",
+        Some("{}"),
+        [401, 403, 400, 400],
+    ),
+    (
+        "POST",
+        "/api/v1/me/objections",
+        Some("{}"),
+        [401, 400, 403, 403],
+    ),
+    (
+        "POST",
+        "/api/v1/admin/objections/1",
+        Some("{}"),
+        [401, 403, 400, 400],
+    ),
+    (
+        "POST",
+        "/api/v1/admin/merchants",
+        Some("{}"),
+        [401, 403, 400, 400],
+    ),
+    (
+        "PUT",
+        "/api/v1/admin/merchants/{uscc}",
+        Some("{}"),
+        [401, 403, 400, 400],
+    ),
+    (
+        "POST",
+        "/api/v1/admin/merchants/{uscc}/status",
+        Some("{}"),
+        [401, 403, 400, 400],
+    ),
+    ("GET", "/api/v1/admin/accounts", None, [401, 403, 403, 200]),
+    (
+        "POST",
+        "/api/v1/admin/accounts",
+        Some("{}"),
+        [401, 403, 403, 400],
+    ),
+    (
+        "PATCH",
+        "/api/v1/admin/accounts/1",
+        Some("{}"),
+        [401, 403, 403, 400],
+    ),
+    (
+        "POST",
+        "/api/v1/admin/imports/merchants",
+        Some("{}"),
+        [401, 403, 415, 415],
+    ),
     ("POST", "/api/v1/auth/logout", None, [204, 204, 204, 204]),
 ];
 
@@ -129,6 +203,8 @@ async fn every_route_answers_every_role_as_expected(backend: Backend) {
             // Logout last, so it does not revoke the tokens the other rows need.
             let mut req = match *method {
                 "GET" => app.client.get(app.url(&path)),
+                "PUT" => app.client.put(app.url(&path)),
+                "PATCH" => app.client.patch(app.url(&path)),
                 _ => app.client.post(app.url(&path)),
             };
             if let Some(t) = token {

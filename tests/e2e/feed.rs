@@ -134,6 +134,7 @@ async fn an_empty_start_serves_an_empty_index(backend: Backend) {
             demo_merchants: None,
             redis: None,
             database_url: None,
+            ..Default::default()
         },
     )
     .await;
@@ -262,6 +263,7 @@ mod gaps_and_replicas {
                 demo_merchants: None,
                 redis: None,
                 database_url: Some(first.database_url()),
+                ..Default::default()
             },
         )
         .await;

@@ -93,6 +93,9 @@ pub struct Options {
     pub redis: Option<String>,
     /// Join an existing database (a second replica) instead of making a fresh one.
     pub database_url: Option<String>,
+    /// The public rate limit per minute; tests run without one unless they set it.
+    pub public_per_minute: u32,
+    pub max_body_bytes: Option<usize>,
 }
 
 impl Default for Options {
@@ -101,6 +104,8 @@ impl Default for Options {
             demo_merchants: Some(300),
             redis: None,
             database_url: None,
+            public_per_minute: 0,
+            max_body_bytes: None,
         }
     }
 }
@@ -139,6 +144,10 @@ impl TestApp {
         }
         if let Some(n) = options.demo_merchants {
             settings.demo.merchants = n;
+        }
+        settings.limits.public_per_minute = options.public_per_minute;
+        if let Some(max) = options.max_body_bytes {
+            settings.server.max_body_bytes = max;
         }
         Self::start(
             settings,
@@ -222,6 +231,27 @@ impl TestApp {
         body: serde_json::Value,
     ) -> (u16, serde_json::Value) {
         let mut req = self.client.post(self.url(path)).json(&body);
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        let r = req.send().await.expect("request sent");
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(serde_json::Value::Null))
+    }
+
+    /// POSTs a raw body of `content_type` (an import file); returns the status and body.
+    pub async fn post_raw(
+        &self,
+        path: &str,
+        token: Option<&str>,
+        content_type: &str,
+        body: impl Into<reqwest::Body>,
+    ) -> (u16, serde_json::Value) {
+        let mut req = self
+            .client
+            .post(self.url(path))
+            .header("content-type", content_type)
+            .body(body);
         if let Some(t) = token {
             req = req.bearer_auth(t);
         }

@@ -3,7 +3,9 @@
 //! Redis when `FANGXIN_TEST_REDIS_URL` is set. Test names carry the backend
 //! (`…::sqlite::…`, `…::postgres::…`, `redis::…`).
 
+mod admin;
 mod helpers;
+mod imports;
 mod listings;
 
 mod penalties;

@@ -17,6 +17,7 @@ async fn readiness_checks_redis_and_writes_wake_the_index() {
             demo_merchants: Some(100),
             redis: Some(url),
             database_url: None,
+            ..Default::default()
         },
     )
     .await;

@@ -14,6 +14,7 @@ async fn migrations_go_down_and_up_again(backend: Backend) {
             demo_merchants: None,
             redis: None,
             database_url: None,
+            ..Default::default()
         },
     )
     .await;

@@ -1,29 +1,81 @@
-//! A fixed-window rate limiter kept in process (one replica). With Redis configured the
-//! same limits belong there so that replicas share them; that is the next step.
+//! Fixed-window rate limits. With Redis configured the counters live there, so every
+//! replica shares them; without it (or while Redis does not answer) they are kept in
+//! process.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 pub struct RateLimiter {
+    /// Names the limit in Redis keys (`fangxin:rl:{name}:…`).
+    name: &'static str,
     limit: u32,
     window: Duration,
-    hits: Mutex<HashMap<String, (Instant, u32)>>,
+    local: Mutex<HashMap<String, (Instant, u32)>>,
+    redis: Option<redis::aio::ConnectionManager>,
 }
 
 impl RateLimiter {
-    pub fn new(limit: u32, window: Duration) -> Self {
+    /// `limit` hits per `window` and key; a limit of 0 lets everything through.
+    pub fn new(
+        name: &'static str,
+        limit: u32,
+        window: Duration,
+        redis: Option<redis::aio::ConnectionManager>,
+    ) -> Self {
         RateLimiter {
+            name,
             limit,
             window,
-            hits: Mutex::new(HashMap::new()),
+            local: Mutex::new(HashMap::new()),
+            redis,
         }
     }
 
     /// Counts a hit for `key`; `Err(seconds)` until the window ends when over the limit.
-    pub fn check(&self, key: &str) -> Result<(), u64> {
+    pub async fn check(&self, key: &str) -> Result<(), u64> {
+        if self.limit == 0 {
+            return Ok(());
+        }
+        if let Some(redis) = &self.redis {
+            match self.check_redis(redis.clone(), key).await {
+                Ok(result) => return result,
+                Err(e) => {
+                    tracing::warn!(error = %e, limit = self.name, "rate limit falls back to this process: Redis did not answer");
+                }
+            }
+        }
+        self.check_local(key)
+    }
+
+    async fn check_redis(
+        &self,
+        mut redis: redis::aio::ConnectionManager,
+        key: &str,
+    ) -> redis::RedisResult<Result<(), u64>> {
+        let window = self.window.as_secs().max(1);
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_secs();
+        let slot = now / window;
+        let redis_key = format!("fangxin:rl:{}:{key}:{slot}", self.name);
+        let (count,): (u64,) = redis::pipe()
+            .atomic()
+            .incr(&redis_key, 1u64)
+            .expire(&redis_key, (window * 2) as i64)
+            .ignore()
+            .query_async(&mut redis)
+            .await?;
+        if count > u64::from(self.limit) {
+            return Ok(Err((window - now % window).max(1)));
+        }
+        Ok(Ok(()))
+    }
+
+    fn check_local(&self, key: &str) -> Result<(), u64> {
         let now = Instant::now();
-        let mut hits = match self.hits.lock() {
+        let mut hits = match self.local.lock() {
             Ok(h) => h,
             Err(poisoned) => poisoned.into_inner(),
         };
@@ -47,12 +99,20 @@ impl RateLimiter {
 mod tests {
     use super::*;
 
-    #[test]
-    fn limits_per_key() {
-        let l = RateLimiter::new(2, Duration::from_secs(60));
-        assert!(l.check("a").is_ok());
-        assert!(l.check("a").is_ok());
-        assert!(l.check("a").is_err());
-        assert!(l.check("b").is_ok());
+    #[tokio::test]
+    async fn limits_per_key() {
+        let l = RateLimiter::new("test", 2, Duration::from_secs(60), None);
+        assert!(l.check("a").await.is_ok());
+        assert!(l.check("a").await.is_ok());
+        assert!(l.check("a").await.is_err());
+        assert!(l.check("b").await.is_ok());
+    }
+
+    #[tokio::test]
+    async fn zero_means_unlimited() {
+        let l = RateLimiter::new("test", 0, Duration::from_secs(60), None);
+        for _ in 0..100 {
+            assert!(l.check("a").await.is_ok());
+        }
     }
 }

@@ -315,3 +315,152 @@ pub async fn logout<C: ConnectionTrait>(db: &C, token: &str, now: DateTime<Utc>)
         .await?;
     Ok(())
 }
+
+/// An account as admins see it (never its password hash).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AccountView {
+    pub id: i64,
+    pub username: String,
+    pub role: Role,
+    /// The merchant an enterprise account acts for.
+    pub uscc: Option<String>,
+    pub display_name: Option<String>,
+    pub active: bool,
+    pub locked_until: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+}
+
+async fn view<C: ConnectionTrait>(db: &C, a: account::Model) -> AppResult<AccountView> {
+    let uscc = match a.merchant_id {
+        Some(id) => crate::store::entities::merchant::Entity::find_by_id(id)
+            .one(db)
+            .await?
+            .map(|m| m.uscc),
+        None => None,
+    };
+    Ok(AccountView {
+        id: a.id,
+        username: a.username,
+        role: Role::parse(&a.role).unwrap_or(Role::Enterprise),
+        uscc,
+        display_name: a.display_name,
+        active: a.active,
+        locked_until: a.locked_until,
+        created_at: a.created_at,
+    })
+}
+
+/// One account by id, or 404.
+pub async fn get<C: ConnectionTrait>(db: &C, id: i64) -> AppResult<AccountView> {
+    let a = account::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::NotFound {
+            code: "account_not_found",
+            message: format!("no account {id}"),
+        })?;
+    view(db, a).await
+}
+
+/// Every account, by username.
+pub async fn list<C: ConnectionTrait>(db: &C) -> AppResult<Vec<AccountView>> {
+    use sea_orm::QueryOrder;
+    let rows = account::Entity::find()
+        .order_by_asc(account::Column::Username)
+        .all(db)
+        .await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for a in rows {
+        out.push(view(db, a).await?);
+    }
+    Ok(out)
+}
+
+/// An admin's change to an account: switch it off or on, or set a new password. Either
+/// change revokes the account's tokens and lifts a lock.
+#[derive(Debug, Clone, Deserialize)]
+pub struct AccountChange {
+    pub active: Option<bool>,
+    pub password: Option<String>,
+}
+
+pub async fn change<C: TransactionTrait + ConnectionTrait>(
+    db: &C,
+    id: i64,
+    req: AccountChange,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> AppResult<AccountView> {
+    if req.active.is_none() && req.password.is_none() {
+        return Err(AppError::invalid(
+            "missing_field",
+            "give active, password or both",
+        ));
+    }
+    if actor.account_id == Some(id) && req.active == Some(false) {
+        return Err(AppError::Conflict {
+            code: "cannot_deactivate_self",
+            message: "an admin cannot switch off their own account".into(),
+        });
+    }
+    let before = account::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::NotFound {
+            code: "account_not_found",
+            message: format!("no account {id}"),
+        })?;
+    let password_hash = match req.password {
+        Some(p) if p.chars().count() < 10 => {
+            return Err(AppError::invalid_field(
+                "password",
+                "weak_password",
+                "a password has at least 10 characters",
+            ));
+        }
+        Some(p) => Some(hash_password(p).await?),
+        None => None,
+    };
+    let txn = crate::store::begin_write(db).await?;
+    let mut update = account::ActiveModel {
+        id: Set(id),
+        failed_logins: Set(0),
+        locked_until: Set(None),
+        updated_at: Set(now),
+        ..Default::default()
+    };
+    if let Some(active) = req.active {
+        update.active = Set(active);
+    }
+    let password_changed = password_hash.is_some();
+    if let Some(hash) = password_hash {
+        update.password_hash = Set(hash);
+    }
+    let saved = account::Entity::update(update).exec(&txn).await?;
+    api_token::Entity::update_many()
+        .col_expr(
+            api_token::Column::RevokedAt,
+            sea_orm::sea_query::Expr::value(now),
+        )
+        .filter(api_token::Column::AccountId.eq(id))
+        .filter(api_token::Column::RevokedAt.is_null())
+        .exec(&txn)
+        .await?;
+    let mut after = serde_json::to_value(&saved).unwrap_or_default();
+    if let Some(obj) = after.as_object_mut() {
+        obj.insert("password_changed".into(), password_changed.into());
+    }
+    audit::record(
+        &txn,
+        actor,
+        "account.change",
+        "account",
+        &id.to_string(),
+        serde_json::to_value(&before).ok(),
+        Some(after),
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    view(db, saved).await
+}

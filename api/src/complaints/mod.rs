@@ -326,17 +326,24 @@ pub struct IntakeContext<'a> {
     pub index: Option<&'a fangxin_indexer::MerchantIndex>,
 }
 
-/// Records a complaint from a channel. The same channel and ticket again changes nothing.
-pub async fn intake<C: TransactionTrait + ConnectionTrait>(
-    db: &C,
-    req: NewComplaint,
-    ctx: &IntakeContext<'_>,
-    actor: &Actor,
-    now: DateTime<Utc>,
-) -> AppResult<IntakeResult> {
-    let channel = Channel::parse(&req.channel).ok_or_else(|| {
+/// The parts of a new complaint checked without the database.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ValidComplaint {
+    pub channel: Channel,
+    pub ticket_no: String,
+    pub kind: ComplaintKind,
+    pub received_at: DateTime<Utc>,
+    pub category: Option<String>,
+    pub involved: i64,
+    pub uscc: Option<Uscc>,
+}
+
+/// Checks a complaint as a channel sends it; intake and import share it.
+pub fn validate(req: &NewComplaint, now: DateTime<Utc>) -> AppResult<ValidComplaint> {
+    let channel = Channel::parse(req.channel.trim()).ok_or_else(|| {
         let allowed: Vec<&str> = Channel::ALL.iter().map(|c| c.code()).collect();
-        AppError::invalid(
+        AppError::invalid_field(
+            "channel",
             "invalid_channel",
             format!(
                 "unknown channel {:?}; one of: {}",
@@ -347,17 +354,28 @@ pub async fn intake<C: TransactionTrait + ConnectionTrait>(
     })?;
     let ticket_no = req.ticket_no.trim().to_owned();
     if ticket_no.is_empty() || ticket_no.len() > 64 {
-        return Err(AppError::invalid(
+        return Err(AppError::invalid_field(
+            "ticket_no",
             "invalid_ticket",
             "ticket_no has 1 to 64 characters",
         ));
     }
-    let kind = ComplaintKind::parse(&req.kind).ok_or_else(|| {
-        AppError::invalid("invalid_kind", "kind must be complaint, report or inquiry")
+    let kind = ComplaintKind::parse(req.kind.trim()).ok_or_else(|| {
+        AppError::invalid_field(
+            "kind",
+            "invalid_kind",
+            "kind must be complaint, report or inquiry",
+        )
     })?;
-    let received_at = parse_time(&req.received_at)?;
+    let received_at = parse_time(&req.received_at).map_err(|e| match e {
+        AppError::InvalidInput { code, message, .. } => {
+            AppError::invalid_field("received_at", code, message)
+        }
+        other => other,
+    })?;
     if received_at > now + TimeDelta::minutes(5) {
-        return Err(AppError::invalid(
+        return Err(AppError::invalid_field(
+            "received_at",
             "future_date",
             "received_at cannot be in the future",
         ));
@@ -371,7 +389,8 @@ pub async fn intake<C: TransactionTrait + ConnectionTrait>(
         Some(c) => Some(
             ComplaintCategory::parse(c)
                 .ok_or_else(|| {
-                    AppError::invalid(
+                    AppError::invalid_field(
+                        "category",
                         "invalid_category",
                         format!("unknown complaint category {c:?}"),
                     )
@@ -388,7 +407,27 @@ pub async fn intake<C: TransactionTrait + ConnectionTrait>(
         .transpose()?
         .unwrap_or(0);
     if req.text.trim().is_empty() {
-        return Err(AppError::invalid("missing_field", "text must not be empty"));
+        return Err(AppError::invalid_field(
+            "text",
+            "missing_field",
+            "text must not be empty",
+        ));
+    }
+    if req.merchant_name.trim().is_empty()
+        && req.uscc.as_deref().is_none_or(|u| u.trim().is_empty())
+    {
+        return Err(AppError::invalid_field(
+            "merchant_name",
+            "missing_field",
+            "a complaint names its merchant: merchant_name or uscc",
+        ));
+    }
+    if req.purchase_quantity.is_some_and(|q| q < 0) {
+        return Err(AppError::invalid_field(
+            "purchase_quantity",
+            "invalid_quantity",
+            "purchase_quantity cannot be negative",
+        ));
     }
     let uscc = req
         .uscc
@@ -397,6 +436,35 @@ pub async fn intake<C: TransactionTrait + ConnectionTrait>(
         .filter(|u| !u.is_empty())
         .map(Uscc::parse)
         .transpose()?;
+    Ok(ValidComplaint {
+        channel,
+        ticket_no,
+        kind,
+        received_at,
+        category,
+        involved,
+        uscc,
+    })
+}
+
+/// Records a complaint from a channel. The same channel and ticket again changes nothing.
+pub async fn intake<C: TransactionTrait + ConnectionTrait>(
+    db: &C,
+    req: NewComplaint,
+    ctx: &IntakeContext<'_>,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> AppResult<IntakeResult> {
+    let valid = validate(&req, now)?;
+    let ValidComplaint {
+        channel,
+        ticket_no,
+        kind,
+        received_at,
+        category,
+        involved,
+        uscc,
+    } = valid;
     if let Some(existing) = complaint::Entity::find()
         .filter(complaint::Column::Channel.eq(channel.code()))
         .filter(complaint::Column::TicketNo.eq(&ticket_no))

@@ -88,7 +88,7 @@ pub async fn login(
     let body = json_body(body)?;
     let ip = addr.map(|a| a.ip().to_string()).unwrap_or_default();
     for key in [format!("ip:{ip}"), format!("user:{}", body.username.trim())] {
-        if let Err(retry_after_secs) = state.login_limiter.check(&key) {
+        if let Err(retry_after_secs) = state.login_limiter.check(&key).await {
             return Err(AppError::TooManyRequests {
                 code: "rate_limited",
                 message: "too many login attempts; wait a minute".into(),

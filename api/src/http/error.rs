@@ -18,6 +18,12 @@ pub struct Problem {
     pub detail: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub check: Option<String>,
+    /// The request field at fault, when the error is about one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    /// What a refused whole (an import) was refused for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub details: Option<serde_json::Value>,
 }
 
 impl Problem {
@@ -29,6 +35,8 @@ impl Problem {
             code: code.to_owned(),
             detail: detail.into(),
             check: None,
+            field: None,
+            details: None,
         }
     }
 }
@@ -61,8 +69,10 @@ impl IntoResponse for AppError {
             AppError::MerchantNotFound(_) => {
                 Problem::new(StatusCode::NOT_FOUND, code, self.to_string())
             }
-            AppError::InvalidInput { message, .. } => {
-                Problem::new(StatusCode::BAD_REQUEST, code, message.clone())
+            AppError::InvalidInput { message, field, .. } => {
+                let mut p = Problem::new(StatusCode::BAD_REQUEST, code, message.clone());
+                p.field = field.map(str::to_owned);
+                p
             }
             AppError::NotFound { message, .. } => {
                 Problem::new(StatusCode::NOT_FOUND, code, message.clone())
@@ -88,6 +98,19 @@ impl IntoResponse for AppError {
                     response.headers_mut().insert(header::RETRY_AFTER, v);
                 }
                 return response;
+            }
+            AppError::TooLarge { message, .. } => {
+                Problem::new(StatusCode::PAYLOAD_TOO_LARGE, code, message.clone())
+            }
+            AppError::UnsupportedMediaType { message, .. } => {
+                Problem::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, code, message.clone())
+            }
+            AppError::Rejected {
+                message, details, ..
+            } => {
+                let mut p = Problem::new(StatusCode::UNPROCESSABLE_ENTITY, code, message.clone());
+                p.details = Some((**details).clone());
+                p
             }
             AppError::Database(e) => {
                 tracing::error!(error = %e, "database error");

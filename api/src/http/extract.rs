@@ -4,7 +4,9 @@ use axum::extract::{FromRequestParts, Path};
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 
+use crate::accounts::Session;
 use crate::error::AppError;
+use fangxin_scoring::domain::Role;
 
 /// A path parameter; a malformed one (`/complaints/abc`) is a 400 `invalid_path`.
 pub struct ApiPath<T>(pub T);
@@ -28,6 +30,81 @@ where
 pub fn json_body<T>(
     body: Result<axum::Json<T>, axum::extract::rejection::JsonRejection>,
 ) -> Result<T, AppError> {
-    body.map(|axum::Json(t)| t)
-        .map_err(|e| AppError::invalid("invalid_body", e.body_text()))
+    body.map(|axum::Json(t)| t).map_err(|e| {
+        if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+            AppError::TooLarge {
+                code: "body_too_large",
+                message: "the request body is larger than this service accepts".into(),
+            }
+        } else if e.status() == axum::http::StatusCode::UNSUPPORTED_MEDIA_TYPE {
+            AppError::UnsupportedMediaType {
+                code: "unsupported_media_type",
+                message: "send the body as JSON with Content-Type: application/json".into(),
+            }
+        } else {
+            AppError::invalid("invalid_body", e.body_text())
+        }
+    })
+}
+
+/// A JSON body whose rejection is a 400 `invalid_body` problem saying what is wrong.
+pub struct Body<T>(pub T);
+
+impl<S, T> axum::extract::FromRequest<S> for Body<T>
+where
+    axum::Json<T>:
+        axum::extract::FromRequest<S, Rejection = axum::extract::rejection::JsonRejection>,
+    S: Send + Sync,
+{
+    type Rejection = AppError;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, AppError> {
+        json_body(axum::Json::<T>::from_request(req, state).await).map(Body)
+    }
+}
+
+/// A caller allowed to change the record (a regulator or an admin), as the audit log
+/// names it. Anyone else is refused before the handler runs.
+pub struct Regulator(pub crate::audit::Actor);
+
+impl FromRequestParts<super::AppState> for Regulator {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &super::AppState,
+    ) -> Result<Self, AppError> {
+        staff(parts, state, &[Role::Regulator, Role::Admin])
+            .await
+            .map(Regulator)
+    }
+}
+
+/// A caller allowed to manage accounts (an admin).
+pub struct Admin(pub crate::audit::Actor);
+
+impl FromRequestParts<super::AppState> for Admin {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &super::AppState,
+    ) -> Result<Self, AppError> {
+        staff(parts, state, &[Role::Admin]).await.map(Admin)
+    }
+}
+
+async fn staff(
+    parts: &mut Parts,
+    state: &super::AppState,
+    roles: &[Role],
+) -> Result<crate::audit::Actor, AppError> {
+    let session = Session::from_request_parts(parts, state).await?;
+    session.require(roles)?;
+    let request_id = parts
+        .headers
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    Ok(session.actor(request_id))
 }

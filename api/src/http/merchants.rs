@@ -9,9 +9,10 @@ use fangxin_scoring::Uscc;
 use serde::{Deserialize, Serialize};
 
 use super::AppState;
-use super::extract::ApiPath;
+use super::extract::{ApiPath, Body, Regulator};
 use crate::error::{AppError, AppResult};
 use crate::merchants::{self, MerchantProfile};
+use axum::http::StatusCode;
 
 /// Matches counted (and ranked) at most; see `SearchRequest::count_cap`.
 const COUNT_CAP: usize = 10_000;
@@ -227,4 +228,42 @@ pub async fn profile(
     Ok(Json(
         merchants::profile(&state.db, &uscc, Utc::now()).await?,
     ))
+}
+
+/// `POST /api/v1/admin/merchants`: registers a merchant.
+pub async fn create(
+    State(state): State<AppState>,
+    Regulator(actor): Regulator,
+    Body(req): Body<merchants::NewMerchant>,
+) -> AppResult<(StatusCode, Json<MerchantProfile>)> {
+    let profile = merchants::create(&state.db, req, &state.scoring, &actor, Utc::now()).await?;
+    state.notifier.changed().await;
+    Ok((StatusCode::CREATED, Json(profile)))
+}
+
+/// `PUT /api/v1/admin/merchants/{uscc}`: changes its registration data.
+pub async fn update(
+    State(state): State<AppState>,
+    Regulator(actor): Regulator,
+    ApiPath(uscc): ApiPath<String>,
+    Body(req): Body<merchants::MerchantUpdate>,
+) -> AppResult<Json<MerchantProfile>> {
+    let uscc = Uscc::parse(&uscc)?;
+    let profile =
+        merchants::update(&state.db, &uscc, req, &state.scoring, &actor, Utc::now()).await?;
+    state.notifier.changed().await;
+    Ok(Json(profile))
+}
+
+/// `POST /api/v1/admin/merchants/{uscc}/status`: deregistered, revoked, operating.
+pub async fn change_status(
+    State(state): State<AppState>,
+    Regulator(actor): Regulator,
+    ApiPath(uscc): ApiPath<String>,
+    Body(req): Body<merchants::StatusChange>,
+) -> AppResult<Json<MerchantProfile>> {
+    let uscc = Uscc::parse(&uscc)?;
+    let profile = merchants::change_status(&state.db, &uscc, req, &actor, Utc::now()).await?;
+    state.notifier.changed().await;
+    Ok(Json(profile))
 }

@@ -1,12 +1,14 @@
 //! HTTP wiring: the router, its layers and shared state. Capabilities live in their own
 //! modules; this one only connects them to routes.
 
+mod accounts;
 mod admin;
 pub mod auth;
 mod complaints;
 pub mod error;
 mod extract;
 mod health;
+mod imports;
 mod listings;
 mod me;
 mod merchants;
@@ -23,15 +25,15 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::extract::{MatchedPath, Request};
 use axum::http::{HeaderName, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{get, patch, post, put};
 use metrics_exporter_prometheus::PrometheusHandle;
 use sea_orm::DatabaseConnection;
 use tower_http::compression::CompressionLayer;
-use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
@@ -53,6 +55,8 @@ pub struct AppState {
     pub metrics: PrometheusHandle,
     /// Login attempts per address and per username.
     pub login_limiter: Arc<crate::accounts::RateLimiter>,
+    /// Public endpoints, per client address.
+    pub public_limiter: Arc<crate::accounts::RateLimiter>,
     /// Set while an index rebuild runs.
     pub reindex_running: Arc<std::sync::atomic::AtomicBool>,
 }
@@ -72,6 +76,17 @@ pub fn router(state: AppState) -> Router {
             "/api/v1/merchants/{uscc}/score-history",
             get(scores::history),
         )
+        .route("/api/v1/admin/merchants", post(merchants::create))
+        .route("/api/v1/admin/merchants/{uscc}", put(merchants::update))
+        .route(
+            "/api/v1/admin/merchants/{uscc}/status",
+            post(merchants::change_status),
+        )
+        .route(
+            "/api/v1/admin/accounts",
+            post(accounts::create).get(accounts::list),
+        )
+        .route("/api/v1/admin/accounts/{id}", patch(accounts::change))
         .route("/api/v1/auth/login", post(auth::login))
         .route("/api/v1/auth/logout", post(auth::logout))
         .route("/api/v1/admin/reindex", post(admin::reindex))
@@ -110,11 +125,18 @@ pub fn router(state: AppState) -> Router {
             "/api/v1/merchants/{uscc}/complaint-stats",
             get(complaints::stats),
         )
+        // JSON bodies above the limit are refused with a 413 problem (`body_too_large`).
+        .layer(DefaultBodyLimit::max(max_body))
+        // Import files stream to disk under their own limit ([imports] max_file_bytes).
+        .route(
+            "/api/v1/admin/imports/{kind}",
+            post(imports::upload).layer(DefaultBodyLimit::disable()),
+        )
         .fallback(not_found)
+        .layer(middleware::from_fn_with_state(state.clone(), limit_public))
         .with_state(state)
         .layer(middleware::from_fn(record_metrics))
         .layer(CompressionLayer::new())
-        .layer(RequestBodyLimitLayer::new(max_body))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
             let request_id = req
@@ -134,6 +156,42 @@ pub fn router(state: AppState) -> Router {
 
 async fn not_found() -> Response {
     Problem::new(StatusCode::NOT_FOUND, "not_found", "no such endpoint").into_response()
+}
+
+/// Limits requests without a bearer token per client address (`[limits]
+/// public_per_minute`); health checks, metrics and logins are not limited by it.
+async fn limit_public(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    auth::ClientAddr(addr): auth::ClientAddr,
+    req: Request,
+    next: Next,
+) -> Response {
+    let path = req.uri().path();
+    // Logins have their own limits, per address and per username.
+    let exempt_path =
+        matches!(path, "/healthz" | "/readyz" | "/metrics") || path.starts_with("/api/v1/auth/");
+    let signed_in = req
+        .headers()
+        .contains_key(axum::http::header::AUTHORIZATION);
+    if !exempt_path && !signed_in {
+        let ip = addr.map(|a| a.ip());
+        let exempt_addr = ip.is_some_and(|ip| state.settings.limits.exempt.contains(&ip));
+        if !exempt_addr {
+            let key = ip.map(|ip| ip.to_string()).unwrap_or_default();
+            if let Err(retry_after_secs) = state.public_limiter.check(&key).await {
+                return crate::error::AppError::TooManyRequests {
+                    code: "rate_limited",
+                    message: format!(
+                        "too many requests from this address: at most {} a minute",
+                        state.settings.limits.public_per_minute
+                    ),
+                    retry_after_secs,
+                }
+                .into_response();
+            }
+        }
+    }
+    next.run(req).await
 }
 
 /// Counts requests by route and status and times them.

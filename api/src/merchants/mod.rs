@@ -284,8 +284,24 @@ pub async fn index_documents<C: ConnectionTrait>(
     Ok(docs)
 }
 
-fn validate(new: &NewMerchant) -> AppResult<()> {
-    let required = [
+/// A subdistrict's name as stored: `华山` and `华山街道` are the same street. Towns (镇)
+/// and townships (乡) keep their own suffix.
+pub fn normalize_street(street: &str) -> String {
+    let s = street.trim();
+    if s.is_empty()
+        || ["街道", "镇", "乡"]
+            .iter()
+            .any(|suffix| s.ends_with(suffix))
+    {
+        s.to_owned()
+    } else {
+        format!("{s}街道")
+    }
+}
+
+/// Checks registration data; the API and the import share it.
+pub fn validate(new: &NewMerchant, today: NaiveDate) -> AppResult<()> {
+    let required: [(&'static str, &str); 4] = [
         ("name", &new.name),
         ("industry", &new.industry),
         ("street", &new.street),
@@ -293,13 +309,172 @@ fn validate(new: &NewMerchant) -> AppResult<()> {
     ];
     for (field, value) in required {
         if value.trim().is_empty() {
-            return Err(AppError::invalid(
+            return Err(AppError::invalid_field(
+                field,
                 "missing_field",
                 format!("{field} must not be empty"),
             ));
         }
+        if value.chars().count() > 200 {
+            return Err(AppError::invalid_field(
+                field,
+                "field_too_long",
+                format!("{field} has at most 200 characters"),
+            ));
+        }
+    }
+    if new.former_names.len() > 50 || new.former_names.iter().any(|n| n.chars().count() > 200) {
+        return Err(AppError::invalid_field(
+            "former_names",
+            "field_too_long",
+            "at most 50 former names of at most 200 characters each",
+        ));
+    }
+    if new.established_on.is_some_and(|d| d > today) {
+        return Err(AppError::invalid_field(
+            "established_on",
+            "future_date",
+            "established_on cannot be in the future",
+        ));
     }
     Ok(())
+}
+
+/// Registration data without the code, as an update sends it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct MerchantUpdate {
+    pub name: String,
+    pub sign_name: Option<String>,
+    #[serde(default)]
+    pub former_names: Vec<String>,
+    pub kind: MerchantKind,
+    pub industry: String,
+    pub street: String,
+    pub address: String,
+    pub legal_representative: Option<String>,
+    pub established_on: Option<NaiveDate>,
+}
+
+/// A regulator's change of registration status (deregistered, revoked, back to operating).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StatusChange {
+    pub status: MerchantStatus,
+    pub reason: String,
+}
+
+/// Registers a new merchant; a code already registered is a 409 naming it.
+pub async fn create<C: TransactionTrait + ConnectionTrait>(
+    db: &C,
+    new: NewMerchant,
+    scoring: &crate::scores::Scoring,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> AppResult<MerchantProfile> {
+    validate(&new, now.date_naive())?;
+    if let Some(existing) = merchant::Entity::find()
+        .filter(merchant::Column::Uscc.eq(new.uscc.as_str()))
+        .one(db)
+        .await?
+    {
+        return Err(AppError::Conflict {
+            code: "merchant_exists",
+            message: format!(
+                "{} is already registered as {}",
+                existing.uscc, existing.name
+            ),
+        });
+    }
+    let uscc = new.uscc.clone();
+    let id = upsert(db, new, actor, now).await?;
+    crate::scores::rescore_one(db, id, scoring, now).await?;
+    profile(db, &uscc, now).await
+}
+
+/// Changes a merchant's registration data. A new legal name keeps the old one among the
+/// former names, so searches by the old name still find it.
+pub async fn update<C: TransactionTrait + ConnectionTrait>(
+    db: &C,
+    uscc: &Uscc,
+    change: MerchantUpdate,
+    scoring: &crate::scores::Scoring,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> AppResult<MerchantProfile> {
+    let existing = find_by_uscc(db, uscc).await?;
+    let mut former_names = change.former_names;
+    let old_name = existing.name.trim();
+    if old_name != change.name.trim() && !former_names.iter().any(|n| n.trim() == old_name) {
+        former_names.push(old_name.to_owned());
+    }
+    upsert(
+        db,
+        NewMerchant {
+            uscc: uscc.clone(),
+            name: change.name,
+            sign_name: change.sign_name,
+            former_names,
+            kind: change.kind,
+            industry: change.industry,
+            street: change.street,
+            address: change.address,
+            legal_representative: change.legal_representative,
+            established_on: change.established_on,
+        },
+        actor,
+        now,
+    )
+    .await?;
+    // The industry may have changed, and with it the baseline complaints are judged by.
+    crate::scores::rescore_one(db, existing.id, scoring, now).await?;
+    profile(db, uscc, now).await
+}
+
+/// Sets a merchant's registration status, audited with the reason.
+pub async fn change_status<C: TransactionTrait + ConnectionTrait>(
+    db: &C,
+    uscc: &Uscc,
+    change: StatusChange,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> AppResult<MerchantProfile> {
+    let reason = change.reason.trim();
+    if reason.is_empty() {
+        return Err(AppError::invalid_field(
+            "reason",
+            "missing_field",
+            "a status change needs a reason",
+        ));
+    }
+    let existing = find_by_uscc(db, uscc).await?;
+    if existing.status == change.status.code() {
+        return Err(AppError::Conflict {
+            code: "status_unchanged",
+            message: format!("the merchant is already {}", change.status.label_zh()),
+        });
+    }
+    let txn = crate::store::begin_write(db).await?;
+    let saved = merchant::Entity::update(merchant::ActiveModel {
+        id: Set(existing.id),
+        status: Set(change.status.code().to_owned()),
+        updated_at: Set(now),
+        ..Default::default()
+    })
+    .exec(&txn)
+    .await?;
+    audit::record(
+        &txn,
+        actor,
+        "merchant.status",
+        "merchant",
+        &saved.uscc,
+        Some(serde_json::json!({ "status": existing.status })),
+        Some(serde_json::json!({ "status": saved.status, "reason": reason })),
+        now,
+    )
+    .await?;
+    feed::append(&txn, saved.id, &saved.uscc, "merchant", now).await?;
+    txn.commit().await?;
+    profile(db, uscc, now).await
 }
 
 /// Creates a merchant or updates its registration data, with its audit row and change
@@ -311,7 +486,7 @@ pub async fn upsert<C: TransactionTrait + ConnectionTrait>(
     actor: &Actor,
     now: DateTime<Utc>,
 ) -> AppResult<i64> {
-    validate(&new)?;
+    validate(&new, now.date_naive())?;
     let txn = crate::store::begin_write(db).await?;
     let existing = merchant::Entity::find()
         .filter(merchant::Column::Uscc.eq(new.uscc.as_str()))
@@ -338,7 +513,7 @@ pub async fn upsert<C: TransactionTrait + ConnectionTrait>(
     active.former_names = Set(serde_json::json!(new.former_names));
     active.kind = Set(new.kind.code().to_owned());
     active.industry = Set(new.industry.trim().to_owned());
-    active.street = Set(new.street.trim().to_owned());
+    active.street = Set(normalize_street(&new.street));
     active.address = Set(new.address.trim().to_owned());
     active.legal_representative = Set(new.legal_representative);
     active.established_on = Set(new.established_on);

@@ -100,16 +100,18 @@ pub fn record_of(p: penalty::Model, uscc: String) -> PenaltyRecord {
     }
 }
 
-fn required(field: &str, value: &str) -> AppResult<String> {
+fn required(field: &'static str, value: &str) -> AppResult<String> {
     let v = value.trim();
     if v.is_empty() {
-        return Err(AppError::invalid(
+        return Err(AppError::invalid_field(
+            field,
             "missing_field",
             format!("{field} must not be empty"),
         ));
     }
     if v.chars().count() > 10_000 {
-        return Err(AppError::invalid(
+        return Err(AppError::invalid_field(
+            field,
             "field_too_long",
             format!("{field} is too long"),
         ));
@@ -117,37 +119,64 @@ fn required(field: &str, value: &str) -> AppResult<String> {
     Ok(v.to_owned())
 }
 
-/// Publishes a decision: the record, its audit row and change event in one transaction;
-/// an active trusted-consumption enrolment is suspended pending review; then the merchant
-/// is rescored.
-pub async fn publish<C: TransactionTrait + ConnectionTrait>(
-    db: &C,
+/// A decision that passed every rule that needs no database: what gets stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ValidPenalty {
+    pub uscc: Uscc,
+    pub decision_no: String,
+    pub categories: Vec<PenaltyCategory>,
+    pub fine_fen: i64,
+    pub confiscated_fen: i64,
+    pub violation_type: String,
+    pub facts: String,
+    pub legal_basis: String,
+    pub content: String,
+    pub authority: String,
+    pub decided_on: NaiveDate,
+    pub procedure: Procedure,
+    pub ban_months: Option<u32>,
+    pub serious: bool,
+    pub special_sector: bool,
+    pub publicity_end: Option<NaiveDate>,
+    pub status: PenaltyStatus,
+}
+
+/// Checks a decision against the rules of DOMAIN.md and computes its publicity; the API
+/// and the import share it, so both refuse the same things with the same codes.
+pub fn validate(
     req: PublishPenalty,
-    scoring: &Scoring,
     lower_amount_threshold_fen: i64,
-    actor: &Actor,
-    now: DateTime<Utc>,
-) -> AppResult<PenaltyRecord> {
+    today: NaiveDate,
+) -> AppResult<ValidPenalty> {
     let uscc = Uscc::parse(&req.uscc)?;
     let decision_no = required("decision_no", &req.decision_no)?;
+    if decision_no.chars().count() > 100 {
+        return Err(AppError::invalid_field(
+            "decision_no",
+            "field_too_long",
+            "decision_no has at most 100 characters",
+        ));
+    }
     let violation_type = required("violation_type", &req.violation_type)?;
     let facts = required("facts", &req.facts)?;
     let legal_basis = required("legal_basis", &req.legal_basis)?;
     let authority = required("authority", &req.authority)?;
     if req.categories.is_empty() {
-        return Err(AppError::invalid(
+        return Err(AppError::invalid_field(
+            "categories",
             "missing_field",
             "categories must name at least one penalty",
         ));
     }
     let mut categories = Vec::new();
     for c in &req.categories {
-        let parsed = PenaltyCategory::parse(c).ok_or_else(|| {
+        let parsed = PenaltyCategory::parse(c.trim()).ok_or_else(|| {
             let allowed: Vec<String> = PenaltyCategory::ALL
                 .iter()
                 .map(|c| format!("{} ({})", c.code(), c.label_zh()))
                 .collect();
-            AppError::invalid(
+            AppError::invalid_field(
+                "categories",
                 "invalid_category",
                 format!(
                     "unknown penalty category {c:?}; one of: {}",
@@ -159,12 +188,16 @@ pub async fn publish<C: TransactionTrait + ConnectionTrait>(
             categories.push(parsed);
         }
     }
-    let procedure = Procedure::parse(&req.procedure).ok_or_else(|| {
-        AppError::invalid("invalid_procedure", "procedure must be ordinary or simple")
+    let procedure = Procedure::parse(req.procedure.trim()).ok_or_else(|| {
+        AppError::invalid_field(
+            "procedure",
+            "invalid_procedure",
+            "procedure must be ordinary or simple",
+        )
     })?;
-    let today = now.date_naive();
     if req.decided_on > today {
-        return Err(AppError::invalid(
+        return Err(AppError::invalid_field(
+            "decided_on",
             "future_date",
             "decided_on cannot be in the future",
         ));
@@ -183,18 +216,27 @@ pub async fn publish<C: TransactionTrait + ConnectionTrait>(
         .unwrap_or(0);
     let fines = categories.contains(&PenaltyCategory::Fine);
     if fines && fine_fen == 0 {
-        return Err(AppError::invalid(
+        return Err(AppError::invalid_field(
+            "fine_yuan",
             "missing_amount",
             "a fine (罚款) needs fine_yuan above zero",
         ));
     }
     if !fines && fine_fen > 0 {
-        return Err(AppError::invalid(
+        return Err(AppError::invalid_field(
+            "fine_yuan",
             "inconsistent_amount",
             "fine_yuan is given but the categories have no fine (罚款)",
         ));
     }
-    let end = publicity_end(
+    if req.ban_months.is_some_and(|b| b == 0 || b > 1200) {
+        return Err(AppError::invalid_field(
+            "ban_months",
+            "invalid_ban",
+            "ban_months is 1 to 1200",
+        ));
+    }
+    let publicity_end = publicity_end(
         &categories,
         fine_fen,
         procedure,
@@ -202,25 +244,11 @@ pub async fn publish<C: TransactionTrait + ConnectionTrait>(
         req.ban_months,
         lower_amount_threshold_fen,
     );
-    let status = match end {
+    let status = match publicity_end {
         None => PenaltyStatus::NotPublic,
         Some(e) if e >= today => PenaltyStatus::InPublicity,
         Some(_) => PenaltyStatus::Expired,
     };
-    let m = crate::merchants::find_by_uscc(db, &uscc).await?;
-    if let Some(existing) = penalty::Entity::find()
-        .filter(penalty::Column::DecisionNo.eq(&decision_no))
-        .one(db)
-        .await?
-    {
-        return Err(AppError::Conflict {
-            code: "penalty_exists",
-            message: format!(
-                "decision {decision_no} is already recorded (penalty {}, decided {})",
-                existing.id, existing.decided_on
-            ),
-        });
-    }
     let labels: Vec<&str> = categories.iter().map(|c| c.label_zh()).collect();
     let content = req
         .content
@@ -237,33 +265,118 @@ pub async fn publish<C: TransactionTrait + ConnectionTrait>(
                 labels.join("、")
             }
         });
+    Ok(ValidPenalty {
+        uscc,
+        decision_no,
+        categories,
+        fine_fen,
+        confiscated_fen,
+        violation_type,
+        facts,
+        legal_basis,
+        content,
+        authority,
+        decided_on: req.decided_on,
+        procedure,
+        ban_months: req.ban_months,
+        serious: req.serious,
+        special_sector: req.special_sector,
+        publicity_end,
+        status,
+    })
+}
 
-    let txn = crate::store::begin_write(db).await?;
-    let saved = penalty::Entity::insert(penalty::ActiveModel {
-        decision_no: Set(decision_no),
+/// The row a valid decision is stored as.
+pub fn active_model(
+    p: &ValidPenalty,
+    m: &merchant::Model,
+    now: DateTime<Utc>,
+) -> penalty::ActiveModel {
+    penalty::ActiveModel {
+        decision_no: Set(p.decision_no.clone()),
         merchant_id: Set(m.id),
         party_name: Set(m.name.clone()),
-        categories: Set(serde_json::json!(categories)),
-        fine_fen: Set(fine_fen),
-        confiscated_fen: Set(confiscated_fen),
-        violation_type: Set(violation_type),
-        facts: Set(facts),
-        legal_basis: Set(legal_basis),
-        content: Set(content),
-        authority: Set(authority),
-        decided_on: Set(req.decided_on),
-        procedure: Set(procedure.code().to_owned()),
-        ban_months: Set(req.ban_months.map(|b| b.min(1200) as i32)),
-        serious: Set(req.serious),
-        special_sector: Set(req.special_sector),
-        publicity_end: Set(end),
-        status: Set(status.code().to_owned()),
+        categories: Set(serde_json::json!(p.categories)),
+        fine_fen: Set(p.fine_fen),
+        confiscated_fen: Set(p.confiscated_fen),
+        violation_type: Set(p.violation_type.clone()),
+        facts: Set(p.facts.clone()),
+        legal_basis: Set(p.legal_basis.clone()),
+        content: Set(p.content.clone()),
+        authority: Set(p.authority.clone()),
+        decided_on: Set(p.decided_on),
+        procedure: Set(p.procedure.code().to_owned()),
+        ban_months: Set(p.ban_months.map(|b| b as i32)),
+        serious: Set(p.serious),
+        special_sector: Set(p.special_sector),
+        publicity_end: Set(p.publicity_end),
+        status: Set(p.status.code().to_owned()),
         created_at: Set(now),
         updated_at: Set(now),
         ..Default::default()
-    })
-    .exec_with_returning(&txn)
-    .await?;
+    }
+}
+
+/// DOMAIN.md: a new public penalty suspends an active trusted-consumption status until a
+/// review. Call inside the transaction that records the penalty.
+pub async fn suspend_trusted<C: ConnectionTrait>(
+    txn: &C,
+    merchant_id: i64,
+    decision_no: &str,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    trusted_enrolment::Entity::update_many()
+        .col_expr(
+            trusted_enrolment::Column::Status,
+            Expr::value(TrustedStatus::Suspended.code()),
+        )
+        .col_expr(
+            trusted_enrolment::Column::StatusReason,
+            Expr::value(format!("新的行政处罚 {decision_no}，待复核")),
+        )
+        .col_expr(trusted_enrolment::Column::UpdatedAt, Expr::value(now))
+        .filter(trusted_enrolment::Column::MerchantId.eq(merchant_id))
+        .filter(trusted_enrolment::Column::Status.eq(TrustedStatus::Active.code()))
+        .exec(txn)
+        .await?;
+    Ok(())
+}
+
+/// The 409 for a decision number already recorded.
+pub fn already_recorded(existing: &penalty::Model) -> AppError {
+    AppError::Conflict {
+        code: "penalty_exists",
+        message: format!(
+            "decision {} is already recorded (penalty {}, decided {})",
+            existing.decision_no, existing.id, existing.decided_on
+        ),
+    }
+}
+
+/// Publishes a decision: the record, its audit row and change event in one transaction;
+/// an active trusted-consumption enrolment is suspended pending review; then the merchant
+/// is rescored.
+pub async fn publish<C: TransactionTrait + ConnectionTrait>(
+    db: &C,
+    req: PublishPenalty,
+    scoring: &Scoring,
+    lower_amount_threshold_fen: i64,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> AppResult<PenaltyRecord> {
+    let valid = validate(req, lower_amount_threshold_fen, now.date_naive())?;
+    let m = crate::merchants::find_by_uscc(db, &valid.uscc).await?;
+    if let Some(existing) = penalty::Entity::find()
+        .filter(penalty::Column::DecisionNo.eq(&valid.decision_no))
+        .one(db)
+        .await?
+    {
+        return Err(already_recorded(&existing));
+    }
+    let txn = crate::store::begin_write(db).await?;
+    let saved = penalty::Entity::insert(active_model(&valid, &m, now))
+        .exec_with_returning(&txn)
+        .await?;
     audit::record(
         &txn,
         actor,
@@ -275,22 +388,8 @@ pub async fn publish<C: TransactionTrait + ConnectionTrait>(
         now,
     )
     .await?;
-    // DOMAIN.md: a new penalty suspends trusted-consumption status until a review.
-    if status != PenaltyStatus::NotPublic {
-        trusted_enrolment::Entity::update_many()
-            .col_expr(
-                trusted_enrolment::Column::Status,
-                Expr::value(TrustedStatus::Suspended.code()),
-            )
-            .col_expr(
-                trusted_enrolment::Column::StatusReason,
-                Expr::value(format!("新的行政处罚 {}，待复核", saved.decision_no)),
-            )
-            .col_expr(trusted_enrolment::Column::UpdatedAt, Expr::value(now))
-            .filter(trusted_enrolment::Column::MerchantId.eq(m.id))
-            .filter(trusted_enrolment::Column::Status.eq(TrustedStatus::Active.code()))
-            .exec(&txn)
-            .await?;
+    if valid.status != PenaltyStatus::NotPublic {
+        suspend_trusted(&txn, m.id, &saved.decision_no, now).await?;
     }
     scores::commit_and_rescore(db, txn, Some(&m), "penalty", scoring, now).await?;
     Ok(record_of(saved, m.uscc))

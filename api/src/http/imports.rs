@@ -1,0 +1,98 @@
+//! `POST /api/v1/admin/imports/{kind}`: a CSV or NDJSON file as the request body.
+//!
+//! The body is spooled to a file in the data directory as it arrives (bounded memory,
+//! `[imports] max_file_bytes`), then imported all or nothing.
+
+use axum::Json;
+use axum::body::Body as RawBody;
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::http::header::CONTENT_TYPE;
+use chrono::Utc;
+use futures_util::StreamExt;
+use tokio::io::AsyncWriteExt;
+
+use super::AppState;
+use super::extract::{ApiPath, Regulator};
+use crate::error::{AppError, AppResult};
+use crate::imports::{self, Format, ImportContext, ImportReport, Kind, Spool};
+
+pub async fn upload(
+    State(state): State<AppState>,
+    Regulator(actor): Regulator,
+    ApiPath(kind): ApiPath<String>,
+    headers: HeaderMap,
+    body: RawBody,
+) -> AppResult<Json<ImportReport>> {
+    let kind = Kind::parse(&kind).ok_or_else(|| AppError::NotFound {
+        code: "not_found",
+        message: format!("no import of {kind:?}: merchants, penalties or complaints"),
+    })?;
+    let content_type = headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let format = Format::from_content_type(content_type).ok_or_else(|| {
+        AppError::UnsupportedMediaType {
+            code: "unsupported_media_type",
+            message: format!(
+                "send the file as text/csv (UTF-8, header row) or application/x-ndjson, not {content_type:?}"
+            ),
+        }
+    })?;
+    let spool = Spool::new(&state.settings.data_dir.join("imports"))?;
+    let max = state.settings.imports.max_file_bytes;
+    let mut file = tokio::fs::File::create(spool.path())
+        .await
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("import spool: {e}")))?;
+    let mut received = 0u64;
+    let mut stream = body.into_data_stream();
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk
+            .map_err(|e| AppError::invalid("invalid_body", format!("the upload broke off: {e}")))?;
+        received += chunk.len() as u64;
+        if received > max {
+            return Err(AppError::TooLarge {
+                code: "file_too_large",
+                message: format!(
+                    "an import file has at most {max} bytes; use `fangxin import` for larger files"
+                ),
+            });
+        }
+        file.write_all(&chunk)
+            .await
+            .map_err(|e| AppError::Internal(anyhow::anyhow!("import spool: {e}")))?;
+    }
+    file.flush()
+        .await
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("import spool: {e}")))?;
+    drop(file);
+    let ctx = ImportContext {
+        scoring: &state.scoring,
+        lower_amount_threshold_fen: state.settings.penalties.lower_amount_threshold_yuan * 100,
+        max_reported_errors: state.settings.imports.max_reported_errors,
+    };
+    let report = imports::run(
+        &state.db,
+        kind,
+        format,
+        &spool.path(),
+        &ctx,
+        &actor,
+        Utc::now(),
+        &|_| {},
+    )
+    .await?;
+    if !report.accepted {
+        return Err(AppError::Rejected {
+            code: "import_rejected",
+            message: format!(
+                "{} of {} rows are bad; nothing was imported",
+                report.invalid_rows, report.rows
+            ),
+            details: Box::new(serde_json::to_value(&report).unwrap_or_default()),
+        });
+    }
+    state.notifier.changed().await;
+    Ok(Json(report))
+}

@@ -1,0 +1,367 @@
+//! Imports: a regulator's CSV and NDJSON files, all or nothing, idempotent.
+
+use chrono::{TimeDelta, Utc};
+use fangxin_scoring::Uscc;
+use serde_json::{Value, json};
+
+use crate::helpers::{Backend, TestApp};
+
+fn uscc(n: u32) -> String {
+    Uscc::from_parts('9', '2', "530102", &format!("QM{n:06}"))
+        .unwrap()
+        .to_string()
+}
+
+fn merchants_csv() -> String {
+    format!(
+        "uscc,name,sign_name,former_names,kind,industry,street,address,legal_representative,established_on\n\
+         {},昆明市五华区滇味轩餐饮店,滇味轩,滇味小馆|滇味居,individual,餐饮,护国,昆明市五华区正义路1号,张三,2019-03-01\n\
+         {},云南翠湖眼镜有限公司,翠湖眼镜,,enterprise,零售,华山街道,昆明市五华区翠湖南路2号,,2015-07-15\n\
+         \"{}\",\"昆明市五华区老街理发店\",老街理发,,个体工商户,美容美发,大观街道,\"昆明市五华区大观路3号, 附1号\",,\n",
+        uscc(1),
+        uscc(2),
+        uscc(3)
+    )
+}
+
+async fn import(app: &TestApp, token: &str, kind: &str, ct: &str, body: String) -> (u16, Value) {
+    app.post_raw(
+        &format!("/api/v1/admin/imports/{kind}"),
+        Some(token),
+        ct,
+        body,
+    )
+    .await
+}
+
+async fn a_regulator_imports_files_once_and_the_portal_follows(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let regulator = app.token_for("regulator", None).await;
+
+    let (status, report) = import(&app, &regulator, "merchants", "text/csv", merchants_csv()).await;
+    assert_eq!(status, 200, "{report}");
+    assert_eq!(report["accepted"], true);
+    assert_eq!(
+        (report["rows"].as_u64(), report["created"].as_u64()),
+        (Some(3), Some(3))
+    );
+    assert_eq!(report["merchants_rescored"], 3);
+    // The same file again changes nothing.
+    let (status, again) = import(&app, &regulator, "merchants", "text/csv", merchants_csv()).await;
+    assert_eq!(status, 200, "{again}");
+    assert_eq!(
+        (again["created"].as_u64(), again["unchanged"].as_u64()),
+        (Some(0), Some(3))
+    );
+    assert_eq!(again["sha256"], report["sha256"]);
+
+    let (_, profile) = app
+        .get_json(&format!("/api/v1/merchants/{}", uscc(1)))
+        .await;
+    assert_eq!(
+        profile["street"], "护国街道",
+        "a street without 街道 is the same street"
+    );
+    assert_eq!(profile["former_names"], json!(["滇味小馆", "滇味居"]));
+    let found = app
+        .wait_for_search("滇味小馆", |r| r.hits.iter().any(|h| h.uscc == uscc(1)))
+        .await;
+    assert!(
+        found.hits.iter().any(|h| h.uscc == uscc(1)),
+        "a former name finds the shop"
+    );
+
+    // Penalties, with categories in Chinese and amounts in yuan.
+    let decided = (Utc::now() - TimeDelta::days(10)).date_naive();
+    let penalties = format!(
+        "decision_no,uscc,categories,fine_yuan,confiscated_yuan,violation_type,facts,legal_basis,authority,decided_on,procedure\n\
+         五市监罚〔2026〕901号,{},警告|罚款,\"5,000.50\",,食品安全,销售超过保质期的食品,《食品安全法》第一百二十四条,昆明市五华区市场监督管理局,{decided},ordinary\n",
+        uscc(1)
+    );
+    let (status, report) =
+        import(&app, &regulator, "penalties", "text/csv", penalties.clone()).await;
+    assert_eq!(status, 200, "{report}");
+    assert_eq!(report["created"], 1);
+    let (status, again) = import(&app, &regulator, "penalties", "text/csv", penalties).await;
+    assert_eq!((status, again["unchanged"].as_u64()), (200, Some(1)));
+    let (_, profile) = app
+        .get_json(&format!("/api/v1/merchants/{}", uscc(1)))
+        .await;
+    let in_publicity = profile["penalties_in_publicity"].as_array().unwrap();
+    assert_eq!(in_publicity.len(), 1, "{profile}");
+    assert_eq!(in_publicity[0]["fine_fen"], 500_050);
+    assert!(profile["score"]["score"].as_i64().unwrap() < 100);
+
+    // Complaints as NDJSON: by USCC, by an exact sign name, and one no merchant matches.
+    let received = (Utc::now() - TimeDelta::days(3)).format("%Y-%m-%d %H:%M:%S");
+    let rows = [
+        json!({"channel": "12315", "ticket_no": "IMP-1", "kind": "complaint", "uscc": uscc(2),
+               "merchant_name": "翠湖眼镜", "received_at": received.to_string(), "category": "quality",
+               "amount_involved_yuan": "899", "complainant_key": "ck-import-1", "text": "镜片有划痕，要求退货"}),
+        json!({"channel": "12345", "ticket_no": "IMP-2", "kind": "complaint", "merchant_name": "老街理发",
+               "received_at": received.to_string(), "status": "settled", "amount_recovered_yuan": 50,
+               "satisfaction": "满意", "text": "办卡后店家拒绝服务"}),
+        json!({"channel": "internet", "ticket_no": "IMP-3", "kind": "inquiry", "merchant_name": "不存在的店",
+               "received_at": received.to_string(), "text": "咨询营业时间"}),
+    ];
+    let ndjson: String = rows.iter().map(|r| format!("{r}\n")).collect();
+    let (status, report) = import(
+        &app,
+        &regulator,
+        "complaints",
+        "application/x-ndjson",
+        ndjson.clone(),
+    )
+    .await;
+    assert_eq!(status, 200, "{report}");
+    assert_eq!(
+        (report["created"].as_u64(), report["unmatched"].as_u64()),
+        (Some(3), Some(1))
+    );
+    let (_, again) = import(
+        &app,
+        &regulator,
+        "complaints",
+        "application/x-ndjson",
+        ndjson,
+    )
+    .await;
+    assert_eq!(
+        (again["created"].as_u64(), again["unchanged"].as_u64()),
+        (Some(0), Some(3))
+    );
+    // A later export of the same ticket with its new status updates it.
+    let mut later = rows[0].clone();
+    later["status"] = json!("accepted");
+    let (_, report) = import(
+        &app,
+        &regulator,
+        "complaints",
+        "application/x-ndjson",
+        format!("{later}\n"),
+    )
+    .await;
+    assert_eq!(report["updated"], 1, "{report}");
+
+    let (_, stats) = app
+        .get_json(&format!("/api/v1/merchants/{}/complaint-stats", uscc(3)))
+        .await;
+    assert_eq!(
+        stats["settled"], 1,
+        "the sign name matched the barber: {stats}"
+    );
+    let (_, log) = app
+        .get_json_as(
+            "/api/v1/admin/audit-log?action=import.complaints",
+            &regulator,
+        )
+        .await;
+    assert!(log.to_string().contains("import.complaints"), "{log}");
+    app.finish().await;
+}
+
+fn errors(body: &Value) -> Vec<(u64, String, String)> {
+    body["details"]["errors"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no report: {body}"))
+        .iter()
+        .map(|e| {
+            (
+                e["line"].as_u64().unwrap(),
+                e["column"].as_str().unwrap_or("-").to_owned(),
+                e["code"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+async fn a_file_with_bad_rows_is_rejected_whole_with_every_row_named(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let regulator = app.token_for("regulator", None).await;
+    let tomorrow = (Utc::now() + TimeDelta::days(1)).date_naive();
+    let csv = format!(
+        "uscc,name,sign_name,former_names,kind,industry,street,address,legal_representative,established_on\n\
+         {},好店,好店,,individual,餐饮,护国街道,正义路1号,,2019-03-01\n\
+         91530102MA6K00000X,坏码店,,,individual,餐饮,护国街道,正义路2号,,\n\
+         {},未来店,,,individual,餐饮,护国街道,正义路3号,,{tomorrow}\n\
+         {},,,,individual,餐饮,护国街道,正义路4号,,\n\
+         {},怪店,,,partnership,餐饮,护国街道,正义路5号,,\n\
+         {},少列店,individual\n",
+        uscc(11),
+        uscc(12),
+        uscc(13),
+        uscc(14),
+        uscc(15)
+    );
+    let (status, body) = import(
+        &app,
+        &regulator,
+        "merchants",
+        "text/csv; charset=utf-8",
+        csv,
+    )
+    .await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["code"], "import_rejected");
+    assert_eq!(
+        errors(&body),
+        [
+            (3, "uscc".into(), "invalid_value".into()),
+            (4, "established_on".into(), "future_date".into()),
+            (5, "name".into(), "missing_field".into()),
+            (6, "kind".into(), "invalid_value".into()),
+            (7, "-".into(), "wrong_field_count".into()),
+        ]
+    );
+    assert_eq!(body["details"]["rows"], 6);
+    let (status, _) = app
+        .get_json(&format!("/api/v1/merchants/{}", uscc(11)))
+        .await;
+    assert_eq!(status, 404, "the good row was not written either");
+
+    // Penalties: an unregistered merchant, an unknown category, a negative fine, bad dates.
+    let known = app.search("").await.hits[0].uscc.clone();
+    let csv = format!(
+        "decision_no,uscc,categories,fine_yuan,violation_type,facts,legal_basis,authority,decided_on,procedure\n\
+         A1,{},罚款,100,x,x,x,x,2026-01-05,ordinary\n\
+         A2,{known},打板子,,x,x,x,x,2026-01-05,ordinary\n\
+         A3,{known},罚款,-100,x,x,x,x,2026-01-05,ordinary\n\
+         A4,{known},警告,,x,x,x,x,2026-13-45,ordinary\n\
+         A5,{known},警告,,x,x,x,x,{tomorrow},ordinary\n\
+         A6,{known},警告,,x,x,x,x,2026-01-05,secret\n",
+        uscc(16)
+    );
+    let (status, body) = import(&app, &regulator, "penalties", "text/csv", csv).await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(
+        errors(&body),
+        [
+            (2, "uscc".into(), "merchant_not_found".into()),
+            (3, "categories".into(), "invalid_category".into()),
+            (4, "fine_yuan".into(), "invalid_amount".into()),
+            (5, "decided_on".into(), "invalid_value".into()),
+            (6, "decided_on".into(), "future_date".into()),
+            (7, "procedure".into(), "invalid_procedure".into()),
+        ]
+    );
+
+    // A header with an unknown column is refused before any row.
+    let (status, body) = import(
+        &app,
+        &regulator,
+        "complaints",
+        "text/csv",
+        "channel,ticket_no,kind,merchant_name,received_at,text,phone\n".into(),
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert_eq!(
+        errors(&body),
+        [(1, "phone".into(), "unknown_column".into())]
+    );
+
+    // Complaints: personal data where a key belongs, a closing before the receipt.
+    let rows = [
+        json!({"channel": "12315", "ticket_no": "B1", "kind": "complaint", "merchant_name": "某店",
+               "received_at": "2026-01-05 10:00:00", "complainant_key": "13800138000", "text": "x"}),
+        json!({"channel": "12315", "ticket_no": "B2", "kind": "complaint", "merchant_name": "某店",
+               "received_at": "2026-01-05 10:00:00", "status": "settled",
+               "closed_at": "2026-01-04 10:00:00", "text": "x"}),
+        json!({"channel": "fax", "ticket_no": "B3", "kind": "complaint", "merchant_name": "某店",
+               "received_at": "2026-01-05 10:00:00", "text": "x"}),
+    ];
+    let ndjson: String = rows.iter().map(|r| format!("{r}\n")).collect::<String>() + "{not json\n";
+    let (status, body) = import(
+        &app,
+        &regulator,
+        "complaints",
+        "application/x-ndjson",
+        ndjson,
+    )
+    .await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(
+        errors(&body),
+        [
+            (1, "complainant_key".into(), "personal_data".into()),
+            (2, "closed_at".into(), "dates_out_of_order".into()),
+            (3, "channel".into(), "invalid_channel".into()),
+            (4, "-".into(), "invalid_json".into()),
+        ]
+    );
+
+    // What the endpoint does not read.
+    let (status, body) = import(
+        &app,
+        &regulator,
+        "complaints",
+        "application/pdf",
+        "%PDF".into(),
+    )
+    .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (415, Some("unsupported_media_type"))
+    );
+    let (status, _) = import(&app, &regulator, "spot-checks", "text/csv", "a\n".into()).await;
+    assert_eq!(status, 404);
+    app.finish().await;
+}
+
+/// A file of many batches goes through the library call the CLI uses, with progress.
+async fn a_large_complaint_file_imports_in_batches(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let usccs: Vec<String> = app
+        .search("")
+        .await
+        .hits
+        .iter()
+        .map(|h| h.uscc.clone())
+        .collect();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("complaints.csv");
+    let mut csv =
+        String::from("channel,ticket_no,kind,uscc,merchant_name,received_at,category,text\n");
+    let received = (Utc::now() - TimeDelta::days(20)).format("%Y-%m-%dT%H:%M:%SZ");
+    for i in 0..2_600 {
+        let u = &usccs[i % usccs.len()];
+        csv.push_str(&format!(
+            "12315,BULK-{i},complaint,{u},某店,{received},price,价格不符 第{i}件\n"
+        ));
+    }
+    std::fs::write(&path, csv).unwrap();
+    let seen = std::sync::Mutex::new(Vec::new());
+    let ctx = fangxin_api::imports::ImportContext {
+        scoring: &app.state.scoring,
+        lower_amount_threshold_fen: 1_000_000,
+        max_reported_errors: 100,
+    };
+    let report = fangxin_api::imports::run(
+        &app.state.db,
+        fangxin_api::imports::Kind::Complaints,
+        fangxin_api::imports::Format::Csv,
+        &path,
+        &ctx,
+        &fangxin_api::audit::Actor::system(),
+        Utc::now(),
+        &|p| seen.lock().unwrap().push(p),
+    )
+    .await
+    .expect("imported");
+    assert!(report.accepted, "{report:?}");
+    assert_eq!(report.created, 2_600);
+    assert_eq!(report.merchants_rescored as usize, usccs.len().min(2_600));
+    let seen = seen.into_inner().unwrap();
+    assert!(
+        seen.iter()
+            .any(|p| matches!(p, fangxin_api::imports::Progress::Writing { rows: 2_600 }))
+    );
+    assert!(seen.len() > 5, "progress is reported batch by batch");
+    app.finish().await;
+}
+
+crate::on_every_backend!(
+    a_regulator_imports_files_once_and_the_portal_follows,
+    a_file_with_bad_rows_is_rejected_whole_with_every_row_named,
+    a_large_complaint_file_imports_in_batches,
+);
