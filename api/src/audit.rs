@@ -78,14 +78,7 @@ pub async fn list<C: ConnectionTrait>(
     f: AuditFilter,
 ) -> crate::error::AppResult<AuditPage> {
     use sea_orm::{ColumnTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
-    let page = f.page.unwrap_or(1);
-    let per_page = f.per_page.unwrap_or(50);
-    if page == 0 || per_page == 0 || per_page > 500 {
-        return Err(crate::error::AppError::invalid(
-            "invalid_paging",
-            "page starts at 1; per_page is 1 to 500",
-        ));
-    }
+    let (page, per_page) = crate::paging::checked(f.page, f.per_page, 50, 500)?;
     let mut q = audit_log::Entity::find();
     if let Some(e) = f.entity.as_deref().filter(|s| !s.is_empty()) {
         q = q.filter(audit_log::Column::Entity.eq(e));

@@ -17,6 +17,7 @@ mod m20261128_000007_create_accounts;
 mod m20261128_000008_create_audit_log;
 mod m20261128_000009_create_scores;
 mod m20261128_000010_create_change_events;
+mod m20261128_000011_penalty_revisions_and_sampling_frames;
 
 pub struct Migrator;
 
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000008_create_audit_log::Migration),
             Box::new(m20261128_000009_create_scores::Migration),
             Box::new(m20261128_000010_create_change_events::Migration),
+            Box::new(m20261128_000011_penalty_revisions_and_sampling_frames::Migration),
         ]
     }
 }

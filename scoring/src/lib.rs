@@ -7,6 +7,7 @@ pub mod domain;
 pub mod model;
 pub mod money;
 pub mod publicity;
+pub mod spotcheck;
 pub mod uscc;
 
 pub use model::{Confidence, Factor, Grade, MerchantFacts, Model, Score, score};

@@ -17,5 +17,6 @@ mod complaints;
 mod feed;
 mod redis;
 mod scores;
+mod spotchecks;
 mod store;
 mod trusted;

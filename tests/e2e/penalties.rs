@@ -406,7 +406,106 @@ async fn an_accepted_objection_revokes_the_penalty(backend: Backend) {
     app.finish().await;
 }
 
+async fn a_correction_keeps_history_and_a_revocation_lifts_the_score(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (uscc, before) = clean_merchant(&app).await;
+    let regulator = app.token_for("regulator", None).await;
+    let (status, published) = app
+        .post_json(
+            "/api/v1/admin/penalties",
+            Some(&regulator),
+            decision(&uscc, "五市监处罚〔2026〕9101号"),
+        )
+        .await;
+    assert_eq!(status, 201, "{published}");
+    let id = published["id"].as_i64().unwrap();
+
+    // The fine was mistyped: 20,000 yuan should have been 2,000.
+    let mut corrected = decision(&uscc, "五市监处罚〔2026〕9101号");
+    corrected["fine_yuan"] = json!("2000");
+    let (status, detail) = app
+        .post_json(
+            &format!("/api/v1/admin/penalties/{id}/correction"),
+            Some(&regulator),
+            json!({"reason": "罚款金额录入错误，依决定书原件更正", "record": corrected}),
+        )
+        .await;
+    assert_eq!(status, 200, "{detail}");
+    assert_eq!(detail["penalty"]["fine_fen"], 200_000);
+    let revisions = detail["revisions"].as_array().unwrap();
+    assert_eq!(revisions.len(), 1);
+    assert_eq!(revisions[0]["action"], "correction");
+    assert_eq!(revisions[0]["before"]["fine_fen"], 2_000_000);
+    assert_eq!(revisions[0]["after"]["fine_fen"], 200_000);
+    // The public sees the corrected decision and its history.
+    let (status, public) = app.get_json(&format!("/api/v1/penalties/{id}")).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        public["revisions"][0]["reason"],
+        "罚款金额录入错误，依决定书原件更正"
+    );
+
+    // A correction cannot renumber the decision.
+    let renumbered = decision(&uscc, "五市监处罚〔2026〕9102号");
+    let (status, body) = app
+        .post_json(
+            &format!("/api/v1/admin/penalties/{id}/correction"),
+            Some(&regulator),
+            json!({"reason": "x", "record": renumbered}),
+        )
+        .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (400, Some("decision_no_changed"))
+    );
+
+    let (_, score) = app
+        .get_json(&format!("/api/v1/merchants/{uscc}/score"))
+        .await;
+    assert!(score["score"].as_i64().unwrap() < before);
+    let (status, detail) = app
+        .post_json(
+            &format!("/api/v1/admin/penalties/{id}/revocation"),
+            Some(&regulator),
+            json!({"reason": "行政复议决定撤销原处罚决定"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{detail}");
+    assert_eq!(detail["penalty"]["status"], "revoked");
+    assert_eq!(detail["revisions"].as_array().unwrap().len(), 2);
+    let (_, score) = app
+        .get_json(&format!("/api/v1/merchants/{uscc}/score"))
+        .await;
+    assert_eq!(
+        score["score"].as_i64(),
+        Some(before),
+        "a revoked decision stops counting"
+    );
+    let (status, _) = app.get_json(&format!("/api/v1/penalties/{id}")).await;
+    assert_eq!(status, 404, "a revoked decision leaves publicity");
+    let (status, body) = app
+        .post_json(
+            &format!("/api/v1/admin/penalties/{id}/revocation"),
+            Some(&regulator),
+            json!({"reason": "again"}),
+        )
+        .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (409, Some("penalty_revoked"))
+    );
+    let (status, admin_view) = app
+        .get_json_as(&format!("/api/v1/admin/penalties/{id}"), &regulator)
+        .await;
+    assert_eq!(
+        (status, admin_view["penalty"]["status"].as_str()),
+        (200, Some("revoked"))
+    );
+    app.finish().await;
+}
+
 crate::on_every_backend!(
+    a_correction_keeps_history_and_a_revocation_lifts_the_score,
     an_accepted_objection_revokes_the_penalty,
     credit_repair_too_early_then_approved,
     a_published_penalty_reaches_profile_score_and_search,

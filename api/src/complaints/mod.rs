@@ -840,14 +840,7 @@ pub async fn list<C: ConnectionTrait>(
     calendar: &WorkCalendar,
     now: DateTime<Utc>,
 ) -> AppResult<ComplaintPage> {
-    let page = filter.page.unwrap_or(1);
-    let per_page = filter.per_page.unwrap_or(20);
-    if page == 0 || per_page == 0 || per_page > 200 {
-        return Err(AppError::invalid(
-            "invalid_paging",
-            "page starts at 1; per_page is 1 to 200",
-        ));
-    }
+    let (page, per_page) = crate::paging::paging(filter.page, filter.per_page)?;
     let mut select = complaint::Entity::find();
     if let Some(mid) = for_merchant {
         select = select.filter(complaint::Column::MerchantId.eq(mid));

@@ -16,6 +16,7 @@ mod objections;
 mod penalties;
 mod repairs;
 mod scores;
+mod spotchecks;
 mod trusted;
 mod warnings;
 
@@ -87,12 +88,37 @@ pub fn router(state: AppState) -> Router {
             post(accounts::create).get(accounts::list),
         )
         .route("/api/v1/admin/accounts/{id}", patch(accounts::change))
+        .route(
+            "/api/v1/admin/inspectors",
+            post(spotchecks::add_inspector).get(spotchecks::inspectors),
+        )
+        .route("/api/v1/admin/spot-check-plans", post(spotchecks::draw))
+        .route("/api/v1/spot-check-plans/{id}", get(spotchecks::plan))
+        .route(
+            "/api/v1/spot-check-plans/{id}/frame",
+            get(spotchecks::frame),
+        )
+        .route(
+            "/api/v1/admin/spot-checks/{id}/result",
+            post(spotchecks::record_result),
+        )
+        .route("/api/v1/spot-checks", get(spotchecks::list))
         .route("/api/v1/auth/login", post(auth::login))
         .route("/api/v1/auth/logout", post(auth::logout))
         .route("/api/v1/admin/reindex", post(admin::reindex))
         .route("/api/v1/admin/audit-log", get(admin::audit_log))
         .route("/api/v1/admin/penalties", post(penalties::publish))
         .route("/api/v1/penalties", get(penalties::list))
+        .route("/api/v1/penalties/{id}", get(penalties::public_detail))
+        .route("/api/v1/admin/penalties/{id}", get(penalties::detail))
+        .route(
+            "/api/v1/admin/penalties/{id}/correction",
+            post(penalties::correct),
+        )
+        .route(
+            "/api/v1/admin/penalties/{id}/revocation",
+            post(penalties::revoke),
+        )
         .route("/api/v1/admin/warnings", post(warnings::publish))
         .route("/api/v1/admin/listings", post(listings::create))
         .route("/api/v1/admin/trusted", post(trusted::enrol))

@@ -9,10 +9,13 @@ use fangxin_scoring::domain::Role;
 
 use super::AppState;
 use super::auth::RequestId;
-use super::extract::json_body;
+use super::extract::{ApiPath, Body, Regulator, json_body};
 use crate::accounts::Session;
 use crate::error::{AppError, AppResult};
-use crate::penalties::{self, PenaltyPage, PenaltyQuery, PenaltyRecord, PublishPenalty};
+use crate::penalties::{
+    self, Correction, PenaltyDetail, PenaltyPage, PenaltyQuery, PenaltyRecord, PublishPenalty,
+    Revocation,
+};
 
 pub async fn publish(
     State(state): State<AppState>,
@@ -43,4 +46,52 @@ pub async fn list(
     Ok(Json(
         penalties::public_list(&state.db, query, Utc::now()).await?,
     ))
+}
+
+/// `GET /api/v1/penalties/{id}`: a decision in publicity with its corrections.
+pub async fn public_detail(
+    State(state): State<AppState>,
+    ApiPath(id): ApiPath<i64>,
+) -> AppResult<Json<PenaltyDetail>> {
+    Ok(Json(penalties::detail(&state.db, id, true).await?))
+}
+
+/// `GET /api/v1/admin/penalties/{id}`: any decision, whatever its status.
+pub async fn detail(
+    State(state): State<AppState>,
+    Regulator(_): Regulator,
+    ApiPath(id): ApiPath<i64>,
+) -> AppResult<Json<PenaltyDetail>> {
+    Ok(Json(penalties::detail(&state.db, id, false).await?))
+}
+
+pub async fn correct(
+    State(state): State<AppState>,
+    Regulator(actor): Regulator,
+    ApiPath(id): ApiPath<i64>,
+    Body(req): Body<Correction>,
+) -> AppResult<Json<PenaltyDetail>> {
+    let detail = penalties::correct(
+        &state.db,
+        id,
+        req,
+        &state.scoring,
+        state.settings.penalties.lower_amount_threshold_yuan * 100,
+        &actor,
+        Utc::now(),
+    )
+    .await?;
+    state.notifier.changed().await;
+    Ok(Json(detail))
+}
+
+pub async fn revoke(
+    State(state): State<AppState>,
+    Regulator(actor): Regulator,
+    ApiPath(id): ApiPath<i64>,
+    Body(req): Body<Revocation>,
+) -> AppResult<Json<PenaltyDetail>> {
+    let detail = penalties::revoke(&state.db, id, req, &state.scoring, &actor, Utc::now()).await?;
+    state.notifier.changed().await;
+    Ok(Json(detail))
 }

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use crate::audit::{self, Actor};
 use crate::error::{AppError, AppResult};
 use crate::scores::{self, Scoring};
-use crate::store::entities::{merchant, penalty, trusted_enrolment};
+use crate::store::entities::{merchant, penalty, penalty_revision, trusted_enrolment};
 pub use crate::yuan::Yuan;
 
 /// A regulator's request to publish a penalty decision.
@@ -421,14 +421,7 @@ pub async fn public_list<C: ConnectionTrait>(
     q: PenaltyQuery,
     now: DateTime<Utc>,
 ) -> AppResult<PenaltyPage> {
-    let page = q.page.unwrap_or(1);
-    let per_page = q.per_page.unwrap_or(20);
-    if page == 0 || per_page == 0 || per_page > 200 {
-        return Err(AppError::invalid(
-            "invalid_paging",
-            "page starts at 1; per_page is 1 to 200",
-        ));
-    }
+    let (page, per_page) = crate::paging::paging(q.page, q.per_page)?;
     if let (Some(f), Some(t)) = (q.from, q.to)
         && f > t
     {
@@ -553,4 +546,238 @@ pub async fn end_due_publicity<C: TransactionTrait + ConnectionTrait>(
     }
     txn.commit().await?;
     Ok(touched)
+}
+
+/// A correction of a published decision: the whole corrected record and why.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Correction {
+    pub reason: String,
+    pub record: PublishPenalty,
+}
+
+/// A revocation of a decision (by review, litigation or the authority itself).
+#[derive(Debug, Clone, Deserialize)]
+pub struct Revocation {
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RevisionView {
+    pub action: String,
+    pub reason: String,
+    pub before: serde_json::Value,
+    pub after: serde_json::Value,
+    pub at: DateTime<Utc>,
+}
+
+/// A decision with its history of corrections and revocation.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PenaltyDetail {
+    pub penalty: PenaltyRecord,
+    pub revisions: Vec<RevisionView>,
+}
+
+fn penalty_not_found(id: i64) -> AppError {
+    AppError::NotFound {
+        code: "penalty_not_found",
+        message: format!("no penalty {id}"),
+    }
+}
+
+fn reason_of(reason: &str) -> AppResult<String> {
+    let r = reason.trim();
+    if r.is_empty() || r.chars().count() > 2_000 {
+        return Err(AppError::invalid_field(
+            "reason",
+            "missing_field",
+            "a reason of 1 to 2,000 characters is required",
+        ));
+    }
+    Ok(r.to_owned())
+}
+
+/// One decision with its revisions; `public` hides what is not in publicity.
+pub async fn detail<C: ConnectionTrait>(db: &C, id: i64, public: bool) -> AppResult<PenaltyDetail> {
+    let p = penalty::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| penalty_not_found(id))?;
+    if public && p.status != PenaltyStatus::InPublicity.code() {
+        return Err(penalty_not_found(id));
+    }
+    let uscc = merchant::Entity::find_by_id(p.merchant_id)
+        .one(db)
+        .await?
+        .map(|m| m.uscc)
+        .unwrap_or_default();
+    let revisions = penalty_revision::Entity::find()
+        .filter(penalty_revision::Column::PenaltyId.eq(id))
+        .order_by_asc(penalty_revision::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|r| RevisionView {
+            action: r.action,
+            reason: r.reason,
+            before: r.before,
+            after: r.after,
+            at: r.created_at,
+        })
+        .collect();
+    Ok(PenaltyDetail {
+        penalty: record_of(p, uscc),
+        revisions,
+    })
+}
+
+/// The fields a revision records, as the public sees them.
+fn revision_fields(p: &penalty::Model, uscc: &str) -> serde_json::Value {
+    serde_json::to_value(record_of(p.clone(), uscc.to_owned())).unwrap_or_default()
+}
+
+/// Corrects a decision: the corrected record replaces the current one, publicity is
+/// worked out again, the old and new versions are kept as a revision, and every merchant
+/// concerned is rescored.
+pub async fn correct<C: TransactionTrait + ConnectionTrait>(
+    db: &C,
+    id: i64,
+    req: Correction,
+    scoring: &Scoring,
+    lower_amount_threshold_fen: i64,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> AppResult<PenaltyDetail> {
+    let reason = reason_of(&req.reason)?;
+    let valid = validate(req.record, lower_amount_threshold_fen, now.date_naive())?;
+    let existing = penalty::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| penalty_not_found(id))?;
+    if existing.status == PenaltyStatus::Revoked.code() {
+        return Err(AppError::Conflict {
+            code: "penalty_revoked",
+            message: format!(
+                "decision {} was revoked; it cannot be corrected",
+                existing.decision_no
+            ),
+        });
+    }
+    if valid.decision_no != existing.decision_no {
+        return Err(AppError::invalid_field(
+            "decision_no",
+            "decision_no_changed",
+            "a correction keeps the decision number; a new number is a new decision",
+        ));
+    }
+    let old_merchant = merchant::Entity::find_by_id(existing.merchant_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| penalty_not_found(id))?;
+    let new_merchant = crate::merchants::find_by_uscc(db, &valid.uscc).await?;
+    // A repaired decision stays repaired; otherwise publicity follows the corrected facts.
+    let status = if existing.status == PenaltyStatus::Repaired.code() {
+        PenaltyStatus::Repaired
+    } else {
+        valid.status
+    };
+    let txn = crate::store::begin_write(db).await?;
+    let mut active = active_model(&valid, &new_merchant, now);
+    active.id = Set(id);
+    active.created_at = sea_orm::ActiveValue::NotSet;
+    active.status = Set(status.code().to_owned());
+    let saved = penalty::Entity::update(active).exec(&txn).await?;
+    penalty_revision::Entity::insert(penalty_revision::ActiveModel {
+        penalty_id: Set(id),
+        action: Set("correction".into()),
+        reason: Set(reason.clone()),
+        before: Set(revision_fields(&existing, &old_merchant.uscc)),
+        after: Set(revision_fields(&saved, &new_merchant.uscc)),
+        account_id: Set(actor.account_id),
+        created_at: Set(now),
+        ..Default::default()
+    })
+    .exec_without_returning(&txn)
+    .await?;
+    audit::record(
+        &txn,
+        actor,
+        "penalty.correct",
+        "penalty",
+        &id.to_string(),
+        serde_json::to_value(&existing).ok(),
+        serde_json::to_value(&saved).ok().map(|mut v| {
+            v["reason"] = serde_json::Value::String(reason);
+            v
+        }),
+        now,
+    )
+    .await?;
+    if old_merchant.id != new_merchant.id {
+        crate::feed::append(&txn, old_merchant.id, &old_merchant.uscc, "penalty", now).await?;
+    }
+    scores::commit_and_rescore(db, txn, Some(&new_merchant), "penalty", scoring, now).await?;
+    if old_merchant.id != new_merchant.id {
+        scores::rescore_one(db, old_merchant.id, scoring, now).await?;
+    }
+    detail(db, id, false).await
+}
+
+/// Revokes a decision: it leaves publicity and stops counting; the revocation is kept.
+pub async fn revoke<C: TransactionTrait + ConnectionTrait>(
+    db: &C,
+    id: i64,
+    req: Revocation,
+    scoring: &Scoring,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> AppResult<PenaltyDetail> {
+    let reason = reason_of(&req.reason)?;
+    let existing = penalty::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| penalty_not_found(id))?;
+    if existing.status == PenaltyStatus::Revoked.code() {
+        return Err(AppError::Conflict {
+            code: "penalty_revoked",
+            message: format!("decision {} is already revoked", existing.decision_no),
+        });
+    }
+    let m = merchant::Entity::find_by_id(existing.merchant_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| penalty_not_found(id))?;
+    let txn = crate::store::begin_write(db).await?;
+    let saved = penalty::Entity::update(penalty::ActiveModel {
+        id: Set(id),
+        status: Set(PenaltyStatus::Revoked.code().to_owned()),
+        updated_at: Set(now),
+        ..Default::default()
+    })
+    .exec(&txn)
+    .await?;
+    penalty_revision::Entity::insert(penalty_revision::ActiveModel {
+        penalty_id: Set(id),
+        action: Set("revocation".into()),
+        reason: Set(reason.clone()),
+        before: Set(revision_fields(&existing, &m.uscc)),
+        after: Set(revision_fields(&saved, &m.uscc)),
+        account_id: Set(actor.account_id),
+        created_at: Set(now),
+        ..Default::default()
+    })
+    .exec_without_returning(&txn)
+    .await?;
+    audit::record(
+        &txn,
+        actor,
+        "penalty.revoke",
+        "penalty",
+        &id.to_string(),
+        serde_json::to_value(&existing).ok(),
+        Some(serde_json::json!({ "status": saved.status, "reason": reason })),
+        now,
+    )
+    .await?;
+    scores::commit_and_rescore(db, txn, Some(&m), "penalty", scoring, now).await?;
+    detail(db, id, false).await
 }
