@@ -14,6 +14,7 @@ mod api;
 mod auth;
 mod authorization;
 mod complaints;
+mod exports;
 mod feed;
 mod redis;
 mod scores;

@@ -4,6 +4,7 @@ use axum::Json;
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
+use axum::response::IntoResponse;
 use chrono::Utc;
 use fangxin_scoring::Uscc;
 use fangxin_scoring::domain::Role;
@@ -14,8 +15,8 @@ use super::auth::RequestId;
 use super::extract::{ApiPath, json_body};
 use crate::accounts::Session;
 use crate::complaints::{
-    self, ComplaintFilter, ComplaintPage, ComplaintStats, ComplaintView, IntakeContext,
-    IntakeResult, NewComplaint, Transition,
+    self, ComplaintFilter, ComplaintPage, ComplaintView, IntakeContext, IntakeResult, NewComplaint,
+    Transition,
 };
 use crate::error::{AppError, AppResult};
 
@@ -141,7 +142,15 @@ pub async fn answer(
 pub async fn stats(
     State(state): State<AppState>,
     ApiPath(uscc): ApiPath<String>,
-) -> AppResult<Json<ComplaintStats>> {
+    headers: axum::http::HeaderMap,
+    Query(format): Query<super::export::FormatParam>,
+) -> AppResult<axum::response::Response> {
     let uscc = Uscc::parse(&uscc)?;
-    Ok(Json(complaints::stats(&state.db, &uscc, Utc::now()).await?))
+    let csv = super::export::wants_csv(&headers, format.format.as_deref())?;
+    let now = Utc::now();
+    let stats = complaints::stats(&state.db, &uscc, now).await?;
+    if csv {
+        return super::export::csv_response(&format!("complaint-stats-{uscc}"), now, [stats]);
+    }
+    Ok(Json(stats).into_response())
 }

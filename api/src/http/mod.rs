@@ -6,6 +6,7 @@ mod admin;
 pub mod auth;
 mod complaints;
 pub mod error;
+mod export;
 mod extract;
 mod health;
 mod imports;

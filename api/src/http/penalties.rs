@@ -7,14 +7,17 @@ use axum::http::StatusCode;
 use chrono::Utc;
 use fangxin_scoring::domain::Role;
 
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
+
 use super::AppState;
 use super::auth::RequestId;
+use super::export::{self, FormatParam};
 use super::extract::{ApiPath, Body, Regulator, json_body};
 use crate::accounts::Session;
 use crate::error::{AppError, AppResult};
 use crate::penalties::{
-    self, Correction, PenaltyDetail, PenaltyPage, PenaltyQuery, PenaltyRecord, PublishPenalty,
-    Revocation,
+    self, Correction, PenaltyDetail, PenaltyQuery, PenaltyRecord, PublishPenalty, Revocation,
 };
 
 pub async fn publish(
@@ -40,12 +43,27 @@ pub async fn publish(
 
 pub async fn list(
     State(state): State<AppState>,
+    headers: HeaderMap,
     query: Result<Query<PenaltyQuery>, QueryRejection>,
-) -> AppResult<Json<PenaltyPage>> {
+    format: Result<Query<FormatParam>, QueryRejection>,
+) -> AppResult<Response> {
     let Query(query) = query.map_err(|e| AppError::invalid("invalid_query", e.body_text()))?;
-    Ok(Json(
-        penalties::public_list(&state.db, query, Utc::now()).await?,
-    ))
+    let Query(format) = format.map_err(|e| AppError::invalid("invalid_query", e.body_text()))?;
+    let now = Utc::now();
+    if !export::wants_csv(&headers, format.format.as_deref())? {
+        return Ok(Json(penalties::public_list(&state.db, query, now).await?).into_response());
+    }
+    let rows = export::all_pages(|page, per_page| {
+        let q = PenaltyQuery {
+            page: Some(page),
+            per_page: Some(per_page),
+            ..query.clone()
+        };
+        let db = &state.db;
+        async move { Ok(penalties::public_list(db, q, now).await?.penalties) }
+    })
+    .await?;
+    export::csv_response("penalties", now, rows)
 }
 
 /// `GET /api/v1/penalties/{id}`: a decision in publicity with its corrections.

@@ -6,12 +6,16 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use chrono::Utc;
 
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
+
 use super::AppState;
+use super::export::{self, FormatParam};
 use super::extract::{ApiPath, Body, Regulator};
 use crate::error::{AppError, AppResult};
 use crate::spotchecks::{
     self, CheckView, Frame, InspectorView, NewInspector, NewPlan, PlanView, ResultEntry,
-    SpotCheckPage, SpotCheckQuery,
+    SpotCheckQuery,
 };
 
 pub async fn add_inspector(
@@ -67,10 +71,25 @@ pub async fn record_result(
 
 pub async fn list(
     State(state): State<AppState>,
+    headers: HeaderMap,
     query: Result<Query<SpotCheckQuery>, QueryRejection>,
-) -> AppResult<Json<SpotCheckPage>> {
+    format: Result<Query<FormatParam>, QueryRejection>,
+) -> AppResult<Response> {
     let Query(query) = query.map_err(|e| AppError::invalid("invalid_query", e.body_text()))?;
-    Ok(Json(
-        spotchecks::public_list(&state.db, query, Utc::now()).await?,
-    ))
+    let Query(format) = format.map_err(|e| AppError::invalid("invalid_query", e.body_text()))?;
+    let now = Utc::now();
+    if !export::wants_csv(&headers, format.format.as_deref())? {
+        return Ok(Json(spotchecks::public_list(&state.db, query, now).await?).into_response());
+    }
+    let rows = export::all_pages(|page, per_page| {
+        let q = SpotCheckQuery {
+            page: Some(page),
+            per_page: Some(per_page),
+            ..query.clone()
+        };
+        let db = &state.db;
+        async move { Ok(spotchecks::public_list(db, q, now).await?.results) }
+    })
+    .await?;
+    export::csv_response("spot-checks", now, rows)
 }

@@ -1,18 +1,22 @@
 //! `POST /api/v1/admin/warnings`, `GET /api/v1/warnings`.
 
 use axum::Json;
-use axum::extract::State;
 use axum::extract::rejection::JsonRejection;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
+use axum::http::HeaderMap;
 use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 use fangxin_scoring::domain::Role;
 
 use super::AppState;
 use super::auth::RequestId;
+use super::export::{self, FormatParam};
 use super::extract::json_body;
 use crate::accounts::Session;
-use crate::error::AppResult;
-use crate::warnings::{self, NewWarning, WarningPage, WarningView};
+use crate::error::{AppError, AppResult};
+use crate::warnings::{self, NewWarning, WarningQuery, WarningView};
 
 pub async fn publish(
     State(state): State<AppState>,
@@ -26,6 +30,27 @@ pub async fn publish(
     Ok((StatusCode::CREATED, Json(view)))
 }
 
-pub async fn list(State(state): State<AppState>) -> AppResult<Json<WarningPage>> {
-    Ok(Json(warnings::list(&state.db, 50).await?))
+pub async fn list(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    query: Result<Query<WarningQuery>, QueryRejection>,
+    format: Result<Query<FormatParam>, QueryRejection>,
+) -> AppResult<Response> {
+    let Query(query) = query.map_err(|e| AppError::invalid("invalid_query", e.body_text()))?;
+    let Query(format) = format.map_err(|e| AppError::invalid("invalid_query", e.body_text()))?;
+    let now = Utc::now();
+    if !export::wants_csv(&headers, format.format.as_deref())? {
+        return Ok(Json(warnings::list(&state.db, query, now).await?).into_response());
+    }
+    let rows = export::all_pages(|page, per_page| {
+        let q = WarningQuery {
+            page: Some(page),
+            per_page: Some(per_page),
+            ..query.clone()
+        };
+        let db = &state.db;
+        async move { Ok(warnings::list(db, q, now).await?.warnings) }
+    })
+    .await?;
+    export::csv_response("warnings", now, rows)
 }

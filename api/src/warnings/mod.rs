@@ -103,23 +103,55 @@ pub async fn publish<C: TransactionTrait + ConnectionTrait>(
     Ok(saved.into())
 }
 
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct WarningQuery {
+    pub category: Option<String>,
+    pub page: Option<u64>,
+    pub per_page: Option<u64>,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct WarningPage {
     pub total: u64,
+    pub page: u64,
+    pub per_page: u64,
     pub warnings: Vec<WarningView>,
+    pub as_of: DateTime<Utc>,
 }
 
 /// Newest first.
-pub async fn list<C: ConnectionTrait>(db: &C, limit: u64) -> AppResult<WarningPage> {
-    let total = warning::Entity::find().count(db).await?;
-    let warnings = warning::Entity::find()
+pub async fn list<C: ConnectionTrait>(
+    db: &C,
+    q: WarningQuery,
+    now: DateTime<Utc>,
+) -> AppResult<WarningPage> {
+    use sea_orm::{ColumnTrait, QueryFilter};
+    let (page, per_page) = crate::paging::paging(q.page, q.per_page)?;
+    let mut select = warning::Entity::find();
+    if let Some(c) = q
+        .category
+        .as_deref()
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+    {
+        select = select.filter(warning::Column::Category.eq(c));
+    }
+    let total = select.clone().count(db).await?;
+    let warnings = select
         .order_by_desc(warning::Column::PublishedOn)
         .order_by_desc(warning::Column::Id)
-        .limit(limit.clamp(1, 200))
+        .offset((page - 1) * per_page)
+        .limit(per_page)
         .all(db)
         .await?
         .into_iter()
         .map(Into::into)
         .collect();
-    Ok(WarningPage { total, warnings })
+    Ok(WarningPage {
+        total,
+        page,
+        per_page,
+        warnings,
+        as_of: now,
+    })
 }

@@ -1,0 +1,235 @@
+//! CSV exports of the public lists (`?format=csv` or `Accept: text/csv`): every matching
+//! row, not one page, UTF-8 with a byte-order mark so spreadsheet programs read the
+//! Chinese, and a freshness stamp — the `data_as_of` column of every row, the
+//! `X-Data-As-Of` and `Last-Modified` headers and the file name.
+
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+
+use crate::error::{AppError, AppResult};
+
+/// Rows an export holds at most; narrow the filters for more.
+pub const MAX_ROWS: u64 = 100_000;
+
+/// The `format` query parameter of the lists.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct FormatParam {
+    pub format: Option<String>,
+}
+
+/// Whether the caller asked for CSV: `?format=csv` wins over `Accept`.
+pub fn wants_csv(headers: &HeaderMap, format: Option<&str>) -> AppResult<bool> {
+    match format.map(str::trim).filter(|f| !f.is_empty()) {
+        Some(f) if f.eq_ignore_ascii_case("csv") => Ok(true),
+        Some(f) if f.eq_ignore_ascii_case("json") => Ok(false),
+        Some(f) => Err(AppError::invalid_field(
+            "format",
+            "invalid_format",
+            format!("format is json or csv, not {f:?}"),
+        )),
+        None => Ok(headers
+            .get(header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|accept| {
+                accept
+                    .split(',')
+                    .any(|part| part.split(';').next().unwrap_or("").trim() == "text/csv")
+            })),
+    }
+}
+
+/// A row of an export: its columns, and its cells in that order.
+pub trait CsvRow {
+    const COLUMNS: &'static [&'static str];
+    fn cells(&self) -> Vec<String>;
+}
+
+/// Writes rows as a CSV download named `{name}-{as_of}.csv`.
+pub fn csv_response<R: CsvRow>(
+    name: &str,
+    as_of: DateTime<Utc>,
+    rows: impl IntoIterator<Item = R>,
+) -> AppResult<Response> {
+    let stamp = as_of.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let mut out = Vec::with_capacity(64 * 1024);
+    out.extend_from_slice("\u{feff}".as_bytes());
+    {
+        let fail = |e: csv::Error| AppError::Internal(anyhow::anyhow!("writing CSV: {e}"));
+        let mut writer = csv::Writer::from_writer(&mut out);
+        writer
+            .write_record(std::iter::once("data_as_of").chain(R::COLUMNS.iter().copied()))
+            .map_err(fail)?;
+        for row in rows {
+            writer
+                .write_record(std::iter::once(stamp.clone()).chain(row.cells()))
+                .map_err(fail)?;
+        }
+        writer
+            .flush()
+            .map_err(|e| AppError::Internal(anyhow::anyhow!("writing CSV: {e}")))?;
+    }
+    let file = format!("{name}-{}.csv", as_of.format("%Y%m%dT%H%M%SZ"));
+    let mut response = out.into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/csv; charset=utf-8"),
+    );
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{file}\"")) {
+        headers.insert(header::CONTENT_DISPOSITION, v);
+    }
+    if let Ok(v) = HeaderValue::from_str(&stamp) {
+        headers.insert("x-data-as-of", v);
+    }
+    if let Ok(v) = HeaderValue::from_str(&as_of.format("%a, %d %b %Y %H:%M:%S GMT").to_string()) {
+        headers.insert(header::LAST_MODIFIED, v);
+    }
+    Ok(response)
+}
+
+/// Every row of a paged list, page by page, up to `MAX_ROWS`.
+pub async fn all_pages<T, F, Fut>(mut fetch: F) -> AppResult<Vec<T>>
+where
+    F: FnMut(u64, u64) -> Fut,
+    Fut: std::future::Future<Output = AppResult<Vec<T>>>,
+{
+    let per_page = crate::paging::MAX_PER_PAGE;
+    let mut rows = Vec::new();
+    let mut page = 1;
+    loop {
+        let batch = fetch(page, per_page).await?;
+        let done = (batch.len() as u64) < per_page;
+        rows.extend(batch);
+        if done || rows.len() as u64 >= MAX_ROWS {
+            return Ok(rows);
+        }
+        page += 1;
+    }
+}
+
+/// Yuan with two decimals, as exports show money.
+pub fn yuan(fen: i64) -> String {
+    fangxin_scoring::money::format_yuan(fen)
+}
+
+fn opt<T: ToString>(v: &Option<T>) -> String {
+    v.as_ref().map(T::to_string).unwrap_or_default()
+}
+
+impl CsvRow for crate::penalties::PenaltyRecord {
+    const COLUMNS: &'static [&'static str] = &[
+        "decision_no",
+        "uscc",
+        "party_name",
+        "categories",
+        "fine_yuan",
+        "confiscated_yuan",
+        "violation_type",
+        "facts",
+        "legal_basis",
+        "content",
+        "authority",
+        "decided_on",
+        "publicity_end",
+    ];
+
+    fn cells(&self) -> Vec<String> {
+        vec![
+            self.decision_no.clone(),
+            self.uscc.clone(),
+            self.party_name.clone(),
+            self.category_labels.join("|"),
+            yuan(self.fine_fen),
+            yuan(self.confiscated_fen),
+            self.violation_type.clone(),
+            self.facts.clone(),
+            self.legal_basis.clone(),
+            self.content.clone(),
+            self.authority.clone(),
+            self.decided_on.to_string(),
+            opt(&self.publicity_end),
+        ]
+    }
+}
+
+impl CsvRow for crate::warnings::WarningView {
+    const COLUMNS: &'static [&'static str] = &["id", "title", "category", "published_on", "body"];
+
+    fn cells(&self) -> Vec<String> {
+        vec![
+            self.id.to_string(),
+            self.title.clone(),
+            self.category.clone(),
+            self.published_on.to_string(),
+            self.body.clone(),
+        ]
+    }
+}
+
+impl CsvRow for crate::spotchecks::CheckView {
+    const COLUMNS: &'static [&'static str] = &[
+        "plan_id",
+        "uscc",
+        "name",
+        "sign_name",
+        "product",
+        "batch",
+        "standard",
+        "outcome",
+        "failed_items",
+        "checked_on",
+        "inspectors",
+    ];
+
+    fn cells(&self) -> Vec<String> {
+        vec![
+            opt(&self.plan_id),
+            self.uscc.clone(),
+            self.name.clone(),
+            opt(&self.sign_name),
+            opt(&self.product),
+            opt(&self.batch),
+            opt(&self.standard),
+            opt(&self.outcome_label),
+            opt(&self.failed_items),
+            opt(&self.checked_on),
+            self.inspectors
+                .iter()
+                .map(|i| format!("{}（{}）", i.name, i.unit))
+                .collect::<Vec<_>>()
+                .join("|"),
+        ]
+    }
+}
+
+impl CsvRow for crate::complaints::ComplaintStats {
+    const COLUMNS: &'static [&'static str] = &[
+        "uscc",
+        "last_12_months",
+        "previous_12_months",
+        "growth_percent",
+        "accepted",
+        "not_accepted",
+        "settled",
+        "converted_to_case",
+        "mediation_success_percent",
+        "answered_percent",
+    ];
+
+    fn cells(&self) -> Vec<String> {
+        vec![
+            self.uscc.clone(),
+            self.last_12_months.to_string(),
+            self.previous_12_months.to_string(),
+            opt(&self.growth_percent),
+            self.accepted.to_string(),
+            self.not_accepted.to_string(),
+            self.settled.to_string(),
+            self.converted_to_case.to_string(),
+            opt(&self.mediation_success_percent),
+            opt(&self.answered_percent),
+        ]
+    }
+}
