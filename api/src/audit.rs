@@ -54,7 +54,7 @@ pub async fn record<C: ConnectionTrait>(
     Ok(())
 }
 
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Deserialize, utoipa::IntoParams)]
 pub struct AuditFilter {
     pub entity: Option<String>,
     pub entity_id: Option<String>,
@@ -64,7 +64,7 @@ pub struct AuditFilter {
     pub per_page: Option<u64>,
 }
 
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct AuditPage {
     pub total: u64,
     pub page: u64,

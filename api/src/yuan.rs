@@ -24,3 +24,21 @@ impl Yuan {
             .map_err(|e| AppError::invalid_field(field, "invalid_amount", format!("{field}: {e}")))
     }
 }
+
+impl utoipa::PartialSchema for Yuan {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::SchemaType::from_iter([
+                utoipa::openapi::schema::Type::String,
+                utoipa::openapi::schema::Type::Number,
+            ]))
+            .description(Some(
+                "An amount of yuan, at most two decimals, as a number or a string (`1234.56`); \
+                 stored exactly as fen.",
+            ))
+            .examples(["1234.56"])
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for Yuan {}

@@ -74,6 +74,7 @@ impl SearchRequest {
 
 /// Matched parts of names, HTML-escaped, matches wrapped in `<em>`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Highlights {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sign_name: Option<String>,
@@ -89,12 +90,14 @@ pub struct Hit {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FacetCount {
     pub value: String,
     pub count: u64,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Facets {
     pub grade: Vec<FacetCount>,
     pub street: Vec<FacetCount>,

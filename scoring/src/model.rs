@@ -95,6 +95,7 @@ pub struct MerchantFacts {
 
 /// SAMR's four risk classes; A is the most trustworthy.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Grade {
     A,
     B,
@@ -125,6 +126,7 @@ impl Grade {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Confidence {
     Normal,
     Low,
@@ -141,6 +143,7 @@ impl Confidence {
 
 /// The record a factor comes from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RecordRef {
     /// `penalty`, `complaint`, `listing`, `spot_check` or `trusted`.
     pub kind: String,
@@ -149,6 +152,7 @@ pub struct RecordRef {
 
 /// One line of the explanation.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Factor {
     pub code: String,
     pub label_zh: String,

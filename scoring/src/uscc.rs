@@ -189,6 +189,26 @@ impl<'de> Deserialize<'de> for Uscc {
     }
 }
 
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for Uscc {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .pattern(Some(
+                "^[0-9A-HJ-NP-RT-UW-Y]{2}[0-9]{6}[0-9A-HJ-NP-RT-UW-Y]{10}$",
+            ))
+            .description(Some(
+                "Unified social credit code (统一社会信用代码, GB 32100-2015): 18 characters \
+                 with two check characters.",
+            ))
+            .examples(["91530102MA6K3XQ42L"])
+            .into()
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for Uscc {}
+
 impl AsRef<str> for Uscc {
     fn as_ref(&self) -> &str {
         &self.0

@@ -4,7 +4,7 @@ use crate::helpers::{Backend, TestApp};
 
 /// (method, path, JSON body, [public, enterprise, regulator, admin]); `{uscc}` is the
 /// enterprise's own merchant. 0 means "any of 200, 202, 409" (a rebuild may be running).
-const MATRIX: &[(&str, &str, Option<&str>, [u16; 4])] = &[
+pub(crate) const MATRIX: &[(&str, &str, Option<&str>, [u16; 4])] = &[
     ("GET", "/healthz", None, [200, 200, 200, 200]),
     ("GET", "/readyz", None, [200, 200, 200, 200]),
     ("GET", "/metrics", None, [200, 200, 200, 200]),

@@ -7,6 +7,7 @@ mod admin;
 mod helpers;
 mod imports;
 mod listings;
+mod openapi;
 
 mod penalties;
 

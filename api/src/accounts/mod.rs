@@ -70,7 +70,7 @@ impl Session {
     }
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 pub struct NewAccount {
     pub username: String,
     pub password: String,
@@ -80,7 +80,7 @@ pub struct NewAccount {
     pub display_name: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct IssuedToken {
     pub token: String,
     pub token_type: String,
@@ -317,7 +317,7 @@ pub async fn logout<C: ConnectionTrait>(db: &C, token: &str, now: DateTime<Utc>)
 }
 
 /// An account as admins see it (never its password hash).
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct AccountView {
     pub id: i64,
     pub username: String,
@@ -378,7 +378,7 @@ pub async fn list<C: ConnectionTrait>(db: &C) -> AppResult<Vec<AccountView>> {
 
 /// An admin's change to an account: switch it off or on, or set a new password. Either
 /// change revokes the account's tokens and lifts a lock.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 pub struct AccountChange {
     pub active: Option<bool>,
     pub password: Option<String>,

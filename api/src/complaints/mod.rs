@@ -26,14 +26,14 @@ use crate::yuan::Yuan;
 
 /// What a channel sends about a complainant; stored apart, never shown unmasked outside
 /// the regulator role.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct ComplainantContact {
     pub name: Option<String>,
     pub phone: Option<String>,
     pub id_number: Option<String>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 pub struct NewComplaint {
     pub channel: String,
     pub ticket_no: String,
@@ -51,7 +51,7 @@ pub struct NewComplaint {
     pub purchase_quantity: Option<i32>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct MerchantRef {
     pub uscc: String,
     pub name: String,
@@ -59,7 +59,7 @@ pub struct MerchantRef {
 }
 
 /// A complaint as regulators see it (enterprises get the same with the contact masked).
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ComplaintView {
     pub id: i64,
     pub channel: String,
@@ -90,7 +90,7 @@ pub struct ComplaintView {
     pub next: Vec<String>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct IntakeResult {
     /// False when this channel's ticket was already recorded (nothing changed).
     pub created: bool,
@@ -551,7 +551,7 @@ pub async fn intake<C: TransactionTrait + ConnectionTrait>(
     })
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 pub struct Transition {
     pub to: String,
     pub amount_recovered_yuan: Option<Yuan>,
@@ -743,7 +743,7 @@ pub async fn get<C: ConnectionTrait>(
 }
 
 /// The statistics the complaint-publicity rules publish for one merchant.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 pub struct ComplaintStats {
     pub uscc: String,
     /// Complaints and reports received in the last 12 months.
@@ -814,7 +814,7 @@ pub async fn stats<C: ConnectionTrait>(
     })
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::IntoParams)]
 pub struct ComplaintFilter {
     pub status: Option<String>,
     /// Only complaints waiting for a merchant match.
@@ -824,7 +824,7 @@ pub struct ComplaintFilter {
     pub per_page: Option<u64>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ComplaintPage {
     pub total: u64,
     pub page: u64,

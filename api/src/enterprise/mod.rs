@@ -16,7 +16,7 @@ use crate::store::entities::{
 use crate::trusted::EnrolmentView;
 
 /// A step that would raise the score, with how much and from when.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Improvement {
     pub label_zh: String,
     pub label_en: String,
@@ -24,7 +24,7 @@ pub struct Improvement {
     pub from: Option<NaiveDate>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct SpotCheckView {
     pub id: i64,
     pub product: Option<String>,
@@ -34,7 +34,7 @@ pub struct SpotCheckView {
     pub checked_on: Option<NaiveDate>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct EnterpriseRecord {
     pub uscc: String,
     pub name: String,

@@ -7,9 +7,19 @@ use chrono::Utc;
 
 use super::AppState;
 use super::extract::{Admin, ApiPath, Body};
+use super::openapi::StaffErrors;
 use crate::accounts::{self, AccountChange, AccountView, NewAccount};
 use crate::error::AppResult;
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/admin/accounts",
+    tag = "admin",
+    summary = "Create an account",
+    request_body = NewAccount,
+    responses((status = 201, description = "Created", body = AccountView), StaffErrors),
+    security(("bearer" = []))
+)]
 pub async fn create(
     State(state): State<AppState>,
     Admin(actor): Admin,
@@ -22,13 +32,31 @@ pub async fn create(
     ))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/admin/accounts",
+    tag = "admin",
+    summary = "Every account",
+    responses((status = 200, description = "Accounts by username", body = Vec<AccountView>), StaffErrors),
+    security(("bearer" = []))
+)]
 pub async fn list(
     State(state): State<AppState>,
-    Admin(_): Admin,
+    Admin(_admin): Admin,
 ) -> AppResult<Json<Vec<AccountView>>> {
     Ok(Json(accounts::list(&state.db).await?))
 }
 
+#[utoipa::path(
+    patch,
+    path = "/api/v1/admin/accounts/{id}",
+    tag = "admin",
+    summary = "Switch an account off or on, or set its password",
+    params(("id" = i64, Path, description = "Record id")),
+    request_body = AccountChange,
+    responses((status = 200, description = "Changed; its tokens are revoked", body = AccountView), StaffErrors),
+    security(("bearer" = []))
+)]
 pub async fn change(
     State(state): State<AppState>,
     Admin(actor): Admin,

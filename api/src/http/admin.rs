@@ -11,12 +11,21 @@ use serde_json::json;
 
 use super::AppState;
 use super::auth::RequestId;
+use super::openapi::StaffErrors;
 use crate::accounts::Session;
 use crate::audit;
 use crate::error::{AppError, AppResult};
 
 /// Rebuilds the search index into a new generation in the background and swaps it in;
 /// searches keep being answered meanwhile. 202 when started, 409 while one runs.
+#[utoipa::path(
+    post,
+    path = "/api/v1/admin/reindex",
+    tag = "regulator",
+    summary = "Rebuild the search index in the background",
+    responses((status = 202, description = "Started", body = Object), StaffErrors),
+    security(("bearer" = []))
+)]
 pub async fn reindex(
     State(state): State<AppState>,
     session: Session,
@@ -75,6 +84,15 @@ pub async fn reindex(
 }
 
 /// `GET /api/v1/admin/audit-log`: who did what, newest first.
+#[utoipa::path(
+    get,
+    path = "/api/v1/admin/audit-log",
+    tag = "regulator",
+    summary = "The audit log, newest first",
+    params(crate::audit::AuditFilter),
+    responses((status = 200, description = "Entries", body = crate::audit::AuditPage), StaffErrors),
+    security(("bearer" = []))
+)]
 pub async fn audit_log(
     State(state): State<AppState>,
     session: Session,

@@ -74,12 +74,20 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct LoginRequest {
     pub username: String,
     pub password: String,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/login",
+    tag = "auth",
+    summary = "Log in: a bearer token",
+    request_body = LoginRequest,
+    responses((status = 200, description = "The token", body = IssuedToken), (status = 401, description = "Wrong username or password", body = super::error::Problem, content_type = "application/problem+json"), (status = 429, description = "Too many attempts or the account is locked", body = super::error::Problem, content_type = "application/problem+json"))
+)]
 pub async fn login(
     State(state): State<AppState>,
     ClientAddr(addr): ClientAddr,
@@ -101,6 +109,14 @@ pub async fn login(
     ))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/logout",
+    tag = "auth",
+    summary = "Revoke the bearer token",
+    responses((status = 204, description = "Logged out")),
+    security(("bearer" = []))
+)]
 pub async fn logout(State(state): State<AppState>, parts: Parts) -> AppResult<StatusCode> {
     if let Some(token) = bearer(&parts) {
         accounts::logout(&state.db, token, Utc::now()).await?;

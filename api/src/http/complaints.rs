@@ -13,6 +13,7 @@ use serde::Deserialize;
 use super::AppState;
 use super::auth::RequestId;
 use super::extract::{ApiPath, json_body};
+use super::openapi::{PublicErrors, StaffErrors};
 use crate::accounts::Session;
 use crate::complaints::{
     self, ComplaintFilter, ComplaintPage, ComplaintView, IntakeContext, IntakeResult, NewComplaint,
@@ -20,6 +21,15 @@ use crate::complaints::{
 };
 use crate::error::{AppError, AppResult};
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/admin/complaints",
+    tag = "regulator",
+    summary = "Record a complaint, report or inquiry from a channel",
+    request_body = NewComplaint,
+    responses((status = 201, description = "Recorded (200-like `created: false` when the ticket was known)", body = IntakeResult), StaffErrors),
+    security(("bearer" = []))
+)]
 pub async fn intake(
     State(state): State<AppState>,
     session: Session,
@@ -47,6 +57,15 @@ pub async fn intake(
     Ok((status, Json(result)))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/admin/complaints",
+    tag = "regulator",
+    summary = "Complaints for the regulator's queues",
+    params(ComplaintFilter),
+    responses((status = 200, description = "Complaints, newest first", body = ComplaintPage), StaffErrors),
+    security(("bearer" = []))
+)]
 pub async fn list(
     State(state): State<AppState>,
     session: Session,
@@ -59,6 +78,15 @@ pub async fn list(
     ))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/admin/complaints/{id}",
+    tag = "regulator",
+    summary = "One complaint with its deadlines",
+    params(("id" = i64, Path, description = "Record id")),
+    responses((status = 200, description = "The complaint", body = ComplaintView), StaffErrors),
+    security(("bearer" = []))
+)]
 pub async fn get(
     State(state): State<AppState>,
     session: Session,
@@ -70,6 +98,16 @@ pub async fn get(
     ))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/admin/complaints/{id}/transition",
+    tag = "regulator",
+    summary = "Move a complaint along its lifecycle",
+    params(("id" = i64, Path, description = "Record id")),
+    request_body = Transition,
+    responses((status = 200, description = "Moved; a 409 lists the allowed moves", body = ComplaintView), StaffErrors),
+    security(("bearer" = []))
+)]
 pub async fn transition(
     State(state): State<AppState>,
     session: Session,
@@ -92,6 +130,15 @@ pub async fn transition(
     Ok(Json(view))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/me/complaints",
+    tag = "enterprise",
+    summary = "The enterprise's complaints (complainants masked)",
+    params(ComplaintFilter),
+    responses((status = 200, description = "Complaints", body = ComplaintPage), StaffErrors),
+    security(("bearer" = []))
+)]
 pub async fn my_complaints(
     State(state): State<AppState>,
     session: Session,
@@ -111,11 +158,21 @@ pub async fn my_complaints(
     ))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct Answer {
     pub text: String,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/me/complaints/{id}/answer",
+    tag = "enterprise",
+    summary = "Answer a complaint",
+    params(("id" = i64, Path, description = "Record id")),
+    request_body = Answer,
+    responses((status = 200, description = "Answered", body = ComplaintView), StaffErrors),
+    security(("bearer" = []))
+)]
 pub async fn answer(
     State(state): State<AppState>,
     session: Session,
@@ -139,6 +196,14 @@ pub async fn answer(
     Ok(Json(view))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/merchants/{uscc}/complaint-stats",
+    tag = "public",
+    summary = "A merchant's complaint statistics, as the complaint-publicity rules publish them (JSON or CSV)",
+    params(("uscc" = String, Path, description = "Unified social credit code"), super::export::FormatParam),
+    responses((status = 200, description = "Statistics", content((crate::complaints::ComplaintStats = "application/json"), (String = "text/csv"))), PublicErrors)
+)]
 pub async fn stats(
     State(state): State<AppState>,
     ApiPath(uscc): ApiPath<String>,

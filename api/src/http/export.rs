@@ -14,7 +14,7 @@ use crate::error::{AppError, AppResult};
 pub const MAX_ROWS: u64 = 100_000;
 
 /// The `format` query parameter of the lists.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
 pub struct FormatParam {
     pub format: Option<String>,
 }

@@ -10,11 +10,25 @@ use super::AppState;
 use super::error::Problem;
 
 /// The process is up.
+#[utoipa::path(
+    get,
+    path = "/healthz",
+    tag = "operations",
+    summary = "Liveness",
+    responses((status = 200, description = "The process is up", body = Object))
+)]
 pub async fn healthz() -> Json<serde_json::Value> {
     Json(json!({ "status": "ok" }))
 }
 
 /// The process can serve: database, index and (when configured) Redis answer.
+#[utoipa::path(
+    get,
+    path = "/readyz",
+    tag = "operations",
+    summary = "Readiness: database, index and Redis answer",
+    responses((status = 200, description = "Ready", body = Object), (status = 503, description = "Not ready", body = super::error::Problem, content_type = "application/problem+json"))
+)]
 pub async fn readyz(State(state): State<AppState>) -> Response {
     let mut failing = Vec::new();
     let database = state.db.ping().await.is_ok();
@@ -58,6 +72,13 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
 }
 
 /// Prometheus text format.
+#[utoipa::path(
+    get,
+    path = "/metrics",
+    tag = "operations",
+    summary = "Prometheus metrics",
+    responses((status = 200, description = "Metrics in the Prometheus text format", body = String, content_type = "text/plain"))
+)]
 pub async fn metrics(State(state): State<AppState>) -> Response {
     (
         [(

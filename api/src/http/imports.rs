@@ -14,9 +14,20 @@ use tokio::io::AsyncWriteExt;
 
 use super::AppState;
 use super::extract::{ApiPath, Regulator};
+use super::openapi::StaffErrors;
 use crate::error::{AppError, AppResult};
 use crate::imports::{self, Format, ImportContext, ImportReport, Kind, Spool};
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/admin/imports/{kind}",
+    tag = "regulator",
+    summary = "Import a CSV or NDJSON file, all or nothing",
+    params(("kind" = String, Path, description = "merchants, penalties or complaints")),
+    request_body(content((String = "text/csv"), (String = "application/x-ndjson")), description = "The file: UTF-8 CSV with a header row, or one JSON object a line"),
+    responses((status = 200, description = "Imported", body = ImportReport), (status = 422, description = "Rejected: the report lists every bad row; nothing was written", body = super::error::Problem, content_type = "application/problem+json"), StaffErrors),
+    security(("bearer" = []))
+)]
 pub async fn upload(
     State(state): State<AppState>,
     Regulator(actor): Regulator,

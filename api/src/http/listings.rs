@@ -10,10 +10,20 @@ use fangxin_scoring::domain::Role;
 use super::AppState;
 use super::auth::RequestId;
 use super::extract::{ApiPath, json_body};
+use super::openapi::StaffErrors;
 use crate::accounts::Session;
 use crate::error::AppResult;
 use crate::listings::{self, ListingView, NewListing, Removal};
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/admin/listings",
+    tag = "regulator",
+    summary = "Put a merchant on the abnormal-operations or serious-violation list",
+    request_body = NewListing,
+    responses((status = 201, description = "Listed", body = ListingView), StaffErrors),
+    security(("bearer" = []))
+)]
 pub async fn create(
     State(state): State<AppState>,
     session: Session,
@@ -34,6 +44,16 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(view)))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/admin/listings/{id}/removal",
+    tag = "regulator",
+    summary = "Remove a listing",
+    params(("id" = i64, Path, description = "Record id")),
+    request_body = Removal,
+    responses((status = 200, description = "Removed", body = ListingView), StaffErrors),
+    security(("bearer" = []))
+)]
 pub async fn remove(
     State(state): State<AppState>,
     session: Session,

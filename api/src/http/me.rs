@@ -5,10 +5,19 @@ use axum::extract::State;
 use chrono::Utc;
 
 use super::AppState;
+use super::openapi::StaffErrors;
 use crate::accounts::Session;
 use crate::enterprise::{self, EnterpriseRecord};
 use crate::error::AppResult;
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/me/record",
+    tag = "enterprise",
+    summary = "The enterprise's whole record and what would raise its score",
+    responses((status = 200, description = "The record", body = EnterpriseRecord), StaffErrors),
+    security(("bearer" = []))
+)]
 pub async fn record(
     State(state): State<AppState>,
     session: Session,

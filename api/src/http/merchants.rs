@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use super::AppState;
 use super::extract::{ApiPath, Body, Regulator};
+use super::openapi::{PublicErrors, StaffErrors};
 use crate::error::{AppError, AppResult};
 use crate::merchants::{self, MerchantProfile};
 use axum::http::StatusCode;
@@ -17,7 +18,7 @@ use axum::http::StatusCode;
 /// Matches counted (and ranked) at most; see `SearchRequest::count_cap`.
 const COUNT_CAP: usize = 10_000;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
 pub struct SearchParams {
     #[serde(default)]
     pub q: String,
@@ -30,7 +31,7 @@ pub struct SearchParams {
     pub per_page: Option<usize>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct SearchHit {
     pub uscc: String,
     pub name: String,
@@ -45,7 +46,7 @@ pub struct SearchHit {
     pub highlights: Highlights,
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct SearchResponse {
     /// Matches: exact up to 10,000; beyond, a lower bound (`total_exact` false, "10,000+").
     pub total: usize,
@@ -58,13 +59,13 @@ pub struct SearchResponse {
     pub facets: Option<Facets>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
 pub struct SuggestParams {
     #[serde(default)]
     pub q: String,
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Suggestion {
     pub uscc: String,
     pub sign_name: Option<String>,
@@ -74,7 +75,7 @@ pub struct Suggestion {
     pub highlights: Highlights,
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct SuggestResponse {
     pub suggestions: Vec<Suggestion>,
 }
@@ -143,6 +144,14 @@ impl SearchParams {
 }
 
 #[tracing::instrument(skip(state, params))]
+#[utoipa::path(
+    get,
+    path = "/api/v1/merchants/search",
+    tag = "public",
+    summary = "Search merchants by sign name, legal name, pinyin, initials or USCC",
+    params(SearchParams),
+    responses((status = 200, description = "Hits, facets and highlights", body = SearchResponse), PublicErrors)
+)]
 pub async fn search(
     State(state): State<AppState>,
     params: Result<Query<SearchParams>, QueryRejection>,
@@ -180,6 +189,14 @@ pub async fn search(
 /// The top names for a search box: cheap enough for every keystroke (no facets, no
 /// exact count).
 #[tracing::instrument(skip(state, params))]
+#[utoipa::path(
+    get,
+    path = "/api/v1/merchants/suggest",
+    tag = "public",
+    summary = "Suggestions as the user types",
+    params(SuggestParams),
+    responses((status = 200, description = "Suggestions", body = SuggestResponse), PublicErrors)
+)]
 pub async fn suggest(
     State(state): State<AppState>,
     params: Result<Query<SuggestParams>, QueryRejection>,
@@ -220,6 +237,14 @@ pub async fn suggest(
 }
 
 #[tracing::instrument(skip(state))]
+#[utoipa::path(
+    get,
+    path = "/api/v1/merchants/{uscc}",
+    tag = "public",
+    summary = "A merchant's public record and score",
+    params(("uscc" = String, Path, description = "Unified social credit code")),
+    responses((status = 200, description = "The profile", body = MerchantProfile), PublicErrors)
+)]
 pub async fn profile(
     State(state): State<AppState>,
     ApiPath(uscc): ApiPath<String>,
@@ -231,6 +256,15 @@ pub async fn profile(
 }
 
 /// `POST /api/v1/admin/merchants`: registers a merchant.
+#[utoipa::path(
+    post,
+    path = "/api/v1/admin/merchants",
+    tag = "regulator",
+    summary = "Register a merchant",
+    request_body = merchants::NewMerchant,
+    responses((status = 201, description = "Registered and scored", body = MerchantProfile), StaffErrors),
+    security(("bearer" = []))
+)]
 pub async fn create(
     State(state): State<AppState>,
     Regulator(actor): Regulator,
@@ -242,6 +276,16 @@ pub async fn create(
 }
 
 /// `PUT /api/v1/admin/merchants/{uscc}`: changes its registration data.
+#[utoipa::path(
+    put,
+    path = "/api/v1/admin/merchants/{uscc}",
+    tag = "regulator",
+    summary = "Change a merchant's registration data",
+    params(("uscc" = String, Path, description = "Unified social credit code")),
+    request_body = merchants::MerchantUpdate,
+    responses((status = 200, description = "Changed; an old legal name is kept among the former names", body = MerchantProfile), StaffErrors),
+    security(("bearer" = []))
+)]
 pub async fn update(
     State(state): State<AppState>,
     Regulator(actor): Regulator,
@@ -256,6 +300,16 @@ pub async fn update(
 }
 
 /// `POST /api/v1/admin/merchants/{uscc}/status`: deregistered, revoked, operating.
+#[utoipa::path(
+    post,
+    path = "/api/v1/admin/merchants/{uscc}/status",
+    tag = "regulator",
+    summary = "Change a merchant's registration status",
+    params(("uscc" = String, Path, description = "Unified social credit code")),
+    request_body = merchants::StatusChange,
+    responses((status = 200, description = "Changed", body = MerchantProfile), StaffErrors),
+    security(("bearer" = []))
+)]
 pub async fn change_status(
     State(state): State<AppState>,
     Regulator(actor): Regulator,

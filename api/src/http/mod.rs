@@ -14,6 +14,7 @@ mod listings;
 mod me;
 mod merchants;
 mod objections;
+pub mod openapi;
 mod penalties;
 mod repairs;
 mod scores;
@@ -32,12 +33,15 @@ use axum::extract::{MatchedPath, Request};
 use axum::http::{HeaderName, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, patch, post, put};
 use metrics_exporter_prometheus::PrometheusHandle;
 use sea_orm::DatabaseConnection;
 use tower_http::compression::CompressionLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use utoipa_swagger_ui::SwaggerUi;
 
 use crate::config::Settings;
 use crate::feed::FeedNotifier;
@@ -63,102 +67,13 @@ pub struct AppState {
     pub reindex_running: Arc<std::sync::atomic::AtomicBool>,
 }
 
-/// The whole HTTP surface.
+/// The whole HTTP surface. Every route comes from its handler's `#[utoipa::path]`, so the
+/// OpenAPI document lists exactly what is served.
 pub fn router(state: AppState) -> Router {
-    let max_body = state.settings.server.max_body_bytes;
-    Router::new()
-        .route("/healthz", get(health::healthz))
-        .route("/readyz", get(health::readyz))
-        .route("/metrics", get(health::metrics))
-        .route("/api/v1/merchants/search", get(merchants::search))
-        .route("/api/v1/merchants/suggest", get(merchants::suggest))
-        .route("/api/v1/merchants/{uscc}", get(merchants::profile))
-        .route("/api/v1/merchants/{uscc}/score", get(scores::score))
-        .route(
-            "/api/v1/merchants/{uscc}/score-history",
-            get(scores::history),
-        )
-        .route("/api/v1/admin/merchants", post(merchants::create))
-        .route("/api/v1/admin/merchants/{uscc}", put(merchants::update))
-        .route(
-            "/api/v1/admin/merchants/{uscc}/status",
-            post(merchants::change_status),
-        )
-        .route(
-            "/api/v1/admin/accounts",
-            post(accounts::create).get(accounts::list),
-        )
-        .route("/api/v1/admin/accounts/{id}", patch(accounts::change))
-        .route(
-            "/api/v1/admin/inspectors",
-            post(spotchecks::add_inspector).get(spotchecks::inspectors),
-        )
-        .route("/api/v1/admin/spot-check-plans", post(spotchecks::draw))
-        .route("/api/v1/spot-check-plans/{id}", get(spotchecks::plan))
-        .route(
-            "/api/v1/spot-check-plans/{id}/frame",
-            get(spotchecks::frame),
-        )
-        .route(
-            "/api/v1/admin/spot-checks/{id}/result",
-            post(spotchecks::record_result),
-        )
-        .route("/api/v1/spot-checks", get(spotchecks::list))
-        .route("/api/v1/auth/login", post(auth::login))
-        .route("/api/v1/auth/logout", post(auth::logout))
-        .route("/api/v1/admin/reindex", post(admin::reindex))
-        .route("/api/v1/admin/audit-log", get(admin::audit_log))
-        .route("/api/v1/admin/penalties", post(penalties::publish))
-        .route("/api/v1/penalties", get(penalties::list))
-        .route("/api/v1/penalties/{id}", get(penalties::public_detail))
-        .route("/api/v1/admin/penalties/{id}", get(penalties::detail))
-        .route(
-            "/api/v1/admin/penalties/{id}/correction",
-            post(penalties::correct),
-        )
-        .route(
-            "/api/v1/admin/penalties/{id}/revocation",
-            post(penalties::revoke),
-        )
-        .route("/api/v1/admin/warnings", post(warnings::publish))
-        .route("/api/v1/admin/listings", post(listings::create))
-        .route("/api/v1/admin/trusted", post(trusted::enrol))
-        .route("/api/v1/admin/trusted/{id}", post(trusted::change))
-        .route(
-            "/api/v1/admin/listings/{id}/removal",
-            post(listings::remove),
-        )
-        .route("/api/v1/warnings", get(warnings::list))
-        .route(
-            "/api/v1/admin/complaints",
-            post(complaints::intake).get(complaints::list),
-        )
-        .route("/api/v1/admin/complaints/{id}", get(complaints::get))
-        .route(
-            "/api/v1/admin/complaints/{id}/transition",
-            post(complaints::transition),
-        )
-        .route("/api/v1/me/record", get(me::record))
-        .route("/api/v1/me/credit-repairs", post(repairs::apply))
-        .route("/api/v1/me/objections", post(objections::file))
-        .route("/api/v1/admin/objections/{id}", post(objections::decide))
-        .route("/api/v1/admin/credit-repairs/{id}", post(repairs::decide))
-        .route("/api/v1/me/complaints", get(complaints::my_complaints))
-        .route(
-            "/api/v1/me/complaints/{id}/answer",
-            post(complaints::answer),
-        )
-        .route(
-            "/api/v1/merchants/{uscc}/complaint-stats",
-            get(complaints::stats),
-        )
-        // JSON bodies above the limit are refused with a 413 problem (`body_too_large`).
-        .layer(DefaultBodyLimit::max(max_body))
-        // Import files stream to disk under their own limit ([imports] max_file_bytes).
-        .route(
-            "/api/v1/admin/imports/{kind}",
-            post(imports::upload).layer(DefaultBodyLimit::disable()),
-        )
+    let (router, api) = api_routes(state.settings.server.max_body_bytes).split_for_parts();
+    router
+        // The document at /api-docs/openapi.json and the (vendored) Swagger UI at /docs.
+        .merge(SwaggerUi::new("/docs").url("/api-docs/openapi.json", api))
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(state.clone(), limit_public))
         .with_state(state)
@@ -179,6 +94,62 @@ pub fn router(state: AppState) -> Router {
             )
         }))
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+}
+
+/// The routes with their documentation.
+pub fn api_routes(max_body: usize) -> OpenApiRouter<AppState> {
+    // The import route streams its body to disk under its own limit ([imports]
+    // max_file_bytes); every other body is refused above `max_body` with a 413 problem.
+    let (schemas, paths, upload) = routes!(imports::upload);
+    OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
+        .routes(routes!(health::healthz))
+        .routes(routes!(health::readyz))
+        .routes(routes!(health::metrics))
+        .routes(routes!(merchants::search))
+        .routes(routes!(merchants::suggest))
+        .routes(routes!(merchants::profile))
+        .routes(routes!(scores::score))
+        .routes(routes!(scores::history))
+        .routes(routes!(complaints::stats))
+        .routes(routes!(penalties::list))
+        .routes(routes!(penalties::public_detail))
+        .routes(routes!(warnings::list))
+        .routes(routes!(spotchecks::list))
+        .routes(routes!(spotchecks::plan))
+        .routes(routes!(spotchecks::frame))
+        .routes(routes!(auth::login))
+        .routes(routes!(auth::logout))
+        .routes(routes!(me::record))
+        .routes(routes!(complaints::my_complaints))
+        .routes(routes!(complaints::answer))
+        .routes(routes!(repairs::apply))
+        .routes(routes!(objections::file))
+        .routes(routes!(merchants::create))
+        .routes(routes!(merchants::update))
+        .routes(routes!(merchants::change_status))
+        .routes(routes!(penalties::publish))
+        .routes(routes!(penalties::detail))
+        .routes(routes!(penalties::correct))
+        .routes(routes!(penalties::revoke))
+        .routes(routes!(complaints::intake, complaints::list))
+        .routes(routes!(complaints::get))
+        .routes(routes!(complaints::transition))
+        .routes(routes!(warnings::publish))
+        .routes(routes!(listings::create))
+        .routes(routes!(listings::remove))
+        .routes(routes!(trusted::enrol))
+        .routes(routes!(trusted::change))
+        .routes(routes!(objections::decide))
+        .routes(routes!(repairs::decide))
+        .routes(routes!(spotchecks::add_inspector, spotchecks::inspectors))
+        .routes(routes!(spotchecks::draw))
+        .routes(routes!(spotchecks::record_result))
+        .routes(routes!(admin::reindex))
+        .routes(routes!(admin::audit_log))
+        .routes(routes!(accounts::create, accounts::list))
+        .routes(routes!(accounts::change))
+        .layer(DefaultBodyLimit::max(max_body))
+        .routes((schemas, paths, upload.layer(DefaultBodyLimit::disable())))
 }
 
 async fn not_found() -> Response {

@@ -10,10 +10,20 @@ use fangxin_scoring::domain::Role;
 use super::AppState;
 use super::auth::RequestId;
 use super::extract::{ApiPath, json_body};
+use super::openapi::StaffErrors;
 use crate::accounts::Session;
 use crate::error::AppResult;
 use crate::objections::{self, NewObjection, ObjectionDecision, ObjectionView};
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/me/objections",
+    tag = "enterprise",
+    summary = "Object to a record",
+    request_body = NewObjection,
+    responses((status = 201, description = "Filed", body = ObjectionView), StaffErrors),
+    security(("bearer" = []))
+)]
 pub async fn file(
     State(state): State<AppState>,
     session: Session,
@@ -33,6 +43,16 @@ pub async fn file(
     Ok((StatusCode::CREATED, Json(view)))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/admin/objections/{id}",
+    tag = "regulator",
+    summary = "Accept (correcting the record) or reject an objection",
+    params(("id" = i64, Path, description = "Record id")),
+    request_body = ObjectionDecision,
+    responses((status = 200, description = "Decided", body = ObjectionView), StaffErrors),
+    security(("bearer" = []))
+)]
 pub async fn decide(
     State(state): State<AppState>,
     session: Session,

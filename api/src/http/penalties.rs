@@ -14,12 +14,23 @@ use super::AppState;
 use super::auth::RequestId;
 use super::export::{self, FormatParam};
 use super::extract::{ApiPath, Body, Regulator, json_body};
+use super::openapi::{PublicErrors, StaffErrors};
 use crate::accounts::Session;
 use crate::error::{AppError, AppResult};
 use crate::penalties::{
-    self, Correction, PenaltyDetail, PenaltyQuery, PenaltyRecord, PublishPenalty, Revocation,
+    self, Correction, PenaltyDetail, PenaltyPage, PenaltyQuery, PenaltyRecord, PublishPenalty,
+    Revocation,
 };
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/admin/penalties",
+    tag = "regulator",
+    summary = "Publish a penalty decision",
+    request_body = PublishPenalty,
+    responses((status = 201, description = "Recorded; publicity worked out", body = PenaltyRecord), StaffErrors),
+    security(("bearer" = []))
+)]
 pub async fn publish(
     State(state): State<AppState>,
     session: Session,
@@ -41,6 +52,14 @@ pub async fn publish(
     Ok((StatusCode::CREATED, Json(record)))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/penalties",
+    tag = "public",
+    summary = "Penalties in publicity (JSON or CSV)",
+    params(PenaltyQuery, FormatParam),
+    responses((status = 200, description = "Decisions, newest first; all rows as CSV", content((PenaltyPage = "application/json"), (String = "text/csv"))), PublicErrors)
+)]
 pub async fn list(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -67,6 +86,14 @@ pub async fn list(
 }
 
 /// `GET /api/v1/penalties/{id}`: a decision in publicity with its corrections.
+#[utoipa::path(
+    get,
+    path = "/api/v1/penalties/{id}",
+    tag = "public",
+    summary = "A decision in publicity with its corrections",
+    params(("id" = i64, Path, description = "Record id")),
+    responses((status = 200, description = "The decision", body = PenaltyDetail), PublicErrors)
+)]
 pub async fn public_detail(
     State(state): State<AppState>,
     ApiPath(id): ApiPath<i64>,
@@ -75,14 +102,33 @@ pub async fn public_detail(
 }
 
 /// `GET /api/v1/admin/penalties/{id}`: any decision, whatever its status.
+#[utoipa::path(
+    get,
+    path = "/api/v1/admin/penalties/{id}",
+    tag = "regulator",
+    summary = "Any decision with its history",
+    params(("id" = i64, Path, description = "Record id")),
+    responses((status = 200, description = "The decision", body = PenaltyDetail), StaffErrors),
+    security(("bearer" = []))
+)]
 pub async fn detail(
     State(state): State<AppState>,
-    Regulator(_): Regulator,
+    Regulator(_regulator): Regulator,
     ApiPath(id): ApiPath<i64>,
 ) -> AppResult<Json<PenaltyDetail>> {
     Ok(Json(penalties::detail(&state.db, id, false).await?))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/admin/penalties/{id}/correction",
+    tag = "regulator",
+    summary = "Correct a decision (the old version is kept)",
+    params(("id" = i64, Path, description = "Record id")),
+    request_body = Correction,
+    responses((status = 200, description = "Corrected", body = PenaltyDetail), StaffErrors),
+    security(("bearer" = []))
+)]
 pub async fn correct(
     State(state): State<AppState>,
     Regulator(actor): Regulator,
@@ -103,6 +149,16 @@ pub async fn correct(
     Ok(Json(detail))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/admin/penalties/{id}/revocation",
+    tag = "regulator",
+    summary = "Revoke a decision",
+    params(("id" = i64, Path, description = "Record id")),
+    request_body = Revocation,
+    responses((status = 200, description = "Revoked", body = PenaltyDetail), StaffErrors),
+    security(("bearer" = []))
+)]
 pub async fn revoke(
     State(state): State<AppState>,
     Regulator(actor): Regulator,

@@ -10,10 +10,20 @@ use fangxin_scoring::domain::Role;
 use super::AppState;
 use super::auth::RequestId;
 use super::extract::{ApiPath, json_body};
+use super::openapi::StaffErrors;
 use crate::accounts::Session;
 use crate::error::AppResult;
 use crate::repairs::{self, Application, Decision, RepairView};
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/me/credit-repairs",
+    tag = "enterprise",
+    summary = "Apply for credit repair of a penalty",
+    request_body = Application,
+    responses((status = 201, description = "Queued for a decision; refusals say when it becomes possible", body = RepairView), StaffErrors),
+    security(("bearer" = []))
+)]
 pub async fn apply(
     State(state): State<AppState>,
     session: Session,
@@ -33,6 +43,16 @@ pub async fn apply(
     Ok((StatusCode::CREATED, Json(view)))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/admin/credit-repairs/{id}",
+    tag = "regulator",
+    summary = "Decide a credit-repair application",
+    params(("id" = i64, Path, description = "Record id")),
+    request_body = Decision,
+    responses((status = 200, description = "Decided", body = RepairView), StaffErrors),
+    security(("bearer" = []))
+)]
 pub async fn decide(
     State(state): State<AppState>,
     session: Session,

@@ -7,9 +7,18 @@ use serde::Serialize;
 
 use super::AppState;
 use super::extract::ApiPath;
+use super::openapi::PublicErrors;
 use crate::error::AppResult;
 use crate::scores::{self, ScoreHistoryEntry, ScoreView};
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/merchants/{uscc}/score",
+    tag = "public",
+    summary = "A merchant's trust score, every factor explained",
+    params(("uscc" = String, Path, description = "Unified social credit code")),
+    responses((status = 200, description = "The score", body = ScoreView), PublicErrors)
+)]
 pub async fn score(
     State(state): State<AppState>,
     ApiPath(uscc): ApiPath<String>,
@@ -18,12 +27,20 @@ pub async fn score(
     Ok(Json(scores::explain(&state.db, &uscc).await?))
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ScoreHistory {
     pub uscc: String,
     pub history: Vec<ScoreHistoryEntry>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/merchants/{uscc}/score-history",
+    tag = "public",
+    summary = "A merchant's score over time",
+    params(("uscc" = String, Path, description = "Unified social credit code")),
+    responses((status = 200, description = "Changes, oldest first", body = ScoreHistory), PublicErrors)
+)]
 pub async fn history(
     State(state): State<AppState>,
     ApiPath(uscc): ApiPath<String>,

@@ -12,12 +12,22 @@ use axum::response::{IntoResponse, Response};
 use super::AppState;
 use super::export::{self, FormatParam};
 use super::extract::{ApiPath, Body, Regulator};
+use super::openapi::{PublicErrors, StaffErrors};
 use crate::error::{AppError, AppResult};
 use crate::spotchecks::{
     self, CheckView, Frame, InspectorView, NewInspector, NewPlan, PlanView, ResultEntry,
-    SpotCheckQuery,
+    SpotCheckPage, SpotCheckQuery,
 };
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/admin/inspectors",
+    tag = "regulator",
+    summary = "Add an inspector to the pool",
+    request_body = NewInspector,
+    responses((status = 201, description = "Added", body = InspectorView), StaffErrors),
+    security(("bearer" = []))
+)]
 pub async fn add_inspector(
     State(state): State<AppState>,
     Regulator(actor): Regulator,
@@ -27,13 +37,30 @@ pub async fn add_inspector(
     Ok((StatusCode::CREATED, Json(view)))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/admin/inspectors",
+    tag = "regulator",
+    summary = "The inspector pool",
+    responses((status = 200, description = "Inspectors", body = Vec<InspectorView>), StaffErrors),
+    security(("bearer" = []))
+)]
 pub async fn inspectors(
     State(state): State<AppState>,
-    Regulator(_): Regulator,
+    Regulator(_regulator): Regulator,
 ) -> AppResult<Json<Vec<InspectorView>>> {
     Ok(Json(spotchecks::inspectors(&state.db).await?))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/admin/spot-check-plans",
+    tag = "regulator",
+    summary = "Draw a 双随机 spot-check plan",
+    request_body = NewPlan,
+    responses((status = 201, description = "Drawn; the seed and frame are published", body = PlanView), StaffErrors),
+    security(("bearer" = []))
+)]
 pub async fn draw(
     State(state): State<AppState>,
     Regulator(actor): Regulator,
@@ -43,6 +70,14 @@ pub async fn draw(
     Ok((StatusCode::CREATED, Json(plan)))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/spot-check-plans/{id}",
+    tag = "public",
+    summary = "A spot-check plan with its seed, drawn merchants and results",
+    params(("id" = i64, Path, description = "Record id")),
+    responses((status = 200, description = "The plan", body = PlanView), PublicErrors)
+)]
 pub async fn plan(
     State(state): State<AppState>,
     ApiPath(id): ApiPath<i64>,
@@ -50,6 +85,14 @@ pub async fn plan(
     Ok(Json(spotchecks::plan_view(&state.db, id).await?))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/spot-check-plans/{id}/frame",
+    tag = "public",
+    summary = "A plan's sampling frame and inspector pool, to replay its draw",
+    params(("id" = i64, Path, description = "Record id")),
+    responses((status = 200, description = "The frame", body = Frame), PublicErrors)
+)]
 pub async fn frame(
     State(state): State<AppState>,
     ApiPath(id): ApiPath<i64>,
@@ -57,6 +100,16 @@ pub async fn frame(
     Ok(Json(spotchecks::frame(&state.db, id).await?))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/admin/spot-checks/{id}/result",
+    tag = "regulator",
+    summary = "Record the result of a drawn check",
+    params(("id" = i64, Path, description = "Record id")),
+    request_body = ResultEntry,
+    responses((status = 200, description = "Recorded and public", body = CheckView), StaffErrors),
+    security(("bearer" = []))
+)]
 pub async fn record_result(
     State(state): State<AppState>,
     Regulator(actor): Regulator,
@@ -69,6 +122,14 @@ pub async fn record_result(
     Ok(Json(view))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/spot-checks",
+    tag = "public",
+    summary = "Published spot-check results (JSON or CSV)",
+    params(SpotCheckQuery, FormatParam),
+    responses((status = 200, description = "Results, newest first; all rows as CSV", content((SpotCheckPage = "application/json"), (String = "text/csv"))), PublicErrors)
+)]
 pub async fn list(
     State(state): State<AppState>,
     headers: HeaderMap,

@@ -10,10 +10,20 @@ use fangxin_scoring::domain::Role;
 use super::AppState;
 use super::auth::RequestId;
 use super::extract::{ApiPath, json_body};
+use super::openapi::StaffErrors;
 use crate::accounts::Session;
 use crate::error::AppResult;
 use crate::trusted::{self, Enrolment, EnrolmentView, StatusChange};
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/admin/trusted",
+    tag = "regulator",
+    summary = "Enrol a trusted-consumption unit",
+    request_body = Enrolment,
+    responses((status = 201, description = "Enrolled", body = EnrolmentView), StaffErrors),
+    security(("bearer" = []))
+)]
 pub async fn enrol(
     State(state): State<AppState>,
     session: Session,
@@ -34,6 +44,16 @@ pub async fn enrol(
     Ok((StatusCode::CREATED, Json(view)))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/admin/trusted/{id}",
+    tag = "regulator",
+    summary = "Upgrade, suspend, reinstate or revoke an enrolment",
+    params(("id" = i64, Path, description = "Record id")),
+    request_body = StatusChange,
+    responses((status = 200, description = "Changed", body = EnrolmentView), StaffErrors),
+    security(("bearer" = []))
+)]
 pub async fn change(
     State(state): State<AppState>,
     session: Session,

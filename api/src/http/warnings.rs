@@ -14,10 +14,20 @@ use super::AppState;
 use super::auth::RequestId;
 use super::export::{self, FormatParam};
 use super::extract::json_body;
+use super::openapi::{PublicErrors, StaffErrors};
 use crate::accounts::Session;
 use crate::error::{AppError, AppResult};
 use crate::warnings::{self, NewWarning, WarningQuery, WarningView};
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/admin/warnings",
+    tag = "regulator",
+    summary = "Publish a consumer warning or typical case",
+    request_body = NewWarning,
+    responses((status = 201, description = "Published", body = WarningView), StaffErrors),
+    security(("bearer" = []))
+)]
 pub async fn publish(
     State(state): State<AppState>,
     session: Session,
@@ -30,6 +40,14 @@ pub async fn publish(
     Ok((StatusCode::CREATED, Json(view)))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/warnings",
+    tag = "public",
+    summary = "Consumer warnings (JSON or CSV)",
+    params(WarningQuery, FormatParam),
+    responses((status = 200, description = "Warnings, newest first; all rows as CSV", content((crate::warnings::WarningPage = "application/json"), (String = "text/csv"))), PublicErrors)
+)]
 pub async fn list(
     State(state): State<AppState>,
     headers: HeaderMap,

@@ -27,7 +27,9 @@ use crate::scores::{self, Scoring};
 pub use kinds::Kind;
 
 /// How the file is written.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum, utoipa::ToSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Format {
     Csv,
@@ -58,7 +60,7 @@ impl Format {
 }
 
 /// One bad row (or a bad header) of a rejected file.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct RowError {
     /// Line in the file; 1 is a CSV's header.
     pub line: u64,
@@ -79,7 +81,7 @@ impl RowError {
 }
 
 /// What an import did, or why it did nothing.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ImportReport {
     pub kind: Kind,
     pub format: Format,

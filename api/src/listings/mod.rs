@@ -16,7 +16,7 @@ use crate::error::{AppError, AppResult};
 use crate::scores::{self, Scoring};
 use crate::store::entities::{listing, merchant, trusted_enrolment};
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 pub struct NewListing {
     pub uscc: String,
     pub kind: String,
@@ -25,13 +25,13 @@ pub struct NewListing {
     pub listed_on: NaiveDate,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 pub struct Removal {
     pub removed_on: Option<NaiveDate>,
     pub reason: String,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ListingView {
     pub id: i64,
     pub uscc: String,

@@ -22,7 +22,7 @@ use crate::feed;
 use crate::store::entities::{complaint, merchant, penalty, score, trusted_enrolment};
 
 /// The public picture of one merchant.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct MerchantProfile {
     pub uscc: String,
     pub name: String,
@@ -41,7 +41,7 @@ pub struct MerchantProfile {
     pub complaints_last_12_months: ComplaintCounts,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ScoreSummary {
     pub score: i32,
     pub grade: String,
@@ -52,7 +52,7 @@ pub struct ScoreSummary {
     pub factors: serde_json::Value,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct TrustedSummary {
     pub level: String,
     pub pledges: serde_json::Value,
@@ -61,7 +61,7 @@ pub struct TrustedSummary {
     pub valid_to: Option<NaiveDate>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PenaltySummary {
     pub decision_no: String,
     pub categories: Vec<String>,
@@ -75,7 +75,7 @@ pub struct PenaltySummary {
     pub publicity_end: Option<NaiveDate>,
 }
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct ComplaintCounts {
     /// Complaints and reports received in the last 12 months (inquiries apart).
     pub total: u64,
@@ -87,7 +87,7 @@ pub struct ComplaintCounts {
 }
 
 /// Registration data of a merchant as a regulator or an import gives it.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct NewMerchant {
     pub uscc: Uscc,
     pub name: String,
@@ -341,7 +341,7 @@ pub fn validate(new: &NewMerchant, today: NaiveDate) -> AppResult<()> {
 }
 
 /// Registration data without the code, as an update sends it.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct MerchantUpdate {
     pub name: String,
     pub sign_name: Option<String>,
@@ -356,7 +356,7 @@ pub struct MerchantUpdate {
 }
 
 /// A regulator's change of registration status (deregistered, revoked, back to operating).
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct StatusChange {
     pub status: MerchantStatus,
     pub reason: String,

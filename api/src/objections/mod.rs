@@ -14,7 +14,7 @@ use crate::error::{AppError, AppResult};
 use crate::scores::{self, Scoring};
 use crate::store::entities::{complaint, listing, merchant, objection, penalty, spot_check_result};
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 pub struct NewObjection {
     /// `penalty`, `complaint`, `listing` or `spot_check`.
     pub record_kind: String,
@@ -22,14 +22,14 @@ pub struct NewObjection {
     pub reason: String,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 pub struct ObjectionDecision {
     /// `accepted` or `rejected`.
     pub decision: String,
     pub reason: String,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ObjectionView {
     pub id: i64,
     pub record_kind: String,

@@ -19,7 +19,7 @@ use crate::store::entities::{merchant, penalty, penalty_revision, trusted_enrolm
 pub use crate::yuan::Yuan;
 
 /// A regulator's request to publish a penalty decision.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 pub struct PublishPenalty {
     pub decision_no: String,
     pub uscc: String,
@@ -44,7 +44,7 @@ pub struct PublishPenalty {
     pub content: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PenaltyRecord {
     pub id: i64,
     pub decision_no: String,
@@ -395,7 +395,7 @@ pub async fn publish<C: TransactionTrait + ConnectionTrait>(
     Ok(record_of(saved, m.uscc))
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::IntoParams)]
 pub struct PenaltyQuery {
     pub authority: Option<String>,
     pub category: Option<String>,
@@ -405,7 +405,7 @@ pub struct PenaltyQuery {
     pub per_page: Option<u64>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PenaltyPage {
     pub total: u64,
     pub page: u64,
@@ -549,19 +549,19 @@ pub async fn end_due_publicity<C: TransactionTrait + ConnectionTrait>(
 }
 
 /// A correction of a published decision: the whole corrected record and why.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 pub struct Correction {
     pub reason: String,
     pub record: PublishPenalty,
 }
 
 /// A revocation of a decision (by review, litigation or the authority itself).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 pub struct Revocation {
     pub reason: String,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct RevisionView {
     pub action: String,
     pub reason: String,
@@ -571,7 +571,7 @@ pub struct RevisionView {
 }
 
 /// A decision with its history of corrections and revocation.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PenaltyDetail {
     pub penalty: PenaltyRecord,
     pub revisions: Vec<RevisionView>,

@@ -17,7 +17,7 @@ use crate::error::{AppError, AppResult};
 use crate::scores::{self, Scoring};
 use crate::store::entities::{credit_repair, merchant, penalty};
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 pub struct Application {
     pub decision_no: String,
     /// The written pledge (信用承诺书).
@@ -26,14 +26,14 @@ pub struct Application {
     pub evidence: String,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 pub struct Decision {
     /// `approved` or `rejected`.
     pub decision: String,
     pub reason: String,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct RepairView {
     pub id: i64,
     pub decision_no: String,

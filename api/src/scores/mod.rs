@@ -660,7 +660,7 @@ pub async fn rescore_one<C: TransactionTrait + ConnectionTrait>(
 }
 
 /// A stored score with its explanation, as the API and `score explain` show it.
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct ScoreView {
     pub uscc: String,
     pub name: String,
@@ -678,7 +678,7 @@ pub struct ScoreView {
     pub computed_at: DateTime<Utc>,
 }
 
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct ScoreHistoryEntry {
     pub score: i32,
     pub grade: String,

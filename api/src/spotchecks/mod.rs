@@ -26,13 +26,13 @@ pub const MAX_POPULATION: usize = 200_000;
 /// The most merchants one plan draws.
 pub const MAX_SAMPLE: u32 = 2_000;
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 pub struct NewInspector {
     pub name: String,
     pub unit: String,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct InspectorView {
     pub id: i64,
     pub name: String,
@@ -52,7 +52,7 @@ impl From<inspector::Model> for InspectorView {
 }
 
 /// A regulator's request to draw a plan.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 pub struct NewPlan {
     pub title: String,
     /// Streets of the population (all when empty).
@@ -69,7 +69,7 @@ pub struct NewPlan {
 }
 
 /// The population a plan was drawn from, as published.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct Population {
     pub streets: Vec<String>,
     pub industries: Vec<String>,
@@ -80,7 +80,7 @@ pub struct Population {
     pub weights: HashMap<String, u32>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct InspectorRef {
     pub id: i64,
     pub name: String,
@@ -88,7 +88,7 @@ pub struct InspectorRef {
 }
 
 /// One drawn merchant of a plan, with its result once entered.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct CheckView {
     pub id: i64,
     pub plan_id: Option<i64>,
@@ -106,7 +106,7 @@ pub struct CheckView {
     pub checked_on: Option<NaiveDate>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PlanView {
     pub id: i64,
     pub title: String,
@@ -123,7 +123,7 @@ pub struct PlanView {
 }
 
 /// What anyone needs to replay a draw.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Frame {
     pub plan_id: i64,
     pub seed: u64,
@@ -136,7 +136,7 @@ pub struct Frame {
 }
 
 /// A result entered for a drawn merchant.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 pub struct ResultEntry {
     pub outcome: String,
     pub product: String,
@@ -652,14 +652,14 @@ pub async fn record_result<C: TransactionTrait + ConnectionTrait>(
         .ok_or_else(|| AppError::Internal(anyhow::anyhow!("check {id} vanished")))
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
 pub struct SpotCheckQuery {
     pub outcome: Option<String>,
     pub page: Option<u64>,
     pub per_page: Option<u64>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct SpotCheckPage {
     pub total: u64,
     pub page: u64,

@@ -14,7 +14,7 @@ use crate::error::{AppError, AppResult};
 use crate::scores::{self, Scoring};
 use crate::store::entities::{listing, merchant, penalty, trusted_enrolment};
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 pub struct Enrolment {
     pub uscc: String,
     pub level: String,
@@ -28,14 +28,14 @@ pub struct Enrolment {
     pub valid_to: Option<NaiveDate>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 pub struct StatusChange {
     pub status: Option<String>,
     pub level: Option<String>,
     pub reason: String,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct EnrolmentView {
     pub id: i64,
     pub uscc: String,

@@ -11,7 +11,7 @@ use crate::audit::{self, Actor};
 use crate::error::{AppError, AppResult};
 use crate::store::entities::warning;
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 pub struct NewWarning {
     pub title: String,
     pub body: String,
@@ -20,7 +20,7 @@ pub struct NewWarning {
     pub published_on: Option<NaiveDate>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct WarningView {
     pub id: i64,
     pub title: String,
@@ -103,14 +103,14 @@ pub async fn publish<C: TransactionTrait + ConnectionTrait>(
     Ok(saved.into())
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
 pub struct WarningQuery {
     pub category: Option<String>,
     pub page: Option<u64>,
     pub per_page: Option<u64>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct WarningPage {
     pub total: u64,
     pub page: u64,

@@ -4,18 +4,22 @@ use sea_orm::entity::prelude::*;
 use serde::{Deserialize, Serialize};
 
 #[sea_orm::model]
-#[derive(Clone, Debug, PartialEq, DeriveEntityModel, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel, Serialize, Deserialize, utoipa::ToSchema)]
+#[schema(as = AuditEntry)]
 #[sea_orm(table_name = "audit_log")]
 pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
+    #[schema(value_type = String, format = DateTime)]
     pub at: DateTimeUtc,
     pub actor_id: Option<i64>,
     pub actor_role: String,
     pub action: String,
     pub entity: String,
     pub entity_id: String,
+    #[schema(value_type = Option<Object>)]
     pub before: Option<Json>,
+    #[schema(value_type = Option<Object>)]
     pub after: Option<Json>,
     pub request_id: Option<String>,
 }
