@@ -201,7 +201,7 @@ impl utoipa::PartialSchema for Uscc {
                 "Unified social credit code (统一社会信用代码, GB 32100-2015): 18 characters \
                  with two check characters.",
             ))
-            .examples(["91530102MA6K3XQ42L"])
+            .examples(["91350100M000100Y43"])
             .into()
     }
 }

@@ -14,6 +14,7 @@ mod penalties;
 mod api;
 mod auth;
 mod authorization;
+mod bad_input;
 mod complaints;
 mod exports;
 mod feed;

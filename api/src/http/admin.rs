@@ -6,13 +6,11 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::Utc;
-use fangxin_scoring::domain::Role;
 use serde_json::json;
 
 use super::AppState;
-use super::auth::RequestId;
+use super::extract::Regulator;
 use super::openapi::StaffErrors;
-use crate::accounts::Session;
 use crate::audit;
 use crate::error::{AppError, AppResult};
 
@@ -28,10 +26,8 @@ use crate::error::{AppError, AppResult};
 )]
 pub async fn reindex(
     State(state): State<AppState>,
-    session: Session,
-    RequestId(request_id): RequestId,
+    Regulator(actor): Regulator,
 ) -> AppResult<(StatusCode, Json<serde_json::Value>)> {
-    session.require(&[Role::Regulator, Role::Admin])?;
     let Some(root) = state.index.root().map(|p| p.to_path_buf()) else {
         return Err(AppError::Conflict {
             code: "index_in_memory",
@@ -51,7 +47,7 @@ pub async fn reindex(
     let now = Utc::now();
     audit::record(
         &state.db,
-        &session.actor(request_id),
+        &actor,
         "index.rebuild",
         "index",
         "merchants",
@@ -95,13 +91,12 @@ pub async fn reindex(
 )]
 pub async fn audit_log(
     State(state): State<AppState>,
-    session: Session,
+    Regulator(_actor): Regulator,
     query: Result<
         axum::extract::Query<crate::audit::AuditFilter>,
         axum::extract::rejection::QueryRejection,
     >,
 ) -> AppResult<Json<crate::audit::AuditPage>> {
-    session.require(&[Role::Regulator, Role::Admin])?;
     let axum::extract::Query(filter) =
         query.map_err(|e| AppError::invalid("invalid_query", e.body_text()))?;
     Ok(Json(crate::audit::list(&state.db, filter).await?))

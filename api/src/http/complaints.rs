@@ -1,20 +1,17 @@
 //! Complaint endpoints: regulators' intake and queues, enterprises' answers, public stats.
 
 use axum::Json;
-use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use chrono::Utc;
 use fangxin_scoring::Uscc;
-use fangxin_scoring::domain::Role;
 use serde::Deserialize;
 
 use super::AppState;
-use super::auth::RequestId;
-use super::extract::{ApiPath, json_body};
+use super::extract::{ApiPath, Body, Enterprise, Regulator};
 use super::openapi::{PublicErrors, StaffErrors};
-use crate::accounts::Session;
 use crate::complaints::{
     self, ComplaintFilter, ComplaintPage, ComplaintView, IntakeContext, IntakeResult, NewComplaint,
     Transition,
@@ -32,20 +29,16 @@ use crate::error::{AppError, AppResult};
 )]
 pub async fn intake(
     State(state): State<AppState>,
-    session: Session,
-    RequestId(request_id): RequestId,
-    req: Result<Json<NewComplaint>, JsonRejection>,
+    Regulator(actor): Regulator,
+    Body(req): Body<NewComplaint>,
 ) -> AppResult<(StatusCode, Json<IntakeResult>)> {
-    session.require(&[Role::Regulator, Role::Admin])?;
-    let req = json_body(req)?;
     let index = state.index.current();
     let ctx = IntakeContext {
         scoring: &state.scoring,
         key_secret: state.settings.privacy.complainant_key_secret.expose(),
         index: Some(&index),
     };
-    let result =
-        complaints::intake(&state.db, req, &ctx, &session.actor(request_id), Utc::now()).await?;
+    let result = complaints::intake(&state.db, req, &ctx, &actor, Utc::now()).await?;
     if result.created {
         state.notifier.changed().await;
     }
@@ -68,10 +61,9 @@ pub async fn intake(
 )]
 pub async fn list(
     State(state): State<AppState>,
-    session: Session,
+    Regulator(_actor): Regulator,
     filter: Result<Query<ComplaintFilter>, QueryRejection>,
 ) -> AppResult<Json<ComplaintPage>> {
-    session.require(&[Role::Regulator, Role::Admin])?;
     let Query(filter) = filter.map_err(|e| AppError::invalid("invalid_query", e.body_text()))?;
     Ok(Json(
         complaints::list(&state.db, filter, None, &state.scoring.calendar, Utc::now()).await?,
@@ -89,10 +81,9 @@ pub async fn list(
 )]
 pub async fn get(
     State(state): State<AppState>,
-    session: Session,
+    Regulator(_actor): Regulator,
     ApiPath(id): ApiPath<i64>,
 ) -> AppResult<Json<ComplaintView>> {
-    session.require(&[Role::Regulator, Role::Admin])?;
     Ok(Json(
         complaints::get(&state.db, id, None, &state.scoring.calendar, Utc::now()).await?,
     ))
@@ -110,22 +101,12 @@ pub async fn get(
 )]
 pub async fn transition(
     State(state): State<AppState>,
-    session: Session,
-    RequestId(request_id): RequestId,
+    Regulator(actor): Regulator,
     ApiPath(id): ApiPath<i64>,
-    req: Result<Json<Transition>, JsonRejection>,
+    Body(req): Body<Transition>,
 ) -> AppResult<Json<ComplaintView>> {
-    session.require(&[Role::Regulator, Role::Admin])?;
-    let req = json_body(req)?;
-    let view = complaints::transition(
-        &state.db,
-        id,
-        req,
-        &state.scoring,
-        &session.actor(request_id),
-        Utc::now(),
-    )
-    .await?;
+    let view =
+        complaints::transition(&state.db, id, req, &state.scoring, &actor, Utc::now()).await?;
     state.notifier.changed().await;
     Ok(Json(view))
 }
@@ -141,10 +122,12 @@ pub async fn transition(
 )]
 pub async fn my_complaints(
     State(state): State<AppState>,
-    session: Session,
+    Enterprise {
+        merchant_id,
+        actor: _,
+    }: Enterprise,
     filter: Result<Query<ComplaintFilter>, QueryRejection>,
 ) -> AppResult<Json<ComplaintPage>> {
-    let merchant_id = session.own_merchant()?;
     let Query(filter) = filter.map_err(|e| AppError::invalid("invalid_query", e.body_text()))?;
     Ok(Json(
         complaints::list(
@@ -175,20 +158,17 @@ pub struct Answer {
 )]
 pub async fn answer(
     State(state): State<AppState>,
-    session: Session,
-    RequestId(request_id): RequestId,
+    Enterprise { merchant_id, actor }: Enterprise,
     ApiPath(id): ApiPath<i64>,
-    req: Result<Json<Answer>, JsonRejection>,
+    Body(req): Body<Answer>,
 ) -> AppResult<Json<ComplaintView>> {
-    let merchant_id = session.own_merchant()?;
-    let req = json_body(req)?;
     let view = complaints::answer(
         &state.db,
         id,
         merchant_id,
         &req.text,
         &state.scoring,
-        &session.actor(request_id),
+        &actor,
         Utc::now(),
     )
     .await?;

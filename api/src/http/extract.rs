@@ -101,10 +101,35 @@ async fn staff(
 ) -> Result<crate::audit::Actor, AppError> {
     let session = Session::from_request_parts(parts, state).await?;
     session.require(roles)?;
-    let request_id = parts
+    Ok(session.actor(request_id(parts)))
+}
+
+/// An enterprise account acting for its own merchant. Every other role is refused.
+pub struct Enterprise {
+    pub merchant_id: i64,
+    pub actor: crate::audit::Actor,
+}
+
+impl FromRequestParts<super::AppState> for Enterprise {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &super::AppState,
+    ) -> Result<Self, AppError> {
+        let session = Session::from_request_parts(parts, state).await?;
+        let merchant_id = session.own_merchant()?;
+        Ok(Enterprise {
+            merchant_id,
+            actor: session.actor(request_id(parts)),
+        })
+    }
+}
+
+fn request_id(parts: &Parts) -> Option<String> {
+    parts
         .headers
         .get("x-request-id")
         .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
-    Ok(session.actor(request_id))
+        .map(str::to_owned)
 }

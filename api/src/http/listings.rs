@@ -2,16 +2,12 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::extract::rejection::JsonRejection;
 use axum::http::StatusCode;
 use chrono::Utc;
-use fangxin_scoring::domain::Role;
 
 use super::AppState;
-use super::auth::RequestId;
-use super::extract::{ApiPath, json_body};
+use super::extract::{ApiPath, Body, Regulator};
 use super::openapi::StaffErrors;
-use crate::accounts::Session;
 use crate::error::AppResult;
 use crate::listings::{self, ListingView, NewListing, Removal};
 
@@ -26,20 +22,10 @@ use crate::listings::{self, ListingView, NewListing, Removal};
 )]
 pub async fn create(
     State(state): State<AppState>,
-    session: Session,
-    RequestId(request_id): RequestId,
-    req: Result<Json<NewListing>, JsonRejection>,
+    Regulator(actor): Regulator,
+    Body(req): Body<NewListing>,
 ) -> AppResult<(StatusCode, Json<ListingView>)> {
-    session.require(&[Role::Regulator, Role::Admin])?;
-    let req = json_body(req)?;
-    let view = listings::list_merchant(
-        &state.db,
-        req,
-        &state.scoring,
-        &session.actor(request_id),
-        Utc::now(),
-    )
-    .await?;
+    let view = listings::list_merchant(&state.db, req, &state.scoring, &actor, Utc::now()).await?;
     state.notifier.changed().await;
     Ok((StatusCode::CREATED, Json(view)))
 }
@@ -56,22 +42,11 @@ pub async fn create(
 )]
 pub async fn remove(
     State(state): State<AppState>,
-    session: Session,
-    RequestId(request_id): RequestId,
+    Regulator(actor): Regulator,
     ApiPath(id): ApiPath<i64>,
-    req: Result<Json<Removal>, JsonRejection>,
+    Body(req): Body<Removal>,
 ) -> AppResult<Json<ListingView>> {
-    session.require(&[Role::Regulator, Role::Admin])?;
-    let req = json_body(req)?;
-    let view = listings::remove(
-        &state.db,
-        id,
-        req,
-        &state.scoring,
-        &session.actor(request_id),
-        Utc::now(),
-    )
-    .await?;
+    let view = listings::remove(&state.db, id, req, &state.scoring, &actor, Utc::now()).await?;
     state.notifier.changed().await;
     Ok(Json(view))
 }

@@ -5,8 +5,8 @@ use axum::extract::State;
 use chrono::Utc;
 
 use super::AppState;
+use super::extract::Enterprise;
 use super::openapi::StaffErrors;
-use crate::accounts::Session;
 use crate::enterprise::{self, EnterpriseRecord};
 use crate::error::AppResult;
 
@@ -20,9 +20,11 @@ use crate::error::AppResult;
 )]
 pub async fn record(
     State(state): State<AppState>,
-    session: Session,
+    Enterprise {
+        merchant_id,
+        actor: _,
+    }: Enterprise,
 ) -> AppResult<Json<EnterpriseRecord>> {
-    let merchant_id = session.own_merchant()?;
     Ok(Json(
         enterprise::record(&state.db, merchant_id, &state.scoring, Utc::now()).await?,
     ))

@@ -1,21 +1,18 @@
 //! `POST /api/v1/admin/penalties` and `GET /api/v1/penalties`.
 
 use axum::Json;
-use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use chrono::Utc;
-use fangxin_scoring::domain::Role;
 
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 
 use super::AppState;
-use super::auth::RequestId;
 use super::export::{self, FormatParam};
-use super::extract::{ApiPath, Body, Regulator, json_body};
+use super::extract::{ApiPath, Body, Regulator};
 use super::openapi::{PublicErrors, StaffErrors};
-use crate::accounts::Session;
 use crate::error::{AppError, AppResult};
 use crate::penalties::{
     self, Correction, PenaltyDetail, PenaltyPage, PenaltyQuery, PenaltyRecord, PublishPenalty,
@@ -33,18 +30,15 @@ use crate::penalties::{
 )]
 pub async fn publish(
     State(state): State<AppState>,
-    session: Session,
-    RequestId(request_id): RequestId,
-    body: Result<Json<PublishPenalty>, JsonRejection>,
+    Regulator(actor): Regulator,
+    Body(body): Body<PublishPenalty>,
 ) -> AppResult<(StatusCode, Json<PenaltyRecord>)> {
-    session.require(&[Role::Regulator, Role::Admin])?;
-    let body = json_body(body)?;
     let record = penalties::publish(
         &state.db,
         body,
         &state.scoring,
         state.settings.penalties.lower_amount_threshold_yuan * 100,
-        &session.actor(request_id),
+        &actor,
         Utc::now(),
     )
     .await?;

@@ -2,16 +2,12 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::extract::rejection::JsonRejection;
 use axum::http::StatusCode;
 use chrono::Utc;
-use fangxin_scoring::domain::Role;
 
 use super::AppState;
-use super::auth::RequestId;
-use super::extract::{ApiPath, json_body};
+use super::extract::{ApiPath, Body, Enterprise, Regulator};
 use super::openapi::StaffErrors;
-use crate::accounts::Session;
 use crate::error::AppResult;
 use crate::repairs::{self, Application, Decision, RepairView};
 
@@ -26,20 +22,10 @@ use crate::repairs::{self, Application, Decision, RepairView};
 )]
 pub async fn apply(
     State(state): State<AppState>,
-    session: Session,
-    RequestId(request_id): RequestId,
-    req: Result<Json<Application>, JsonRejection>,
+    Enterprise { merchant_id, actor }: Enterprise,
+    Body(req): Body<Application>,
 ) -> AppResult<(StatusCode, Json<RepairView>)> {
-    let merchant_id = session.own_merchant()?;
-    let req = json_body(req)?;
-    let view = repairs::apply(
-        &state.db,
-        merchant_id,
-        req,
-        &session.actor(request_id),
-        Utc::now(),
-    )
-    .await?;
+    let view = repairs::apply(&state.db, merchant_id, req, &actor, Utc::now()).await?;
     Ok((StatusCode::CREATED, Json(view)))
 }
 
@@ -55,22 +41,11 @@ pub async fn apply(
 )]
 pub async fn decide(
     State(state): State<AppState>,
-    session: Session,
-    RequestId(request_id): RequestId,
+    Regulator(actor): Regulator,
     ApiPath(id): ApiPath<i64>,
-    req: Result<Json<Decision>, JsonRejection>,
+    Body(req): Body<Decision>,
 ) -> AppResult<Json<RepairView>> {
-    session.require(&[Role::Regulator, Role::Admin])?;
-    let req = json_body(req)?;
-    let view = repairs::decide(
-        &state.db,
-        id,
-        req,
-        &state.scoring,
-        &session.actor(request_id),
-        Utc::now(),
-    )
-    .await?;
+    let view = repairs::decide(&state.db, id, req, &state.scoring, &actor, Utc::now()).await?;
     state.notifier.changed().await;
     Ok(Json(view))
 }

@@ -2,16 +2,12 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::extract::rejection::JsonRejection;
 use axum::http::StatusCode;
 use chrono::Utc;
-use fangxin_scoring::domain::Role;
 
 use super::AppState;
-use super::auth::RequestId;
-use super::extract::{ApiPath, json_body};
+use super::extract::{ApiPath, Body, Regulator};
 use super::openapi::StaffErrors;
-use crate::accounts::Session;
 use crate::error::AppResult;
 use crate::trusted::{self, Enrolment, EnrolmentView, StatusChange};
 
@@ -26,20 +22,10 @@ use crate::trusted::{self, Enrolment, EnrolmentView, StatusChange};
 )]
 pub async fn enrol(
     State(state): State<AppState>,
-    session: Session,
-    RequestId(request_id): RequestId,
-    req: Result<Json<Enrolment>, JsonRejection>,
+    Regulator(actor): Regulator,
+    Body(req): Body<Enrolment>,
 ) -> AppResult<(StatusCode, Json<EnrolmentView>)> {
-    session.require(&[Role::Regulator, Role::Admin])?;
-    let req = json_body(req)?;
-    let view = trusted::enrol(
-        &state.db,
-        req,
-        &state.scoring,
-        &session.actor(request_id),
-        Utc::now(),
-    )
-    .await?;
+    let view = trusted::enrol(&state.db, req, &state.scoring, &actor, Utc::now()).await?;
     state.notifier.changed().await;
     Ok((StatusCode::CREATED, Json(view)))
 }
@@ -56,22 +42,11 @@ pub async fn enrol(
 )]
 pub async fn change(
     State(state): State<AppState>,
-    session: Session,
-    RequestId(request_id): RequestId,
+    Regulator(actor): Regulator,
     ApiPath(id): ApiPath<i64>,
-    req: Result<Json<StatusChange>, JsonRejection>,
+    Body(req): Body<StatusChange>,
 ) -> AppResult<Json<EnrolmentView>> {
-    session.require(&[Role::Regulator, Role::Admin])?;
-    let req = json_body(req)?;
-    let view = trusted::change(
-        &state.db,
-        id,
-        req,
-        &state.scoring,
-        &session.actor(request_id),
-        Utc::now(),
-    )
-    .await?;
+    let view = trusted::change(&state.db, id, req, &state.scoring, &actor, Utc::now()).await?;
     state.notifier.changed().await;
     Ok(Json(view))
 }

@@ -1,21 +1,17 @@
 //! `POST /api/v1/admin/warnings`, `GET /api/v1/warnings`.
 
 use axum::Json;
-use axum::extract::rejection::JsonRejection;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
-use fangxin_scoring::domain::Role;
 
 use super::AppState;
-use super::auth::RequestId;
 use super::export::{self, FormatParam};
-use super::extract::json_body;
+use super::extract::{Body, Regulator};
 use super::openapi::{PublicErrors, StaffErrors};
-use crate::accounts::Session;
 use crate::error::{AppError, AppResult};
 use crate::warnings::{self, NewWarning, WarningQuery, WarningView};
 
@@ -30,13 +26,10 @@ use crate::warnings::{self, NewWarning, WarningQuery, WarningView};
 )]
 pub async fn publish(
     State(state): State<AppState>,
-    session: Session,
-    RequestId(request_id): RequestId,
-    req: Result<Json<NewWarning>, JsonRejection>,
+    Regulator(actor): Regulator,
+    Body(req): Body<NewWarning>,
 ) -> AppResult<(StatusCode, Json<WarningView>)> {
-    session.require(&[Role::Regulator, Role::Admin])?;
-    let req = json_body(req)?;
-    let view = warnings::publish(&state.db, req, &session.actor(request_id), Utc::now()).await?;
+    let view = warnings::publish(&state.db, req, &actor, Utc::now()).await?;
     Ok((StatusCode::CREATED, Json(view)))
 }
 
