@@ -19,6 +19,7 @@ pub mod merchants;
 pub mod objections;
 pub mod paging;
 pub mod penalties;
+pub mod portal;
 pub mod progress;
 pub mod repairs;
 pub mod scores;

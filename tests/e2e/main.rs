@@ -10,6 +10,7 @@ mod listings;
 mod openapi;
 
 mod penalties;
+mod portal;
 
 mod api;
 mod auth;

@@ -100,7 +100,7 @@ pub struct IntakeResult {
 }
 
 /// Beijing time, for times written without an offset.
-const BEIJING: FixedOffset = match FixedOffset::east_opt(8 * 3600) {
+pub const BEIJING: FixedOffset = match FixedOffset::east_opt(8 * 3600) {
     Some(offset) => offset,
     None => panic!("UTC+8 is a valid offset"),
 };

@@ -18,7 +18,7 @@ use axum::http::StatusCode;
 /// Matches counted (and ranked) at most; see `SearchRequest::count_cap`.
 const COUNT_CAP: usize = 10_000;
 
-#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
 pub struct SearchParams {
     #[serde(default)]
     pub q: String,
@@ -157,11 +157,16 @@ pub async fn search(
     params: Result<Query<SearchParams>, QueryRejection>,
 ) -> AppResult<Json<SearchResponse>> {
     let Query(params) = params.map_err(|e| AppError::invalid("invalid_query", e.body_text()))?;
+    Ok(Json(run_search(&state, params).await?))
+}
+
+/// Runs a search as the API and the portal answer it.
+pub async fn run_search(state: &AppState, params: SearchParams) -> AppResult<SearchResponse> {
     let request = params.into_request(state.settings.search.max_per_page)?;
     let index = state.index.current();
     let req = request.clone();
     let results = tokio::task::spawn_blocking(move || index.search(&req)).await??;
-    Ok(Json(SearchResponse {
+    Ok(SearchResponse {
         total: results.total,
         total_exact: results.total_exact,
         page: request.page,
@@ -183,7 +188,7 @@ pub async fn search(
                 highlights: h.highlights,
             })
             .collect(),
-    }))
+    })
 }
 
 /// The top names for a search box: cheap enough for every keystroke (no facets, no

@@ -12,7 +12,7 @@ mod health;
 mod imports;
 mod listings;
 mod me;
-mod merchants;
+pub(crate) mod merchants;
 mod objections;
 pub mod openapi;
 mod penalties;
@@ -22,7 +22,7 @@ mod spotchecks;
 mod trusted;
 mod warnings;
 
-pub use merchants::{SearchHit, SearchResponse, SuggestResponse};
+pub use merchants::{SearchHit, SearchParams, SearchResponse, SuggestResponse, run_search};
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -74,6 +74,7 @@ pub fn router(state: AppState) -> Router {
     router
         // The document at /api-docs/openapi.json and the (vendored) Swagger UI at /docs.
         .merge(SwaggerUi::new("/docs").url("/api-docs/openapi.json", api))
+        .merge(crate::portal::routes())
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(state.clone(), limit_public))
         .with_state(state)
@@ -152,8 +153,17 @@ pub fn api_routes(max_body: usize) -> OpenApiRouter<AppState> {
         .routes((schemas, paths, upload.layer(DefaultBodyLimit::disable())))
 }
 
-async fn not_found() -> Response {
-    Problem::new(StatusCode::NOT_FOUND, "not_found", "no such endpoint").into_response()
+/// An unknown path: a problem document under `/api/`, a Chinese page elsewhere.
+async fn not_found(uri: axum::http::Uri) -> Response {
+    if uri.path().starts_with("/api/") {
+        Problem::new(StatusCode::NOT_FOUND, "not_found", "no such endpoint").into_response()
+    } else {
+        crate::portal::error_page(
+            StatusCode::NOT_FOUND,
+            "没有找到",
+            "没有这个页面。可以回到首页按店名、拼音或信用代码查询商户。",
+        )
+    }
 }
 
 /// Limits requests without a bearer token per client address (`[limits]

@@ -1,0 +1,124 @@
+//! Charts for the merchant page: inline SVG drawn on the server with plotters. The charts
+//! carry no text (the page prints the axes' ranges and a table of the same figures next
+//! to them, which screen readers read too), so no font is needed on the server.
+
+use chrono::NaiveDate;
+use plotters::prelude::*;
+
+const WIDTH: u32 = 640;
+const HEIGHT: u32 = 200;
+
+/// Makes the drawn SVG scale with the page and names it for assistive technology.
+fn responsive(svg: String, label: &str) -> String {
+    let sized = format!("width=\"{WIDTH}\" height=\"{HEIGHT}\"");
+    let label = label.replace(['"', '<', '>', '&'], "");
+    svg.replacen(
+        &sized,
+        &format!(
+            "viewBox=\"0 0 {WIDTH} {HEIGHT}\" preserveAspectRatio=\"none\" class=\"chart\" role=\"img\" aria-label=\"{label}\""
+        ),
+        1,
+    )
+}
+
+/// The score over time as a step line on a 0–100 scale, with the grade bands shaded.
+pub fn score_over_time(
+    points: &[(NaiveDate, i32)],
+    today: NaiveDate,
+    label: &str,
+) -> Option<String> {
+    let first = points.first()?.0;
+    let start = first.min(today - chrono::TimeDelta::days(30));
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
+        root.fill(&WHITE).ok()?;
+        let mut chart = ChartBuilder::on(&root)
+            .margin(6)
+            .build_cartesian_2d(start..today, 0i32..100i32)
+            .ok()?;
+        // Grade bands: D below 60, C 60–69, B 70–84, A 85 and up.
+        for (low, high, colour) in [
+            (0, 60, RGBColor(253, 236, 234)),
+            (60, 70, RGBColor(254, 243, 226)),
+            (70, 85, RGBColor(234, 242, 252)),
+            (85, 100, RGBColor(232, 245, 236)),
+        ] {
+            chart
+                .draw_series(std::iter::once(Rectangle::new(
+                    [(start, low), (today, high)],
+                    colour.filled(),
+                )))
+                .ok()?;
+        }
+        let mut steps = Vec::with_capacity(points.len() * 2 + 1);
+        for (i, (day, score)) in points.iter().enumerate() {
+            if i > 0 {
+                steps.push((*day, points[i - 1].1));
+            }
+            steps.push((*day, *score));
+        }
+        if let Some((_, last)) = points.last() {
+            steps.push((today, *last));
+        }
+        chart
+            .draw_series(LineSeries::new(
+                steps,
+                RGBColor(23, 92, 168).stroke_width(3),
+            ))
+            .ok()?;
+        root.present().ok()?;
+    }
+    Some(responsive(svg, label))
+}
+
+/// Complaints per month as bars.
+pub fn complaints_per_month(months: &[u64], label: &str) -> Option<String> {
+    if months.is_empty() {
+        return None;
+    }
+    let top = months.iter().copied().max().unwrap_or(0).max(1);
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
+        root.fill(&WHITE).ok()?;
+        let mut chart = ChartBuilder::on(&root)
+            .margin(6)
+            .build_cartesian_2d(0u32..months.len() as u32, 0u64..top)
+            .ok()?;
+        chart
+            .draw_series(months.iter().enumerate().map(|(i, n)| {
+                let x = i as u32;
+                let mut bar = Rectangle::new([(x, 0), (x + 1, *n)], RGBColor(196, 90, 23).filled());
+                bar.set_margin(0, 0, 3, 3);
+                bar
+            }))
+            .ok()?;
+        root.present().ok()?;
+    }
+    Some(responsive(svg, label))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn charts_are_responsive_inline_svg() {
+        let today = NaiveDate::from_ymd_opt(2026, 11, 28).unwrap();
+        let svg = score_over_time(
+            &[
+                (NaiveDate::from_ymd_opt(2026, 1, 5).unwrap(), 100),
+                (NaiveDate::from_ymd_opt(2026, 6, 1).unwrap(), 72),
+            ],
+            today,
+            "信用分走势",
+        )
+        .unwrap();
+        assert!(svg.starts_with("<svg") && svg.contains("viewBox=\"0 0 640 200\""));
+        assert!(svg.contains("aria-label=\"信用分走势\"") && svg.contains("<polyline"));
+        let bars = complaints_per_month(&[0, 2, 5, 1], "每月投诉").unwrap();
+        assert!(bars.matches("<rect").count() >= 4);
+        assert!(complaints_per_month(&[], "x").is_none());
+    }
+}

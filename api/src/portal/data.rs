@@ -1,0 +1,806 @@
+//! What each page shows, gathered from the services and shaped for its template.
+
+use askama::Template;
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use fangxin_scoring::Uscc;
+use fangxin_scoring::domain::{
+    ComplaintCategory, ListingKind, Pledge, SpotCheckOutcome, TrustedLevel,
+};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+
+use super::charts;
+use super::{HomeQuery, PageError, stamp};
+use crate::complaints::ComplaintStats;
+use crate::error::AppError;
+use crate::http::{AppState, SearchParams};
+use crate::merchants::{MerchantProfile, PenaltySummary};
+use crate::store::entities::{complaint, listing, spot_check_result, trusted_enrolment};
+
+type PageResult = Result<String, PageError>;
+
+pub struct FilterOption {
+    value: String,
+    label: String,
+    count: Option<u64>,
+    selected: bool,
+}
+
+pub struct Filter {
+    name: &'static str,
+    label: &'static str,
+    options: Vec<FilterOption>,
+}
+
+pub struct HitLine {
+    uscc: String,
+    sign_name: String,
+    name: String,
+    sign_highlight: Option<String>,
+    name_highlight: Option<String>,
+    street: String,
+    industry: String,
+    grade_label: String,
+    grade_class: String,
+    score: Option<i32>,
+    trusted: bool,
+    closed: bool,
+}
+
+pub struct WarningLine {
+    title: String,
+    published_on: NaiveDate,
+    category: String,
+    summary: String,
+}
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct HomePage {
+    q: String,
+    searched: bool,
+    error: Option<String>,
+    filters: Vec<Filter>,
+    total: usize,
+    total_text: String,
+    hits: Vec<HitLine>,
+    prev: Option<String>,
+    next: Option<String>,
+    warnings: Vec<WarningLine>,
+    as_of: String,
+}
+
+fn grade_parts(grade: Option<&str>) -> (String, String) {
+    match grade {
+        Some(g) => (g.to_owned(), g.to_owned()),
+        None => ("未评".to_owned(), "none".to_owned()),
+    }
+}
+
+fn query_string(pairs: &[(&str, String)]) -> String {
+    let encoded: Vec<String> = pairs
+        .iter()
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(k, v)| format!("{k}={}", urlencode(v)))
+        .collect();
+    if encoded.is_empty() {
+        "/".to_owned()
+    } else {
+        format!("/?{}", encoded.join("&"))
+    }
+}
+
+fn urlencode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() * 3);
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(b as char)
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+fn summary(text: &str, chars: usize) -> String {
+    let mut s: String = text.chars().take(chars).collect();
+    if text.chars().count() > chars {
+        s.push('…');
+    }
+    s
+}
+
+pub async fn home(state: &AppState, q: HomeQuery, now: DateTime<Utc>) -> PageResult {
+    let warnings = crate::warnings::list(
+        &state.db,
+        crate::warnings::WarningQuery {
+            per_page: Some(3),
+            ..Default::default()
+        },
+        now,
+    )
+    .await?
+    .warnings
+    .into_iter()
+    .map(|w| WarningLine {
+        summary: summary(&w.body, 80),
+        title: w.title,
+        published_on: w.published_on,
+        category: w.category,
+    })
+    .collect();
+    let searched = !(q.q.trim().is_empty()
+        && q.street.is_empty()
+        && q.industry.is_empty()
+        && q.grade.is_empty()
+        && q.trusted.is_empty());
+    let mut page = HomePage {
+        q: q.q.clone(),
+        searched,
+        error: None,
+        filters: Vec::new(),
+        total: 0,
+        total_text: String::new(),
+        hits: Vec::new(),
+        prev: None,
+        next: None,
+        warnings,
+        as_of: stamp(now),
+    };
+    if !searched {
+        return Ok(page.render()?);
+    }
+    let trusted = match q.trusted.as_str() {
+        "true" => Some(true),
+        "false" => Some(false),
+        _ => None,
+    };
+    let params = SearchParams {
+        q: q.q.clone(),
+        street: Some(q.street.clone()),
+        industry: Some(q.industry.clone()),
+        grade: Some(q.grade.clone()),
+        trusted,
+        sort: None,
+        page: q.page,
+        per_page: Some(20),
+    };
+    let results = match super::search(state, params).await {
+        Ok(r) => r,
+        Err(AppError::InvalidInput { message, .. }) => {
+            page.error = Some(format!("查询条件有误：{message}"));
+            return Ok(page.render()?);
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let facets = results.facets.clone().unwrap_or_default();
+    let option = |value: &str, label: String, count: Option<u64>, current: &str| FilterOption {
+        selected: value == current,
+        value: value.to_owned(),
+        label,
+        count,
+    };
+    let grade_options = ["A", "B", "C", "D"]
+        .iter()
+        .map(|g| {
+            let count = facets.grade.iter().find(|f| f.value == *g).map(|f| f.count);
+            option(
+                g,
+                format!("{g} 级"),
+                count.or(results.facets.as_ref().map(|_| 0)),
+                &q.grade,
+            )
+        })
+        .collect();
+    let from_facets = |list: &[fangxin_indexer::FacetCount], current: &str| -> Vec<FilterOption> {
+        let mut options: Vec<FilterOption> = list
+            .iter()
+            .map(|f| option(&f.value, f.value.clone(), Some(f.count), current))
+            .collect();
+        if !current.is_empty() && !options.iter().any(|o| o.value == current) {
+            options.push(option(current, current.to_owned(), None, current));
+        }
+        options
+    };
+    let trusted_count = facets
+        .trusted
+        .iter()
+        .find(|f| f.value == "true")
+        .map(|f| f.count);
+    page.filters = vec![
+        Filter {
+            name: "street",
+            label: "街道",
+            options: from_facets(&facets.street, &q.street),
+        },
+        Filter {
+            name: "industry",
+            label: "行业",
+            options: from_facets(&facets.industry, &q.industry),
+        },
+        Filter {
+            name: "grade",
+            label: "信用等级",
+            options: grade_options,
+        },
+        Filter {
+            name: "trusted",
+            label: "放心消费",
+            options: vec![option(
+                "true",
+                "放心消费单位".into(),
+                trusted_count,
+                &q.trusted,
+            )],
+        },
+    ];
+    page.total = results.total;
+    page.total_text = if results.total_exact {
+        results.total.to_string()
+    } else {
+        format!("{} 以上", results.total)
+    };
+    let link = |p: usize| {
+        query_string(&[
+            ("q", q.q.clone()),
+            ("street", q.street.clone()),
+            ("industry", q.industry.clone()),
+            ("grade", q.grade.clone()),
+            ("trusted", q.trusted.clone()),
+            ("page", if p > 1 { p.to_string() } else { String::new() }),
+        ])
+    };
+    if results.page > 1 {
+        page.prev = Some(link(results.page - 1));
+    }
+    if results.page * results.per_page < results.total {
+        page.next = Some(link(results.page + 1));
+    }
+    page.hits = results
+        .hits
+        .into_iter()
+        .map(|h| {
+            let (grade_label, grade_class) = grade_parts(h.grade.as_deref());
+            HitLine {
+                sign_name: h.sign_name.clone().unwrap_or_else(|| h.name.clone()),
+                sign_highlight: h.highlights.sign_name.filter(|_| h.sign_name.is_some()),
+                name_highlight: h.highlights.name,
+                closed: h.status != "operating",
+                uscc: h.uscc,
+                name: h.name,
+                street: h.street,
+                industry: h.industry,
+                grade_label,
+                grade_class,
+                score: h.score,
+                trusted: h.trusted,
+            }
+        })
+        .collect();
+    Ok(page.render()?)
+}
+
+pub struct FactorLine {
+    label: String,
+    points: String,
+    class: &'static str,
+    expires: String,
+}
+
+pub struct AnswerLine {
+    received_on: NaiveDate,
+    category: String,
+    response: String,
+    responded_on: String,
+}
+
+pub struct CheckLine {
+    checked_on: String,
+    product: String,
+    outcome: String,
+    failed_items: Option<String>,
+}
+
+pub struct ListingLine {
+    kind_label: String,
+    reason: String,
+    authority: String,
+    listed_on: NaiveDate,
+}
+
+#[derive(Template)]
+#[template(path = "merchant.html")]
+struct MerchantPage {
+    m: MerchantProfile,
+    display_name: String,
+    grade_label: String,
+    grade_class: String,
+    score: Option<i32>,
+    score_text: String,
+    base: i32,
+    low_confidence: bool,
+    factors: Vec<FactorLine>,
+    review_on: Option<NaiveDate>,
+    score_chart: Option<String>,
+    history_caption: String,
+    penalties: Vec<PenaltySummary>,
+    stats: ComplaintStats,
+    growth: String,
+    answered: String,
+    complaints_chart: Option<String>,
+    months_caption: String,
+    answers: Vec<AnswerLine>,
+    trusted_level: Option<String>,
+    pledges: Vec<String>,
+    spot_checks: Vec<CheckLine>,
+    listings: Vec<ListingLine>,
+    as_of: String,
+}
+
+fn percent(p: Option<f64>) -> String {
+    p.map_or_else(|| "—".to_owned(), |p| format!("{p:.0}%"))
+}
+
+/// The first day of the month `back` months before `today`'s month.
+fn month_start(today: NaiveDate, back: u32) -> NaiveDate {
+    let months = today.year() * 12 + today.month0() as i32 - back as i32;
+    NaiveDate::from_ymd_opt(months.div_euclid(12), months.rem_euclid(12) as u32 + 1, 1)
+        .unwrap_or(today)
+}
+
+pub async fn merchant(state: &AppState, uscc: &Uscc, now: DateTime<Utc>) -> PageResult {
+    let today = now.date_naive();
+    let m = crate::merchants::profile(&state.db, uscc, now).await?;
+    let id = crate::merchants::find_by_uscc(&state.db, uscc).await?.id;
+    let explained = match crate::scores::explain(&state.db, uscc).await {
+        Ok(s) => Some(s),
+        Err(AppError::NotFound { .. }) => None,
+        Err(e) => return Err(e.into()),
+    };
+    let mut history = crate::scores::history(&state.db, uscc, 200)
+        .await
+        .unwrap_or_default();
+    history.reverse();
+    let stats = crate::complaints::stats(&state.db, uscc, now).await?;
+
+    // Complaints per month over the last 12 months, and the merchant's answers.
+    let since = month_start(today, 11);
+    let since_time = since
+        .and_hms_opt(0, 0, 0)
+        .map(|t| t.and_utc())
+        .unwrap_or(now);
+    let received: Vec<DateTime<Utc>> = complaint::Entity::find()
+        .select_only()
+        .column(complaint::Column::ReceivedAt)
+        .filter(complaint::Column::MerchantId.eq(id))
+        .filter(complaint::Column::Kind.ne("inquiry"))
+        .filter(complaint::Column::ReceivedAt.gte(since_time))
+        .into_tuple()
+        .all(&state.db)
+        .await
+        .map_err(AppError::from)?;
+    let mut months = vec![0u64; 12];
+    for r in received {
+        let d = r.date_naive();
+        let index =
+            (d.year() * 12 + d.month0() as i32) - (since.year() * 12 + since.month0() as i32);
+        if let Some(slot) = usize::try_from(index).ok().and_then(|i| months.get_mut(i)) {
+            *slot += 1;
+        }
+    }
+    let answers = complaint::Entity::find()
+        .filter(complaint::Column::MerchantId.eq(id))
+        .filter(complaint::Column::MerchantResponse.is_not_null())
+        .order_by_desc(complaint::Column::RespondedAt)
+        .limit(5)
+        .all(&state.db)
+        .await
+        .map_err(AppError::from)?
+        .into_iter()
+        .map(|c| AnswerLine {
+            received_on: c.received_at.date_naive(),
+            category: c
+                .category
+                .as_deref()
+                .and_then(ComplaintCategory::parse)
+                .map_or(String::new(), |c| c.label_zh().to_owned()),
+            response: c.merchant_response.unwrap_or_default(),
+            responded_on: c
+                .responded_at
+                .map(|t| t.date_naive().to_string())
+                .unwrap_or_default(),
+        })
+        .collect();
+    let spot_checks = spot_check_result::Entity::find()
+        .filter(spot_check_result::Column::MerchantId.eq(id))
+        .filter(spot_check_result::Column::Published.eq(true))
+        .filter(spot_check_result::Column::Outcome.is_not_null())
+        .order_by_desc(spot_check_result::Column::CheckedOn)
+        .limit(10)
+        .all(&state.db)
+        .await
+        .map_err(AppError::from)?
+        .into_iter()
+        .map(|c| CheckLine {
+            checked_on: c.checked_on.map(|d| d.to_string()).unwrap_or_default(),
+            product: c.product.unwrap_or_default(),
+            outcome: c
+                .outcome
+                .as_deref()
+                .and_then(SpotCheckOutcome::parse)
+                .map_or(String::new(), |o| o.label_zh().to_owned()),
+            failed_items: c.failed_items,
+        })
+        .collect();
+    let listings = listing::Entity::find()
+        .filter(listing::Column::MerchantId.eq(id))
+        .filter(listing::Column::RemovedOn.is_null())
+        .all(&state.db)
+        .await
+        .map_err(AppError::from)?
+        .into_iter()
+        .map(|l| ListingLine {
+            kind_label: ListingKind::parse(&l.kind)
+                .map_or(l.kind.clone(), |k| k.label_zh().to_owned()),
+            reason: l.reason,
+            authority: l.authority,
+            listed_on: l.listed_on,
+        })
+        .collect();
+    let enrolment = trusted_enrolment::Entity::find()
+        .filter(trusted_enrolment::Column::MerchantId.eq(id))
+        .filter(trusted_enrolment::Column::Status.eq("active"))
+        .one(&state.db)
+        .await
+        .map_err(AppError::from)?
+        .filter(|t| t.valid_from <= today && t.valid_to.is_none_or(|end| end >= today));
+    let pledges = enrolment
+        .as_ref()
+        .map(|t| {
+            t.pledges
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|p| p.as_str().and_then(Pledge::parse))
+                .map(|p| p.label_zh().to_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    let trusted_level = enrolment
+        .as_ref()
+        .and_then(|t| TrustedLevel::parse(&t.level))
+        .map(|l| l.label_zh().to_owned());
+
+    let (grade_label, grade_class) = grade_parts(explained.as_ref().map(|s| s.grade.as_str()));
+    let factors = explained
+        .as_ref()
+        .map(|s| {
+            s.factors
+                .iter()
+                .map(|f| FactorLine {
+                    label: f.label_zh.clone(),
+                    points: if f.points > 0 {
+                        format!("+{}", f.points)
+                    } else {
+                        f.points.to_string()
+                    },
+                    class: if f.points >= 0 { "plus" } else { "minus" },
+                    expires: f
+                        .expires_at
+                        .map_or_else(|| "仍在计入".to_owned(), |d| format!("{d} 起")),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let points: Vec<(NaiveDate, i32)> = history.iter().map(|h| (h.as_of, h.score)).collect();
+    let score_chart = charts::score_over_time(&points, today, "信用分走势");
+    let history_caption = match (history.first(), history.last()) {
+        (Some(first), Some(last)) => format!(
+            "{} 起 {} 分，现为 {} 分（纵轴 0–100 分；背景色为等级区间）",
+            first.as_of, first.score, last.score
+        ),
+        _ => String::new(),
+    };
+    let months_caption = months
+        .iter()
+        .enumerate()
+        .map(|(i, n)| {
+            let d = month_start(today, 11 - i as u32);
+            format!("{}年{}月 {n} 件", d.year(), d.month())
+        })
+        .collect::<Vec<_>>()
+        .join("，");
+    let complaints_chart = if months.iter().any(|n| *n > 0) {
+        charts::complaints_per_month(&months, "近12个月每月投诉举报件数")
+    } else {
+        None
+    };
+    let display_name = m.sign_name.clone().unwrap_or_else(|| m.name.clone());
+    let page = MerchantPage {
+        display_name,
+        grade_label,
+        grade_class,
+        score: explained.as_ref().map(|s| s.score),
+        score_text: explained
+            .as_ref()
+            .map_or_else(String::new, |s| s.score.to_string()),
+        base: explained.as_ref().map_or(100, |s| s.base),
+        low_confidence: explained.as_ref().is_some_and(|s| s.confidence == "low"),
+        factors,
+        review_on: explained.as_ref().and_then(|s| s.review_on),
+        score_chart,
+        history_caption,
+        penalties: m.penalties_in_publicity.clone(),
+        growth: stats.growth_percent.map_or_else(
+            || "—".to_owned(),
+            |g| format!("{}{g:.0}%", if g > 0.0 { "+" } else { "" }),
+        ),
+        answered: percent(stats.answered_percent),
+        stats,
+        complaints_chart,
+        months_caption,
+        answers,
+        trusted_level,
+        pledges,
+        spot_checks,
+        listings,
+        as_of: stamp(now),
+        m,
+    };
+    Ok(page.render()?)
+}
+
+/// The Atom feed of a merchant's public changes: score changes, penalties, spot checks.
+pub async fn atom(state: &AppState, uscc: &Uscc, now: DateTime<Utc>) -> Result<String, AppError> {
+    use atom_syndication::{Entry, Feed, Link, Person, Text};
+    let m = crate::merchants::profile(&state.db, uscc, now).await?;
+    let name = m.sign_name.clone().unwrap_or_else(|| m.name.clone());
+    let page = format!("/m/{}", m.uscc);
+    let mut history = crate::scores::history(&state.db, uscc, 200)
+        .await
+        .unwrap_or_default();
+    history.reverse();
+    let mut entries: Vec<Entry> = Vec::new();
+    let entry = |id: String, title: String, at: DateTime<Utc>, summary: String| {
+        let mut e = Entry::default();
+        e.set_id(id);
+        e.set_title(Text::plain(title));
+        e.set_updated(at.fixed_offset());
+        e.set_summary(Some(Text::plain(summary)));
+        let mut link = Link::default();
+        link.set_href(page.clone());
+        e.set_links(vec![link]);
+        e
+    };
+    for (i, h) in history.iter().enumerate() {
+        let previous = i.checked_sub(1).and_then(|p| history.get(p));
+        let title = match previous {
+            Some(p) => format!("{name} 信用分 {} → {}（{} 级）", p.score, h.score, h.grade),
+            None => format!("{name} 信用分 {}（{} 级）", h.score, h.grade),
+        };
+        entries.push(entry(
+            format!("urn:fangxin:{}:score:{}", m.uscc, h.computed_at.timestamp()),
+            title,
+            h.computed_at,
+            format!("模型 {}，评分日期 {}", h.model_version, h.as_of),
+        ));
+    }
+    for p in &m.penalties_in_publicity {
+        let at = p
+            .decided_on
+            .and_hms_opt(0, 0, 0)
+            .map(|t| t.and_utc())
+            .unwrap_or(now);
+        entries.push(entry(
+            format!("urn:fangxin:{}:penalty:{}", m.uscc, p.decision_no),
+            format!("{name} 行政处罚 {}", p.decision_no),
+            at,
+            format!("{}：{}（{}）", p.violation_type, p.content, p.authority),
+        ));
+    }
+    entries.sort_by_key(|e| std::cmp::Reverse(*e.updated()));
+    entries.truncate(50);
+    let mut feed = Feed::default();
+    feed.set_id(format!("urn:fangxin:merchant:{}", m.uscc));
+    feed.set_title(Text::plain(format!("{name} 的信用变化 · 放心")));
+    feed.set_updated(entries.first().map_or(now.fixed_offset(), |e| *e.updated()));
+    let mut author = Person::default();
+    author.set_name("放心 Fangxin");
+    feed.set_authors(vec![author]);
+    let mut link = Link::default();
+    link.set_href(page);
+    feed.set_links(vec![link]);
+    feed.set_entries(entries);
+    Ok(feed.to_string())
+}
+
+pub struct ListItem {
+    title: String,
+    href: Option<String>,
+    body: String,
+    meta: String,
+}
+
+#[derive(Template)]
+#[template(path = "list.html")]
+struct ListPage {
+    heading: &'static str,
+    total: u64,
+    items: Vec<ListItem>,
+    csv_href: String,
+    prev: Option<String>,
+    next: Option<String>,
+    as_of: String,
+}
+
+fn list_links(
+    path: &str,
+    page: u64,
+    per_page: u64,
+    total: u64,
+) -> (Option<String>, Option<String>) {
+    let prev = (page > 1).then(|| format!("{path}?page={}", page - 1));
+    let next = (page * per_page < total).then(|| format!("{path}?page={}", page + 1));
+    (prev, next)
+}
+
+pub async fn penalties(
+    state: &AppState,
+    page: Option<u64>,
+    _raw: Option<String>,
+    now: DateTime<Utc>,
+) -> PageResult {
+    let p = crate::penalties::public_list(
+        &state.db,
+        crate::penalties::PenaltyQuery {
+            authority: None,
+            category: None,
+            from: None,
+            to: None,
+            page,
+            per_page: Some(20),
+        },
+        now,
+    )
+    .await?;
+    let (prev, next) = list_links("/penalties", p.page, p.per_page, p.total);
+    let items = p
+        .penalties
+        .into_iter()
+        .map(|r| ListItem {
+            href: Some(format!("/m/{}", r.uscc)),
+            title: format!("{} · {}", r.party_name, r.decision_no),
+            body: format!("{}：{}", r.violation_type, r.content),
+            meta: format!(
+                "{} · 决定日期 {}{}",
+                r.authority,
+                r.decided_on,
+                r.publicity_end
+                    .map_or(String::new(), |e| format!(" · 公示至 {e}"))
+            ),
+        })
+        .collect();
+    Ok(ListPage {
+        heading: "行政处罚信息公示",
+        total: p.total,
+        items,
+        csv_href: "/api/v1/penalties?format=csv".into(),
+        prev,
+        next,
+        as_of: stamp(now),
+    }
+    .render()?)
+}
+
+pub async fn warnings(
+    state: &AppState,
+    page: Option<u64>,
+    _raw: Option<String>,
+    now: DateTime<Utc>,
+) -> PageResult {
+    let p = crate::warnings::list(
+        &state.db,
+        crate::warnings::WarningQuery {
+            page,
+            per_page: Some(20),
+            ..Default::default()
+        },
+        now,
+    )
+    .await?;
+    let (prev, next) = list_links("/warnings", p.page, p.per_page, p.total);
+    let items = p
+        .warnings
+        .into_iter()
+        .map(|w| ListItem {
+            title: w.title,
+            href: None,
+            body: w.body,
+            meta: format!("{} · {}", w.published_on, w.category),
+        })
+        .collect();
+    Ok(ListPage {
+        heading: "消费警示与提示",
+        total: p.total,
+        items,
+        csv_href: "/api/v1/warnings?format=csv".into(),
+        prev,
+        next,
+        as_of: stamp(now),
+    }
+    .render()?)
+}
+
+pub async fn spot_checks(
+    state: &AppState,
+    page: Option<u64>,
+    _raw: Option<String>,
+    now: DateTime<Utc>,
+) -> PageResult {
+    let p = crate::spotchecks::public_list(
+        &state.db,
+        crate::spotchecks::SpotCheckQuery {
+            page,
+            per_page: Some(20),
+            ..Default::default()
+        },
+        now,
+    )
+    .await?;
+    let (prev, next) = list_links("/spot-checks", p.page, p.per_page, p.total);
+    let items = p
+        .results
+        .into_iter()
+        .map(|c| ListItem {
+            href: Some(format!("/m/{}", c.uscc)),
+            title: format!(
+                "{} · {} · {}",
+                c.sign_name.clone().unwrap_or_else(|| c.name.clone()),
+                c.product.clone().unwrap_or_default(),
+                c.outcome_label.clone().unwrap_or_default()
+            ),
+            body: c
+                .failed_items
+                .clone()
+                .map(|f| format!("不合格项目：{f}"))
+                .unwrap_or_default(),
+            meta: format!(
+                "{} · 抽检日期 {}{}",
+                c.name,
+                c.checked_on.map(|d| d.to_string()).unwrap_or_default(),
+                c.batch
+                    .as_deref()
+                    .map_or(String::new(), |b| format!(" · 批次 {b}"))
+            ),
+        })
+        .collect();
+    Ok(ListPage {
+        heading: "双随机抽检结果公示",
+        total: p.total,
+        items,
+        csv_href: "/api/v1/spot-checks?format=csv".into(),
+        prev,
+        next,
+        as_of: stamp(now),
+    }
+    .render()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn months_step_back_across_years() {
+        let d = NaiveDate::from_ymd_opt(2026, 2, 14).unwrap();
+        assert_eq!(
+            month_start(d, 0),
+            NaiveDate::from_ymd_opt(2026, 2, 1).unwrap()
+        );
+        assert_eq!(
+            month_start(d, 11),
+            NaiveDate::from_ymd_opt(2025, 3, 1).unwrap()
+        );
+        assert_eq!(urlencode("老 店&"), "%E8%80%81%20%E5%BA%97%26");
+    }
+}

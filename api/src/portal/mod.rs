@@ -1,0 +1,225 @@
+//! The public portal: server-rendered pages in Simplified Chinese (askama templates in
+//! `api/templates/`), readable on a phone, usable without JavaScript. Every string from a
+//! record is escaped by the templates; only the search highlights (escaped by the index,
+//! matches in `<em>`) and the server-drawn SVG charts are inserted as HTML.
+
+mod charts;
+mod data;
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{Query, RawQuery, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use chrono::{DateTime, Utc};
+use fangxin_scoring::Uscc;
+use serde::Deserialize;
+
+use crate::error::AppError;
+use crate::http::{AppState, SearchParams, run_search};
+
+/// The portal's routes.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home))
+        .route("/m/{uscc}", get(merchant))
+        .route("/m/{uscc}/feed.atom", get(atom))
+        .route("/penalties", get(penalties))
+        .route("/warnings", get(warnings))
+        .route("/spot-checks", get(spot_checks))
+}
+
+/// A portal page or a friendly Chinese error page with the right status.
+pub struct Page(Result<String, PageError>);
+
+pub struct PageError {
+    status: StatusCode,
+    title: &'static str,
+    message: String,
+}
+
+impl From<AppError> for PageError {
+    fn from(e: AppError) -> Self {
+        match &e {
+            AppError::MerchantNotFound(_) | AppError::NotFound { .. } => PageError {
+                status: StatusCode::NOT_FOUND,
+                title: "没有找到",
+                message: "没有找到这个商户或页面。请检查统一社会信用代码，或回到首页按店名查询。"
+                    .into(),
+            },
+            AppError::InvalidUscc(_) => PageError {
+                status: StatusCode::BAD_REQUEST,
+                title: "信用代码有误",
+                message: "这不是有效的统一社会信用代码（18位，含校验位）。请核对后再查。".into(),
+            },
+            AppError::InvalidInput { message, .. } => PageError {
+                status: StatusCode::BAD_REQUEST,
+                title: "输入有误",
+                message: format!("请求中有无法识别的内容：{message}"),
+            },
+            AppError::TooManyRequests { .. } => PageError {
+                status: StatusCode::TOO_MANY_REQUESTS,
+                title: "请求太频繁",
+                message: "请稍等一分钟再试。".into(),
+            },
+            _ => {
+                tracing::error!(error = %e, "portal page failed");
+                PageError {
+                    status: StatusCode::INTERNAL_SERVER_ERROR,
+                    title: "服务暂时出错",
+                    message: "页面暂时无法显示，已记录，请稍后再试。".into(),
+                }
+            }
+        }
+    }
+}
+
+impl From<askama::Error> for PageError {
+    fn from(e: askama::Error) -> Self {
+        AppError::Internal(anyhow::anyhow!("template: {e}")).into()
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage<'a> {
+    title: &'a str,
+    message: &'a str,
+    as_of: String,
+}
+
+/// A time as people in the district read it (Beijing time).
+fn stamp(now: DateTime<Utc>) -> String {
+    now.with_timezone(&crate::complaints::BEIJING)
+        .format("%Y-%m-%d %H:%M")
+        .to_string()
+}
+
+impl IntoResponse for Page {
+    fn into_response(self) -> Response {
+        match self.0 {
+            Ok(html) => Html(html).into_response(),
+            Err(e) => error_page(e.status, e.title, &e.message),
+        }
+    }
+}
+
+/// A friendly Chinese error page.
+pub fn error_page(status: StatusCode, title: &str, message: &str) -> Response {
+    let body = ErrorPage {
+        title,
+        message,
+        as_of: stamp(Utc::now()),
+    }
+    .render()
+    .unwrap_or_else(|_| {
+        format!("<!doctype html><html lang=\"zh-CN\"><title>{status}</title><p>{status}</p></html>")
+    });
+    (status, Html(body)).into_response()
+}
+
+fn page(result: Result<String, PageError>) -> Page {
+    Page(result)
+}
+
+/// The search form's fields as the browser sends them (empty selects are empty strings).
+#[derive(Debug, Default, Deserialize)]
+pub struct HomeQuery {
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    street: String,
+    #[serde(default)]
+    industry: String,
+    #[serde(default)]
+    grade: String,
+    #[serde(default)]
+    trusted: String,
+    page: Option<usize>,
+}
+
+async fn home(
+    State(state): State<AppState>,
+    query: Result<Query<HomeQuery>, axum::extract::rejection::QueryRejection>,
+) -> Page {
+    let q = query.map(|Query(q)| q).unwrap_or_default();
+    page(data::home(&state, q, Utc::now()).await)
+}
+
+async fn merchant(
+    State(state): State<AppState>,
+    axum::extract::Path(uscc): axum::extract::Path<String>,
+) -> Page {
+    let now = Utc::now();
+    page(
+        async {
+            let uscc = Uscc::parse(&uscc).map_err(AppError::from)?;
+            data::merchant(&state, &uscc, now).await
+        }
+        .await,
+    )
+}
+
+async fn atom(
+    State(state): State<AppState>,
+    axum::extract::Path(uscc): axum::extract::Path<String>,
+) -> Response {
+    let result = async {
+        let uscc = Uscc::parse(&uscc).map_err(AppError::from)?;
+        data::atom(&state, &uscc, Utc::now()).await
+    }
+    .await;
+    match result {
+        Ok(xml) => (
+            [(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/atom+xml; charset=utf-8"),
+            )],
+            xml,
+        )
+            .into_response(),
+        Err(e) => {
+            let e = PageError::from(e);
+            error_page(e.status, e.title, &e.message)
+        }
+    }
+}
+
+/// `page` and the list's own filters, passed through to the paging links.
+#[derive(Debug, Default, Deserialize)]
+pub struct ListQuery {
+    page: Option<u64>,
+}
+
+async fn penalties(
+    State(state): State<AppState>,
+    Query(q): Query<ListQuery>,
+    RawQuery(raw): RawQuery,
+) -> Page {
+    page(data::penalties(&state, q.page, raw, Utc::now()).await)
+}
+
+async fn warnings(
+    State(state): State<AppState>,
+    Query(q): Query<ListQuery>,
+    RawQuery(raw): RawQuery,
+) -> Page {
+    page(data::warnings(&state, q.page, raw, Utc::now()).await)
+}
+
+async fn spot_checks(
+    State(state): State<AppState>,
+    Query(q): Query<ListQuery>,
+    RawQuery(raw): RawQuery,
+) -> Page {
+    page(data::spot_checks(&state, q.page, raw, Utc::now()).await)
+}
+
+/// Runs a search for the home page.
+async fn search(
+    state: &AppState,
+    params: SearchParams,
+) -> Result<crate::http::SearchResponse, AppError> {
+    run_search(state, params).await
+}

@@ -1,0 +1,144 @@
+//! The public portal over HTTP: Chinese pages, escaping, errors, the Atom feed. (The
+//! browser tests drive the same pages in Chromium.)
+
+use serde_json::json;
+
+use crate::helpers::{Backend, TestApp};
+
+async fn page(app: &TestApp, path: &str) -> (u16, String) {
+    let r = app.get(path).await;
+    let status = r.status().as_u16();
+    let ct = r
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    let body = r.text().await.unwrap();
+    if ct.starts_with("text/html") {
+        assert!(
+            body.contains("<html lang=\"zh-CN\">"),
+            "{path} is a Chinese page"
+        );
+    }
+    (status, body)
+}
+
+async fn the_portal_finds_explains_and_escapes(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (status, home) = page(&app, "/").await;
+    assert_eq!(status, 200);
+    assert!(
+        home.contains("name=\"q\"") && home.contains("<label"),
+        "a labelled search box"
+    );
+
+    // A merchant whose sign name is markup, found by its name and its initials.
+    let regulator = app.token_for("regulator", None).await;
+    let uscc = fangxin_scoring::Uscc::from_parts('9', '2', "530102", "PT000001")
+        .unwrap()
+        .to_string();
+    let (status, body) = app
+        .post_json(
+            "/api/v1/admin/merchants",
+            Some(&regulator),
+            json!({"uscc": uscc, "name": "昆明市五华区<script>alert(1)</script>小吃店", "sign_name": "<script>alert(1)</script>",
+                   "kind": "individual", "industry": "餐饮", "street": "华山", "address": "华山南路1号",
+                   "established_on": (chrono::Utc::now() - chrono::TimeDelta::days(60)).date_naive().to_string()}),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    app.wait_for_search("小吃店", |r| r.hits.iter().any(|h| h.uscc == uscc))
+        .await;
+    let (status, results) = page(&app, "/?q=%E5%B0%8F%E5%90%83%E5%BA%97").await;
+    assert_eq!(status, 200);
+    assert!(
+        results.contains(&format!("/m/{uscc}")),
+        "the result links to the merchant"
+    );
+    assert!(
+        !results.contains("<script>alert(1)</script>"),
+        "markup in a name is shown as text"
+    );
+    let (status, merchant) = page(&app, &format!("/m/{uscc}")).await;
+    assert_eq!(status, 200);
+    assert!(
+        merchant.contains("&lt;script&gt;alert(1)&lt;/script&gt;")
+            || merchant.contains("&#60;script&#62;alert(1)&#60;/script&#62;"),
+        "the name is escaped"
+    );
+    assert!(!merchant.contains("<script>alert(1)</script>"));
+    assert!(merchant.contains("为什么是这个分数"));
+    assert!(
+        merchant.contains("记录不足"),
+        "a new merchant without records is marked"
+    );
+
+    // A demo merchant with a penalty explains it, with a chart of its score.
+    let (_, list) = app.get_json("/api/v1/penalties?per_page=1").await;
+    let penalised = list["penalties"][0]["uscc"].as_str().unwrap().to_owned();
+    let decision = list["penalties"][0]["decision_no"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (status, merchant) = page(&app, &format!("/m/{penalised}")).await;
+    assert_eq!(status, 200);
+    assert!(merchant.contains(&decision));
+    assert!(merchant.contains("<svg") && merchant.contains("信用分走势"));
+    assert!(
+        merchant.contains("起</td>") || merchant.contains("仍在计入"),
+        "each factor says when it stops counting"
+    );
+
+    // Initials find the merchant too.
+    let hit = app.search("").await.hits[0].clone();
+    let sign = hit.sign_name.clone().unwrap_or(hit.name.clone());
+    let initials: String = sign.chars().filter_map(pinyin_initial).collect();
+    if initials.len() >= 2 {
+        let (_, found) = page(&app, &format!("/?q={initials}")).await;
+        assert!(
+            found.contains(&format!("/m/{}", hit.uscc)),
+            "initials {initials} find {sign}"
+        );
+    }
+
+    // Errors are friendly Chinese pages with the right status.
+    let (status, body) = page(&app, "/m/12345").await;
+    assert_eq!(status, 400);
+    assert!(body.contains("信用代码有误"));
+    let (status, body) = page(&app, "/m/91350100M000100Y43").await;
+    assert_eq!(status, 404);
+    assert!(body.contains("没有找到"));
+    let (status, body) = page(&app, "/no-such-page").await;
+    assert_eq!((status, body.contains("没有这个页面")), (404, true));
+    let (status, _) = page(&app, "/?grade=Z&q=x").await;
+    assert_eq!(status, 200, "a bad filter is explained on the page");
+
+    // The Atom feed of a merchant's changes.
+    let r = app.get(&format!("/m/{penalised}/feed.atom")).await;
+    assert_eq!(r.status(), 200);
+    assert!(
+        r.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("application/atom+xml")
+    );
+    let xml = r.text().await.unwrap();
+    assert!(xml.contains("<feed") && xml.contains(&decision));
+
+    for path in ["/penalties", "/warnings", "/spot-checks"] {
+        let (status, body) = page(&app, path).await;
+        assert_eq!(status, 200, "{path}");
+        assert!(body.contains("下载 CSV"), "{path}");
+    }
+    app.finish().await;
+}
+
+/// The first letter of a character's pinyin, for the few the test needs.
+fn pinyin_initial(c: char) -> Option<char> {
+    use pinyin::ToPinyin;
+    c.to_pinyin()
+        .map(|p| p.first_letter().chars().next().unwrap_or('x'))
+}
+
+crate::on_every_backend!(the_portal_finds_explains_and_escapes);
