@@ -10,7 +10,7 @@ const HEIGHT: u32 = 200;
 
 /// Makes the drawn SVG scale with the page and names it for assistive technology.
 fn responsive(svg: String, label: &str) -> String {
-    let sized = format!("width=\"{WIDTH}\" height=\"{HEIGHT}\"");
+    let sized = format!("width=\"{WIDTH}\" height=\"{HEIGHT}\" viewBox=\"0 0 {WIDTH} {HEIGHT}\"");
     let label = label.replace(['"', '<', '>', '&'], "");
     svg.replacen(
         &sized,
@@ -29,13 +29,15 @@ pub fn score_over_time(
 ) -> Option<String> {
     let first = points.first()?.0;
     let start = first.min(today - chrono::TimeDelta::days(30));
+    // A little room on the right, so today's point is not cut in half.
+    let end = today + chrono::TimeDelta::days(((today - start).num_days() / 40).max(1));
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
         root.fill(&WHITE).ok()?;
         let mut chart = ChartBuilder::on(&root)
             .margin(6)
-            .build_cartesian_2d(start..today, 0i32..100i32)
+            .build_cartesian_2d(start..end, 0i32..100i32)
             .ok()?;
         // Grade bands: D below 60, C 60–69, B 70–84, A 85 and up.
         for (low, high, colour) in [
@@ -46,7 +48,7 @@ pub fn score_over_time(
         ] {
             chart
                 .draw_series(std::iter::once(Rectangle::new(
-                    [(start, low), (today, high)],
+                    [(start, low), (end, high)],
                     colour.filled(),
                 )))
                 .ok()?;
@@ -58,8 +60,9 @@ pub fn score_over_time(
             }
             steps.push((*day, *score));
         }
+        // The current score holds until today and a little past, so a single score shows.
         if let Some((_, last)) = points.last() {
-            steps.push((today, *last));
+            steps.push((end, *last));
         }
         chart
             .draw_series(LineSeries::new(

@@ -1,0 +1,295 @@
+//! The portal in a real browser: Debian's Chromium, headless, driven over WebDriver by
+//! chromedriver, which the tests start themselves. `.ci/run` installs both and sets
+//! `FANGXIN_TEST_BROWSER=1`, so that in CI a missing browser is a failure; elsewhere the
+//! tests skip when chromedriver is not installed. A failing test saves a screenshot in
+//! `target/browser-failures/`.
+
+use std::future::Future;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::json;
+
+use crate::helpers::{Backend, TestApp};
+
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+const CHROMIUM: &str = "/usr/bin/chromium";
+
+struct Driver {
+    child: Child,
+    url: String,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Whether the browser tests run here; panics in CI when the browser is missing.
+fn available() -> bool {
+    let required = std::env::var("FANGXIN_TEST_BROWSER").is_ok_and(|v| v == "1");
+    let present =
+        std::path::Path::new(CHROMEDRIVER).exists() && std::path::Path::new(CHROMIUM).exists();
+    if required && !present {
+        panic!("FANGXIN_TEST_BROWSER=1 but {CHROMEDRIVER} or {CHROMIUM} is missing");
+    }
+    if !present {
+        eprintln!(
+            "skipped: Chromium and chromedriver are not installed (apt-get install chromium chromium-driver)"
+        );
+    }
+    present
+}
+
+async fn start_driver() -> Driver {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port");
+    let child = Command::new(CHROMEDRIVER)
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("chromedriver starts");
+    let url = format!("http://127.0.0.1:{port}");
+    let started = Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "chromedriver did not start"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    Driver { child, url }
+}
+
+/// A headless Chromium window of the given size.
+async fn browser(driver: &Driver, width: u32, height: u32) -> Client {
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        json!({
+            "binary": CHROMIUM,
+            "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                     format!("--window-size={width},{height}"), "--lang=zh-CN", "--force-device-scale-factor=1"]
+        }),
+    );
+    ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(caps)
+        .connect(&driver.url)
+        .await
+        .expect("a browser session")
+}
+
+/// Runs the steps; on failure saves a screenshot named after the test, then fails.
+async fn with_screenshot_on_failure<F, Fut>(client: &Client, name: &str, steps: F)
+where
+    F: FnOnce() -> Fut,
+    Fut: Future<Output = anyhow::Result<()>>,
+{
+    if let Err(e) = steps().await {
+        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/browser-failures");
+        let _ = std::fs::create_dir_all(&dir);
+        let path = dir.join(format!("{name}.png"));
+        if let Ok(png) = client.screenshot().await {
+            let _ = std::fs::write(&path, png);
+        }
+        panic!("{name}: {e:#} (screenshot: {})", path.display());
+    }
+}
+
+async fn text_of(client: &Client, css: &str) -> anyhow::Result<String> {
+    Ok(client.find(Locator::Css(css)).await?.text().await?)
+}
+
+/// The page fits a phone's width: nothing scrolls sideways.
+async fn fits_width(client: &Client) -> anyhow::Result<()> {
+    let widths = client
+        .execute(
+            "return [document.documentElement.scrollWidth, window.innerWidth];",
+            vec![],
+        )
+        .await?;
+    let scroll = widths[0].as_i64().unwrap_or(0);
+    let inner = widths[1].as_i64().unwrap_or(0);
+    anyhow::ensure!(
+        scroll <= inner,
+        "the page is {scroll} px wide in a {inner} px window"
+    );
+    Ok(())
+}
+
+/// A consumer on a phone searches by pinyin initials, opens the merchant and reads why
+/// its score is what it is.
+async fn a_consumer_on_a_phone_finds_a_merchant_by_initials(backend: Backend) {
+    if !available() {
+        return;
+    }
+    let app = TestApp::spawn(backend).await;
+    // A merchant with a penalty, so that its page has something to explain.
+    let (_, list) = app.get_json("/api/v1/penalties?per_page=1").await;
+    let uscc = list["penalties"][0]["uscc"].as_str().unwrap().to_owned();
+    let decision = list["penalties"][0]["decision_no"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (_, profile) = app.get_json(&format!("/api/v1/merchants/{uscc}")).await;
+    let sign = profile["sign_name"]
+        .as_str()
+        .unwrap_or(profile["name"].as_str().unwrap())
+        .to_owned();
+    let initials: String = {
+        use pinyin::ToPinyin;
+        sign.chars()
+            .filter_map(|c| c.to_pinyin().and_then(|p| p.first_letter().chars().next()))
+            .collect()
+    };
+    let driver = start_driver().await;
+    let client = browser(&driver, 360, 780).await;
+    let base = app.url("");
+    with_screenshot_on_failure(&client, "consumer_initials", || async {
+        client.goto(&format!("{base}/")).await?;
+        anyhow::ensure!(
+            client
+                .find(Locator::Css("html[lang='zh-CN']"))
+                .await
+                .is_ok(),
+            "lang"
+        );
+        fits_width(&client).await?;
+        let q = client.find(Locator::Id("q")).await?;
+        q.send_keys(&initials).await?;
+        client
+            .find(Locator::Css("form.search button"))
+            .await?
+            .click()
+            .await?;
+        client
+            .wait()
+            .for_element(Locator::Css("ul.results"))
+            .await?;
+        fits_width(&client).await?;
+        let link = client
+            .find(Locator::Css(&format!("a[href='/m/{uscc}']")))
+            .await
+            .map_err(|_| anyhow::anyhow!("{initials} did not find {sign}"))?;
+        link.click().await?;
+        client.wait().for_element(Locator::Id("why")).await?;
+        fits_width(&client).await?;
+        let grade = text_of(&client, ".hero .grade").await?;
+        anyhow::ensure!(
+            grade.chars().next().is_some_and(|c| "ABCD".contains(c)),
+            "grade shown first: {grade}"
+        );
+        let why = text_of(&client, "#why + .card").await?;
+        anyhow::ensure!(
+            why.contains("何时不再计入"),
+            "factors with their end: {why}"
+        );
+        let body = text_of(&client, "main").await?;
+        anyhow::ensure!(body.contains(&decision), "the penalty {decision} is listed");
+        Ok(())
+    })
+    .await;
+    client.close().await.ok();
+    app.finish().await;
+}
+
+/// The keyboard reaches the search box and the results; the skip link comes first.
+async fn the_search_works_from_the_keyboard(backend: Backend) {
+    if !available() {
+        return;
+    }
+    let app = TestApp::spawn(backend).await;
+    let driver = start_driver().await;
+    let client = browser(&driver, 1280, 900).await;
+    let base = app.url("");
+    with_screenshot_on_failure(&client, "keyboard", || async {
+        client.goto(&format!("{base}/")).await?;
+        let focused = client
+            .execute("return document.activeElement.id;", vec![])
+            .await?;
+        anyhow::ensure!(
+            focused == json!("q"),
+            "the search box has the focus: {focused}"
+        );
+        client
+            .find(Locator::Id("q"))
+            .await?
+            .send_keys("店\u{E007}")
+            .await?;
+        client
+            .wait()
+            .for_element(Locator::Css("ul.results li"))
+            .await?;
+        let label = client
+            .execute(
+                "return document.querySelector(\"label[for='q']\") !== null;",
+                vec![],
+            )
+            .await?;
+        anyhow::ensure!(label == json!(true), "the search box is labelled");
+        Ok(())
+    })
+    .await;
+    client.close().await.ok();
+    app.finish().await;
+}
+
+// The browser sees the same pages on either backend; SQLite is enough here.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn consumer_on_a_phone() {
+    a_consumer_on_a_phone_finds_a_merchant_by_initials(Backend::Sqlite).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keyboard_search() {
+    the_search_works_from_the_keyboard(Backend::Sqlite).await
+}
+
+/// Saves the README's screenshots into `docs/screenshots/` (run by hand:
+/// `cargo test -p fangxin-tests --test e2e -- --ignored screenshots`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "writes docs/screenshots; run by hand"]
+async fn screenshots() {
+    if !available() {
+        return;
+    }
+    let app = TestApp::spawn_with(
+        Backend::Sqlite,
+        crate::helpers::Options {
+            demo_merchants: Some(2_000),
+            ..Default::default()
+        },
+    )
+    .await;
+    let (_, list) = app.get_json("/api/v1/penalties?per_page=1").await;
+    let uscc = list["penalties"][0]["uscc"].as_str().unwrap().to_owned();
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../docs/screenshots");
+    std::fs::create_dir_all(&dir).unwrap();
+    let driver = start_driver().await;
+    let base = app.url("");
+    for (name, width, height, path) in [
+        (
+            "phone-search",
+            360,
+            800,
+            "/?q=%E7%B1%B3%E7%BA%BF".to_owned(),
+        ),
+        ("phone-merchant", 360, 1400, format!("/m/{uscc}")),
+        ("desktop-search", 1280, 900, "/?q=mx".to_owned()),
+        ("desktop-merchant", 1280, 1400, format!("/m/{uscc}")),
+    ] {
+        let client = browser(&driver, width, height).await;
+        client.goto(&format!("{base}{path}")).await.unwrap();
+        let png = client.screenshot().await.unwrap();
+        std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
+        client.close().await.ok();
+    }
+    app.finish().await;
+}
