@@ -54,7 +54,7 @@ pub async fn record<C: ConnectionTrait>(
     Ok(())
 }
 
-#[derive(Debug, Clone, serde::Deserialize, utoipa::IntoParams)]
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::IntoParams)]
 pub struct AuditFilter {
     pub entity: Option<String>,
     pub entity_id: Option<String>,

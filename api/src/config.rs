@@ -83,6 +83,8 @@ pub struct ScoringSettings {
 pub struct ServerSettings {
     pub bind: String,
     pub max_body_bytes: usize,
+    /// Mark the portal's cookies Secure (set when served over TLS).
+    pub secure_cookies: bool,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]

@@ -241,7 +241,201 @@ async fn the_search_works_from_the_keyboard(backend: Backend) {
     app.finish().await;
 }
 
+async fn log_in(client: &Client, base: &str, username: &str) -> anyhow::Result<()> {
+    client.goto(&format!("{base}/login")).await?;
+    client
+        .find(Locator::Id("username"))
+        .await?
+        .send_keys(username)
+        .await?;
+    client
+        .find(Locator::Id("password"))
+        .await?
+        .send_keys("a long enough password")
+        .await?;
+    client
+        .find(Locator::Css("form.card button"))
+        .await?
+        .click()
+        .await?;
+    Ok(())
+}
+
+/// A regulator logs in, publishes a penalty with the form, and the merchant's public page
+/// shows it with a lower score.
+async fn a_regulator_publishes_a_penalty_and_the_page_changes(backend: Backend) {
+    if !available() {
+        return;
+    }
+    let app = TestApp::spawn(backend).await;
+    app.create_account(
+        "regulator",
+        "wang.inspector",
+        "a long enough password",
+        None,
+    )
+    .await;
+    let mut req = app.client.get(app.url("/api/v1/merchants/search"));
+    req = req.query(&[("grade", "A"), ("per_page", "50")]);
+    let hits: serde_json::Value = req.send().await.unwrap().json().await.unwrap();
+    let mut clean = None;
+    for h in hits["hits"].as_array().unwrap() {
+        let uscc = h["uscc"].as_str().unwrap();
+        let (_, p) = app.get_json(&format!("/api/v1/merchants/{uscc}")).await;
+        if p["penalties_in_publicity"].as_array().unwrap().is_empty() {
+            clean = Some((uscc.to_owned(), p["score"]["score"].as_i64().unwrap()));
+            break;
+        }
+    }
+    let (uscc, before) = clean.expect("a clean merchant");
+    let driver = start_driver().await;
+    let client = browser(&driver, 1280, 1000).await;
+    let base = app.url("");
+    with_screenshot_on_failure(&client, "regulator_publishes", || async {
+        log_in(&client, &base, "wang.inspector").await?;
+        client
+            .wait()
+            .for_element(Locator::Id("decision_no"))
+            .await?;
+        client
+            .find(Locator::Id("decision_no"))
+            .await?
+            .send_keys("五市监处罚〔2026〕8801号")
+            .await?;
+        client
+            .find(Locator::Id("uscc"))
+            .await?
+            .send_keys(&uscc)
+            .await?;
+        client
+            .find(Locator::Css("input[name='categories'][value='fine']"))
+            .await?
+            .click()
+            .await?;
+        client
+            .find(Locator::Id("fine_yuan"))
+            .await?
+            .send_keys("20000")
+            .await?;
+        client
+            .find(Locator::Id("violation_type"))
+            .await?
+            .send_keys("销售过期食品")
+            .await?;
+        client
+            .find(Locator::Id("facts"))
+            .await?
+            .send_keys("经查，当事人销售超过保质期的预包装食品。")
+            .await?;
+        client
+            .find(Locator::Id("legal_basis"))
+            .await?
+            .send_keys("《食品安全法》第一百二十四条")
+            .await?;
+        client
+            .find(Locator::Css("form[action='/admin/penalties'] button"))
+            .await?
+            .click()
+            .await?;
+        let notice = text_of(&client, ".note").await?;
+        anyhow::ensure!(notice.contains("已发布"), "published: {notice}");
+        client.goto(&format!("{base}/m/{uscc}")).await?;
+        let main = text_of(&client, "main").await?;
+        anyhow::ensure!(
+            main.contains("五市监处罚〔2026〕8801号"),
+            "the page lists the decision"
+        );
+        let score: i64 = text_of(&client, ".hero .grade small")
+            .await?
+            .trim_end_matches(" 分")
+            .trim()
+            .parse()?;
+        anyhow::ensure!(score < before, "the score fell from {before} to {score}");
+        Ok(())
+    })
+    .await;
+    client.close().await.ok();
+    app.finish().await;
+}
+
+/// An enterprise logs in, answers a complaint, and the answer is public.
+async fn an_enterprise_answers_a_complaint(backend: Backend) {
+    if !available() {
+        return;
+    }
+    let app = TestApp::spawn(backend).await;
+    let uscc = app.search("").await.hits[0].uscc.clone();
+    let regulator = app.token_for("regulator", None).await;
+    let received = (chrono::Utc::now() - chrono::TimeDelta::days(2)).to_rfc3339();
+    let (status, body) = app
+        .post_json(
+            "/api/v1/admin/complaints",
+            Some(&regulator),
+            json!({"channel": "12315", "ticket_no": "BR-1", "kind": "complaint", "uscc": uscc,
+                   "merchant_name": "x", "received_at": received, "category": "quality",
+                   "text": "买到的米线是坏的", "complainant": {"name": "张三", "phone": "13800138000"}}),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    app.create_account(
+        "enterprise",
+        "shop.owner",
+        "a long enough password",
+        Some(&uscc),
+    )
+    .await;
+    let driver = start_driver().await;
+    let client = browser(&driver, 360, 900).await;
+    let base = app.url("");
+    with_screenshot_on_failure(&client, "enterprise_answers", || async {
+        log_in(&client, &base, "shop.owner").await?;
+        client
+            .wait()
+            .for_element(Locator::Css("textarea[name='text']"))
+            .await?;
+        let page = text_of(&client, "main").await?;
+        anyhow::ensure!(page.contains("买到的米线是坏的"), "the complaint is listed");
+        anyhow::ensure!(
+            !page.contains("张三") && !page.contains("13800138000"),
+            "the complainant is masked"
+        );
+        fits_width(&client).await?;
+        client
+            .find(Locator::Css("textarea[name='text']"))
+            .await?
+            .send_keys("已联系顾客退款并更换供应商，谢谢监督。")
+            .await?;
+        client
+            .find(Locator::Css("form[action$='/answer'] button"))
+            .await?
+            .click()
+            .await?;
+        let notice = text_of(&client, ".note").await?;
+        anyhow::ensure!(notice.contains("回复已提交"), "answered: {notice}");
+        client.goto(&format!("{base}/m/{uscc}")).await?;
+        let main = text_of(&client, "main").await?;
+        anyhow::ensure!(
+            main.contains("已联系顾客退款并更换供应商"),
+            "the answer is public"
+        );
+        Ok(())
+    })
+    .await;
+    client.close().await.ok();
+    app.finish().await;
+}
+
 // The browser sees the same pages on either backend; SQLite is enough here.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn regulator_publishes() {
+    a_regulator_publishes_a_penalty_and_the_page_changes(Backend::Sqlite).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn enterprise_answers() {
+    an_enterprise_answers_a_complaint(Backend::Sqlite).await
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn consumer_on_a_phone() {
     a_consumer_on_a_phone_finds_a_merchant_by_initials(Backend::Sqlite).await

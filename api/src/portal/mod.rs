@@ -5,6 +5,8 @@
 
 mod charts;
 mod data;
+mod session;
+mod work;
 
 use askama::Template;
 use axum::Router;
@@ -28,6 +30,18 @@ pub fn routes() -> Router<AppState> {
         .route("/penalties", get(penalties))
         .route("/warnings", get(warnings))
         .route("/spot-checks", get(spot_checks))
+        .route("/login", get(work::login_form).post(work::login))
+        .route("/logout", axum::routing::post(work::logout))
+        .route("/me", get(work::me))
+        .route(
+            "/me/complaints/{id}/answer",
+            axum::routing::post(work::answer),
+        )
+        .route("/admin", get(work::admin))
+        .route(
+            "/admin/penalties",
+            axum::routing::post(work::publish_penalty),
+        )
 }
 
 /// A portal page or a friendly Chinese error page with the right status.

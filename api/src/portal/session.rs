@@ -1,0 +1,154 @@
+//! Logins for the pages: the bearer token of `POST /api/v1/auth/login` kept in an
+//! HttpOnly, SameSite=Lax cookie (Secure with `[server] secure_cookies`), and CSRF tokens
+//! on every form by the double-submit pattern: a random token in its own cookie and in a
+//! hidden field, which must match on every POST.
+
+use axum::extract::FromRequestParts;
+use axum::http::header::{COOKIE, LOCATION, SET_COOKIE};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use chrono::Utc;
+use rand::RngCore;
+
+use crate::accounts::{self, Session};
+use crate::http::AppState;
+
+pub const SESSION_COOKIE: &str = "fangxin_session";
+pub const CSRF_COOKIE: &str = "fangxin_csrf";
+
+/// The value of one cookie of the request.
+pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.trim().to_owned())
+        .filter(|v| !v.is_empty())
+}
+
+fn set_cookie(
+    name: &str,
+    value: &str,
+    max_age: Option<i64>,
+    same_site: &str,
+    secure: bool,
+) -> Option<HeaderValue> {
+    let mut c = format!("{name}={value}; Path=/; HttpOnly; SameSite={same_site}");
+    if let Some(age) = max_age {
+        c.push_str(&format!("; Max-Age={age}"));
+    }
+    if secure {
+        c.push_str("; Secure");
+    }
+    HeaderValue::from_str(&c).ok()
+}
+
+/// The CSRF token of this browser, and the cookie to set when it has none yet.
+pub struct Csrf {
+    pub token: String,
+    new_cookie: Option<HeaderValue>,
+}
+
+impl Csrf {
+    pub fn of(headers: &HeaderMap, secure: bool) -> Csrf {
+        match cookie(headers, CSRF_COOKIE)
+            .filter(|t| t.len() == 64 && t.bytes().all(|b| b.is_ascii_hexdigit()))
+        {
+            Some(token) => Csrf {
+                token,
+                new_cookie: None,
+            },
+            None => {
+                let mut bytes = [0u8; 32];
+                rand::rng().fill_bytes(&mut bytes);
+                let token = hex::encode(bytes);
+                let new_cookie = set_cookie(CSRF_COOKIE, &token, None, "Strict", secure);
+                Csrf { token, new_cookie }
+            }
+        }
+    }
+
+    /// Adds the cookie to a response when the browser did not have one.
+    pub fn attach(&self, mut response: Response) -> Response {
+        if let Some(c) = &self.new_cookie {
+            response.headers_mut().append(SET_COOKIE, c.clone());
+        }
+        response
+    }
+
+    /// Whether a submitted form carries this browser's token.
+    pub fn check(headers: &HeaderMap, submitted: &str) -> bool {
+        cookie(headers, CSRF_COOKIE)
+            .is_some_and(|t| !t.is_empty() && constant_time_eq(t.as_bytes(), submitted.as_bytes()))
+    }
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// The cookie that logs a browser in with `token` until it expires.
+pub fn login_cookie(token: &str, max_age_secs: i64, secure: bool) -> Option<HeaderValue> {
+    set_cookie(SESSION_COOKIE, token, Some(max_age_secs), "Lax", secure)
+}
+
+/// The cookie that logs a browser out.
+pub fn logout_cookie(secure: bool) -> Option<HeaderValue> {
+    set_cookie(SESSION_COOKIE, "", Some(0), "Lax", secure)
+}
+
+/// A page visitor who is logged in; anyone else is sent to the login page.
+pub struct PageSession {
+    pub session: Session,
+}
+
+impl FromRequestParts<AppState> for PageSession {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        let next = parts.uri.path().to_owned();
+        let to_login = || {
+            (
+                StatusCode::SEE_OTHER,
+                [(
+                    LOCATION,
+                    format!("/login?next={}", super::data::urlencode(&next)),
+                )],
+            )
+                .into_response()
+        };
+        let Some(token) = cookie(&parts.headers, SESSION_COOKIE) else {
+            return Err(to_login());
+        };
+        match accounts::authenticate(&state.db, &token, Utc::now()).await {
+            Ok(session) => Ok(PageSession { session }),
+            Err(_) => Err(to_login()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_cookies_and_checks_tokens() {
+        let mut h = HeaderMap::new();
+        h.insert(
+            COOKIE,
+            HeaderValue::from_static("a=1; fangxin_csrf=abc; b=2"),
+        );
+        assert_eq!(cookie(&h, "fangxin_csrf").as_deref(), Some("abc"));
+        assert_eq!(cookie(&h, "c"), None);
+        assert!(Csrf::check(&h, "abc"));
+        assert!(!Csrf::check(&h, "abd"));
+        assert!(!Csrf::check(&HeaderMap::new(), ""));
+        let c = login_cookie("t", 60, true).unwrap();
+        let c = c.to_str().unwrap();
+        assert!(c.contains("HttpOnly") && c.contains("SameSite=Lax") && c.contains("Secure"));
+    }
+}

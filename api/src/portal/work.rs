@@ -1,0 +1,561 @@
+//! The logged-in pages: login and logout, the enterprise's own record (`/me`) with its
+//! answers to complaints, and the regulator's workbench (`/admin`) with the penalty form.
+//! Every form carries a CSRF token; every change goes through the same services as the
+//! API, audited the same way.
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::header::{LOCATION, SET_COOKIE};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use chrono::Utc;
+use fangxin_scoring::domain::{Channel, ComplaintStatus, PenaltyCategory, PenaltyStatus, Role};
+use serde::Deserialize;
+
+use super::session::{Csrf, PageSession, login_cookie, logout_cookie};
+use super::{PageError, error_page, stamp};
+use crate::error::AppError;
+use crate::http::AppState;
+use crate::http::auth::ClientAddr;
+
+fn redirect(to: &str) -> Response {
+    (StatusCode::SEE_OTHER, [(LOCATION, to.to_owned())]).into_response()
+}
+
+fn render<T: Template>(page: T, csrf: &Csrf) -> Response {
+    match page.render() {
+        Ok(html) => csrf.attach(Html(html).into_response()),
+        Err(e) => {
+            let e = PageError::from(e);
+            error_page(e.status, e.title, &e.message)
+        }
+    }
+}
+
+fn refused() -> Response {
+    error_page(
+        StatusCode::FORBIDDEN,
+        "无法提交",
+        "表单已过期或来源不明。请回到页面重新填写后提交。",
+    )
+}
+
+fn app_error(e: AppError) -> Response {
+    let e = PageError::from(e);
+    error_page(e.status, e.title, &e.message)
+}
+
+/// Only a local path may be the page after login.
+fn local(next: &str) -> Option<&str> {
+    (next.starts_with('/') && !next.starts_with("//") && !next.contains('\\')).then_some(next)
+}
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    csrf: String,
+    next: String,
+    username: String,
+    error: Option<String>,
+    as_of: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct NextQuery {
+    #[serde(default)]
+    next: String,
+}
+
+pub async fn login_form(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<NextQuery>,
+) -> Response {
+    let csrf = Csrf::of(&headers, state.settings.server.secure_cookies);
+    render(
+        LoginPage {
+            csrf: csrf.token.clone(),
+            next: local(&q.next).unwrap_or("").to_owned(),
+            username: String::new(),
+            error: None,
+            as_of: stamp(Utc::now()),
+        },
+        &csrf,
+    )
+}
+
+#[derive(Debug, Deserialize)]
+pub struct LoginForm {
+    csrf: String,
+    username: String,
+    password: String,
+    #[serde(default)]
+    next: String,
+}
+
+pub async fn login(
+    State(state): State<AppState>,
+    ClientAddr(addr): ClientAddr,
+    headers: HeaderMap,
+    Form(form): Form<LoginForm>,
+) -> Response {
+    if !Csrf::check(&headers, &form.csrf) {
+        return refused();
+    }
+    let secure = state.settings.server.secure_cookies;
+    let csrf = Csrf::of(&headers, secure);
+    let again = |message: &str| {
+        render(
+            LoginPage {
+                csrf: csrf.token.clone(),
+                next: local(&form.next).unwrap_or("").to_owned(),
+                username: form.username.clone(),
+                error: Some(message.to_owned()),
+                as_of: stamp(Utc::now()),
+            },
+            &csrf,
+        )
+    };
+    let ip = addr.map(|a| a.ip().to_string()).unwrap_or_default();
+    for key in [format!("ip:{ip}"), format!("user:{}", form.username.trim())] {
+        if state.login_limiter.check(&key).await.is_err() {
+            return again("登录尝试太频繁，请一分钟后再试。");
+        }
+    }
+    let now = Utc::now();
+    match crate::accounts::login(&state.db, &form.username, &form.password, now).await {
+        Ok(issued) => {
+            let to = local(&form.next)
+                .map(str::to_owned)
+                .unwrap_or_else(|| match issued.role {
+                    Role::Enterprise => "/me".to_owned(),
+                    _ => "/admin".to_owned(),
+                });
+            let mut response = redirect(&to);
+            let age = (issued.expires_at - now).num_seconds().max(60);
+            if let Some(c) = login_cookie(&issued.token, age, secure) {
+                response.headers_mut().append(SET_COOKIE, c);
+            }
+            response
+        }
+        Err(AppError::TooManyRequests { message, .. }) => {
+            again(&format!("账户已暂时锁定：{message}"))
+        }
+        Err(AppError::Unauthenticated { .. }) => again("用户名或密码不正确。"),
+        Err(e) => app_error(e),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CsrfForm {
+    csrf: String,
+}
+
+pub async fn logout(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(form): Form<CsrfForm>,
+) -> Response {
+    if !Csrf::check(&headers, &form.csrf) {
+        return refused();
+    }
+    if let Some(token) = super::session::cookie(&headers, super::session::SESSION_COOKIE) {
+        let _ = crate::accounts::logout(&state.db, &token, Utc::now()).await;
+    }
+    let mut response = redirect("/");
+    if let Some(c) = logout_cookie(state.settings.server.secure_cookies) {
+        response.headers_mut().append(SET_COOKIE, c);
+    }
+    response
+}
+
+pub struct ComplaintLine {
+    id: i64,
+    received: String,
+    channel: String,
+    status: String,
+    complainant: Option<String>,
+    text: String,
+    response: String,
+}
+
+pub struct ImprovementLine {
+    label: String,
+    points: i32,
+    from: Option<chrono::NaiveDate>,
+}
+
+pub struct PenaltyLine {
+    decision_no: String,
+    status: String,
+    content: String,
+    decided_on: chrono::NaiveDate,
+    publicity_end: Option<chrono::NaiveDate>,
+}
+
+#[derive(Template)]
+#[template(path = "me.html")]
+struct MePage {
+    csrf: String,
+    notice: Option<String>,
+    display_name: String,
+    uscc: String,
+    grade_label: String,
+    grade_class: String,
+    score: Option<i32>,
+    reviewed_note: Option<String>,
+    improvements: Vec<ImprovementLine>,
+    open_complaints: Vec<ComplaintLine>,
+    answered: Vec<ComplaintLine>,
+    penalties: Vec<PenaltyLine>,
+    as_of: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct Notice {
+    done: Option<String>,
+}
+
+fn notice(done: Option<&str>) -> Option<String> {
+    match done? {
+        "answered" => Some("回复已提交，将与投诉统计一起公示。".into()),
+        "published" => Some("行政处罚已发布，商户页面和信用分已更新。".into()),
+        _ => None,
+    }
+}
+
+pub async fn me(
+    State(state): State<AppState>,
+    page: PageSession,
+    headers: HeaderMap,
+    Query(q): Query<Notice>,
+) -> Response {
+    let Some(merchant_id) = page
+        .session
+        .merchant_id
+        .filter(|_| page.session.role == Role::Enterprise)
+    else {
+        return redirect("/admin");
+    };
+    let now = Utc::now();
+    let record = match crate::enterprise::record(&state.db, merchant_id, &state.scoring, now).await
+    {
+        Ok(r) => r,
+        Err(e) => return app_error(e),
+    };
+    let csrf = Csrf::of(&headers, state.settings.server.secure_cookies);
+    let line = |c: &crate::complaints::ComplaintView| ComplaintLine {
+        id: c.id,
+        received: c
+            .received_at
+            .with_timezone(&crate::complaints::BEIJING)
+            .format("%Y-%m-%d")
+            .to_string(),
+        channel: Channel::parse(&c.channel)
+            .map_or(c.channel.clone(), |ch| ch.label_zh().to_owned()),
+        status: ComplaintStatus::parse(&c.status)
+            .map_or(c.status.clone(), |s| s.label_zh().to_owned()),
+        complainant: c.complainant_name.clone(),
+        text: c.text.clone(),
+        response: c.merchant_response.clone().unwrap_or_default(),
+    };
+    let (answered, open): (Vec<_>, Vec<_>) = record
+        .complaints
+        .iter()
+        .partition(|c| c.merchant_response.is_some());
+    let (grade_label, grade_class) = match record.score.as_ref() {
+        Some(s) => (s.grade.clone(), s.grade.clone()),
+        None => ("未评".to_owned(), "none".to_owned()),
+    };
+    render(
+        MePage {
+            csrf: csrf.token.clone(),
+            notice: notice(q.done.as_deref()),
+            display_name: record
+                .sign_name
+                .clone()
+                .unwrap_or_else(|| record.name.clone()),
+            uscc: record.uscc.clone(),
+            grade_label,
+            grade_class,
+            score: record.score.as_ref().map(|s| s.score),
+            reviewed_note: record.reviewed_complaints_note.clone(),
+            improvements: record
+                .what_would_raise_it
+                .iter()
+                .map(|i| ImprovementLine {
+                    label: i.label_zh.clone(),
+                    points: i.points,
+                    from: i.from,
+                })
+                .collect(),
+            open_complaints: open.into_iter().map(line).collect(),
+            answered: answered.into_iter().map(line).collect(),
+            penalties: record
+                .penalties
+                .iter()
+                .map(|p| PenaltyLine {
+                    decision_no: p.decision_no.clone(),
+                    status: PenaltyStatus::parse(&p.status)
+                        .map_or(p.status.clone(), |s| s.label_zh().to_owned()),
+                    content: p.content.clone(),
+                    decided_on: p.decided_on,
+                    publicity_end: p.publicity_end,
+                })
+                .collect(),
+            as_of: stamp(now),
+        },
+        &csrf,
+    )
+}
+
+#[derive(Debug, Deserialize)]
+pub struct AnswerForm {
+    csrf: String,
+    text: String,
+}
+
+pub async fn answer(
+    State(state): State<AppState>,
+    page: PageSession,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    Form(form): Form<AnswerForm>,
+) -> Response {
+    if !Csrf::check(&headers, &form.csrf) {
+        return refused();
+    }
+    let merchant_id = match page.session.own_merchant() {
+        Ok(id) => id,
+        Err(e) => return app_error(e),
+    };
+    let actor = page.session.actor(None);
+    match crate::complaints::answer(
+        &state.db,
+        id,
+        merchant_id,
+        &form.text,
+        &state.scoring,
+        &actor,
+        Utc::now(),
+    )
+    .await
+    {
+        Ok(_) => {
+            state.notifier.changed().await;
+            redirect("/me?done=answered")
+        }
+        Err(e) => app_error(e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "admin.html")]
+struct AdminPage {
+    csrf: String,
+    username: String,
+    notice: Option<String>,
+    error: Option<String>,
+    unmatched: u64,
+    complaints_total: u64,
+    categories: Vec<(&'static str, &'static str)>,
+    authority: String,
+    today: String,
+    audit: Vec<(String, String, String)>,
+    as_of: String,
+}
+
+async fn admin_page(
+    state: &AppState,
+    page: &PageSession,
+    headers: &HeaderMap,
+    notice_code: Option<&str>,
+    error: Option<String>,
+) -> Response {
+    if page
+        .session
+        .require(&[Role::Regulator, Role::Admin])
+        .is_err()
+    {
+        return redirect("/me");
+    }
+    let now = Utc::now();
+    let calendar = &state.scoring.calendar;
+    let unmatched = crate::complaints::list(
+        &state.db,
+        crate::complaints::ComplaintFilter {
+            status: None,
+            unmatched: true,
+            page: Some(1),
+            per_page: Some(1),
+        },
+        None,
+        calendar,
+        now,
+    )
+    .await
+    .map(|p| p.total)
+    .unwrap_or(0);
+    let complaints_total = crate::complaints::list(
+        &state.db,
+        crate::complaints::ComplaintFilter {
+            status: None,
+            unmatched: false,
+            page: Some(1),
+            per_page: Some(1),
+        },
+        None,
+        calendar,
+        now,
+    )
+    .await
+    .map(|p| p.total)
+    .unwrap_or(0);
+    let audit = crate::audit::list(
+        &state.db,
+        crate::audit::AuditFilter {
+            per_page: Some(10),
+            ..Default::default()
+        },
+    )
+    .await
+    .map(|p| {
+        p.entries
+            .into_iter()
+            .map(|e| {
+                (
+                    e.at.with_timezone(&crate::complaints::BEIJING)
+                        .format("%m-%d %H:%M")
+                        .to_string(),
+                    e.action,
+                    format!("{} {}", e.entity, e.entity_id),
+                )
+            })
+            .collect()
+    })
+    .unwrap_or_default();
+    let csrf = Csrf::of(headers, state.settings.server.secure_cookies);
+    render(
+        AdminPage {
+            csrf: csrf.token.clone(),
+            username: page.session.username.clone(),
+            notice: notice(notice_code),
+            error,
+            unmatched,
+            complaints_total,
+            categories: PenaltyCategory::ALL
+                .iter()
+                .map(|c| (c.code(), c.label_zh()))
+                .collect(),
+            authority: "昆明市五华区市场监督管理局".into(),
+            today: now
+                .with_timezone(&crate::complaints::BEIJING)
+                .date_naive()
+                .to_string(),
+            audit,
+            as_of: stamp(now),
+        },
+        &csrf,
+    )
+}
+
+pub async fn admin(
+    State(state): State<AppState>,
+    page: PageSession,
+    headers: HeaderMap,
+    Query(q): Query<Notice>,
+) -> Response {
+    admin_page(&state, &page, &headers, q.done.as_deref(), None).await
+}
+
+/// The penalty form: `categories` repeats, so the body is read as pairs.
+pub async fn publish_penalty(
+    State(state): State<AppState>,
+    page: PageSession,
+    headers: HeaderMap,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Response {
+    let get = |k: &str| {
+        pairs
+            .iter()
+            .find(|(key, _)| key == k)
+            .map(|(_, v)| v.trim().to_owned())
+            .unwrap_or_default()
+    };
+    if !Csrf::check(&headers, &get("csrf")) {
+        return refused();
+    }
+    if page
+        .session
+        .require(&[Role::Regulator, Role::Admin])
+        .is_err()
+    {
+        return redirect("/me");
+    }
+    let decided_on = match get("decided_on").parse() {
+        Ok(d) => d,
+        Err(_) => {
+            return admin_page(
+                &state,
+                &page,
+                &headers,
+                None,
+                Some("决定日期格式应为 年-月-日。".into()),
+            )
+            .await;
+        }
+    };
+    let fine = get("fine_yuan");
+    let req = crate::penalties::PublishPenalty {
+        decision_no: get("decision_no"),
+        uscc: get("uscc"),
+        categories: pairs
+            .iter()
+            .filter(|(k, _)| k == "categories")
+            .map(|(_, v)| v.clone())
+            .collect(),
+        fine_yuan: (!fine.is_empty()).then_some(crate::yuan::Yuan::Text(fine)),
+        confiscated_yuan: None,
+        violation_type: get("violation_type"),
+        facts: get("facts"),
+        legal_basis: get("legal_basis"),
+        authority: get("authority"),
+        decided_on,
+        procedure: get("procedure"),
+        ban_months: None,
+        serious: false,
+        special_sector: false,
+        content: None,
+    };
+    let actor = page.session.actor(None);
+    match crate::penalties::publish(
+        &state.db,
+        req,
+        &state.scoring,
+        state.settings.penalties.lower_amount_threshold_yuan * 100,
+        &actor,
+        Utc::now(),
+    )
+    .await
+    {
+        Ok(_) => {
+            state.notifier.changed().await;
+            redirect("/admin?done=published")
+        }
+        Err(
+            e @ (AppError::InvalidInput { .. }
+            | AppError::InvalidUscc(_)
+            | AppError::MerchantNotFound(_)
+            | AppError::Conflict { .. }),
+        ) => {
+            let message = match &e {
+                AppError::MerchantNotFound(_) => "没有这个统一社会信用代码的商户。".to_owned(),
+                AppError::InvalidUscc(_) => "统一社会信用代码无效，请核对。".to_owned(),
+                other => format!("未发布：{other}"),
+            };
+            admin_page(&state, &page, &headers, None, Some(message)).await
+        }
+        Err(e) => app_error(e),
+    }
+}
