@@ -813,7 +813,10 @@ async fn write_complaints<C: ConnectionTrait>(
         }
     }
     let tickets: HashSet<String> = rows.iter().map(|c| c.valid.ticket_no.clone()).collect();
+    let channels: HashSet<&str> = rows.iter().map(|c| c.valid.channel.code()).collect();
+    // Both columns of the unique (channel, ticket_no) index, so the lookup uses it.
     let existing: HashMap<(String, String), complaint::Model> = complaint::Entity::find()
+        .filter(complaint::Column::Channel.is_in(channels))
         .filter(complaint::Column::TicketNo.is_in(tickets))
         .all(txn)
         .await?
