@@ -30,3 +30,51 @@ async fn readiness_checks_redis_and_writes_wake_the_index() {
     assert_eq!(r.total, 1);
     app.finish().await;
 }
+
+/// Two replicas behind one address share the public rate limit through Redis.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replicas_share_rate_limits_through_redis() {
+    let Some(url) = redis_url() else {
+        eprintln!("skipped: FANGXIN_TEST_REDIS_URL is not set");
+        return;
+    };
+    // Stay inside one minute window, and start it clean.
+    let second = chrono::Utc::now().timestamp() % 60;
+    if second > 45 {
+        tokio::time::sleep(std::time::Duration::from_secs((61 - second) as u64)).await;
+    }
+    let client = redis::Client::open(url.as_str()).unwrap();
+    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+    let keys: Vec<String> = redis::cmd("KEYS")
+        .arg("fangxin:rl:public:127.0.0.1:*")
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    for k in keys {
+        let _: () = redis::cmd("DEL")
+            .arg(k)
+            .query_async(&mut conn)
+            .await
+            .unwrap();
+    }
+    let options = || Options {
+        demo_merchants: Some(50),
+        redis: Some(url.clone()),
+        public_per_minute: 4,
+        ..Default::default()
+    };
+    let first = TestApp::spawn_with(Backend::Sqlite, options()).await;
+    let second = TestApp::spawn_with(Backend::Sqlite, options()).await;
+    for _ in 0..4 {
+        assert_eq!(first.get("/api/v1/penalties").await.status(), 200);
+    }
+    let r = second.get("/api/v1/penalties").await;
+    assert_eq!(
+        r.status(),
+        429,
+        "the second replica counts the first's requests"
+    );
+    assert!(r.headers().get("retry-after").is_some());
+    first.finish().await;
+    second.finish().await;
+}
