@@ -117,9 +117,18 @@ async fn bad_input_is_problem_json(backend: Backend) {
             .unwrap();
         assert_eq!(r.status(), 200, "{hostile}");
     }
-    let (status, body) = app.get_json("/nowhere").await;
+    let (status, body) = app.get_json("/api/v1/nowhere").await;
     assert_eq!(status, 404);
     assert_eq!(body["code"], "not_found");
+    // Outside the API an unknown path is a page for people.
+    let r = app.get("/nowhere").await;
+    assert_eq!(r.status(), 404);
+    assert!(
+        r.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
     app.finish().await;
 }
 

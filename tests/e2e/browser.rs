@@ -103,6 +103,32 @@ where
     }
 }
 
+/// Clicks a submit button and waits until the next page has loaded (not just until the
+/// click returned, which may still be the old page).
+async fn submit(client: &Client, css: &str) -> anyhow::Result<()> {
+    client
+        .execute("window.__fangxin_old_page = true;", vec![])
+        .await?;
+    client.find(Locator::Css(css)).await?.click().await?;
+    let started = Instant::now();
+    loop {
+        let loaded = client
+            .execute(
+                "return window.__fangxin_old_page === undefined && document.readyState === 'complete';",
+                vec![],
+            )
+            .await;
+        if matches!(loaded, Ok(serde_json::Value::Bool(true))) {
+            return Ok(());
+        }
+        anyhow::ensure!(
+            started.elapsed() < Duration::from_secs(15),
+            "{css}: the next page did not load"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 async fn text_of(client: &Client, css: &str) -> anyhow::Result<String> {
     Ok(client.find(Locator::Css(css)).await?.text().await?)
 }
@@ -164,11 +190,7 @@ async fn a_consumer_on_a_phone_finds_a_merchant_by_initials(backend: Backend) {
         fits_width(&client).await?;
         let q = client.find(Locator::Id("q")).await?;
         q.send_keys(&initials).await?;
-        client
-            .find(Locator::Css("form.search button"))
-            .await?
-            .click()
-            .await?;
+        submit(&client, "form.search button").await?;
         client
             .wait()
             .for_element(Locator::Css("ul.results"))
@@ -253,11 +275,7 @@ async fn log_in(client: &Client, base: &str, username: &str) -> anyhow::Result<(
         .await?
         .send_keys("a long enough password")
         .await?;
-    client
-        .find(Locator::Css("form.card button"))
-        .await?
-        .click()
-        .await?;
+    submit(client, "form.card button").await?;
     Ok(())
 }
 
@@ -332,11 +350,7 @@ async fn a_regulator_publishes_a_penalty_and_the_page_changes(backend: Backend) 
             .await?
             .send_keys("《食品安全法》第一百二十四条")
             .await?;
-        client
-            .find(Locator::Css("form[action='/admin/penalties'] button"))
-            .await?
-            .click()
-            .await?;
+        submit(&client, "form[action='/admin/penalties'] button").await?;
         let notice = text_of(&client, ".note").await?;
         anyhow::ensure!(notice.contains("已发布"), "published: {notice}");
         client.goto(&format!("{base}/m/{uscc}")).await?;
@@ -405,11 +419,7 @@ async fn an_enterprise_answers_a_complaint(backend: Backend) {
             .await?
             .send_keys("已联系顾客退款并更换供应商，谢谢监督。")
             .await?;
-        client
-            .find(Locator::Css("form[action$='/answer'] button"))
-            .await?
-            .click()
-            .await?;
+        submit(&client, "form[action$='/answer'] button").await?;
         let notice = text_of(&client, ".note").await?;
         anyhow::ensure!(notice.contains("回复已提交"), "answered: {notice}");
         client.goto(&format!("{base}/m/{uscc}")).await?;
@@ -423,6 +433,99 @@ async fn an_enterprise_answers_a_complaint(backend: Backend) {
     .await;
     client.close().await.ok();
     app.finish().await;
+}
+
+/// A regulator uploads an import file: a bad one is refused with its rows named, a good
+/// one is imported.
+async fn a_regulator_uploads_an_import_file(backend: Backend) {
+    if !available() {
+        return;
+    }
+    let app = TestApp::spawn(backend).await;
+    app.create_account("regulator", "li.clerk", "a long enough password", None)
+        .await;
+    let uscc = app.search("").await.hits[0].uscc.clone();
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(
+        &bad,
+        "channel,ticket_no,kind,uscc,merchant_name,received_at,text\n\
+         12315,UP-1,complaint,,某店,2026-01-05 10:00:00,商品质量问题\n\
+         fax,UP-2,complaint,,某店,2026-01-05 10:00:00,价格问题\n",
+    )
+    .unwrap();
+    let good = dir.path().join("good.csv");
+    std::fs::write(
+        &good,
+        format!(
+            "channel,ticket_no,kind,uscc,merchant_name,received_at,text\n\
+             12315,UP-1,complaint,{uscc},某店,2026-01-05 10:00:00,商品质量问题\n\
+             12345,UP-2,complaint,,不存在的店,2026-01-05 10:00:00,价格问题\n"
+        ),
+    )
+    .unwrap();
+    let driver = start_driver().await;
+    let client = browser(&driver, 1280, 1000).await;
+    let base = app.url("");
+    with_screenshot_on_failure(&client, "regulator_imports", || async {
+        log_in(&client, &base, "li.clerk").await?;
+        client
+            .wait()
+            .for_element(Locator::Id("import-file"))
+            .await?;
+        client
+            .find(Locator::Id("import-file"))
+            .await?
+            .send_keys(bad.to_str().unwrap())
+            .await?;
+        submit(&client, "form[action='/admin/imports'] button").await?;
+        let report = text_of(&client, "#import-report").await?;
+        anyhow::ensure!(
+            report.contains("文件未导入") && report.contains("channel"),
+            "bad rows named: {report}"
+        );
+        client
+            .find(Locator::Id("import-file"))
+            .await?
+            .send_keys(good.to_str().unwrap())
+            .await?;
+        submit(&client, "form[action='/admin/imports'] button").await?;
+        let report = text_of(&client, "#import-report").await?;
+        anyhow::ensure!(
+            report.contains("已导入 2 行") && report.contains("待匹配商户 1"),
+            "imported: {report}"
+        );
+        // And a consumer warning from the same workbench.
+        client
+            .find(Locator::Id("w-title"))
+            .await?
+            .send_keys("警惕预付卡“跑路”")
+            .await?;
+        client
+            .find(Locator::Id("w-body"))
+            .await?
+            .send_keys("办理预付卡前请查询商户信用等级。")
+            .await?;
+        submit(&client, "form[action='/admin/warnings'] button").await?;
+        anyhow::ensure!(
+            text_of(&client, ".note").await?.contains("消费警示已发布"),
+            "warning published"
+        );
+        client.goto(&format!("{base}/warnings")).await?;
+        anyhow::ensure!(
+            text_of(&client, "main").await?.contains("警惕预付卡“跑路”"),
+            "warning listed"
+        );
+        Ok(())
+    })
+    .await;
+    client.close().await.ok();
+    app.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn regulator_imports() {
+    a_regulator_uploads_an_import_file(Backend::Sqlite).await
 }
 
 // The browser sees the same pages on either backend; SQLite is enough here.

@@ -178,7 +178,7 @@ fn errors(body: &Value) -> Vec<(u64, String, String)> {
 async fn a_file_with_bad_rows_is_rejected_whole_with_every_row_named(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let regulator = app.token_for("regulator", None).await;
-    let tomorrow = (Utc::now() + TimeDelta::days(1)).date_naive();
+    let tomorrow = fangxin_api::complaints::local_today(Utc::now()) + TimeDelta::days(1);
     let csv = format!(
         "uscc,name,sign_name,former_names,kind,industry,street,address,legal_representative,established_on\n\
          {},好店,好店,,individual,餐饮,护国街道,正义路1号,,2019-03-01\n\

@@ -105,6 +105,12 @@ pub const BEIJING: FixedOffset = match FixedOffset::east_opt(8 * 3600) {
     None => panic!("UTC+8 is a valid offset"),
 };
 
+/// Today's date in the district (Beijing time): decisions, registrations and checks are
+/// dated locally, so "not in the future" is judged by this date, not by UTC's.
+pub fn local_today(now: DateTime<Utc>) -> NaiveDate {
+    now.with_timezone(&BEIJING).date_naive()
+}
+
 /// Parses RFC 3339 or `YYYY-MM-DD HH:MM:SS` (Beijing time).
 pub fn parse_time(input: &str) -> AppResult<DateTime<Utc>> {
     let t = input.trim();

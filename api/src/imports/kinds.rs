@@ -121,7 +121,7 @@ impl Kind {
         let line = raw.line;
         let value = serde_json::Value::Object(raw.fields);
         let fail = |e: AppError| RowError::from_app(line, &e);
-        let today = now.date_naive();
+        let today = crate::complaints::local_today(now);
         match self {
             Kind::Merchants => {
                 let m: NewMerchant = typed(line, value)?;

@@ -370,7 +370,7 @@ pub async fn create<C: TransactionTrait + ConnectionTrait>(
     actor: &Actor,
     now: DateTime<Utc>,
 ) -> AppResult<MerchantProfile> {
-    validate(&new, now.date_naive())?;
+    validate(&new, crate::complaints::local_today(now))?;
     if let Some(existing) = merchant::Entity::find()
         .filter(merchant::Column::Uscc.eq(new.uscc.as_str()))
         .one(db)
@@ -486,7 +486,7 @@ pub async fn upsert<C: TransactionTrait + ConnectionTrait>(
     actor: &Actor,
     now: DateTime<Utc>,
 ) -> AppResult<i64> {
-    validate(&new, now.date_naive())?;
+    validate(&new, crate::complaints::local_today(now))?;
     let txn = crate::store::begin_write(db).await?;
     let existing = merchant::Entity::find()
         .filter(merchant::Column::Uscc.eq(new.uscc.as_str()))

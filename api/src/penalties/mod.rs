@@ -364,7 +364,11 @@ pub async fn publish<C: TransactionTrait + ConnectionTrait>(
     actor: &Actor,
     now: DateTime<Utc>,
 ) -> AppResult<PenaltyRecord> {
-    let valid = validate(req, lower_amount_threshold_fen, now.date_naive())?;
+    let valid = validate(
+        req,
+        lower_amount_threshold_fen,
+        crate::complaints::local_today(now),
+    )?;
     let m = crate::merchants::find_by_uscc(db, &valid.uscc).await?;
     if let Some(existing) = penalty::Entity::find()
         .filter(penalty::Column::DecisionNo.eq(&valid.decision_no))
@@ -430,7 +434,7 @@ pub async fn public_list<C: ConnectionTrait>(
             "from must not be after to",
         ));
     }
-    let today = now.date_naive();
+    let today = crate::complaints::local_today(now);
     let mut select = penalty::Entity::find()
         .filter(penalty::Column::Status.eq(PenaltyStatus::InPublicity.code()))
         .filter(penalty::Column::PublicityEnd.gte(today));
@@ -497,7 +501,7 @@ pub async fn end_due_publicity<C: TransactionTrait + ConnectionTrait>(
     db: &C,
     now: DateTime<Utc>,
 ) -> AppResult<Vec<i64>> {
-    let today = now.date_naive();
+    let today = crate::complaints::local_today(now);
     let due = penalty::Entity::find()
         .filter(penalty::Column::Status.eq(PenaltyStatus::InPublicity.code()))
         .filter(penalty::Column::PublicityEnd.lt(today))
@@ -648,7 +652,11 @@ pub async fn correct<C: TransactionTrait + ConnectionTrait>(
     now: DateTime<Utc>,
 ) -> AppResult<PenaltyDetail> {
     let reason = reason_of(&req.reason)?;
-    let valid = validate(req.record, lower_amount_threshold_fen, now.date_naive())?;
+    let valid = validate(
+        req.record,
+        lower_amount_threshold_fen,
+        crate::complaints::local_today(now),
+    )?;
     let existing = penalty::Entity::find_by_id(id)
         .one(db)
         .await?

@@ -42,6 +42,16 @@ pub fn routes() -> Router<AppState> {
             "/admin/penalties",
             axum::routing::post(work::publish_penalty),
         )
+        .route(
+            "/admin/warnings",
+            axum::routing::post(work::publish_warning),
+        )
+        // Import files have their own limit ([imports] max_file_bytes), counted as they come.
+        .route(
+            "/admin/imports",
+            axum::routing::post(work::upload_import)
+                .layer(axum::extract::DefaultBodyLimit::disable()),
+        )
 }
 
 /// A portal page or a friendly Chinese error page with the right status.

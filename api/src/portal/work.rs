@@ -221,6 +221,7 @@ fn notice(done: Option<&str>) -> Option<String> {
     match done? {
         "answered" => Some("回复已提交，将与投诉统计一起公示。".into()),
         "published" => Some("行政处罚已发布，商户页面和信用分已更新。".into()),
+        "warning" => Some("消费警示已发布。".into()),
         _ => None,
     }
 }
@@ -363,6 +364,7 @@ struct AdminPage {
     authority: String,
     today: String,
     audit: Vec<(String, String, String)>,
+    report: Option<crate::imports::ImportReport>,
     as_of: String,
 }
 
@@ -372,6 +374,17 @@ async fn admin_page(
     headers: &HeaderMap,
     notice_code: Option<&str>,
     error: Option<String>,
+) -> Response {
+    admin_page_with(state, page, headers, notice_code, error, None).await
+}
+
+async fn admin_page_with(
+    state: &AppState,
+    page: &PageSession,
+    headers: &HeaderMap,
+    notice_code: Option<&str>,
+    error: Option<String>,
+    report: Option<crate::imports::ImportReport>,
 ) -> Response {
     if page
         .session
@@ -454,6 +467,7 @@ async fn admin_page(
                 .date_naive()
                 .to_string(),
             audit,
+            report,
             as_of: stamp(now),
         },
         &csrf,
@@ -555,6 +569,185 @@ pub async fn publish_penalty(
                 other => format!("未发布：{other}"),
             };
             admin_page(&state, &page, &headers, None, Some(message)).await
+        }
+        Err(e) => app_error(e),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct WarningForm {
+    csrf: String,
+    title: String,
+    category: String,
+    body: String,
+}
+
+pub async fn publish_warning(
+    State(state): State<AppState>,
+    page: PageSession,
+    headers: HeaderMap,
+    Form(form): Form<WarningForm>,
+) -> Response {
+    if !Csrf::check(&headers, &form.csrf) {
+        return refused();
+    }
+    if page
+        .session
+        .require(&[Role::Regulator, Role::Admin])
+        .is_err()
+    {
+        return redirect("/me");
+    }
+    let req = crate::warnings::NewWarning {
+        title: form.title,
+        body: form.body,
+        category: form.category,
+        published_on: None,
+    };
+    match crate::warnings::publish(&state.db, req, &page.session.actor(None), Utc::now()).await {
+        Ok(_) => redirect("/admin?done=warning"),
+        Err(e @ AppError::InvalidInput { .. }) => {
+            admin_page(&state, &page, &headers, None, Some(format!("未发布：{e}"))).await
+        }
+        Err(e) => app_error(e),
+    }
+}
+
+/// An import file uploaded from the workbench: spooled to disk, imported all or nothing,
+/// and its report shown row by row.
+pub async fn upload_import(
+    State(state): State<AppState>,
+    page: PageSession,
+    headers: HeaderMap,
+    mut multipart: axum::extract::Multipart,
+) -> Response {
+    use tokio::io::AsyncWriteExt;
+    if page
+        .session
+        .require(&[Role::Regulator, Role::Admin])
+        .is_err()
+    {
+        return redirect("/me");
+    }
+    let spool = match crate::imports::Spool::new(&state.settings.data_dir.join("imports")) {
+        Ok(s) => s,
+        Err(e) => return app_error(e),
+    };
+    let (mut csrf, mut kind, mut format, mut received) = (String::new(), None, None, 0u64);
+    let max = state.settings.imports.max_file_bytes;
+    loop {
+        let field = match multipart.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(_) => {
+                return admin_page(
+                    &state,
+                    &page,
+                    &headers,
+                    None,
+                    Some("上传中断，请重新选择文件。".into()),
+                )
+                .await;
+            }
+        };
+        match field.name() {
+            Some("csrf") => csrf = field.text().await.unwrap_or_default(),
+            Some("kind") => {
+                kind = crate::imports::Kind::parse(field.text().await.unwrap_or_default().trim())
+            }
+            Some("file") => {
+                // The form sends its token first; nothing is spooled without it.
+                if !Csrf::check(&headers, &csrf) {
+                    return refused();
+                }
+                format = field
+                    .file_name()
+                    .and_then(|n| crate::imports::Format::from_path(std::path::Path::new(n)))
+                    .or_else(|| {
+                        field
+                            .content_type()
+                            .and_then(crate::imports::Format::from_content_type)
+                    });
+                let Ok(mut file) = tokio::fs::File::create(spool.path()).await else {
+                    return app_error(AppError::Internal(anyhow::anyhow!("import spool")));
+                };
+                let mut field = field;
+                loop {
+                    match field.chunk().await {
+                        Ok(Some(chunk)) => {
+                            received += chunk.len() as u64;
+                            if received > max {
+                                return admin_page(
+                                    &state,
+                                    &page,
+                                    &headers,
+                                    None,
+                                    Some(format!(
+                                        "文件超过 {max} 字节，请用命令行 fangxin import 导入。"
+                                    )),
+                                )
+                                .await;
+                            }
+                            if file.write_all(&chunk).await.is_err() {
+                                return app_error(AppError::Internal(anyhow::anyhow!(
+                                    "import spool"
+                                )));
+                            }
+                        }
+                        Ok(None) => break,
+                        Err(_) => {
+                            return admin_page(
+                                &state,
+                                &page,
+                                &headers,
+                                None,
+                                Some("上传中断，请重新选择文件。".into()),
+                            )
+                            .await;
+                        }
+                    }
+                }
+                let _ = file.flush().await;
+            }
+            _ => {}
+        }
+    }
+    if !Csrf::check(&headers, &csrf) {
+        return refused();
+    }
+    let (Some(kind), Some(format)) = (kind, format) else {
+        return admin_page(
+            &state,
+            &page,
+            &headers,
+            None,
+            Some("请选择导入内容，并上传 .csv 或 .ndjson 文件。".into()),
+        )
+        .await;
+    };
+    let ctx = crate::imports::ImportContext {
+        scoring: &state.scoring,
+        lower_amount_threshold_fen: state.settings.penalties.lower_amount_threshold_yuan * 100,
+        max_reported_errors: state.settings.imports.max_reported_errors,
+    };
+    let actor = page.session.actor(None);
+    match crate::imports::run(
+        &state.db,
+        kind,
+        format,
+        &spool.path(),
+        &ctx,
+        &actor,
+        Utc::now(),
+        &|_| {},
+    )
+    .await
+    {
+        Ok(report) => {
+            if report.accepted {
+                state.notifier.changed().await;
+            }
+            admin_page_with(&state, &page, &headers, None, None, Some(report)).await
         }
         Err(e) => app_error(e),
     }

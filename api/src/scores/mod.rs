@@ -294,7 +294,8 @@ pub async fn rescore<C: TransactionTrait + ConnectionTrait>(
     emit_events: bool,
 ) -> AppResult<usize> {
     let facts = load_facts(db, ids, now, baselines, &scoring.calendar).await?;
-    let as_of = now.date_naive();
+    // Records are dated in local (Beijing) days; score by the district's calendar.
+    let as_of = crate::complaints::local_today(now);
     let model_for_task = scoring.model.clone();
     let scored: Vec<(i64, Score)> = tokio::task::spawn_blocking(move || {
         facts
@@ -566,7 +567,7 @@ pub async fn rescore_due(
     scoring: &Scoring,
     now: DateTime<Utc>,
 ) -> AppResult<(u64, u64)> {
-    let today = now.date_naive();
+    let today = crate::complaints::local_today(now);
     let baselines = industry_baselines(db, now).await?;
     let mut rescored = 0u64;
     let mut changed = 0u64;

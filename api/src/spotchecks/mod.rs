@@ -575,7 +575,7 @@ pub async fn record_result<C: TransactionTrait + ConnectionTrait>(
             "an unqualified result names the failed items",
         ));
     }
-    if req.checked_on > now.date_naive() {
+    if req.checked_on > crate::complaints::local_today(now) {
         return Err(AppError::invalid_field(
             "checked_on",
             "future_date",

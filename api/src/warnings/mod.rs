@@ -68,8 +68,9 @@ pub async fn publish<C: TransactionTrait + ConnectionTrait>(
             "category must not be empty",
         ));
     }
-    let published_on = req.published_on.unwrap_or(now.date_naive());
-    if published_on > now.date_naive() {
+    let today = crate::complaints::local_today(now);
+    let published_on = req.published_on.unwrap_or(today);
+    if published_on > today {
         return Err(AppError::invalid(
             "future_date",
             "published_on cannot be in the future",
