@@ -528,6 +528,107 @@ async fn regulator_imports() {
     a_regulator_uploads_an_import_file(Backend::Sqlite).await
 }
 
+/// An enterprise applies for credit repair too early and is told when it can, then files
+/// an objection, and sees both on its page.
+async fn an_enterprise_applies_too_early_and_objects(backend: Backend) {
+    if !available() {
+        return;
+    }
+    let app = TestApp::spawn(backend).await;
+    let uscc = app.search("").await.hits[1].uscc.clone();
+    let regulator = app.token_for("regulator", None).await;
+    let today = fangxin_api::complaints::local_today(chrono::Utc::now());
+    let (status, body) = app
+        .post_json(
+            "/api/v1/admin/penalties",
+            Some(&regulator),
+            json!({"decision_no": "五市监处罚〔2026〕8802号", "uscc": uscc, "categories": ["警告"],
+                   "violation_type": "未明码标价", "facts": "未按规定明码标价", "legal_basis": "《价格法》第四十二条",
+                   "authority": "昆明市五华区市场监督管理局", "decided_on": today.to_string(), "procedure": "ordinary"}),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    let id = body["id"].as_i64().unwrap();
+    app.create_account(
+        "enterprise",
+        "repair.owner",
+        "a long enough password",
+        Some(&uscc),
+    )
+    .await;
+    let driver = start_driver().await;
+    let client = browser(&driver, 360, 1200).await;
+    let base = app.url("");
+    with_screenshot_on_failure(&client, "enterprise_repair", || async {
+        log_in(&client, &base, "repair.owner").await?;
+        client
+            .wait()
+            .for_element(Locator::Id(&format!("penalty-{id}")))
+            .await?;
+        let card = text_of(&client, &format!("#penalty-{id}")).await?;
+        anyhow::ensure!(
+            card.contains("起可申请"),
+            "the day repair becomes possible: {card}"
+        );
+        client
+            .find(Locator::Css(&format!("#penalty-{id} details summary")))
+            .await?
+            .click()
+            .await?;
+        client
+            .find(Locator::Id(&format!("pledge-{id}")))
+            .await?
+            .send_keys("今后依法明码标价")
+            .await?;
+        client
+            .find(Locator::Id(&format!("evidence-{id}")))
+            .await?
+            .send_keys("已整改")
+            .await?;
+        submit(
+            &client,
+            &format!("#penalty-{id} form[action='/me/credit-repairs'] button"),
+        )
+        .await?;
+        let warn = text_of(&client, ".warn").await?;
+        anyhow::ensure!(warn.contains("未提交"), "too early is refused: {warn}");
+        client
+            .find(Locator::Css(&format!(
+                "#penalty-{id} details:last-of-type summary"
+            )))
+            .await?
+            .click()
+            .await?;
+        client
+            .find(Locator::Id(&format!("objection-{id}")))
+            .await?
+            .send_keys("处罚对象有误")
+            .await?;
+        submit(
+            &client,
+            &format!("#penalty-{id} form[action='/me/objections'] button"),
+        )
+        .await?;
+        anyhow::ensure!(
+            text_of(&client, ".note").await?.contains("异议已提交"),
+            "objection filed"
+        );
+        anyhow::ensure!(
+            text_of(&client, "main").await?.contains("待审核"),
+            "its status is shown"
+        );
+        Ok(())
+    })
+    .await;
+    client.close().await.ok();
+    app.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn enterprise_repair_and_objection() {
+    an_enterprise_applies_too_early_and_objects(Backend::Sqlite).await
+}
+
 // The browser sees the same pages on either backend; SQLite is enough here.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn regulator_publishes() {

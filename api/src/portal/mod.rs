@@ -37,6 +37,11 @@ pub fn routes() -> Router<AppState> {
             "/me/complaints/{id}/answer",
             axum::routing::post(work::answer),
         )
+        .route(
+            "/me/credit-repairs",
+            axum::routing::post(work::apply_repair),
+        )
+        .route("/me/objections", axum::routing::post(work::file_objection))
         .route("/admin", get(work::admin))
         .route(
             "/admin/penalties",

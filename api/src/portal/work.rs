@@ -187,6 +187,9 @@ pub struct ImprovementLine {
 }
 
 pub struct PenaltyLine {
+    id: i64,
+    in_publicity: bool,
+    repair_from: Option<chrono::NaiveDate>,
     decision_no: String,
     status: String,
     content: String,
@@ -199,6 +202,8 @@ pub struct PenaltyLine {
 struct MePage {
     csrf: String,
     notice: Option<String>,
+    error: Option<String>,
+    applications: Vec<String>,
     display_name: String,
     uscc: String,
     grade_label: String,
@@ -222,6 +227,8 @@ fn notice(done: Option<&str>) -> Option<String> {
         "answered" => Some("回复已提交，将与投诉统计一起公示。".into()),
         "published" => Some("行政处罚已发布，商户页面和信用分已更新。".into()),
         "warning" => Some("消费警示已发布。".into()),
+        "repair" => Some("信用修复申请已提交，等待审核。".into()),
+        "objection" => Some("异议已提交，等待审核。".into()),
         _ => None,
     }
 }
@@ -231,6 +238,16 @@ pub async fn me(
     page: PageSession,
     headers: HeaderMap,
     Query(q): Query<Notice>,
+) -> Response {
+    me_page(&state, &page, &headers, q.done.as_deref(), None).await
+}
+
+async fn me_page(
+    state: &AppState,
+    page: &PageSession,
+    headers: &HeaderMap,
+    done: Option<&str>,
+    error: Option<String>,
 ) -> Response {
     let Some(merchant_id) = page
         .session
@@ -245,7 +262,11 @@ pub async fn me(
         Ok(r) => r,
         Err(e) => return app_error(e),
     };
-    let csrf = Csrf::of(&headers, state.settings.server.secure_cookies);
+    let (applications, repair_from) = match applications_of(state, merchant_id).await {
+        Ok(a) => a,
+        Err(e) => return app_error(e),
+    };
+    let csrf = Csrf::of(headers, state.settings.server.secure_cookies);
     let line = |c: &crate::complaints::ComplaintView| ComplaintLine {
         id: c.id,
         received: c
@@ -272,7 +293,9 @@ pub async fn me(
     render(
         MePage {
             csrf: csrf.token.clone(),
-            notice: notice(q.done.as_deref()),
+            notice: notice(done),
+            error,
+            applications,
             display_name: record
                 .sign_name
                 .clone()
@@ -297,6 +320,9 @@ pub async fn me(
                 .penalties
                 .iter()
                 .map(|p| PenaltyLine {
+                    id: p.id,
+                    in_publicity: p.status == PenaltyStatus::InPublicity.code(),
+                    repair_from: repair_from.get(&p.id).copied(),
                     decision_no: p.decision_no.clone(),
                     status: PenaltyStatus::parse(&p.status)
                         .map_or(p.status.clone(), |s| s.label_zh().to_owned()),
@@ -309,6 +335,152 @@ pub async fn me(
         },
         &csrf,
     )
+}
+
+/// The enterprise's credit-repair applications and objections as lines, and the day each
+/// penalty becomes repairable.
+async fn applications_of(
+    state: &AppState,
+    merchant_id: i64,
+) -> Result<
+    (
+        Vec<String>,
+        std::collections::HashMap<i64, chrono::NaiveDate>,
+    ),
+    AppError,
+> {
+    use crate::store::entities::{credit_repair, objection, penalty};
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+    let penalties = penalty::Entity::find()
+        .filter(penalty::Column::MerchantId.eq(merchant_id))
+        .all(&state.db)
+        .await?;
+    let repair_from = penalties
+        .iter()
+        .map(|p| (p.id, crate::repairs::eligible_from(p)))
+        .collect();
+    let status = |s: &str| {
+        match s {
+            "pending" => "待审核",
+            "approved" | "accepted" => "已同意",
+            "rejected" => "未同意",
+            other => other,
+        }
+        .to_owned()
+    };
+    let mut lines = Vec::new();
+    for r in credit_repair::Entity::find()
+        .filter(credit_repair::Column::MerchantId.eq(merchant_id))
+        .order_by_desc(credit_repair::Column::Id)
+        .all(&state.db)
+        .await?
+    {
+        let decision = penalties
+            .iter()
+            .find(|p| p.id == r.penalty_id)
+            .map_or(String::new(), |p| p.decision_no.clone());
+        lines.push(format!("信用修复 {decision}：{}", status(&r.status)));
+    }
+    for o in objection::Entity::find()
+        .filter(objection::Column::MerchantId.eq(merchant_id))
+        .order_by_desc(objection::Column::Id)
+        .all(&state.db)
+        .await?
+    {
+        lines.push(format!(
+            "异议（{} {}）：{}",
+            o.record_kind,
+            o.record_id,
+            status(&o.status)
+        ));
+    }
+    Ok((lines, repair_from))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct RepairForm {
+    csrf: String,
+    decision_no: String,
+    pledge: String,
+    evidence: String,
+}
+
+pub async fn apply_repair(
+    State(state): State<AppState>,
+    page: PageSession,
+    headers: HeaderMap,
+    Form(form): Form<RepairForm>,
+) -> Response {
+    if !Csrf::check(&headers, &form.csrf) {
+        return refused();
+    }
+    let merchant_id = match page.session.own_merchant() {
+        Ok(id) => id,
+        Err(e) => return app_error(e),
+    };
+    let req = crate::repairs::Application {
+        decision_no: form.decision_no,
+        pledge: form.pledge,
+        evidence: form.evidence,
+    };
+    match crate::repairs::apply(
+        &state.db,
+        merchant_id,
+        req,
+        &page.session.actor(None),
+        Utc::now(),
+    )
+    .await
+    {
+        Ok(_) => redirect("/me?done=repair"),
+        Err(e @ (AppError::InvalidInput { .. } | AppError::Conflict { .. })) => {
+            me_page(&state, &page, &headers, None, Some(format!("未提交：{e}"))).await
+        }
+        Err(e) => app_error(e),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ObjectionForm {
+    csrf: String,
+    record_kind: String,
+    record_id: i64,
+    reason: String,
+}
+
+pub async fn file_objection(
+    State(state): State<AppState>,
+    page: PageSession,
+    headers: HeaderMap,
+    Form(form): Form<ObjectionForm>,
+) -> Response {
+    if !Csrf::check(&headers, &form.csrf) {
+        return refused();
+    }
+    let merchant_id = match page.session.own_merchant() {
+        Ok(id) => id,
+        Err(e) => return app_error(e),
+    };
+    let req = crate::objections::NewObjection {
+        record_kind: form.record_kind,
+        record_id: form.record_id,
+        reason: form.reason,
+    };
+    match crate::objections::file(
+        &state.db,
+        merchant_id,
+        req,
+        &page.session.actor(None),
+        Utc::now(),
+    )
+    .await
+    {
+        Ok(_) => redirect("/me?done=objection"),
+        Err(e @ (AppError::InvalidInput { .. } | AppError::Conflict { .. })) => {
+            me_page(&state, &page, &headers, None, Some(format!("未提交：{e}"))).await
+        }
+        Err(e) => app_error(e),
+    }
 }
 
 #[derive(Debug, Deserialize)]
