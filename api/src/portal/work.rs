@@ -405,39 +405,62 @@ pub struct RepairForm {
     evidence: String,
 }
 
-pub async fn apply_repair(
-    State(state): State<AppState>,
-    page: PageSession,
-    headers: HeaderMap,
-    Form(form): Form<RepairForm>,
-) -> Response {
-    if !Csrf::check(&headers, &form.csrf) {
+/// An enterprise's form: checks the CSRF token and the account, runs the change, and
+/// returns to `/me` with a notice, or shows the refusal on the page.
+async fn enterprise_form<F, Fut, T>(
+    state: &AppState,
+    page: &PageSession,
+    headers: &HeaderMap,
+    csrf: &str,
+    done: &str,
+    run: F,
+) -> Response
+where
+    F: FnOnce(i64, crate::audit::Actor) -> Fut,
+    Fut: std::future::Future<Output = Result<T, AppError>>,
+{
+    if !Csrf::check(headers, csrf) {
         return refused();
     }
     let merchant_id = match page.session.own_merchant() {
         Ok(id) => id,
         Err(e) => return app_error(e),
     };
+    match run(merchant_id, page.session.actor(None)).await {
+        Ok(_) => {
+            state.notifier.changed().await;
+            redirect(&format!("/me?done={done}"))
+        }
+        Err(e @ (AppError::InvalidInput { .. } | AppError::Conflict { .. })) => {
+            me_page(state, page, headers, None, Some(format!("未提交：{e}"))).await
+        }
+        Err(e) => app_error(e),
+    }
+}
+
+pub async fn apply_repair(
+    State(state): State<AppState>,
+    page: PageSession,
+    headers: HeaderMap,
+    Form(form): Form<RepairForm>,
+) -> Response {
     let req = crate::repairs::Application {
         decision_no: form.decision_no,
         pledge: form.pledge,
         evidence: form.evidence,
     };
-    match crate::repairs::apply(
-        &state.db,
-        merchant_id,
-        req,
-        &page.session.actor(None),
-        Utc::now(),
+    let db = &state.db;
+    enterprise_form(
+        &state,
+        &page,
+        &headers,
+        &form.csrf,
+        "repair",
+        |merchant_id, actor| async move {
+            crate::repairs::apply(db, merchant_id, req, &actor, Utc::now()).await
+        },
     )
     .await
-    {
-        Ok(_) => redirect("/me?done=repair"),
-        Err(e @ (AppError::InvalidInput { .. } | AppError::Conflict { .. })) => {
-            me_page(&state, &page, &headers, None, Some(format!("未提交：{e}"))).await
-        }
-        Err(e) => app_error(e),
-    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -454,33 +477,23 @@ pub async fn file_objection(
     headers: HeaderMap,
     Form(form): Form<ObjectionForm>,
 ) -> Response {
-    if !Csrf::check(&headers, &form.csrf) {
-        return refused();
-    }
-    let merchant_id = match page.session.own_merchant() {
-        Ok(id) => id,
-        Err(e) => return app_error(e),
-    };
     let req = crate::objections::NewObjection {
         record_kind: form.record_kind,
         record_id: form.record_id,
         reason: form.reason,
     };
-    match crate::objections::file(
-        &state.db,
-        merchant_id,
-        req,
-        &page.session.actor(None),
-        Utc::now(),
+    let db = &state.db;
+    enterprise_form(
+        &state,
+        &page,
+        &headers,
+        &form.csrf,
+        "objection",
+        |merchant_id, actor| async move {
+            crate::objections::file(db, merchant_id, req, &actor, Utc::now()).await
+        },
     )
     .await
-    {
-        Ok(_) => redirect("/me?done=objection"),
-        Err(e @ (AppError::InvalidInput { .. } | AppError::Conflict { .. })) => {
-            me_page(&state, &page, &headers, None, Some(format!("未提交：{e}"))).await
-        }
-        Err(e) => app_error(e),
-    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -496,31 +509,19 @@ pub async fn answer(
     Path(id): Path<i64>,
     Form(form): Form<AnswerForm>,
 ) -> Response {
-    if !Csrf::check(&headers, &form.csrf) {
-        return refused();
-    }
-    let merchant_id = match page.session.own_merchant() {
-        Ok(id) => id,
-        Err(e) => return app_error(e),
-    };
-    let actor = page.session.actor(None);
-    match crate::complaints::answer(
-        &state.db,
-        id,
-        merchant_id,
-        &form.text,
-        &state.scoring,
-        &actor,
-        Utc::now(),
+    let (db, scoring) = (&state.db, &state.scoring);
+    enterprise_form(
+        &state,
+        &page,
+        &headers,
+        &form.csrf,
+        "answered",
+        |merchant_id, actor| async move {
+            crate::complaints::answer(db, id, merchant_id, &form.text, scoring, &actor, Utc::now())
+                .await
+        },
     )
     .await
-    {
-        Ok(_) => {
-            state.notifier.changed().await;
-            redirect("/me?done=answered")
-        }
-        Err(e) => app_error(e),
-    }
 }
 
 #[derive(Template)]
