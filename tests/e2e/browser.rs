@@ -556,6 +556,13 @@ async fn an_enterprise_applies_too_early_and_objects(backend: Backend) {
         Some(&uscc),
     )
     .await;
+    app.create_account(
+        "regulator",
+        "queue.regulator",
+        "a long enough password",
+        None,
+    )
+    .await;
     let driver = start_driver().await;
     let client = browser(&driver, 360, 1200).await;
     let base = app.url("");
@@ -616,6 +623,32 @@ async fn an_enterprise_applies_too_early_and_objects(backend: Backend) {
         anyhow::ensure!(
             text_of(&client, "main").await?.contains("待审核"),
             "its status is shown"
+        );
+        // A regulator accepts the objection from the queue: the decision is revoked.
+        submit(&client, "form[action='/logout'] button").await?;
+        log_in(&client, &base, "queue.regulator").await?;
+        client
+            .wait()
+            .for_element(Locator::Css("form[action^='/admin/objections/']"))
+            .await?;
+        client
+            .find(Locator::Css(
+                "form[action^='/admin/objections/'] input[name='reason']",
+            ))
+            .await?
+            .send_keys("经核实，原处罚对象有误")
+            .await?;
+        submit(&client, "form[action^='/admin/objections/'] button").await?;
+        anyhow::ensure!(
+            text_of(&client, ".note").await?.contains("已作出决定"),
+            "decided"
+        );
+        client.goto(&format!("{base}/m/{uscc}")).await?;
+        anyhow::ensure!(
+            !text_of(&client, "main")
+                .await?
+                .contains("五市监处罚〔2026〕8802号"),
+            "the revoked decision has left the merchant's page"
         );
         Ok(())
     })

@@ -165,7 +165,7 @@ pub async fn home(state: &AppState, q: HomeQuery, now: DateTime<Utc>) -> PageRes
         page: q.page,
         per_page: Some(20),
     };
-    let results = match super::search(state, params).await {
+    let results = match crate::http::run_search(state, params).await {
         Ok(r) => r,
         Err(AppError::InvalidInput { message, .. }) => {
             page.error = Some(format!("查询条件有误：{message}"));
@@ -644,12 +644,7 @@ fn list_links(
     (prev, next)
 }
 
-pub async fn penalties(
-    state: &AppState,
-    page: Option<u64>,
-    _raw: Option<String>,
-    now: DateTime<Utc>,
-) -> PageResult {
+pub async fn penalties(state: &AppState, page: Option<u64>, now: DateTime<Utc>) -> PageResult {
     let p = crate::penalties::public_list(
         &state.db,
         crate::penalties::PenaltyQuery {
@@ -692,12 +687,7 @@ pub async fn penalties(
     .render()?)
 }
 
-pub async fn warnings(
-    state: &AppState,
-    page: Option<u64>,
-    _raw: Option<String>,
-    now: DateTime<Utc>,
-) -> PageResult {
+pub async fn warnings(state: &AppState, page: Option<u64>, now: DateTime<Utc>) -> PageResult {
     let p = crate::warnings::list(
         &state.db,
         crate::warnings::WarningQuery {
@@ -731,12 +721,7 @@ pub async fn warnings(
     .render()?)
 }
 
-pub async fn spot_checks(
-    state: &AppState,
-    page: Option<u64>,
-    _raw: Option<String>,
-    now: DateTime<Utc>,
-) -> PageResult {
+pub async fn spot_checks(state: &AppState, page: Option<u64>, now: DateTime<Utc>) -> PageResult {
     let p = crate::spotchecks::public_list(
         &state.db,
         crate::spotchecks::SpotCheckQuery {

@@ -10,7 +10,7 @@ mod work;
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{Query, RawQuery, State};
+use axum::extract::{Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
@@ -19,7 +19,7 @@ use fangxin_scoring::Uscc;
 use serde::Deserialize;
 
 use crate::error::AppError;
-use crate::http::{AppState, SearchParams, run_search};
+use crate::http::AppState;
 
 /// The portal's routes.
 pub fn routes() -> Router<AppState> {
@@ -43,6 +43,14 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/me/objections", axum::routing::post(work::file_objection))
         .route("/admin", get(work::admin))
+        .route(
+            "/admin/credit-repairs/{id}",
+            axum::routing::post(work::decide_repair),
+        )
+        .route(
+            "/admin/objections/{id}",
+            axum::routing::post(work::decide_objection),
+        )
         .route(
             "/admin/penalties",
             axum::routing::post(work::publish_penalty),
@@ -215,7 +223,7 @@ async fn atom(
     }
 }
 
-/// `page` and the list's own filters, passed through to the paging links.
+/// The page of a list (an unreadable one is the first).
 #[derive(Debug, Default, Deserialize)]
 pub struct ListQuery {
     page: Option<u64>,
@@ -223,32 +231,24 @@ pub struct ListQuery {
 
 async fn penalties(
     State(state): State<AppState>,
-    Query(q): Query<ListQuery>,
-    RawQuery(raw): RawQuery,
+    q: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Page {
-    page(data::penalties(&state, q.page, raw, Utc::now()).await)
+    let q = q.map(|Query(q)| q).unwrap_or_default();
+    page(data::penalties(&state, q.page, Utc::now()).await)
 }
 
 async fn warnings(
     State(state): State<AppState>,
-    Query(q): Query<ListQuery>,
-    RawQuery(raw): RawQuery,
+    q: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Page {
-    page(data::warnings(&state, q.page, raw, Utc::now()).await)
+    let q = q.map(|Query(q)| q).unwrap_or_default();
+    page(data::warnings(&state, q.page, Utc::now()).await)
 }
 
 async fn spot_checks(
     State(state): State<AppState>,
-    Query(q): Query<ListQuery>,
-    RawQuery(raw): RawQuery,
+    q: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Page {
-    page(data::spot_checks(&state, q.page, raw, Utc::now()).await)
-}
-
-/// Runs a search for the home page.
-async fn search(
-    state: &AppState,
-    params: SearchParams,
-) -> Result<crate::http::SearchResponse, AppError> {
-    run_search(state, params).await
+    let q = q.map(|Query(q)| q).unwrap_or_default();
+    page(data::spot_checks(&state, q.page, Utc::now()).await)
 }

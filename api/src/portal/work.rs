@@ -228,6 +228,7 @@ fn notice(done: Option<&str>) -> Option<String> {
         "published" => Some("行政处罚已发布，商户页面和信用分已更新。".into()),
         "warning" => Some("消费警示已发布。".into()),
         "repair" => Some("信用修复申请已提交，等待审核。".into()),
+        "decided" => Some("已作出决定，商户和申请人可以看到结果。".into()),
         "objection" => Some("异议已提交，等待审核。".into()),
         _ => None,
     }
@@ -538,7 +539,164 @@ struct AdminPage {
     today: String,
     audit: Vec<(String, String, String)>,
     report: Option<crate::imports::ImportReport>,
+    queue: Vec<QueueItem>,
     as_of: String,
+}
+
+/// A pending application for the regulator to decide.
+pub struct QueueItem {
+    anchor: String,
+    title: String,
+    merchant: String,
+    filed: String,
+    body: String,
+    action: String,
+    /// The value that grants it (`approved` for repairs, `accepted` for objections).
+    yes: &'static str,
+}
+
+async fn pending_queue(state: &AppState) -> Result<Vec<QueueItem>, AppError> {
+    use crate::store::entities::{credit_repair, merchant, objection, penalty};
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+    let repairs = credit_repair::Entity::find()
+        .filter(credit_repair::Column::Status.eq("pending"))
+        .order_by_asc(credit_repair::Column::FiledAt)
+        .limit(50)
+        .all(&state.db)
+        .await?;
+    let objections = objection::Entity::find()
+        .filter(objection::Column::Status.eq("pending"))
+        .order_by_asc(objection::Column::FiledAt)
+        .limit(50)
+        .all(&state.db)
+        .await?;
+    let merchant_ids: Vec<i64> = repairs
+        .iter()
+        .map(|r| r.merchant_id)
+        .chain(objections.iter().map(|o| o.merchant_id))
+        .collect();
+    let names: std::collections::HashMap<i64, String> = merchant::Entity::find()
+        .filter(merchant::Column::Id.is_in(merchant_ids))
+        .all(&state.db)
+        .await?
+        .into_iter()
+        .map(|m| (m.id, m.sign_name.unwrap_or(m.name)))
+        .collect();
+    let decisions: std::collections::HashMap<i64, String> = penalty::Entity::find()
+        .filter(penalty::Column::Id.is_in(repairs.iter().map(|r| r.penalty_id)))
+        .all(&state.db)
+        .await?
+        .into_iter()
+        .map(|p| (p.id, p.decision_no))
+        .collect();
+    let when = |t: chrono::DateTime<Utc>| {
+        t.with_timezone(&crate::complaints::BEIJING)
+            .format("%Y-%m-%d")
+            .to_string()
+    };
+    let mut items: Vec<QueueItem> = repairs
+        .into_iter()
+        .map(|r| QueueItem {
+            anchor: format!("repair-{}", r.id),
+            title: format!(
+                "信用修复申请 {}",
+                decisions.get(&r.penalty_id).cloned().unwrap_or_default()
+            ),
+            merchant: names.get(&r.merchant_id).cloned().unwrap_or_default(),
+            filed: when(r.filed_at),
+            body: format!("承诺：{} 整改：{}", r.pledge, r.evidence),
+            action: format!("/admin/credit-repairs/{}", r.id),
+            yes: "approved",
+        })
+        .collect();
+    items.extend(objections.into_iter().map(|o| QueueItem {
+        anchor: format!("objection-{}", o.id),
+        title: format!("异议（{} {}）", o.record_kind, o.record_id),
+        merchant: names.get(&o.merchant_id).cloned().unwrap_or_default(),
+        filed: when(o.filed_at),
+        body: o.reason,
+        action: format!("/admin/objections/{}", o.id),
+        yes: "accepted",
+    }));
+    Ok(items)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct DecisionForm {
+    csrf: String,
+    decision: String,
+    reason: String,
+}
+
+/// A regulator's decision from the queue: checks the token and the role, runs it, and
+/// returns to the workbench.
+async fn regulator_form<F, Fut, T>(
+    state: &AppState,
+    page: &PageSession,
+    headers: &HeaderMap,
+    csrf: &str,
+    run: F,
+) -> Response
+where
+    F: FnOnce(crate::audit::Actor) -> Fut,
+    Fut: std::future::Future<Output = Result<T, AppError>>,
+{
+    if !Csrf::check(headers, csrf) {
+        return refused();
+    }
+    if page
+        .session
+        .require(&[Role::Regulator, Role::Admin])
+        .is_err()
+    {
+        return redirect("/me");
+    }
+    match run(page.session.actor(None)).await {
+        Ok(_) => {
+            state.notifier.changed().await;
+            redirect("/admin?done=decided")
+        }
+        Err(e @ (AppError::InvalidInput { .. } | AppError::Conflict { .. })) => {
+            admin_page(state, page, headers, None, Some(format!("未提交：{e}"))).await
+        }
+        Err(e) => app_error(e),
+    }
+}
+
+pub async fn decide_repair(
+    State(state): State<AppState>,
+    page: PageSession,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    Form(form): Form<DecisionForm>,
+) -> Response {
+    let req = crate::repairs::Decision {
+        decision: form.decision,
+        reason: form.reason,
+    };
+    let (db, scoring) = (&state.db, &state.scoring);
+    regulator_form(&state, &page, &headers, &form.csrf, |actor| async move {
+        crate::repairs::decide(db, id, req, scoring, &actor, Utc::now()).await
+    })
+    .await
+}
+
+pub async fn decide_objection(
+    State(state): State<AppState>,
+    page: PageSession,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    Form(form): Form<DecisionForm>,
+) -> Response {
+    let req = crate::objections::ObjectionDecision {
+        decision: form.decision,
+        reason: form.reason,
+    };
+    let (db, scoring) = (&state.db, &state.scoring);
+    regulator_form(&state, &page, &headers, &form.csrf, |actor| async move {
+        crate::objections::decide(db, id, req, scoring, &actor, Utc::now()).await
+    })
+    .await
 }
 
 async fn admin_page(
@@ -621,6 +779,10 @@ async fn admin_page_with(
             .collect()
     })
     .unwrap_or_default();
+    let queue = match pending_queue(state).await {
+        Ok(q) => q,
+        Err(e) => return app_error(e),
+    };
     let csrf = Csrf::of(headers, state.settings.server.secure_cookies);
     render(
         AdminPage {
@@ -641,6 +803,7 @@ async fn admin_page_with(
                 .to_string(),
             audit,
             report,
+            queue,
             as_of: stamp(now),
         },
         &csrf,
