@@ -3,6 +3,7 @@
 //! Nothing here does I/O or reads a clock: "now" is always a parameter.
 
 pub mod calendar;
+pub mod claimant;
 pub mod domain;
 pub mod model;
 pub mod money;

@@ -277,6 +277,7 @@ pub struct Model {
     pub caps: Caps,
     pub confidence: ConfidenceModel,
     pub review: ReviewModel,
+    pub claimants: crate::claimant::ClaimantModel,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -306,6 +307,16 @@ impl Model {
         let bad = |m: &str| Err(ModelError::Invalid(m.to_owned()));
         if !(0.0..=100.0).contains(&self.base) {
             return bad("base must be between 0 and 100");
+        }
+        let c = &self.claimants;
+        if !(c.medium_at >= 1 && c.high_at > c.medium_at) {
+            return bad("claimants: need 1 <= medium_at < high_at");
+        }
+        if ![c.weight_low, c.weight_medium, c.weight_high, c.label_share]
+            .iter()
+            .all(|w| (0.0..=1.0).contains(w))
+        {
+            return bad("claimants: weights and label_share are between 0 and 1");
         }
         if !(self.grades.a > self.grades.b && self.grades.b > self.grades.c) {
             return bad("grade cut-offs must fall: a > b > c");
