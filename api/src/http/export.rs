@@ -6,7 +6,7 @@
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::error::{AppError, AppResult};
 
@@ -108,6 +108,83 @@ where
         page += 1;
     }
 }
+
+/// A list query that can ask for any page.
+pub trait PagedQuery: Clone {
+    fn at_page(&self, page: u64, per_page: u64) -> Self;
+}
+
+/// A page of a list and the rows it holds.
+pub trait PageRows: Serialize {
+    type Row: CsvRow;
+    fn into_rows(self) -> Vec<Self::Row>;
+}
+
+/// A public list as JSON (one page), or as CSV (every row) when the caller asked for it.
+pub async fn json_or_csv<Q, P, F, Fut>(
+    headers: &HeaderMap,
+    format: Option<&str>,
+    name: &str,
+    query: Q,
+    now: DateTime<Utc>,
+    fetch: F,
+) -> AppResult<Response>
+where
+    Q: PagedQuery,
+    P: PageRows,
+    F: Fn(Q) -> Fut,
+    Fut: std::future::Future<Output = AppResult<P>>,
+{
+    if !wants_csv(headers, format)? {
+        return Ok(axum::Json(fetch(query).await?).into_response());
+    }
+    let rows = all_pages(|page, per_page| {
+        let page = fetch(query.at_page(page, per_page));
+        async move { Ok(page.await?.into_rows()) }
+    })
+    .await?;
+    csv_response(name, now, rows)
+}
+
+macro_rules! paged {
+    ($query:ty, $page:ty, $row:ty, $field:ident) => {
+        impl PagedQuery for $query {
+            fn at_page(&self, page: u64, per_page: u64) -> Self {
+                Self {
+                    page: Some(page),
+                    per_page: Some(per_page),
+                    ..self.clone()
+                }
+            }
+        }
+
+        impl PageRows for $page {
+            type Row = $row;
+            fn into_rows(self) -> Vec<$row> {
+                self.$field
+            }
+        }
+    };
+}
+
+paged!(
+    crate::penalties::PenaltyQuery,
+    crate::penalties::PenaltyPage,
+    crate::penalties::PenaltyRecord,
+    penalties
+);
+paged!(
+    crate::warnings::WarningQuery,
+    crate::warnings::WarningPage,
+    crate::warnings::WarningView,
+    warnings
+);
+paged!(
+    crate::spotchecks::SpotCheckQuery,
+    crate::spotchecks::SpotCheckPage,
+    crate::spotchecks::CheckView,
+    results
+);
 
 /// Yuan with two decimals, as exports show money.
 pub fn yuan(fen: i64) -> String {

@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use chrono::Utc;
 
 use axum::http::HeaderMap;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 
 use super::AppState;
 use super::export::{self, FormatParam};
@@ -63,20 +63,16 @@ pub async fn list(
     let Query(query) = query.map_err(|e| AppError::invalid("invalid_query", e.body_text()))?;
     let Query(format) = format.map_err(|e| AppError::invalid("invalid_query", e.body_text()))?;
     let now = Utc::now();
-    if !export::wants_csv(&headers, format.format.as_deref())? {
-        return Ok(Json(penalties::public_list(&state.db, query, now).await?).into_response());
-    }
-    let rows = export::all_pages(|page, per_page| {
-        let q = PenaltyQuery {
-            page: Some(page),
-            per_page: Some(per_page),
-            ..query.clone()
-        };
-        let db = &state.db;
-        async move { Ok(penalties::public_list(db, q, now).await?.penalties) }
-    })
-    .await?;
-    export::csv_response("penalties", now, rows)
+    let db = &state.db;
+    export::json_or_csv(
+        &headers,
+        format.format.as_deref(),
+        "penalties",
+        query,
+        now,
+        |q| penalties::public_list(db, q, now),
+    )
+    .await
 }
 
 /// `GET /api/v1/penalties/{id}`: a decision in publicity with its corrections.

@@ -5,7 +5,7 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use chrono::Utc;
 
 use super::AppState;
@@ -50,18 +50,14 @@ pub async fn list(
     let Query(query) = query.map_err(|e| AppError::invalid("invalid_query", e.body_text()))?;
     let Query(format) = format.map_err(|e| AppError::invalid("invalid_query", e.body_text()))?;
     let now = Utc::now();
-    if !export::wants_csv(&headers, format.format.as_deref())? {
-        return Ok(Json(warnings::list(&state.db, query, now).await?).into_response());
-    }
-    let rows = export::all_pages(|page, per_page| {
-        let q = WarningQuery {
-            page: Some(page),
-            per_page: Some(per_page),
-            ..query.clone()
-        };
-        let db = &state.db;
-        async move { Ok(warnings::list(db, q, now).await?.warnings) }
-    })
-    .await?;
-    export::csv_response("warnings", now, rows)
+    let db = &state.db;
+    export::json_or_csv(
+        &headers,
+        format.format.as_deref(),
+        "warnings",
+        query,
+        now,
+        |q| warnings::list(db, q, now),
+    )
+    .await
 }
