@@ -72,9 +72,18 @@ pub async fn generate_demo(
     )
     .await?;
     let (_keep_running, never) = watch::channel(false);
+    let scoring = settings.scoring()?;
+    // Assess complainants first: the flags wait for a regulator and change no score.
+    let claimants =
+        crate::claimants::reassess_all(db, &scoring.model.claimants, Utc::now()).await?;
+    tracing::info!(
+        assessed = claimants.assessed,
+        flagged = claimants.flagged,
+        "complainants assessed"
+    );
     scores::rescore_all(
         db,
-        &settings.scoring()?,
+        &scoring,
         Utc::now(),
         scores::FullRescore {
             restart: true,
@@ -172,6 +181,7 @@ impl App {
                 redis.clone(),
             )),
             reindex_running: Arc::new(std::sync::atomic::AtomicBool::new(false)),
+            stats_page: Arc::default(),
             settings: Arc::new(settings),
         };
         Ok(App {

@@ -90,6 +90,47 @@ pub enum Command {
         #[arg(long)]
         due: bool,
     },
+    /// Reports computed from the records.
+    Report {
+        #[command(subcommand)]
+        command: ReportCommand,
+    },
+    /// Professional-claimant assessments.
+    Claimants {
+        #[command(subcommand)]
+        command: ClaimantsCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReportCommand {
+    /// The complaint analysis of a period (by default the last complete half-year), written
+    /// to standard output: by kind, channel, industry, street and category with shares,
+    /// hot topics, handling within the deadlines and the claimants' share.
+    Complaints {
+        /// First day (Beijing), e.g. 2026-01-01; with --to.
+        #[arg(long, requires = "to")]
+        from: Option<chrono::NaiveDate>,
+        /// Last day (Beijing), included.
+        #[arg(long, requires = "from")]
+        to: Option<chrono::NaiveDate>,
+        #[arg(long, value_enum, default_value_t = ReportFormat::Json)]
+        format: ReportFormat,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ReportFormat {
+    Json,
+    Csv,
+    Html,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ClaimantsCommand {
+    /// Reassess every complainant with two or more complaints in the last year (the hourly
+    /// sweep does this too); prints how many are flagged for review.
+    Assess,
 }
 
 #[derive(Debug, Subcommand)]
@@ -323,6 +364,53 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 );
             }
             println!("total              {total:>9}");
+            Ok(())
+        }
+        Command::Report {
+            command: ReportCommand::Complaints { from, to, format },
+        } => {
+            let now = Utc::now();
+            let today = crate::complaints::local_today(now);
+            let period = match (from, to) {
+                (Some(from), Some(to)) => crate::reports::Period::new(from, to)?,
+                _ => crate::reports::Period::last_half_year(today),
+            };
+            let db = app::open_database(&settings).await?;
+            let scoring = settings.scoring()?;
+            let report = crate::reports::complaints(
+                &db,
+                period,
+                crate::reports::Audience::Regulator,
+                &scoring.calendar,
+                now,
+            )
+            .await?;
+            let out: Vec<u8> = match format {
+                ReportFormat::Json => serde_json::to_vec_pretty(&report)?,
+                ReportFormat::Csv => {
+                    crate::http::export::csv_bytes(now, crate::reports::lines(&report))?
+                }
+                ReportFormat::Html => {
+                    crate::portal::render_report(&report, false, None)?.into_bytes()
+                }
+            };
+            use std::io::Write;
+            let mut stdout = std::io::stdout().lock();
+            stdout.write_all(&out)?;
+            stdout.flush()?;
+            Ok(())
+        }
+        Command::Claimants {
+            command: ClaimantsCommand::Assess,
+        } => {
+            let db = app::open_database(&settings).await?;
+            let scoring = settings.scoring()?;
+            let summary =
+                crate::claimants::reassess_all(&db, &scoring.model.claimants, Utc::now()).await?;
+            println!(
+                "assessed {} complainants; {} waiting for a regulator's review",
+                summary.assessed, summary.flagged
+            );
             Ok(())
         }
         Command::Import { kind, file, format } => {

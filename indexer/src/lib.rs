@@ -18,6 +18,19 @@ use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Te
 pub use schema::Fields;
 pub use search::{FacetCount, Facets, Highlights, Hit, SearchRequest, SearchResults, SortOrder};
 
+/// The words of a Chinese text as jieba cuts it (precise mode, the index's dictionary),
+/// for counting topics. CPU work.
+pub fn words(text: &str) -> Vec<String> {
+    use tantivy::tokenizer::{TokenStream, Tokenizer};
+    let mut tokenizer = tantivy_jieba::JiebaTokenizer::with_search_mode(false);
+    let mut stream = tokenizer.token_stream(text);
+    let mut out = Vec::new();
+    while stream.advance() {
+        out.push(stream.token().text.clone());
+    }
+    out
+}
+
 /// Heap for the single index writer.
 const WRITER_HEAP_BYTES: usize = 128 * 1024 * 1024;
 

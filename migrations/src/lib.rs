@@ -18,6 +18,7 @@ mod m20261128_000008_create_audit_log;
 mod m20261128_000009_create_scores;
 mod m20261128_000010_create_change_events;
 mod m20261128_000011_penalty_revisions_and_sampling_frames;
+mod m20261130_000012_claimant_assessments;
 
 pub struct Migrator;
 
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000009_create_scores::Migration),
             Box::new(m20261128_000010_create_change_events::Migration),
             Box::new(m20261128_000011_penalty_revisions_and_sampling_frames::Migration),
+            Box::new(m20261130_000012_claimant_assessments::Migration),
         ]
     }
 }

@@ -26,6 +26,7 @@ fn typical() -> MerchantFacts {
                 answered: true,
                 due_on: None,
                 complainant_weight: 1.0,
+                claimant: None,
             })
             .collect(),
         industry: Some(IndustryBaseline {
@@ -54,6 +55,7 @@ fn heavy() -> MerchantFacts {
             answered: i % 2 == 0,
             due_on: Some(as_of() - TimeDelta::days(5 * i - 10)),
             complainant_weight: if i % 7 == 0 { 0.1 } else { 1.0 },
+            claimant: (i % 7 == 0).then(|| format!("pc{}", i % 3)),
         })
         .collect();
     f.penalties = (0..5)

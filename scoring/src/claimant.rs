@@ -34,13 +34,22 @@ pub struct ClaimantModel {
     pub personal_quantity: i32,
     /// Channels used in the last year.
     pub channels: u32,
-    /// Signals needed for each level.
+    /// Signals needed for each level, of which at least `claim_signals_medium` (or
+    /// `_high`) must be claim-making signals (label share, punitive demands, quick
+    /// withdrawals, bulk purchases): volume alone — many complaints, many merchants, many
+    /// channels — is what a heavy but ordinary complainant also shows, and stays low.
     pub medium_at: u32,
     pub high_at: u32,
+    pub claim_signals_medium: u32,
+    pub claim_signals_high: u32,
     /// Weight of a confirmed complainant's complaints, by level.
     pub weight_low: f64,
     pub weight_medium: f64,
     pub weight_high: f64,
+    /// All the complaints of one confirmed claimant against one merchant together count for
+    /// at most this many complaints (before the weight above), so a flood of claims cannot
+    /// sink a merchant.
+    pub max_complaints_per_merchant: f64,
 }
 
 /// One complaint of the complainant, as the assessment sees it.
@@ -57,6 +66,7 @@ pub struct ClaimFact {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum RiskLevel {
     None,
@@ -65,8 +75,40 @@ pub enum RiskLevel {
     High,
 }
 
+impl RiskLevel {
+    pub const ALL: [RiskLevel; 4] = [
+        RiskLevel::None,
+        RiskLevel::Low,
+        RiskLevel::Medium,
+        RiskLevel::High,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            RiskLevel::None => "none",
+            RiskLevel::Low => "low",
+            RiskLevel::Medium => "medium",
+            RiskLevel::High => "high",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<RiskLevel> {
+        RiskLevel::ALL.into_iter().find(|l| l.code() == s)
+    }
+
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            RiskLevel::None => "无",
+            RiskLevel::Low => "低",
+            RiskLevel::Medium => "中",
+            RiskLevel::High => "高",
+        }
+    }
+}
+
 /// A signal that fired: its figure against its threshold.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Signal {
     pub code: String,
     pub label_zh: String,
@@ -75,6 +117,7 @@ pub struct Signal {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Assessment {
     pub as_of: NaiveDate,
     pub complaints_90_days: u32,
@@ -84,6 +127,14 @@ pub struct Assessment {
     /// The weight the complainant's complaints would carry once confirmed (1.0: full).
     pub weight_if_confirmed: f64,
 }
+
+/// The signals of claim-making itself, as opposed to volume.
+pub const CLAIM_SIGNALS: [&str; 4] = [
+    "label_share",
+    "punitive_demands",
+    "quick_withdrawals",
+    "bulk_purchases",
+];
 
 /// Assesses a complainant from their complaints as of `as_of`.
 pub fn assess(history: &[ClaimFact], as_of: NaiveDate, m: &ClaimantModel) -> Assessment {
@@ -188,9 +239,13 @@ pub fn assess(history: &[ClaimFact], as_of: NaiveDate, m: &ClaimantModel) -> Ass
     );
 
     let fired = signals.len() as u32;
-    let level = if fired >= m.high_at {
+    let claims = signals
+        .iter()
+        .filter(|s| CLAIM_SIGNALS.contains(&s.code.as_str()))
+        .count() as u32;
+    let level = if fired >= m.high_at && claims >= m.claim_signals_high {
         RiskLevel::High
-    } else if fired >= m.medium_at {
+    } else if fired >= m.medium_at && claims >= m.claim_signals_medium {
         RiskLevel::Medium
     } else if fired >= 1 {
         RiskLevel::Low
@@ -313,6 +368,30 @@ mod tests {
         let share = a.signals.iter().find(|s| s.code == "label_share").unwrap();
         assert_eq!(share.figure, 0.8);
         assert!(a.weight_if_confirmed < 0.5);
+    }
+
+    #[test]
+    fn volume_alone_stays_low() {
+        let m = Model::v1().claimants;
+        // Forty real grievances a year, at many merchants, through several hotlines.
+        let channels = [
+            Channel::Hotline12315,
+            Channel::Hotline12345,
+            Channel::Internet,
+        ];
+        let history: Vec<ClaimFact> = (0..40)
+            .map(|i| {
+                fact(
+                    &(day("2026-11-20") - chrono::TimeDelta::days(i * 8)).to_string(),
+                    i,
+                    channels[i as usize % 3],
+                    ComplaintCategory::PrepaidCard,
+                )
+            })
+            .collect();
+        let a = assess(&history, day("2026-11-28"), &m);
+        assert!(a.signals.len() >= 3, "{:?}", a.signals);
+        assert_eq!(a.level, RiskLevel::Low);
     }
 
     #[test]

@@ -46,6 +46,12 @@ pub struct ComplaintFact {
     pub due_on: Option<NaiveDate>,
     /// 1.0 normally; less for a complainant confirmed as a professional claimant.
     pub complainant_weight: f64,
+    /// The confirmed claimant's pseudonymous key (only set with a weight below 1): all the
+    /// complaints of one confirmed claimant against one merchant together count for at
+    /// most `[claimants] max_complaints_per_merchant` complaints, so a flood cannot sink a
+    /// merchant.
+    #[serde(default)]
+    pub claimant: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -309,6 +315,9 @@ impl Model {
             return bad("base must be between 0 and 100");
         }
         let c = &self.claimants;
+        if c.max_complaints_per_merchant.is_nan() || c.max_complaints_per_merchant < 0.0 {
+            return bad("claimants: max_complaints_per_merchant must not be negative");
+        }
         if !(c.medium_at >= 1 && c.high_at > c.medium_at) {
             return bad("claimants: need 1 <= medium_at < high_at");
         }
@@ -424,6 +433,27 @@ fn complaint_weight(c: &ComplaintFact, m: &ComplaintModel) -> f64 {
         .copied()
         .unwrap_or(1.0);
     kind * outcome * c.complainant_weight.clamp(0.0, 1.0)
+}
+
+/// Sums complaint contributions, capping each confirmed claimant's together at `cap` times
+/// their weight. Adding a complaint or raising a weight never lowers the sum, so the
+/// score's monotonicity properties hold.
+fn capped_sum<'a>(items: impl Iterator<Item = (&'a ComplaintFact, f64)>, cap: f64) -> f64 {
+    let mut free = 0.0;
+    let mut groups: std::collections::BTreeMap<&str, (f64, f64)> = Default::default();
+    for (c, w) in items {
+        match c.claimant.as_deref() {
+            Some(key) if c.complainant_weight < 1.0 => {
+                // One key has one weight; should two differ, the larger caps, so that
+                // adding a complaint can never lower the sum.
+                let g = groups.entry(key).or_insert((0.0, 0.0));
+                g.0 += w;
+                g.1 = f64::max(g.1, cap * c.complainant_weight.clamp(0.0, 1.0));
+            }
+            _ => free += w,
+        }
+    }
+    free + groups.values().map(|(sum, cap)| sum.min(*cap)).sum::<f64>()
 }
 
 fn is_open(status: ComplaintStatus) -> bool {
@@ -564,7 +594,8 @@ pub fn score(facts: &MerchantFacts, as_of: NaiveDate, model: &Model) -> Score {
         })
         .filter(|(_, w)| *w > 0.0)
         .collect();
-    let decayed: f64 = counted.iter().map(|(_, w)| w).sum();
+    let per_claimant = model.claimants.max_complaints_per_merchant.max(0.0);
+    let decayed = capped_sum(counted.iter().map(|(c, w)| (*c, *w)), per_claimant);
     let mean = facts
         .industry
         .map_or(cm.default_industry_mean, |b| b.mean_complaints)
@@ -620,11 +651,16 @@ pub fn score(facts: &MerchantFacts, as_of: NaiveDate, model: &Model) -> Score {
         b.review(c.received_on + TimeDelta::days(hm.window_days));
     }
     let mut group = Group::new();
-    let overdue_raw: f64 = overdue.iter().map(|(_, w)| w * hm.overdue_points).sum();
-    let unanswered_raw: f64 = unanswered
-        .iter()
-        .map(|(_, w)| w * hm.unanswered_failed_points)
-        .sum();
+    let overdue_raw = capped_sum(
+        overdue.iter().map(|(c, w)| (*c, w * hm.overdue_points)),
+        per_claimant * hm.overdue_points,
+    );
+    let unanswered_raw = capped_sum(
+        unanswered
+            .iter()
+            .map(|(c, w)| (*c, w * hm.unanswered_failed_points)),
+        per_claimant * hm.unanswered_failed_points,
+    );
     let overdue_taken = overdue_raw.min(hm.cap);
     let unanswered_taken = unanswered_raw.min(hm.cap - overdue_taken);
     let mut f = factor(

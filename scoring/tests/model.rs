@@ -53,6 +53,7 @@ fn complaint(id: i64, status: ComplaintStatus, received: &str) -> ComplaintFact 
         answered: true,
         due_on: None,
         complainant_weight: 1.0,
+        claimant: None,
     }
 }
 
@@ -299,6 +300,29 @@ fn a_confirmed_claimant_weighs_less() {
     assert!(light > heavy, "{light} > {heavy}");
 }
 
+#[test]
+fn a_flood_from_one_confirmed_claimant_weighs_as_one_complaint() {
+    let base = established();
+    let before = run(&base).score;
+    let mut f = base.clone();
+    for id in 1..=200 {
+        // Open and past its deadline too: the handling factors are capped the same way.
+        let mut c = complaint(id, ComplaintStatus::Received, "2026-10-01");
+        c.due_on = Some(d("2026-10-15"));
+        c.complainant_weight = 0.1;
+        c.claimant = Some("pc00001".into());
+        f.complaints.push(c);
+    }
+    let flooded = run(&f).score;
+    assert!(before - flooded <= 2, "{before} -> {flooded}");
+    // Unconfirmed, the same flood sinks the merchant.
+    for c in &mut f.complaints {
+        c.complainant_weight = 1.0;
+        c.claimant = None;
+    }
+    assert!(run(&f).score < before - 20);
+}
+
 // ---- properties ----
 
 fn category() -> impl Strategy<Value = PenaltyCategory> {
@@ -339,9 +363,10 @@ fn complaint_fact() -> impl Strategy<Value = ComplaintFact> {
         any::<bool>(),
         prop::option::of(-60i64..60),
         0.0f64..=1.0,
+        prop::option::of(prop::sample::select(vec!["pc1", "pc2"])),
     )
         .prop_map(
-            |(id, kind, status, age, answered, due, weight)| ComplaintFact {
+            |(id, kind, status, age, answered, due, weight, claimant)| ComplaintFact {
                 id,
                 kind,
                 status,
@@ -349,6 +374,7 @@ fn complaint_fact() -> impl Strategy<Value = ComplaintFact> {
                 answered,
                 due_on: due.map(|d| as_of() + TimeDelta::days(d)),
                 complainant_weight: weight,
+                claimant: claimant.map(str::to_owned),
             },
         )
 }

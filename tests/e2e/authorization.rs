@@ -110,6 +110,25 @@ pub(crate) const MATRIX: &[(&str, &str, Option<&str>, [u16; 4])] = &[
     ),
     ("POST", "/api/v1/admin/reindex", None, [401, 403, 0, 0]),
     ("GET", "/api/v1/admin/audit-log", None, [401, 403, 200, 200]),
+    ("GET", "/api/v1/admin/claimants", None, [401, 403, 200, 200]),
+    (
+        "GET",
+        "/api/v1/admin/reports/complaints",
+        None,
+        [401, 403, 200, 200],
+    ),
+    (
+        "GET",
+        "/api/v1/admin/claimants/nobody",
+        None,
+        [401, 403, 404, 404],
+    ),
+    (
+        "POST",
+        "/api/v1/admin/claimants/nobody/review",
+        Some("{}"),
+        [401, 403, 400, 400],
+    ),
     (
         "GET",
         "/api/v1/penalties/999999",

@@ -523,6 +523,71 @@ async fn a_regulator_uploads_an_import_file(backend: Backend) {
     app.finish().await;
 }
 
+/// A regulator reviews a flagged claimant from the console and opens the half-year
+/// analysis.
+async fn a_regulator_reviews_a_claimant_and_reads_the_report(backend: Backend) {
+    if !available() {
+        return;
+    }
+    let app = TestApp::spawn(backend).await;
+    app.create_account("regulator", "zhao.review", "a long enough password", None)
+        .await;
+    let driver = start_driver().await;
+    let client = browser(&driver, 360, 900).await;
+    let base = app.url("");
+    with_screenshot_on_failure(&client, "regulator_reviews_claimant", || async {
+        log_in(&client, &base, "zhao.review").await?;
+        client
+            .find(Locator::LinkText("职业索赔人复核"))
+            .await?
+            .click()
+            .await?;
+        client.wait().for_element(Locator::Css("table a")).await?;
+        let queue = text_of(&client, "main").await?;
+        anyhow::ensure!(queue.contains("待复核（3）"), "three flagged: {queue}");
+        fits_width(&client).await?;
+        client.find(Locator::Css("table a")).await?.click().await?;
+        client.wait().for_element(Locator::Id("c-reason")).await?;
+        let file = text_of(&client, "main").await?;
+        anyhow::ensure!(
+            file.contains("索赔档案") && file.contains("要求惩罚性赔偿件数"),
+            "claim file: {file}"
+        );
+        fits_width(&client).await?;
+        client
+            .find(Locator::Id("c-reason"))
+            .await?
+            .send_keys("标签类投诉集中，多次要求十倍赔偿，核实为职业索赔")
+            .await?;
+        submit(&client, "form[action$='/review'] button").await?;
+        let after = text_of(&client, "main").await?;
+        anyhow::ensure!(
+            after.contains("已确认为职业索赔人") && after.contains("已确认"),
+            "confirmed: {after}"
+        );
+        client
+            .goto(&format!("{base}/admin/reports/complaints"))
+            .await?;
+        let report = text_of(&client, "main").await?;
+        anyhow::ensure!(
+            report.contains("投诉举报分析")
+                && report.contains("按渠道")
+                && report.contains("经复核确认的职业索赔人"),
+            "report: {report}"
+        );
+        fits_width(&client).await?;
+        Ok(())
+    })
+    .await;
+    client.close().await.ok();
+    app.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn regulator_reviews_claimant() {
+    a_regulator_reviews_a_claimant_and_reads_the_report(Backend::Sqlite).await
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn regulator_imports() {
     a_regulator_uploads_an_import_file(Backend::Sqlite).await
@@ -715,6 +780,7 @@ async fn screenshots() {
         ("phone-merchant", 360, 1400, format!("/m/{uscc}")),
         ("desktop-search", 1280, 900, "/?q=mx".to_owned()),
         ("desktop-merchant", 1280, 1400, format!("/m/{uscc}")),
+        ("phone-stats", 360, 1400, "/stats".to_owned()),
     ] {
         let client = browser(&driver, width, height).await;
         client.goto(&format!("{base}{path}")).await.unwrap();

@@ -217,6 +217,13 @@ async fn a_confirmed_claimant_weighs_less_in_scores(backend: Backend) {
         .score;
 
     let now = Utc::now();
+    // The assessment flagged the demo's claimant already; a regulator's confirmation
+    // replaces the flag.
+    claimant_review::Entity::delete_many()
+        .filter(claimant_review::Column::ComplainantKey.eq("pc00000"))
+        .exec(&db)
+        .await
+        .unwrap();
     claimant_review::ActiveModel {
         complainant_key: Set("pc00000".into()),
         status: Set("confirmed".into()),

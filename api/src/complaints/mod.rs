@@ -550,6 +550,15 @@ pub async fn intake<C: TransactionTrait + ConnectionTrait>(
     )
     .await?;
     scores::commit_and_rescore(db, txn, merchant.as_ref(), "complaint", ctx.scoring, now).await?;
+    if let Some(key) = &saved.complainant_key {
+        crate::claimants::reassess(
+            db,
+            std::slice::from_ref(key),
+            &ctx.scoring.model.claimants,
+            now,
+        )
+        .await?;
+    }
     Ok(IntakeResult {
         created: true,
         complaint: view(db, saved, &ctx.scoring.calendar, true, now).await?,
@@ -666,6 +675,11 @@ pub async fn transition<C: TransactionTrait + ConnectionTrait>(
         None => None,
     };
     scores::commit_and_rescore(db, txn, merchant.as_ref(), "complaint", scoring, now).await?;
+    // A withdrawal soon after receipt is a claimant signal.
+    if let Some(key) = &saved.complainant_key {
+        crate::claimants::reassess(db, std::slice::from_ref(key), &scoring.model.claimants, now)
+            .await?;
+    }
     view(db, saved, &scoring.calendar, true, now).await
 }
 

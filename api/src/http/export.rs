@@ -53,6 +53,31 @@ pub fn csv_response<R: CsvRow>(
     rows: impl IntoIterator<Item = R>,
 ) -> AppResult<Response> {
     let stamp = as_of.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let file = format!("{name}-{}.csv", as_of.format("%Y%m%dT%H%M%SZ"));
+    let mut response = csv_bytes(as_of, rows)?.into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/csv; charset=utf-8"),
+    );
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{file}\"")) {
+        headers.insert(header::CONTENT_DISPOSITION, v);
+    }
+    if let Ok(v) = HeaderValue::from_str(&stamp) {
+        headers.insert("x-data-as-of", v);
+    }
+    if let Ok(v) = HeaderValue::from_str(&as_of.format("%a, %d %b %Y %H:%M:%S GMT").to_string()) {
+        headers.insert(header::LAST_MODIFIED, v);
+    }
+    Ok(response)
+}
+
+/// CSV with a BOM (so Excel reads the Chinese) and a `data_as_of` column first.
+pub fn csv_bytes<R: CsvRow>(
+    as_of: DateTime<Utc>,
+    rows: impl IntoIterator<Item = R>,
+) -> AppResult<Vec<u8>> {
+    let stamp = as_of.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     let mut out = Vec::with_capacity(64 * 1024);
     out.extend_from_slice("\u{feff}".as_bytes());
     {
@@ -70,23 +95,30 @@ pub fn csv_response<R: CsvRow>(
             .flush()
             .map_err(|e| AppError::Internal(anyhow::anyhow!("writing CSV: {e}")))?;
     }
-    let file = format!("{name}-{}.csv", as_of.format("%Y%m%dT%H%M%SZ"));
-    let mut response = out.into_response();
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/csv; charset=utf-8"),
-    );
-    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{file}\"")) {
-        headers.insert(header::CONTENT_DISPOSITION, v);
+    Ok(out)
+}
+
+impl CsvRow for crate::reports::ReportLine {
+    const COLUMNS: &'static [&'static str] = &[
+        "section",
+        "key",
+        "label",
+        "count",
+        "share_percent",
+        "previous",
+        "change_percent",
+    ];
+    fn cells(&self) -> Vec<String> {
+        vec![
+            self.section.to_owned(),
+            self.key.clone(),
+            self.label.clone(),
+            self.count.clone(),
+            self.share.clone(),
+            self.previous.clone(),
+            self.change.clone(),
+        ]
     }
-    if let Ok(v) = HeaderValue::from_str(&stamp) {
-        headers.insert("x-data-as-of", v);
-    }
-    if let Ok(v) = HeaderValue::from_str(&as_of.format("%a, %d %b %Y %H:%M:%S GMT").to_string()) {
-        headers.insert(header::LAST_MODIFIED, v);
-    }
-    Ok(response)
 }
 
 /// Every row of a paged list, page by page, up to `MAX_ROWS`.

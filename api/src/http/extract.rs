@@ -26,6 +26,24 @@ where
     }
 }
 
+/// Query parameters; malformed ones (`?page=x`) are a 400 `invalid_query`.
+pub struct ApiQuery<T>(pub T);
+
+impl<S, T> FromRequestParts<S> for ApiQuery<T>
+where
+    T: DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
+        axum::extract::Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|axum::extract::Query(t)| ApiQuery(t))
+            .map_err(|e| AppError::invalid("invalid_query", e.body_text()))
+    }
+}
+
 /// A JSON body, or a 400 `invalid_body` saying what is wrong with it.
 pub fn json_body<T>(
     body: Result<axum::Json<T>, axum::extract::rejection::JsonRejection>,

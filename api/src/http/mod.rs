@@ -4,9 +4,10 @@
 mod accounts;
 mod admin;
 pub mod auth;
+mod claimants;
 mod complaints;
 pub mod error;
-mod export;
+pub mod export;
 mod extract;
 mod health;
 mod imports;
@@ -17,6 +18,7 @@ mod objections;
 pub mod openapi;
 mod penalties;
 mod repairs;
+mod reports;
 mod scores;
 mod spotchecks;
 mod trusted;
@@ -65,6 +67,9 @@ pub struct AppState {
     pub public_limiter: Arc<crate::accounts::RateLimiter>,
     /// Set while an index rebuild runs.
     pub reindex_running: Arc<std::sync::atomic::AtomicBool>,
+    /// The public statistics page, computed at most once per few minutes: the lock makes
+    /// concurrent visitors wait for one computation instead of each running it.
+    pub stats_page: Arc<tokio::sync::Mutex<Option<(std::time::Instant, String)>>>,
 }
 
 /// The whole HTTP surface. Every route comes from its handler's `#[utoipa::path]`, so the
@@ -147,6 +152,10 @@ pub fn api_routes(max_body: usize) -> OpenApiRouter<AppState> {
         .routes(routes!(spotchecks::record_result))
         .routes(routes!(admin::reindex))
         .routes(routes!(admin::audit_log))
+        .routes(routes!(claimants::queue))
+        .routes(routes!(claimants::file))
+        .routes(routes!(claimants::review))
+        .routes(routes!(reports::complaints))
         .routes(routes!(accounts::create, accounts::list))
         .routes(routes!(accounts::change))
         .layer(DefaultBodyLimit::max(max_body))

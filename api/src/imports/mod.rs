@@ -262,7 +262,7 @@ pub async fn run<C: TransactionTrait + ConnectionTrait>(
     let mut ids: Vec<i64> = touched.into_iter().collect();
     ids.sort_unstable();
     if !ids.is_empty() {
-        let baselines = scores::industry_baselines(db, now).await?;
+        let baselines = scores::industry_baselines(db, now, ctx.scoring).await?;
         let mut done = 0u64;
         for chunk in ids.chunks(1_000) {
             scores::rescore(db, chunk, ctx.scoring, &baselines, now, true).await?;
@@ -274,6 +274,10 @@ pub async fn run<C: TransactionTrait + ConnectionTrait>(
         }
     }
     report.merchants_rescored = ids.len() as u64;
+    if kind == Kind::Complaints {
+        // New complaints may raise (or, with corrected data, lower) claimant signals.
+        crate::claimants::reassess_all(db, &ctx.scoring.model.claimants, now).await?;
+    }
     report.elapsed_ms = started.elapsed().as_millis() as u64;
     Ok(report)
 }

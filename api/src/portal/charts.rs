@@ -102,6 +102,37 @@ pub fn complaints_per_month(months: &[u64], label: &str) -> Option<String> {
     Some(responsive(svg, label))
 }
 
+/// Shares (percent) as horizontal bars, largest first as given; the table beside the
+/// chart names each bar.
+pub fn share_bars(shares: &[f64], label: &str) -> Option<String> {
+    if shares.is_empty() {
+        return None;
+    }
+    let n = shares.len() as u32;
+    let top = shares.iter().copied().fold(0.0, f64::max).max(1.0);
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
+        root.fill(&WHITE).ok()?;
+        let mut chart = ChartBuilder::on(&root)
+            .margin(6)
+            .build_cartesian_2d(0.0..top, 0u32..n)
+            .ok()?;
+        chart
+            .draw_series(shares.iter().enumerate().map(|(i, share)| {
+                // The first row at the top.
+                let y = n - 1 - i as u32;
+                let mut bar =
+                    Rectangle::new([(0.0, y), (*share, y + 1)], RGBColor(23, 92, 168).filled());
+                bar.set_margin(2, 2, 0, 0);
+                bar
+            }))
+            .ok()?;
+        root.present().ok()?;
+    }
+    Some(responsive(svg, label))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

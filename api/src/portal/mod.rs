@@ -5,8 +5,11 @@
 
 mod charts;
 mod data;
+mod desk;
 mod session;
 mod work;
+
+pub use desk::render_report;
 
 use askama::Template;
 use axum::Router;
@@ -30,6 +33,7 @@ pub fn routes() -> Router<AppState> {
         .route("/penalties", get(penalties))
         .route("/warnings", get(warnings))
         .route("/spot-checks", get(spot_checks))
+        .route("/stats", get(desk::stats))
         .route("/login", get(work::login_form).post(work::login))
         .route("/logout", axum::routing::post(work::logout))
         .route("/me", get(work::me))
@@ -43,6 +47,13 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/me/objections", axum::routing::post(work::file_objection))
         .route("/admin", get(work::admin))
+        .route("/admin/reports/complaints", get(desk::admin_report))
+        .route("/admin/claimants", get(desk::claimant_queue))
+        .route("/admin/claimants/{key}", get(desk::claim_file))
+        .route(
+            "/admin/claimants/{key}/review",
+            axum::routing::post(desk::review),
+        )
         .route(
             "/admin/credit-repairs/{id}",
             axum::routing::post(work::decide_repair),

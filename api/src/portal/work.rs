@@ -19,11 +19,11 @@ use crate::error::AppError;
 use crate::http::AppState;
 use crate::http::auth::ClientAddr;
 
-fn redirect(to: &str) -> Response {
+pub(super) fn redirect(to: &str) -> Response {
     (StatusCode::SEE_OTHER, [(LOCATION, to.to_owned())]).into_response()
 }
 
-fn render<T: Template>(page: T, csrf: &Csrf) -> Response {
+pub(super) fn render<T: Template>(page: T, csrf: &Csrf) -> Response {
     match page.render() {
         Ok(html) => csrf.attach(Html(html).into_response()),
         Err(e) => {
@@ -33,7 +33,7 @@ fn render<T: Template>(page: T, csrf: &Csrf) -> Response {
     }
 }
 
-fn refused() -> Response {
+pub(super) fn refused() -> Response {
     error_page(
         StatusCode::FORBIDDEN,
         "无法提交",
@@ -41,7 +41,7 @@ fn refused() -> Response {
     )
 }
 
-fn app_error(e: AppError) -> Response {
+pub(super) fn app_error(e: AppError) -> Response {
     let e = PageError::from(e);
     error_page(e.status, e.title, &e.message)
 }
@@ -534,6 +534,7 @@ struct AdminPage {
     error: Option<String>,
     unmatched: u64,
     complaints_total: u64,
+    claimants_flagged: u64,
     categories: Vec<(&'static str, &'static str)>,
     authority: String,
     today: String,
@@ -756,6 +757,10 @@ async fn admin_page_with(
     .await
     .map(|p| p.total)
     .unwrap_or(0);
+    let claimants_flagged = crate::claimants::counts(&state.db)
+        .await
+        .map(|c| c.get("flagged").copied().unwrap_or(0))
+        .unwrap_or(0);
     let audit = crate::audit::list(
         &state.db,
         crate::audit::AuditFilter {
@@ -792,6 +797,7 @@ async fn admin_page_with(
             error,
             unmatched,
             complaints_total,
+            claimants_flagged,
             categories: PenaltyCategory::ALL
                 .iter()
                 .map(|c| (c.code(), c.label_zh()))

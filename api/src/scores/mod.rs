@@ -46,10 +46,23 @@ fn parse_list<T>(v: &serde_json::Value, parse: impl Fn(&str) -> Option<T>) -> Ve
 }
 
 /// Mean decayed complaint weight per merchant, by industry, over the year to `as_of`.
+/// A confirmed professional claimant's complaints count as the merchant's score counts
+/// them — at most `max_complaints_per_merchant` per merchant, times their weight — so a
+/// flood against one merchant does not lift its whole industry's mean.
 pub async fn industry_baselines<C: ConnectionTrait>(
     db: &C,
     as_of: DateTime<Utc>,
+    scoring: &Scoring,
 ) -> AppResult<HashMap<String, IndustryBaseline>> {
+    let col = |t: &str, c: &str| Expr::col((Alias::new(t), Alias::new(c)));
+    let confirmed = Query::select()
+        .column((
+            Alias::new("claimant_reviews"),
+            Alias::new("complainant_key"),
+        ))
+        .from(Alias::new("claimant_reviews"))
+        .and_where(col("claimant_reviews", "status").eq("confirmed"))
+        .to_owned();
     let merchants: Vec<(String, i64)> = merchant::Entity::find()
         .select_only()
         .column(merchant::Column::Industry)
@@ -76,18 +89,63 @@ pub async fn industry_baselines<C: ConnectionTrait>(
             Expr::col((Alias::new("complaints"), Alias::new("kind")))
                 .ne(ComplaintKind::Inquiry.code()),
         )
+        .and_where(
+            col("complaints", "complainant_key")
+                .is_null()
+                .or(col("complaints", "complainant_key").not_in_subquery(confirmed.clone())),
+        )
         .group_by_col((Alias::new("merchants"), Alias::new("industry")))
         .to_owned();
-    let mut complaints: HashMap<String, i64> = HashMap::new();
+    let mut complaints: HashMap<String, f64> = HashMap::new();
     for row in db.query_all(&stmt).await? {
         let industry: String = row.try_get("", "industry")?;
         let n: i64 = row.try_get("", "n")?;
-        complaints.insert(industry, n);
+        complaints.insert(industry, n as f64);
+    }
+    // Confirmed claimants: one (capped) complaint per merchant, at their weight.
+    let per_merchant = scoring
+        .model
+        .claimants
+        .max_complaints_per_merchant
+        .clamp(0.0, 1.0);
+    let claimed = Query::select()
+        .column((Alias::new("merchants"), Alias::new("industry")))
+        .column((Alias::new("claimant_reviews"), Alias::new("weight")))
+        .expr_as(
+            Expr::col((Alias::new("complaints"), Alias::new("merchant_id"))).count_distinct(),
+            Alias::new("n"),
+        )
+        .from(Alias::new("complaints"))
+        .inner_join(
+            Alias::new("merchants"),
+            col("merchants", "id").equals((Alias::new("complaints"), Alias::new("merchant_id"))),
+        )
+        .inner_join(
+            Alias::new("claimant_reviews"),
+            col("claimant_reviews", "complainant_key")
+                .equals((Alias::new("complaints"), Alias::new("complainant_key"))),
+        )
+        .and_where(col("claimant_reviews", "status").eq("confirmed"))
+        .and_where(col("complaints", "received_at").gte(since))
+        .and_where(col("complaints", "kind").ne(ComplaintKind::Inquiry.code()))
+        .group_by_col((Alias::new("merchants"), Alias::new("industry")))
+        .group_by_col((
+            Alias::new("claimant_reviews"),
+            Alias::new("complainant_key"),
+        ))
+        .group_by_col((Alias::new("claimant_reviews"), Alias::new("weight")))
+        .to_owned();
+    for row in db.query_all(&claimed).await? {
+        let industry: String = row.try_get("", "industry")?;
+        let weight: f64 = row.try_get("", "weight")?;
+        let n: i64 = row.try_get("", "n")?;
+        *complaints.entry(industry).or_insert(0.0) +=
+            n as f64 * per_merchant * weight.clamp(0.0, 1.0);
     }
     Ok(merchants
         .into_iter()
         .map(|(industry, n)| {
-            let c = complaints.get(&industry).copied().unwrap_or(0) as f64;
+            let c = complaints.get(&industry).copied().unwrap_or(0.0);
             let mean = YEAR_DECAY_MEAN * c / (std::cmp::max(n, 1) as f64);
             (
                 industry,
@@ -214,6 +272,9 @@ pub async fn load_facts<C: ConnectionTrait>(
                     calendar,
                 ),
                 complainant_weight,
+                claimant: (complainant_weight < 1.0)
+                    .then(|| c.complainant_key.clone())
+                    .flatten(),
             });
         }
         for l in listing::Entity::find()
@@ -403,7 +464,7 @@ pub struct RescoreAllOutcome {
     pub interrupted: bool,
 }
 
-const RESCORE_BATCH: u64 = 2000;
+pub const RESCORE_BATCH: u64 = 2000;
 
 /// How to run a full rescore.
 #[derive(Debug, Clone, Copy)]
@@ -487,7 +548,7 @@ pub async fn rescore_all(
     if let Some(after) = resumed_after {
         tracing::info!(after, "resuming an interrupted full rescore");
     }
-    let baselines = Arc::new(industry_baselines(db, now).await?);
+    let baselines = Arc::new(industry_baselines(db, now, scoring).await?);
     let total: i64 = merchant::Entity::find()
         .select_only()
         .column_as(merchant::Column::Id.count(), "n")
@@ -568,7 +629,7 @@ pub async fn rescore_due(
     now: DateTime<Utc>,
 ) -> AppResult<(u64, u64)> {
     let today = crate::complaints::local_today(now);
-    let baselines = industry_baselines(db, now).await?;
+    let baselines = industry_baselines(db, now, scoring).await?;
     let mut rescored = 0u64;
     let mut changed = 0u64;
     // Due scores: each pass moves their review day forward, so the same query drains.
@@ -632,6 +693,16 @@ pub async fn run_daily_sweep(
             Ok(_) => {}
             Err(e) => tracing::error!(error = %e, "ending publicity failed"),
         }
+        // Claimant assessments follow the calendar too: complaints age out of the windows.
+        // A changed flag never changes a score; only a regulator's review does.
+        match crate::claimants::reassess_all(&db, &scoring.model.claimants, Utc::now()).await {
+            Ok(s) => tracing::debug!(
+                assessed = s.assessed,
+                flagged = s.flagged,
+                "claimants reassessed"
+            ),
+            Err(e) => tracing::error!(error = %e, "reassessing claimants failed"),
+        }
         match rescore_due(&db, &scoring, Utc::now()).await {
             Ok((0, _)) => {}
             Ok((rescored, changed)) => {
@@ -656,7 +727,7 @@ pub async fn rescore_one<C: TransactionTrait + ConnectionTrait>(
     scoring: &Scoring,
     now: DateTime<Utc>,
 ) -> AppResult<bool> {
-    let baselines = industry_baselines(db, now).await?;
+    let baselines = industry_baselines(db, now, scoring).await?;
     Ok(rescore(db, &[merchant_id], scoring, &baselines, now, true).await? > 0)
 }
 

@@ -11,7 +11,8 @@ pub struct Model {
     pub id: i64,
     #[sea_orm(unique)]
     pub complainant_key: String,
-    /// `flagged`, `confirmed` or `cleared`.
+    /// `watch` (a signal, not enough to queue), `flagged` (queued for review), `confirmed`
+    /// or `cleared` (by a regulator).
     pub status: String,
     pub risk_level: String,
     pub signals: Json,
@@ -21,6 +22,12 @@ pub struct Model {
     pub reason: Option<String>,
     pub reviewed_by: Option<i64>,
     pub reviewed_at: Option<DateTimeUtc>,
+    /// The Beijing day of the latest assessment.
+    pub assessed_on: Option<Date>,
+    pub complaints_90_days: i32,
+    pub complaints_365_days: i32,
+    /// The risk level at which a regulator confirmed or cleared the flag.
+    pub reviewed_level: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

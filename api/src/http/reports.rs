@@ -1,0 +1,79 @@
+//! `GET /api/v1/admin/reports/complaints?from=&to=`: the half-year complaint analysis as
+//! JSON or CSV (the console shows it as a page at `/admin/reports/complaints`).
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
+use chrono::{NaiveDate, Utc};
+use serde::Deserialize;
+
+use super::AppState;
+use super::extract::{ApiQuery, Regulator};
+use super::openapi::StaffErrors;
+use crate::error::AppResult;
+use crate::reports::{self, Audience, Period};
+
+#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+pub struct ReportQuery {
+    /// First Beijing day of the period; with `to`. Both absent: the last complete half-year.
+    pub from: Option<NaiveDate>,
+    /// Last Beijing day of the period (included); at most a year after `from`.
+    pub to: Option<NaiveDate>,
+    /// `json` (default) or `csv`.
+    pub format: Option<String>,
+}
+
+/// The period asked for, or the last complete half-year.
+pub fn period(q: &ReportQuery, today: NaiveDate) -> AppResult<Period> {
+    match (q.from, q.to) {
+        (None, None) => Ok(Period::last_half_year(today)),
+        (Some(from), Some(to)) => Period::new(from, to),
+        (None, Some(_)) => Err(crate::error::AppError::invalid_field(
+            "from",
+            "invalid_period",
+            "give both from and to, or neither",
+        )),
+        (Some(_), None) => Err(crate::error::AppError::invalid_field(
+            "to",
+            "invalid_period",
+            "give both from and to, or neither",
+        )),
+    }
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/admin/reports/complaints",
+    tag = "regulator",
+    summary = "The complaint analysis of a period (by default the last complete half-year), JSON or CSV",
+    params(ReportQuery),
+    responses((status = 200, description = "The report", content((reports::ComplaintReport = "application/json"), (String = "text/csv"))), StaffErrors),
+    security(("bearer" = []))
+)]
+pub async fn complaints(
+    State(state): State<AppState>,
+    Regulator(_actor): Regulator,
+    headers: HeaderMap,
+    ApiQuery(q): ApiQuery<ReportQuery>,
+) -> AppResult<Response> {
+    let csv = super::export::wants_csv(&headers, q.format.as_deref())?;
+    let now = Utc::now();
+    let period = period(&q, crate::complaints::local_today(now))?;
+    let report = reports::complaints(
+        &state.db,
+        period,
+        Audience::Regulator,
+        &state.scoring.calendar,
+        now,
+    )
+    .await?;
+    if csv {
+        return super::export::csv_response(
+            &format!("complaints-report-{}-{}", period.from, period.to),
+            now,
+            reports::lines(&report),
+        );
+    }
+    Ok(Json(report).into_response())
+}
