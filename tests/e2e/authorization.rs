@@ -110,6 +110,12 @@ pub(crate) const MATRIX: &[(&str, &str, Option<&str>, [u16; 4])] = &[
     ),
     ("POST", "/api/v1/admin/reindex", None, [401, 403, 0, 0]),
     ("GET", "/api/v1/admin/audit-log", None, [401, 403, 200, 200]),
+    (
+        "POST",
+        "/api/v1/admin/complaints/1/merchant",
+        Some("{}"),
+        [401, 403, 400, 400],
+    ),
     ("GET", "/api/v1/admin/claimants", None, [401, 403, 200, 200]),
     (
         "GET",

@@ -583,6 +583,142 @@ async fn a_regulator_reviews_a_claimant_and_reads_the_report(backend: Backend) {
     app.finish().await;
 }
 
+/// A regulator draws a spot-check plan and enters a result, matches a complaint that
+/// arrived with a name only, and finds both in the audit log.
+async fn a_regulator_draws_checks_and_matches_a_complaint(backend: Backend) {
+    if !available() {
+        return;
+    }
+    let app = TestApp::spawn(backend).await;
+    app.create_account("regulator", "qian.desk", "a long enough password", None)
+        .await;
+    let regulator = app.token_for("regulator", None).await;
+    let target = app.search("").await.hits[3].clone();
+    let (status, body) = app
+        .post_json(
+            "/api/v1/admin/complaints",
+            Some(&regulator),
+            serde_json::json!({
+                "channel": "12345",
+                "ticket_no": "SZ-MATCH-1",
+                "kind": "complaint",
+                "merchant_name": "路口那家没有招牌的小店",
+                "received_at": "2026-01-05 10:00:00",
+                "text": "价格标示不清"
+            }),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    assert!(body["complaint"]["merchant"].is_null());
+    let id = body["complaint"]["id"].as_i64().unwrap();
+    app.post_json(
+        "/api/v1/admin/inspectors",
+        Some(&regulator),
+        serde_json::json!({"name": "王检查", "unit": "五华区市场监管局"}),
+    )
+    .await;
+    app.post_json(
+        "/api/v1/admin/inspectors",
+        Some(&regulator),
+        serde_json::json!({"name": "李检查", "unit": "五华区市场监管局"}),
+    )
+    .await;
+    let driver = start_driver().await;
+    let client = browser(&driver, 1280, 1000).await;
+    let base = app.url("");
+    with_screenshot_on_failure(&client, "regulator_draws_and_matches", || async {
+        log_in(&client, &base, "qian.desk").await?;
+        client
+            .find(Locator::Id("s-title"))
+            .await?
+            .send_keys("2026年冬季食品抽检")
+            .await?;
+        let size = client.find(Locator::Id("s-size")).await?;
+        size.clear().await?;
+        size.send_keys("2").await?;
+        submit(&client, "form[action='/admin/spot-checks'] button").await?;
+        let plan = text_of(&client, "main").await?;
+        anyhow::ensure!(plan.contains("2026年冬季食品抽检"), "plan page: {plan}");
+        let form = client
+            .find(Locator::Css("form[action*='/checks/']"))
+            .await?;
+        form.find(Locator::Css("input[name='product']"))
+            .await?
+            .send_keys("散装白糖")
+            .await?;
+        form.find(Locator::Css(
+            "select[name='outcome'] option[value='unqualified']",
+        ))
+        .await?
+        .click()
+        .await?;
+        form.find(Locator::Css("input[name='failed_items']"))
+            .await?
+            .send_keys("二氧化硫残留量")
+            .await?;
+        submit(&client, "form[action*='/checks/'] button").await?;
+        let plan = text_of(&client, "main").await?;
+        anyhow::ensure!(
+            plan.contains("结论：不合格") && plan.contains("二氧化硫残留量"),
+            "result entered: {plan}"
+        );
+
+        client.goto(&format!("{base}/admin")).await?;
+        client
+            .find(Locator::Id(&format!("match-{id}")))
+            .await?
+            .send_keys(&target.uscc)
+            .await?;
+        submit(
+            &client,
+            &format!("form[action='/admin/complaints/{id}/merchant'] button"),
+        )
+        .await?;
+        anyhow::ensure!(
+            text_of(&client, ".note")
+                .await?
+                .contains("投诉已匹配到商户"),
+            "matched"
+        );
+        // A wrong code is explained in Chinese.
+        client
+            .find(Locator::Id("lr-uscc"))
+            .await?
+            .send_keys("91530102MA0000000X")
+            .await?;
+        client
+            .find(Locator::Id("lr-reason"))
+            .await?
+            .send_keys("已补报年报")
+            .await?;
+        submit(&client, "form[action='/admin/listings/removal'] button").await?;
+        let warn = text_of(&client, ".warn").await?;
+        anyhow::ensure!(warn.contains("统一社会信用代码有误"), "{warn}");
+
+        client
+            .goto(&format!("{base}/admin/audit?action=complaint.match"))
+            .await?;
+        let log = text_of(&client, "main").await?;
+        anyhow::ensure!(
+            log.contains("complaint.match") && log.contains(&format!("complaint {id}")),
+            "audit: {log}"
+        );
+        Ok(())
+    })
+    .await;
+    client.close().await.ok();
+    let (_, complaint) = app
+        .get_json_as(&format!("/api/v1/admin/complaints/{id}"), &regulator)
+        .await;
+    assert_eq!(complaint["merchant"]["uscc"], target.uscc.as_str());
+    app.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn regulator_draws_and_matches() {
+    a_regulator_draws_checks_and_matches_a_complaint(Backend::Sqlite).await
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn regulator_reviews_claimant() {
     a_regulator_reviews_a_claimant_and_reads_the_report(Backend::Sqlite).await

@@ -226,7 +226,71 @@ async fn a_complaint_naming_an_unknown_shop_waits_for_a_person(backend: Backend)
     app.finish().await;
 }
 
+async fn a_person_matches_a_complaint_to_its_merchant(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let hits = app.search("").await.hits;
+    let regulator = app.token_for("regulator", None).await;
+    let (status, body) = app
+        .post_json(
+            "/api/v1/admin/complaints",
+            Some(&regulator),
+            json!({
+                "channel": "12345",
+                "ticket_no": "SZ2026MATCH01",
+                "kind": "complaint",
+                "merchant_name": "街角那家店",
+                "received_at": "2026-01-05 10:00:00",
+                "text": "价格标示不清"
+            }),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    let id = body["complaint"]["id"].as_i64().unwrap();
+    let path = format!("/api/v1/admin/complaints/{id}/merchant");
+    let (status, matched) = app
+        .post_json(&path, Some(&regulator), json!({"uscc": hits[0].uscc}))
+        .await;
+    assert_eq!(status, 200, "{matched}");
+    assert_eq!(matched["merchant"]["uscc"], hits[0].uscc.as_str());
+    // The same again changes nothing; another merchant is a conflict.
+    let (status, _) = app
+        .post_json(&path, Some(&regulator), json!({"uscc": hits[0].uscc}))
+        .await;
+    assert_eq!(status, 200);
+    let (status, problem) = app
+        .post_json(&path, Some(&regulator), json!({"uscc": hits[1].uscc}))
+        .await;
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (409, Some("already_matched"))
+    );
+    let (status, problem) = app
+        .post_json(&path, Some(&regulator), json!({"uscc": "123"}))
+        .await;
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (400, Some("invalid_uscc"))
+    );
+    // It now counts for the merchant, and the match is audited.
+    let (_, stats) = app
+        .get_json(&format!(
+            "/api/v1/merchants/{}/complaint-stats",
+            hits[0].uscc
+        ))
+        .await;
+    assert!(stats["last_12_months"].as_u64().unwrap() >= 1, "{stats}");
+    let (_, audit) = app
+        .get_json_as(
+            &format!("/api/v1/admin/audit-log?entity=complaint&entity_id={id}"),
+            &regulator,
+        )
+        .await;
+    assert_eq!(audit["entries"][0]["action"], "complaint.match");
+    app.finish().await;
+}
+
 crate::on_every_backend!(
     a_complaint_from_intake_to_answer,
     a_complaint_naming_an_unknown_shop_waits_for_a_person,
+    a_person_matches_a_complaint_to_its_merchant,
 );

@@ -893,6 +893,129 @@ pub async fn list<C: ConnectionTrait>(
     })
 }
 
+/// Which merchant a complaint that arrived with a name only is about.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+pub struct MerchantMatch {
+    pub uscc: String,
+}
+
+/// Matches a complaint to a merchant (a person confirming what intake could not be sure
+/// of): audited, the merchant rescored and its change event written, the complainant
+/// reassessed. A complaint already matched to another merchant is a 409; to the same one,
+/// nothing changes.
+pub async fn assign_merchant<C: TransactionTrait + ConnectionTrait>(
+    db: &C,
+    id: i64,
+    req: MerchantMatch,
+    scoring: &Scoring,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> AppResult<ComplaintView> {
+    let uscc = Uscc::parse(&req.uscc)?;
+    let c = complaint::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound {
+            code: "complaint_not_found",
+            message: format!("no complaint {id}"),
+        })?;
+    let m = crate::merchants::find_by_uscc(db, &uscc).await?;
+    match c.merchant_id {
+        Some(mid) if mid == m.id => return view(db, c, &scoring.calendar, true, now).await,
+        Some(_) => {
+            return Err(AppError::Conflict {
+                code: "already_matched",
+                message: format!("complaint {id} is already matched to another merchant"),
+            });
+        }
+        None => {}
+    }
+    let before = serde_json::to_value(&c).ok();
+    let key = c.complainant_key.clone();
+    let mut active: complaint::ActiveModel = c.into();
+    active.merchant_id = Set(Some(m.id));
+    active.industry = Set(Some(m.industry.clone()));
+    active.street = Set(Some(m.street.clone()));
+    active.updated_at = Set(now);
+    let txn = crate::store::begin_write(db).await?;
+    let saved = complaint::Entity::update(active).exec(&txn).await?;
+    audit::record(
+        &txn,
+        actor,
+        "complaint.match",
+        "complaint",
+        &saved.id.to_string(),
+        before,
+        serde_json::to_value(&saved).ok(),
+        now,
+    )
+    .await?;
+    scores::commit_and_rescore(db, txn, Some(&m), "complaint", scoring, now).await?;
+    if let Some(key) = &key {
+        crate::claimants::reassess(db, std::slice::from_ref(key), &scoring.model.claimants, now)
+            .await?;
+    }
+    view(db, saved, &scoring.calendar, true, now).await
+}
+
+/// Open complaints and reports past their statutory deadline, the most overdue first (at
+/// most `limit`), with how many there are in all.
+pub async fn overdue<C: ConnectionTrait>(
+    db: &C,
+    calendar: &WorkCalendar,
+    limit: usize,
+    now: DateTime<Utc>,
+) -> AppResult<(u64, Vec<ComplaintView>)> {
+    let today = local_today(now);
+    // No deadline is shorter than 7 working days, so nothing received in the last week
+    // can be overdue; the rest are read in batches and judged by the calendar.
+    let open = [
+        ComplaintStatus::Received,
+        ComplaintStatus::Accepted,
+        ComplaintStatus::Mediating,
+    ];
+    let mut late: Vec<(NaiveDate, complaint::Model)> = Vec::new();
+    let mut last = 0i64;
+    loop {
+        let batch = complaint::Entity::find()
+            .filter(complaint::Column::Status.is_in(open.iter().map(|s| s.code())))
+            .filter(complaint::Column::Kind.ne(ComplaintKind::Inquiry.code()))
+            .filter(complaint::Column::ReceivedAt.lt(now - TimeDelta::days(7)))
+            .filter(complaint::Column::Id.gt(last))
+            .order_by_asc(complaint::Column::Id)
+            .limit(2_000)
+            .all(db)
+            .await?;
+        let Some(tail) = batch.last() else { break };
+        last = tail.id;
+        for c in batch {
+            let (Some(kind), Some(status)) = (
+                ComplaintKind::parse(&c.kind),
+                ComplaintStatus::parse(&c.status),
+            ) else {
+                continue;
+            };
+            if let Some(due) = deadlines::current_due_on(
+                kind,
+                status,
+                local_today(c.received_at),
+                c.accepted_at.map(local_today),
+                calendar,
+            ) && due < today
+            {
+                late.push((due, c));
+            }
+        }
+    }
+    let total = late.len() as u64;
+    late.sort_by_key(|(due, c)| (*due, c.id));
+    let mut views = Vec::new();
+    for (_, c) in late.into_iter().take(limit) {
+        views.push(view(db, c, calendar, true, now).await?);
+    }
+    Ok((total, views))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -112,6 +112,28 @@ pub async fn transition(
 }
 
 #[utoipa::path(
+    post,
+    path = "/api/v1/admin/complaints/{id}/merchant",
+    tag = "regulator",
+    summary = "Match a complaint that arrived with a name only to a merchant",
+    params(("id" = i64, Path, description = "Record id")),
+    request_body = complaints::MerchantMatch,
+    responses((status = 200, description = "Matched (the merchant rescored); 409 if matched to another", body = ComplaintView), StaffErrors),
+    security(("bearer" = []))
+)]
+pub async fn assign_merchant(
+    State(state): State<AppState>,
+    Regulator(actor): Regulator,
+    ApiPath(id): ApiPath<i64>,
+    Body(req): Body<complaints::MerchantMatch>,
+) -> AppResult<Json<ComplaintView>> {
+    let view =
+        complaints::assign_merchant(&state.db, id, req, &state.scoring, &actor, Utc::now()).await?;
+    state.notifier.changed().await;
+    Ok(Json(view))
+}
+
+#[utoipa::path(
     get,
     path = "/api/v1/me/complaints",
     tag = "enterprise",

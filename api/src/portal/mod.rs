@@ -4,10 +4,12 @@
 //! matches in `<em>`) and the server-drawn SVG charts are inserted as HTML.
 
 mod charts;
+mod console;
 mod data;
 mod desk;
 mod session;
 mod work;
+mod zh;
 
 pub use desk::render_report;
 
@@ -48,6 +50,30 @@ pub fn routes() -> Router<AppState> {
         .route("/me/objections", axum::routing::post(work::file_objection))
         .route("/admin", get(work::admin))
         .route("/admin/reports/complaints", get(desk::admin_report))
+        .route("/admin/trusted", axum::routing::post(console::enrol))
+        .route(
+            "/admin/trusted/status",
+            axum::routing::post(console::trusted_status),
+        )
+        .route(
+            "/admin/listings",
+            axum::routing::post(console::list_merchant),
+        )
+        .route(
+            "/admin/listings/removal",
+            axum::routing::post(console::unlist),
+        )
+        .route(
+            "/admin/complaints/{id}/merchant",
+            axum::routing::post(console::match_complaint),
+        )
+        .route("/admin/spot-checks", axum::routing::post(console::draw))
+        .route("/admin/spot-checks/{id}", get(console::plan))
+        .route(
+            "/admin/spot-checks/{plan}/checks/{id}",
+            axum::routing::post(console::record_result),
+        )
+        .route("/admin/audit", get(console::audit))
         .route("/admin/claimants", get(desk::claimant_queue))
         .route("/admin/claimants/{key}", get(desk::claim_file))
         .route(

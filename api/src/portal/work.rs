@@ -230,6 +230,11 @@ fn notice(done: Option<&str>) -> Option<String> {
         "repair" => Some("信用修复申请已提交，等待审核。".into()),
         "decided" => Some("已作出决定，商户和申请人可以看到结果。".into()),
         "objection" => Some("异议已提交，等待审核。".into()),
+        "enrolled" => Some("已登记为放心消费单位，商户页面将显示承诺。".into()),
+        "trusted" => Some("放心消费单位状态已变更，信用分已重新计算。".into()),
+        "listed" => Some("已列入名录，信用分已重新计算。".into()),
+        "unlisted" => Some("已移出名录，信用分已重新计算。".into()),
+        "matched" => Some("投诉已匹配到商户，该商户的信用分已重新计算。".into()),
         _ => None,
     }
 }
@@ -433,7 +438,7 @@ where
             redirect(&format!("/me?done={done}"))
         }
         Err(e @ (AppError::InvalidInput { .. } | AppError::Conflict { .. })) => {
-            me_page(state, page, headers, None, Some(format!("未提交：{e}"))).await
+            me_page(state, page, headers, None, Some(super::zh::message(&e))).await
         }
         Err(e) => app_error(e),
     }
@@ -535,6 +540,7 @@ struct AdminPage {
     unmatched: u64,
     complaints_total: u64,
     claimants_flagged: u64,
+    desk: super::console::DeskData,
     categories: Vec<(&'static str, &'static str)>,
     authority: String,
     today: String,
@@ -642,6 +648,31 @@ where
     F: FnOnce(crate::audit::Actor) -> Fut,
     Fut: std::future::Future<Output = Result<T, AppError>>,
 {
+    regulator_form_then(
+        state,
+        page,
+        headers,
+        csrf,
+        |_| "/admin?done=decided".into(),
+        run,
+    )
+    .await
+}
+
+/// A regulator's form: checks the CSRF token and the role, runs the change, then goes to
+/// the page `then` names for the result; bad input is shown on the workbench in Chinese.
+pub(super) async fn regulator_form_then<F, Fut, T>(
+    state: &AppState,
+    page: &PageSession,
+    headers: &HeaderMap,
+    csrf: &str,
+    then: impl FnOnce(&T) -> String,
+    run: F,
+) -> Response
+where
+    F: FnOnce(crate::audit::Actor) -> Fut,
+    Fut: std::future::Future<Output = Result<T, AppError>>,
+{
     if !Csrf::check(headers, csrf) {
         return refused();
     }
@@ -653,13 +684,17 @@ where
         return redirect("/me");
     }
     match run(page.session.actor(None)).await {
-        Ok(_) => {
+        Ok(done) => {
             state.notifier.changed().await;
-            redirect("/admin?done=decided")
+            redirect(&then(&done))
         }
-        Err(e @ (AppError::InvalidInput { .. } | AppError::Conflict { .. })) => {
-            admin_page(state, page, headers, None, Some(format!("未提交：{e}"))).await
-        }
+        Err(
+            e @ (AppError::InvalidInput { .. }
+            | AppError::Conflict { .. }
+            | AppError::NotFound { .. }
+            | AppError::InvalidUscc(_)
+            | AppError::MerchantNotFound(_)),
+        ) => admin_page(state, page, headers, None, Some(super::zh::message(&e))).await,
         Err(e) => app_error(e),
     }
 }
@@ -757,6 +792,10 @@ async fn admin_page_with(
     .await
     .map(|p| p.total)
     .unwrap_or(0);
+    let desk = match super::console::desk_data(state, now).await {
+        Ok(d) => d,
+        Err(e) => return app_error(e),
+    };
     let claimants_flagged = crate::claimants::counts(&state.db)
         .await
         .map(|c| c.get("flagged").copied().unwrap_or(0))
@@ -798,6 +837,7 @@ async fn admin_page_with(
             unmatched,
             complaints_total,
             claimants_flagged,
+            desk,
             categories: PenaltyCategory::ALL
                 .iter()
                 .map(|c| (c.code(), c.label_zh()))

@@ -1,0 +1,578 @@
+//! The regulator's console forms beyond penalties and imports: trusted-consumption
+//! enrolment and status, listings, the spot-check draw and its results, matching a
+//! complaint to a merchant, the overdue queue and the audit log. Every form goes through the
+//! same service as the API, audited the same way.
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::HeaderMap;
+use axum::response::Response;
+use chrono::{DateTime, NaiveDate, Utc};
+use fangxin_scoring::domain::{ListingKind, Pledge, Role, TrustedLevel, TrustedStatus};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use serde::Deserialize;
+
+use super::session::{Csrf, PageSession};
+use super::stamp;
+use super::work::{app_error, redirect, regulator_form_then, render};
+use crate::error::{AppError, AppResult};
+use crate::http::AppState;
+use crate::store::entities::{listing, spot_check_plan, trusted_enrolment};
+
+/// Complaints shown in each queue of the workbench.
+const QUEUE_ROWS: usize = 20;
+
+pub struct ComplaintLine {
+    pub id: i64,
+    pub ticket: String,
+    pub merchant: String,
+    pub received: String,
+    pub status: String,
+    pub due: String,
+}
+
+pub struct PlanLine {
+    pub id: i64,
+    pub title: String,
+    pub drawn: String,
+    pub checks: usize,
+}
+
+/// What the workbench shows besides its forms.
+pub struct DeskData {
+    pub overdue_total: u64,
+    pub overdue: Vec<ComplaintLine>,
+    pub unmatched: Vec<ComplaintLine>,
+    pub plans: Vec<PlanLine>,
+    pub pledges: Vec<(&'static str, &'static str)>,
+    pub levels: Vec<(&'static str, &'static str)>,
+    pub listing_kinds: Vec<(&'static str, &'static str)>,
+}
+
+fn day(t: DateTime<Utc>) -> String {
+    t.with_timezone(&crate::complaints::BEIJING)
+        .format("%Y-%m-%d")
+        .to_string()
+}
+
+fn line(c: crate::complaints::ComplaintView) -> ComplaintLine {
+    ComplaintLine {
+        id: c.id,
+        ticket: format!("{} {}", c.channel, c.ticket_no),
+        merchant: c
+            .merchant
+            .map(|m| m.sign_name.unwrap_or(m.name))
+            .unwrap_or(c.merchant_name),
+        received: day(c.received_at),
+        status: c.status_label,
+        due: c.due_on.map(|d| d.to_string()).unwrap_or_default(),
+    }
+}
+
+pub async fn desk_data(state: &AppState, now: DateTime<Utc>) -> AppResult<DeskData> {
+    let calendar = &state.scoring.calendar;
+    let (overdue_total, overdue) =
+        crate::complaints::overdue(&state.db, calendar, QUEUE_ROWS, now).await?;
+    let unmatched = crate::complaints::list(
+        &state.db,
+        crate::complaints::ComplaintFilter {
+            status: None,
+            unmatched: true,
+            page: Some(1),
+            per_page: Some(QUEUE_ROWS as u64),
+        },
+        None,
+        calendar,
+        now,
+    )
+    .await?;
+    let plans = spot_check_plan::Entity::find()
+        .order_by_desc(spot_check_plan::Column::Id)
+        .limit(5)
+        .all(&state.db)
+        .await?
+        .into_iter()
+        .map(|p| PlanLine {
+            id: p.id,
+            title: p.title,
+            drawn: day(p.drawn_at),
+            checks: p.sample_size.max(0) as usize,
+        })
+        .collect();
+    Ok(DeskData {
+        overdue_total,
+        overdue: overdue.into_iter().map(line).collect(),
+        unmatched: unmatched.complaints.into_iter().map(line).collect(),
+        plans,
+        pledges: Pledge::ALL
+            .iter()
+            .map(|p| (p.code(), p.label_zh()))
+            .collect(),
+        levels: TrustedLevel::ALL
+            .iter()
+            .map(|l| (l.code(), l.label_zh()))
+            .collect(),
+        listing_kinds: ListingKind::ALL
+            .iter()
+            .map(|k| (k.code(), k.label_zh()))
+            .collect(),
+    })
+}
+
+/// A form's fields as pairs (check boxes repeat a name).
+struct Fields(Vec<(String, String)>);
+
+impl Fields {
+    fn get(&self, key: &str) -> String {
+        self.0
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.trim().to_owned())
+            .unwrap_or_default()
+    }
+
+    fn all(&self, key: &str) -> Vec<String> {
+        self.0
+            .iter()
+            .filter(|(k, _)| k == key)
+            .map(|(_, v)| v.trim().to_owned())
+            .filter(|v| !v.is_empty())
+            .collect()
+    }
+
+    fn date(&self, key: &'static str) -> AppResult<Option<NaiveDate>> {
+        let v = self.get(key);
+        if v.is_empty() {
+            return Ok(None);
+        }
+        v.parse().map(Some).map_err(|_| {
+            AppError::invalid_field(key, "invalid_date", "a date is written YYYY-MM-DD")
+        })
+    }
+
+    /// A list typed into one box, split at commas, 、 or spaces.
+    fn list(&self, key: &str) -> Vec<String> {
+        self.get(key)
+            .split([',', '，', '、', ' '])
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect()
+    }
+}
+
+/// `POST /admin/trusted`: enrol a trusted-consumption unit.
+pub async fn enrol(
+    State(state): State<AppState>,
+    page: PageSession,
+    headers: HeaderMap,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Response {
+    let f = Fields(pairs);
+    let (db, scoring) = (&state.db, &state.scoring);
+    regulator_form_then(
+        &state,
+        &page,
+        &headers,
+        &f.get("csrf"),
+        |_| "/admin?done=enrolled#trusted".into(),
+        |actor| async move {
+            let req = crate::trusted::Enrolment {
+                uscc: f.get("uscc"),
+                level: f.get("level"),
+                pledges: f.all("pledges"),
+                service_station: f.get("service_station") == "on",
+                odr_member: f.get("odr_member") == "on",
+                valid_from: f.date("valid_from")?,
+                valid_to: f.date("valid_to")?,
+            };
+            crate::trusted::enrol(db, req, scoring, &actor, Utc::now()).await
+        },
+    )
+    .await
+}
+
+/// `POST /admin/trusted/status`: suspend, reinstate or revoke a merchant's enrolment.
+pub async fn trusted_status(
+    State(state): State<AppState>,
+    page: PageSession,
+    headers: HeaderMap,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Response {
+    let f = Fields(pairs);
+    let (db, scoring) = (&state.db, &state.scoring);
+    regulator_form_then(
+        &state,
+        &page,
+        &headers,
+        &f.get("csrf"),
+        |_| "/admin?done=trusted#trusted".into(),
+        |actor| async move {
+            let uscc = fangxin_scoring::Uscc::parse(&f.get("uscc"))?;
+            let m = crate::merchants::find_by_uscc(db, &uscc).await?;
+            let current = trusted_enrolment::Entity::find()
+                .filter(trusted_enrolment::Column::MerchantId.eq(m.id))
+                .filter(trusted_enrolment::Column::Status.ne(TrustedStatus::Revoked.code()))
+                .order_by_desc(trusted_enrolment::Column::Id)
+                .one(db)
+                .await?
+                .ok_or(AppError::NotFound {
+                    code: "enrolment_not_found",
+                    message: format!("{uscc} has no enrolment to change"),
+                })?;
+            let req = crate::trusted::StatusChange {
+                status: Some(f.get("status")).filter(|s| !s.is_empty()),
+                level: None,
+                reason: f.get("reason"),
+            };
+            crate::trusted::change(db, current.id, req, scoring, &actor, Utc::now()).await
+        },
+    )
+    .await
+}
+
+/// `POST /admin/listings`: put a merchant on a list.
+pub async fn list_merchant(
+    State(state): State<AppState>,
+    page: PageSession,
+    headers: HeaderMap,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Response {
+    let f = Fields(pairs);
+    let (db, scoring) = (&state.db, &state.scoring);
+    regulator_form_then(
+        &state,
+        &page,
+        &headers,
+        &f.get("csrf"),
+        |_| "/admin?done=listed#listings".into(),
+        |actor| async move {
+            let req = crate::listings::NewListing {
+                uscc: f.get("uscc"),
+                kind: f.get("kind"),
+                reason: f.get("reason"),
+                authority: f.get("authority"),
+                listed_on: f.date("listed_on")?.ok_or_else(|| {
+                    AppError::invalid_field("listed_on", "missing_field", "listed_on is required")
+                })?,
+            };
+            crate::listings::list_merchant(db, req, scoring, &actor, Utc::now()).await
+        },
+    )
+    .await
+}
+
+/// `POST /admin/listings/removal`: take a merchant off a list.
+pub async fn unlist(
+    State(state): State<AppState>,
+    page: PageSession,
+    headers: HeaderMap,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Response {
+    let f = Fields(pairs);
+    let (db, scoring) = (&state.db, &state.scoring);
+    regulator_form_then(
+        &state,
+        &page,
+        &headers,
+        &f.get("csrf"),
+        |_| "/admin?done=unlisted#listings".into(),
+        |actor| async move {
+            let uscc = fangxin_scoring::Uscc::parse(&f.get("uscc"))?;
+            let m = crate::merchants::find_by_uscc(db, &uscc).await?;
+            let kind = f.get("kind");
+            let current = listing::Entity::find()
+                .filter(listing::Column::MerchantId.eq(m.id))
+                .filter(listing::Column::Kind.eq(kind.as_str()))
+                .filter(listing::Column::RemovedOn.is_null())
+                .order_by_desc(listing::Column::Id)
+                .one(db)
+                .await?
+                .ok_or(AppError::NotFound {
+                    code: "listing_not_found",
+                    message: format!("{uscc} is not on that list"),
+                })?;
+            let req = crate::listings::Removal {
+                removed_on: f.date("removed_on")?,
+                reason: f.get("reason"),
+            };
+            crate::listings::remove(db, current.id, req, scoring, &actor, Utc::now()).await
+        },
+    )
+    .await
+}
+
+/// `POST /admin/complaints/{id}/merchant`: match a complaint to a merchant.
+pub async fn match_complaint(
+    State(state): State<AppState>,
+    page: PageSession,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Response {
+    let f = Fields(pairs);
+    let (db, scoring) = (&state.db, &state.scoring);
+    regulator_form_then(
+        &state,
+        &page,
+        &headers,
+        &f.get("csrf"),
+        |_| "/admin?done=matched#unmatched".into(),
+        |actor| async move {
+            let req = crate::complaints::MerchantMatch {
+                uscc: f.get("uscc"),
+            };
+            crate::complaints::assign_merchant(db, id, req, scoring, &actor, Utc::now()).await
+        },
+    )
+    .await
+}
+
+/// `POST /admin/spot-checks`: draw a plan, then show it for the results.
+pub async fn draw(
+    State(state): State<AppState>,
+    page: PageSession,
+    headers: HeaderMap,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Response {
+    let f = Fields(pairs);
+    let db = &state.db;
+    regulator_form_then(
+        &state,
+        &page,
+        &headers,
+        &f.get("csrf"),
+        |plan: &crate::spotchecks::PlanView| format!("/admin/spot-checks/{}", plan.id),
+        |actor| async move {
+            let sample_size = f.get("sample_size").parse().map_err(|_| {
+                AppError::invalid_field(
+                    "sample_size",
+                    "invalid_sample_size",
+                    "sample_size is a whole number",
+                )
+            })?;
+            let seed = match f.get("seed") {
+                s if s.is_empty() => None,
+                s => Some(s.parse().map_err(|_| {
+                    AppError::invalid_field("seed", "invalid_seed", "seed is a whole number")
+                })?),
+            };
+            let req = crate::spotchecks::NewPlan {
+                title: f.get("title"),
+                streets: f.list("streets"),
+                industries: f.list("industries"),
+                grades: f.all("grades"),
+                sample_size,
+                seed,
+            };
+            crate::spotchecks::draw_plan(db, req, &actor, Utc::now()).await
+        },
+    )
+    .await
+}
+
+#[derive(Template)]
+#[template(path = "plan.html")]
+struct PlanPage {
+    csrf: String,
+    plan: crate::spotchecks::PlanView,
+    error: Option<String>,
+    today: String,
+    as_of: String,
+}
+
+async fn plan_page(
+    state: &AppState,
+    headers: &HeaderMap,
+    id: i64,
+    error: Option<String>,
+) -> Response {
+    let plan = match crate::spotchecks::plan_view(&state.db, id).await {
+        Ok(p) => p,
+        Err(e) => return app_error(e),
+    };
+    let now = Utc::now();
+    let csrf = Csrf::of(headers, state.settings.server.secure_cookies);
+    render(
+        PlanPage {
+            csrf: csrf.token.clone(),
+            plan,
+            error,
+            today: crate::complaints::local_today(now).to_string(),
+            as_of: stamp(now),
+        },
+        &csrf,
+    )
+}
+
+/// `/admin/spot-checks/{id}`: a drawn plan with a result form for each merchant.
+pub async fn plan(
+    State(state): State<AppState>,
+    page: PageSession,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+) -> Response {
+    if page
+        .session
+        .require(&[Role::Regulator, Role::Admin])
+        .is_err()
+    {
+        return redirect("/me");
+    }
+    plan_page(&state, &headers, id, None).await
+}
+
+/// `POST /admin/spot-checks/{plan}/checks/{id}`: enter one result.
+pub async fn record_result(
+    State(state): State<AppState>,
+    page: PageSession,
+    headers: HeaderMap,
+    Path((plan, id)): Path<(i64, i64)>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Response {
+    let f = Fields(pairs);
+    if !Csrf::check(&headers, &f.get("csrf")) {
+        return super::work::refused();
+    }
+    if page
+        .session
+        .require(&[Role::Regulator, Role::Admin])
+        .is_err()
+    {
+        return redirect("/me");
+    }
+    let result = async {
+        let req = crate::spotchecks::ResultEntry {
+            outcome: f.get("outcome"),
+            product: f.get("product"),
+            batch: Some(f.get("batch")).filter(|s| !s.is_empty()),
+            standard: Some(f.get("standard")).filter(|s| !s.is_empty()),
+            failed_items: Some(f.get("failed_items")).filter(|s| !s.is_empty()),
+            checked_on: f.date("checked_on")?.ok_or_else(|| {
+                AppError::invalid_field("checked_on", "missing_field", "checked_on is required")
+            })?,
+        };
+        crate::spotchecks::record_result(
+            &state.db,
+            id,
+            req,
+            &state.scoring,
+            &page.session.actor(None),
+            Utc::now(),
+        )
+        .await
+    }
+    .await;
+    match result {
+        Ok(_) => {
+            state.notifier.changed().await;
+            redirect(&format!("/admin/spot-checks/{plan}#check-{id}"))
+        }
+        Err(
+            e @ (AppError::InvalidInput { .. }
+            | AppError::Conflict { .. }
+            | AppError::NotFound { .. }),
+        ) => plan_page(&state, &headers, plan, Some(super::zh::message(&e))).await,
+        Err(e) => app_error(e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "audit.html")]
+struct AuditPage {
+    entries: Vec<(String, String, String, String, String)>,
+    entity: String,
+    entity_id: String,
+    action: String,
+    page: u64,
+    pages: u64,
+    total: u64,
+    query: String,
+    as_of: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct AuditQuery {
+    #[serde(default)]
+    entity: String,
+    #[serde(default)]
+    entity_id: String,
+    #[serde(default)]
+    action: String,
+    page: Option<u64>,
+}
+
+/// `/admin/audit`: the audit log, filtered, 50 a page.
+pub async fn audit(
+    State(state): State<AppState>,
+    page: PageSession,
+    headers: HeaderMap,
+    q: Result<Query<AuditQuery>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    if page
+        .session
+        .require(&[Role::Regulator, Role::Admin])
+        .is_err()
+    {
+        return redirect("/me");
+    }
+    let q = q.map(|Query(q)| q).unwrap_or_default();
+    let filled = |s: &str| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
+    let number = q.page.unwrap_or(1).clamp(1, 1_000_000);
+    let log = match crate::audit::list(
+        &state.db,
+        crate::audit::AuditFilter {
+            entity: filled(&q.entity),
+            entity_id: filled(&q.entity_id),
+            actor_id: None,
+            action: filled(&q.action),
+            page: Some(number),
+            per_page: Some(50),
+        },
+    )
+    .await
+    {
+        Ok(l) => l,
+        Err(e) => return app_error(e),
+    };
+    let query = format!(
+        "entity={}&entity_id={}&action={}",
+        super::data::urlencode(&q.entity),
+        super::data::urlencode(&q.entity_id),
+        super::data::urlencode(&q.action)
+    );
+    let csrf = Csrf::of(&headers, state.settings.server.secure_cookies);
+    render(
+        AuditPage {
+            entries: log
+                .entries
+                .into_iter()
+                .map(|e| {
+                    (
+                        e.at.with_timezone(&crate::complaints::BEIJING)
+                            .format("%Y-%m-%d %H:%M:%S")
+                            .to_string(),
+                        format!(
+                            "{}{}",
+                            e.actor_role,
+                            e.actor_id.map(|id| format!(" #{id}")).unwrap_or_default()
+                        ),
+                        e.action,
+                        format!("{} {}", e.entity, e.entity_id),
+                        e.request_id.unwrap_or_default(),
+                    )
+                })
+                .collect(),
+            entity: q.entity,
+            entity_id: q.entity_id,
+            action: q.action,
+            page: log.page,
+            pages: log.total.div_ceil(log.per_page.max(1)).max(1),
+            total: log.total,
+            query,
+            as_of: stamp(Utc::now()),
+        },
+        &csrf,
+    )
+}
