@@ -89,7 +89,14 @@ async fn store<C: ConnectionTrait>(
                 ..Default::default()
             };
             counts(&mut m);
+            // Two intakes for the same complainant may race here; the first row stands
+            // and the next assessment brings it up to date.
             claimant_review::Entity::insert(m)
+                .on_conflict(
+                    sea_orm::sea_query::OnConflict::column(claimant_review::Column::ComplainantKey)
+                        .do_nothing()
+                        .to_owned(),
+                )
                 .exec_without_returning(db)
                 .await?;
             Ok(a.level >= QUEUE_AT)
@@ -181,6 +188,20 @@ pub async fn reassess<C: ConnectionTrait>(
         }
     }
     Ok(summary)
+}
+
+/// Reassesses after a write that already committed: a failure is logged, not returned,
+/// since the write stands and the hourly sweep reassesses everyone anyway.
+pub async fn reassess_after_write<C: ConnectionTrait>(
+    db: &C,
+    key: Option<&str>,
+    model: &ClaimantModel,
+    now: DateTime<Utc>,
+) {
+    let Some(key) = key else { return };
+    if let Err(e) = reassess(db, &[key.to_owned()], model, now).await {
+        tracing::warn!(error = %e, "reassessing a complainant failed; the sweep will retry");
+    }
 }
 
 /// Reassesses everyone who could have a signal (two or more complaints in the last year)

@@ -550,15 +550,13 @@ pub async fn intake<C: TransactionTrait + ConnectionTrait>(
     )
     .await?;
     scores::commit_and_rescore(db, txn, merchant.as_ref(), "complaint", ctx.scoring, now).await?;
-    if let Some(key) = &saved.complainant_key {
-        crate::claimants::reassess(
-            db,
-            std::slice::from_ref(key),
-            &ctx.scoring.model.claimants,
-            now,
-        )
-        .await?;
-    }
+    crate::claimants::reassess_after_write(
+        db,
+        saved.complainant_key.as_deref(),
+        &ctx.scoring.model.claimants,
+        now,
+    )
+    .await;
     Ok(IntakeResult {
         created: true,
         complaint: view(db, saved, &ctx.scoring.calendar, true, now).await?,
@@ -676,10 +674,13 @@ pub async fn transition<C: TransactionTrait + ConnectionTrait>(
     };
     scores::commit_and_rescore(db, txn, merchant.as_ref(), "complaint", scoring, now).await?;
     // A withdrawal soon after receipt is a claimant signal.
-    if let Some(key) = &saved.complainant_key {
-        crate::claimants::reassess(db, std::slice::from_ref(key), &scoring.model.claimants, now)
-            .await?;
-    }
+    crate::claimants::reassess_after_write(
+        db,
+        saved.complainant_key.as_deref(),
+        &scoring.model.claimants,
+        now,
+    )
+    .await;
     view(db, saved, &scoring.calendar, true, now).await
 }
 
@@ -951,10 +952,7 @@ pub async fn assign_merchant<C: TransactionTrait + ConnectionTrait>(
     )
     .await?;
     scores::commit_and_rescore(db, txn, Some(&m), "complaint", scoring, now).await?;
-    if let Some(key) = &key {
-        crate::claimants::reassess(db, std::slice::from_ref(key), &scoring.model.claimants, now)
-            .await?;
-    }
+    crate::claimants::reassess_after_write(db, key.as_deref(), &scoring.model.claimants, now).await;
     view(db, saved, &scoring.calendar, true, now).await
 }
 

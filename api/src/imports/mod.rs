@@ -276,7 +276,11 @@ pub async fn run<C: TransactionTrait + ConnectionTrait>(
     report.merchants_rescored = ids.len() as u64;
     if kind == Kind::Complaints {
         // New complaints may raise (or, with corrected data, lower) claimant signals.
-        crate::claimants::reassess_all(db, &ctx.scoring.model.claimants, now).await?;
+        // The import stands; a failure here is caught up by the hourly sweep.
+        if let Err(e) = crate::claimants::reassess_all(db, &ctx.scoring.model.claimants, now).await
+        {
+            tracing::warn!(error = %e, "reassessing complainants after an import failed");
+        }
     }
     report.elapsed_ms = started.elapsed().as_millis() as u64;
     Ok(report)
