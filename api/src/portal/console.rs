@@ -9,11 +9,11 @@ use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
 use chrono::{DateTime, NaiveDate, Utc};
-use fangxin_scoring::domain::{ListingKind, Pledge, Role, TrustedLevel, TrustedStatus};
+use fangxin_scoring::domain::{ListingKind, Pledge, TrustedLevel, TrustedStatus};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::Deserialize;
 
-use super::session::{Csrf, PageSession};
+use super::session::{Csrf, PageSession, RegulatorPage};
 use super::stamp;
 use super::work::{app_error, redirect, regulator_form_then, render};
 use crate::error::{AppError, AppResult};
@@ -162,22 +162,40 @@ impl Fields {
     }
 }
 
+/// A console form: its fields read as pairs, then `regulator_form_then` (CSRF, role, the
+/// change, the page after it, errors in Chinese on the workbench).
+async fn console_form<T, F, Fut>(
+    state: &AppState,
+    page: &PageSession,
+    headers: &HeaderMap,
+    pairs: Vec<(String, String)>,
+    then: impl FnOnce(&T) -> String,
+    run: F,
+) -> Response
+where
+    F: FnOnce(Fields, crate::audit::Actor) -> Fut,
+    Fut: std::future::Future<Output = AppResult<T>>,
+{
+    let f = Fields(pairs);
+    let csrf = f.get("csrf");
+    regulator_form_then(state, page, headers, &csrf, then, |actor| run(f, actor)).await
+}
+
 /// `POST /admin/trusted`: enrol a trusted-consumption unit.
 pub async fn enrol(
     State(state): State<AppState>,
-    page: PageSession,
+    RegulatorPage(page): RegulatorPage,
     headers: HeaderMap,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Response {
-    let f = Fields(pairs);
     let (db, scoring) = (&state.db, &state.scoring);
-    regulator_form_then(
+    console_form(
         &state,
         &page,
         &headers,
-        &f.get("csrf"),
+        pairs,
         |_| "/admin?done=enrolled#trusted".into(),
-        |actor| async move {
+        |f, actor| async move {
             let req = crate::trusted::Enrolment {
                 uscc: f.get("uscc"),
                 level: f.get("level"),
@@ -196,19 +214,18 @@ pub async fn enrol(
 /// `POST /admin/trusted/status`: suspend, reinstate or revoke a merchant's enrolment.
 pub async fn trusted_status(
     State(state): State<AppState>,
-    page: PageSession,
+    RegulatorPage(page): RegulatorPage,
     headers: HeaderMap,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Response {
-    let f = Fields(pairs);
     let (db, scoring) = (&state.db, &state.scoring);
-    regulator_form_then(
+    console_form(
         &state,
         &page,
         &headers,
-        &f.get("csrf"),
+        pairs,
         |_| "/admin?done=trusted#trusted".into(),
-        |actor| async move {
+        |f, actor| async move {
             let uscc = fangxin_scoring::Uscc::parse(&f.get("uscc"))?;
             let m = crate::merchants::find_by_uscc(db, &uscc).await?;
             let current = trusted_enrolment::Entity::find()
@@ -235,19 +252,18 @@ pub async fn trusted_status(
 /// `POST /admin/listings`: put a merchant on a list.
 pub async fn list_merchant(
     State(state): State<AppState>,
-    page: PageSession,
+    RegulatorPage(page): RegulatorPage,
     headers: HeaderMap,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Response {
-    let f = Fields(pairs);
     let (db, scoring) = (&state.db, &state.scoring);
-    regulator_form_then(
+    console_form(
         &state,
         &page,
         &headers,
-        &f.get("csrf"),
+        pairs,
         |_| "/admin?done=listed#listings".into(),
-        |actor| async move {
+        |f, actor| async move {
             let req = crate::listings::NewListing {
                 uscc: f.get("uscc"),
                 kind: f.get("kind"),
@@ -266,19 +282,18 @@ pub async fn list_merchant(
 /// `POST /admin/listings/removal`: take a merchant off a list.
 pub async fn unlist(
     State(state): State<AppState>,
-    page: PageSession,
+    RegulatorPage(page): RegulatorPage,
     headers: HeaderMap,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Response {
-    let f = Fields(pairs);
     let (db, scoring) = (&state.db, &state.scoring);
-    regulator_form_then(
+    console_form(
         &state,
         &page,
         &headers,
-        &f.get("csrf"),
+        pairs,
         |_| "/admin?done=unlisted#listings".into(),
-        |actor| async move {
+        |f, actor| async move {
             let uscc = fangxin_scoring::Uscc::parse(&f.get("uscc"))?;
             let m = crate::merchants::find_by_uscc(db, &uscc).await?;
             let kind = f.get("kind");
@@ -306,20 +321,19 @@ pub async fn unlist(
 /// `POST /admin/complaints/{id}/merchant`: match a complaint to a merchant.
 pub async fn match_complaint(
     State(state): State<AppState>,
-    page: PageSession,
+    RegulatorPage(page): RegulatorPage,
     headers: HeaderMap,
     Path(id): Path<i64>,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Response {
-    let f = Fields(pairs);
     let (db, scoring) = (&state.db, &state.scoring);
-    regulator_form_then(
+    console_form(
         &state,
         &page,
         &headers,
-        &f.get("csrf"),
+        pairs,
         |_| "/admin?done=matched#unmatched".into(),
-        |actor| async move {
+        |f, actor| async move {
             let req = crate::complaints::MerchantMatch {
                 uscc: f.get("uscc"),
             };
@@ -332,19 +346,18 @@ pub async fn match_complaint(
 /// `POST /admin/spot-checks`: draw a plan, then show it for the results.
 pub async fn draw(
     State(state): State<AppState>,
-    page: PageSession,
+    RegulatorPage(page): RegulatorPage,
     headers: HeaderMap,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Response {
-    let f = Fields(pairs);
     let db = &state.db;
-    regulator_form_then(
+    console_form(
         &state,
         &page,
         &headers,
-        &f.get("csrf"),
+        pairs,
         |plan: &crate::spotchecks::PlanView| format!("/admin/spot-checks/{}", plan.id),
-        |actor| async move {
+        |f, actor| async move {
             let sample_size = f.get("sample_size").parse().map_err(|_| {
                 AppError::invalid_field(
                     "sample_size",
@@ -409,24 +422,17 @@ async fn plan_page(
 /// `/admin/spot-checks/{id}`: a drawn plan with a result form for each merchant.
 pub async fn plan(
     State(state): State<AppState>,
-    page: PageSession,
+    _: RegulatorPage,
     headers: HeaderMap,
     Path(id): Path<i64>,
 ) -> Response {
-    if page
-        .session
-        .require(&[Role::Regulator, Role::Admin])
-        .is_err()
-    {
-        return redirect("/me");
-    }
     plan_page(&state, &headers, id, None).await
 }
 
 /// `POST /admin/spot-checks/{plan}/checks/{id}`: enter one result.
 pub async fn record_result(
     State(state): State<AppState>,
-    page: PageSession,
+    RegulatorPage(page): RegulatorPage,
     headers: HeaderMap,
     Path((plan, id)): Path<(i64, i64)>,
     Form(pairs): Form<Vec<(String, String)>>,
@@ -434,13 +440,6 @@ pub async fn record_result(
     let f = Fields(pairs);
     if !Csrf::check(&headers, &f.get("csrf")) {
         return super::work::refused();
-    }
-    if page
-        .session
-        .require(&[Role::Regulator, Role::Admin])
-        .is_err()
-    {
-        return redirect("/me");
     }
     let result = async {
         let req = crate::spotchecks::ResultEntry {
@@ -506,17 +505,10 @@ pub struct AuditQuery {
 /// `/admin/audit`: the audit log, filtered, 50 a page.
 pub async fn audit(
     State(state): State<AppState>,
-    page: PageSession,
+    _: RegulatorPage,
     headers: HeaderMap,
     q: Result<Query<AuditQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
-    if page
-        .session
-        .require(&[Role::Regulator, Role::Admin])
-        .is_err()
-    {
-        return redirect("/me");
-    }
     let q = q.map(|Query(q)| q).unwrap_or_default();
     let filled = |s: &str| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
     let number = q.page.unwrap_or(1).clamp(1, 1_000_000);

@@ -8,11 +8,11 @@ use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::{Html, IntoResponse, Response};
 use chrono::{NaiveDate, Utc};
-use fangxin_scoring::domain::{ComplaintCategory, Role};
+use fangxin_scoring::domain::ComplaintCategory;
 use serde::Deserialize;
 
 use super::charts;
-use super::session::{Csrf, PageSession};
+use super::session::{Csrf, RegulatorPage};
 use super::work::{app_error, redirect, refused, render};
 use super::{Page, PageError, stamp};
 use crate::error::AppError;
@@ -234,17 +234,10 @@ pub struct PeriodQuery {
 /// half-year unless a period is given.
 pub async fn admin_report(
     State(state): State<AppState>,
-    page: PageSession,
+    _: RegulatorPage,
     headers: HeaderMap,
     q: Result<Query<PeriodQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
-    if page
-        .session
-        .require(&[Role::Regulator, Role::Admin])
-        .is_err()
-    {
-        return redirect("/me");
-    }
     let now = Utc::now();
     let today = crate::complaints::local_today(now);
     let q = q.map(|Query(q)| q).unwrap_or_default();
@@ -325,17 +318,10 @@ pub struct StatusQuery {
 /// `/admin/claimants`: the review queue.
 pub async fn claimant_queue(
     State(state): State<AppState>,
-    page: PageSession,
+    _: RegulatorPage,
     headers: HeaderMap,
     q: Result<Query<StatusQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
-    if page
-        .session
-        .require(&[Role::Regulator, Role::Admin])
-        .is_err()
-    {
-        return redirect("/me");
-    }
     let status = q
         .ok()
         .and_then(|Query(q)| q.status)
@@ -532,18 +518,11 @@ async fn claim_file_page(
 /// `/admin/claimants/{key}`: the claim file with the review form.
 pub async fn claim_file(
     State(state): State<AppState>,
-    page: PageSession,
+    _: RegulatorPage,
     headers: HeaderMap,
     Path(key): Path<String>,
     q: Result<Query<DoneQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
-    if page
-        .session
-        .require(&[Role::Regulator, Role::Admin])
-        .is_err()
-    {
-        return redirect("/me");
-    }
     let notice = match q.ok().and_then(|Query(q)| q.done).as_deref() {
         Some("confirm") => Some("已确认为职业索赔人，相关商户的信用分已重新计算。"),
         Some("clear") => Some("已排除，其投诉按普通投诉计，相关商户的信用分已重新计算。"),
@@ -562,20 +541,13 @@ pub struct ReviewForm {
 /// `POST /admin/claimants/{key}/review`.
 pub async fn review(
     State(state): State<AppState>,
-    page: PageSession,
+    RegulatorPage(page): RegulatorPage,
     headers: HeaderMap,
     Path(key): Path<String>,
     Form(form): Form<ReviewForm>,
 ) -> Response {
     if !Csrf::check(&headers, &form.csrf) {
         return refused();
-    }
-    if page
-        .session
-        .require(&[Role::Regulator, Role::Admin])
-        .is_err()
-    {
-        return redirect("/me");
     }
     let decision = form.decision.clone();
     match crate::claimants::review(

@@ -131,6 +131,29 @@ impl FromRequestParts<AppState> for PageSession {
     }
 }
 
+/// A logged-in regulator or administrator; another logged-in user is sent to their own
+/// page, a visitor to the login page.
+pub struct RegulatorPage(pub PageSession);
+
+impl FromRequestParts<AppState> for RegulatorPage {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        let page = PageSession::from_request_parts(parts, state).await?;
+        if page
+            .session
+            .require(&[
+                fangxin_scoring::domain::Role::Regulator,
+                fangxin_scoring::domain::Role::Admin,
+            ])
+            .is_err()
+        {
+            return Err((StatusCode::SEE_OTHER, [(LOCATION, "/me".to_owned())]).into_response());
+        }
+        Ok(RegulatorPage(page))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
