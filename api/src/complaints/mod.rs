@@ -572,6 +572,13 @@ pub struct Transition {
     pub note: Option<String>,
 }
 
+fn not_found(id: i64) -> AppError {
+    AppError::NotFound {
+        code: "complaint_not_found",
+        message: format!("no complaint {id}"),
+    }
+}
+
 /// Moves a complaint along its lifecycle; an invalid move is a 409 listing the allowed.
 pub async fn transition<C: TransactionTrait + ConnectionTrait>(
     db: &C,
@@ -584,10 +591,7 @@ pub async fn transition<C: TransactionTrait + ConnectionTrait>(
     let c = complaint::Entity::find_by_id(id)
         .one(db)
         .await?
-        .ok_or(AppError::NotFound {
-            code: "complaint_not_found",
-            message: format!("no complaint {id}"),
-        })?;
+        .ok_or_else(|| not_found(id))?;
     let kind = ComplaintKind::parse(&c.kind).unwrap_or(ComplaintKind::Complaint);
     let from = ComplaintStatus::parse(&c.status).unwrap_or(ComplaintStatus::Received);
     let to = ComplaintStatus::parse(&req.to).ok_or_else(|| {
@@ -694,10 +698,7 @@ pub async fn answer<C: TransactionTrait + ConnectionTrait>(
     actor: &Actor,
     now: DateTime<Utc>,
 ) -> AppResult<ComplaintView> {
-    let not_found = || AppError::NotFound {
-        code: "complaint_not_found",
-        message: format!("no complaint {id}"),
-    };
+    let not_found = || not_found(id);
     let c = complaint::Entity::find_by_id(id)
         .one(db)
         .await?
@@ -747,10 +748,7 @@ pub async fn get<C: ConnectionTrait>(
     calendar: &WorkCalendar,
     now: DateTime<Utc>,
 ) -> AppResult<ComplaintView> {
-    let not_found = || AppError::NotFound {
-        code: "complaint_not_found",
-        message: format!("no complaint {id}"),
-    };
+    let not_found = || not_found(id);
     let c = complaint::Entity::find_by_id(id)
         .one(db)
         .await?
@@ -916,10 +914,7 @@ pub async fn assign_merchant<C: TransactionTrait + ConnectionTrait>(
     let c = complaint::Entity::find_by_id(id)
         .one(db)
         .await?
-        .ok_or(AppError::NotFound {
-            code: "complaint_not_found",
-            message: format!("no complaint {id}"),
-        })?;
+        .ok_or_else(|| not_found(id))?;
     let m = crate::merchants::find_by_uscc(db, &uscc).await?;
     match c.merchant_id {
         Some(mid) if mid == m.id => return view(db, c, &scoring.calendar, true, now).await,

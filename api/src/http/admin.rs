@@ -9,7 +9,7 @@ use chrono::Utc;
 use serde_json::json;
 
 use super::AppState;
-use super::extract::Regulator;
+use super::extract::{ApiQuery, Regulator};
 use super::openapi::StaffErrors;
 use crate::audit;
 use crate::error::{AppError, AppResult};
@@ -92,12 +92,7 @@ pub async fn reindex(
 pub async fn audit_log(
     State(state): State<AppState>,
     Regulator(_actor): Regulator,
-    query: Result<
-        axum::extract::Query<crate::audit::AuditFilter>,
-        axum::extract::rejection::QueryRejection,
-    >,
+    ApiQuery(filter): ApiQuery<crate::audit::AuditFilter>,
 ) -> AppResult<Json<crate::audit::AuditPage>> {
-    let axum::extract::Query(filter) =
-        query.map_err(|e| AppError::invalid("invalid_query", e.body_text()))?;
     Ok(Json(crate::audit::list(&state.db, filter).await?))
 }

@@ -1,8 +1,7 @@
 //! Complaint endpoints: regulators' intake and queues, enterprises' answers, public stats.
 
 use axum::Json;
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use chrono::Utc;
@@ -10,13 +9,13 @@ use fangxin_scoring::Uscc;
 use serde::Deserialize;
 
 use super::AppState;
-use super::extract::{ApiPath, Body, Enterprise, Regulator};
+use super::extract::{ApiPath, ApiQuery, Body, Enterprise, Regulator};
 use super::openapi::{PublicErrors, StaffErrors};
 use crate::complaints::{
     self, ComplaintFilter, ComplaintPage, ComplaintView, IntakeContext, IntakeResult, NewComplaint,
     Transition,
 };
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 
 #[utoipa::path(
     post,
@@ -62,9 +61,8 @@ pub async fn intake(
 pub async fn list(
     State(state): State<AppState>,
     Regulator(_actor): Regulator,
-    filter: Result<Query<ComplaintFilter>, QueryRejection>,
+    ApiQuery(filter): ApiQuery<ComplaintFilter>,
 ) -> AppResult<Json<ComplaintPage>> {
-    let Query(filter) = filter.map_err(|e| AppError::invalid("invalid_query", e.body_text()))?;
     Ok(Json(
         complaints::list(&state.db, filter, None, &state.scoring.calendar, Utc::now()).await?,
     ))
@@ -148,9 +146,8 @@ pub async fn my_complaints(
         merchant_id,
         actor: _,
     }: Enterprise,
-    filter: Result<Query<ComplaintFilter>, QueryRejection>,
+    ApiQuery(filter): ApiQuery<ComplaintFilter>,
 ) -> AppResult<Json<ComplaintPage>> {
-    let Query(filter) = filter.map_err(|e| AppError::invalid("invalid_query", e.body_text()))?;
     Ok(Json(
         complaints::list(
             &state.db,
@@ -210,7 +207,7 @@ pub async fn stats(
     State(state): State<AppState>,
     ApiPath(uscc): ApiPath<String>,
     headers: axum::http::HeaderMap,
-    Query(format): Query<super::export::FormatParam>,
+    ApiQuery(format): ApiQuery<super::export::FormatParam>,
 ) -> AppResult<axum::response::Response> {
     let uscc = Uscc::parse(&uscc)?;
     let csv = super::export::wants_csv(&headers, format.format.as_deref())?;

@@ -1,15 +1,14 @@
 //! `/api/v1/merchants/…`: search and the public profile.
 
 use axum::Json;
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use chrono::Utc;
 use fangxin_indexer::{Facets, Highlights, SearchRequest, SortOrder};
 use fangxin_scoring::Uscc;
 use serde::{Deserialize, Serialize};
 
 use super::AppState;
-use super::extract::{ApiPath, Body, Regulator};
+use super::extract::{ApiPath, ApiQuery, Body, Regulator};
 use super::openapi::{PublicErrors, StaffErrors};
 use crate::error::{AppError, AppResult};
 use crate::merchants::{self, MerchantProfile};
@@ -154,9 +153,8 @@ impl SearchParams {
 )]
 pub async fn search(
     State(state): State<AppState>,
-    params: Result<Query<SearchParams>, QueryRejection>,
+    ApiQuery(params): ApiQuery<SearchParams>,
 ) -> AppResult<Json<SearchResponse>> {
-    let Query(params) = params.map_err(|e| AppError::invalid("invalid_query", e.body_text()))?;
     Ok(Json(run_search(&state, params).await?))
 }
 
@@ -204,9 +202,8 @@ pub async fn run_search(state: &AppState, params: SearchParams) -> AppResult<Sea
 )]
 pub async fn suggest(
     State(state): State<AppState>,
-    params: Result<Query<SuggestParams>, QueryRejection>,
+    ApiQuery(params): ApiQuery<SuggestParams>,
 ) -> AppResult<Json<SuggestResponse>> {
-    let Query(params) = params.map_err(|e| AppError::invalid("invalid_query", e.body_text()))?;
     if params.q.chars().count() > 100 {
         return Err(AppError::invalid(
             "query_too_long",

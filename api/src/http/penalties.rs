@@ -1,8 +1,7 @@
 //! `POST /api/v1/admin/penalties` and `GET /api/v1/penalties`.
 
 use axum::Json;
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::Utc;
 
@@ -11,9 +10,9 @@ use axum::response::Response;
 
 use super::AppState;
 use super::export::{self, FormatParam};
-use super::extract::{ApiPath, Body, Regulator};
+use super::extract::{ApiPath, ApiQuery, Body, Regulator};
 use super::openapi::{PublicErrors, StaffErrors};
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::penalties::{
     self, Correction, PenaltyDetail, PenaltyPage, PenaltyQuery, PenaltyRecord, PublishPenalty,
     Revocation,
@@ -57,11 +56,9 @@ pub async fn publish(
 pub async fn list(
     State(state): State<AppState>,
     headers: HeaderMap,
-    query: Result<Query<PenaltyQuery>, QueryRejection>,
-    format: Result<Query<FormatParam>, QueryRejection>,
+    ApiQuery(query): ApiQuery<PenaltyQuery>,
+    ApiQuery(format): ApiQuery<FormatParam>,
 ) -> AppResult<Response> {
-    let Query(query) = query.map_err(|e| AppError::invalid("invalid_query", e.body_text()))?;
-    let Query(format) = format.map_err(|e| AppError::invalid("invalid_query", e.body_text()))?;
     let now = Utc::now();
     let db = &state.db;
     export::json_or_csv(

@@ -1,8 +1,7 @@
 //! Spot checks: inspectors, plans (draws), results, and the public lists.
 
 use axum::Json;
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::Utc;
 
@@ -11,9 +10,9 @@ use axum::response::Response;
 
 use super::AppState;
 use super::export::{self, FormatParam};
-use super::extract::{ApiPath, Body, Regulator};
+use super::extract::{ApiPath, ApiQuery, Body, Regulator};
 use super::openapi::{PublicErrors, StaffErrors};
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::spotchecks::{
     self, CheckView, Frame, InspectorView, NewInspector, NewPlan, PlanView, ResultEntry,
     SpotCheckPage, SpotCheckQuery,
@@ -133,11 +132,9 @@ pub async fn record_result(
 pub async fn list(
     State(state): State<AppState>,
     headers: HeaderMap,
-    query: Result<Query<SpotCheckQuery>, QueryRejection>,
-    format: Result<Query<FormatParam>, QueryRejection>,
+    ApiQuery(query): ApiQuery<SpotCheckQuery>,
+    ApiQuery(format): ApiQuery<FormatParam>,
 ) -> AppResult<Response> {
-    let Query(query) = query.map_err(|e| AppError::invalid("invalid_query", e.body_text()))?;
-    let Query(format) = format.map_err(|e| AppError::invalid("invalid_query", e.body_text()))?;
     let now = Utc::now();
     let db = &state.db;
     export::json_or_csv(

@@ -1,8 +1,7 @@
 //! `POST /api/v1/admin/warnings`, `GET /api/v1/warnings`.
 
 use axum::Json;
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -10,9 +9,9 @@ use chrono::Utc;
 
 use super::AppState;
 use super::export::{self, FormatParam};
-use super::extract::{Body, Regulator};
+use super::extract::{ApiQuery, Body, Regulator};
 use super::openapi::{PublicErrors, StaffErrors};
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::warnings::{self, NewWarning, WarningQuery, WarningView};
 
 #[utoipa::path(
@@ -44,11 +43,9 @@ pub async fn publish(
 pub async fn list(
     State(state): State<AppState>,
     headers: HeaderMap,
-    query: Result<Query<WarningQuery>, QueryRejection>,
-    format: Result<Query<FormatParam>, QueryRejection>,
+    ApiQuery(query): ApiQuery<WarningQuery>,
+    ApiQuery(format): ApiQuery<FormatParam>,
 ) -> AppResult<Response> {
-    let Query(query) = query.map_err(|e| AppError::invalid("invalid_query", e.body_text()))?;
-    let Query(format) = format.map_err(|e| AppError::invalid("invalid_query", e.body_text()))?;
     let now = Utc::now();
     let db = &state.db;
     export::json_or_csv(
