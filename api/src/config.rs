@@ -85,6 +85,9 @@ pub struct ServerSettings {
     pub max_body_bytes: usize,
     /// Mark the portal's cookies Secure (set when served over TLS).
     pub secure_cookies: bool,
+    /// Bearer token for `/metrics`; empty means only loopback clients may read it.
+    #[serde(default)]
+    pub metrics_token: Secret,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]

@@ -209,6 +209,42 @@ async fn metrics_count_requests(backend: Backend) {
     app.finish().await;
 }
 
+/// With a token configured, `/metrics` wants it even from this machine.
+async fn metrics_want_the_token_when_one_is_set(backend: Backend) {
+    let app = TestApp::spawn_with(
+        backend,
+        crate::helpers::Options {
+            demo_merchants: None,
+            metrics_token: Some("scrape-me-please".into()),
+            ..Default::default()
+        },
+    )
+    .await;
+    let (status, problem) = app.get_json("/metrics").await;
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (401, Some("unauthenticated"))
+    );
+    let wrong = app
+        .client
+        .get(app.url("/metrics"))
+        .bearer_auth("scrape-me-please!")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), 401);
+    let right = app
+        .client
+        .get(app.url("/metrics"))
+        .bearer_auth("scrape-me-please")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(right.status(), 200);
+    assert!(right.text().await.unwrap().contains("http_requests_total"));
+    app.finish().await;
+}
+
 async fn warnings_are_published_and_listed(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let (_, before) = app.get_json("/api/v1/warnings").await;
@@ -263,4 +299,5 @@ crate::on_every_backend!(
     bad_input_is_problem_json,
     profile_shows_only_penalties_in_publicity,
     metrics_count_requests,
+    metrics_want_the_token_when_one_is_set,
 );

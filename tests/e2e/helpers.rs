@@ -96,6 +96,7 @@ pub struct Options {
     /// The public rate limit per minute; tests run without one unless they set it.
     pub public_per_minute: u32,
     pub max_body_bytes: Option<usize>,
+    pub metrics_token: Option<String>,
 }
 
 impl Default for Options {
@@ -106,6 +107,7 @@ impl Default for Options {
             database_url: None,
             public_per_minute: 0,
             max_body_bytes: None,
+            metrics_token: None,
         }
     }
 }
@@ -148,6 +150,9 @@ impl TestApp {
         settings.limits.public_per_minute = options.public_per_minute;
         if let Some(max) = options.max_body_bytes {
             settings.server.max_body_bytes = max;
+        }
+        if let Some(token) = &options.metrics_token {
+            settings.server.metrics_token = fangxin_api::config::Secret::new(token.clone());
         }
         Self::start(
             settings,

@@ -71,15 +71,55 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
     }
 }
 
-/// Prometheus text format.
+/// Prometheus text format, for loopback clients or with `[server] metrics_token`.
 #[utoipa::path(
     get,
     path = "/metrics",
     tag = "operations",
-    summary = "Prometheus metrics",
-    responses((status = 200, description = "Metrics in the Prometheus text format", body = String, content_type = "text/plain"))
+    summary = "Prometheus metrics (loopback clients, or the bearer token of [server] metrics_token)",
+    responses(
+        (status = 200, description = "Metrics in the Prometheus text format", body = String, content_type = "text/plain"),
+        (status = 401, description = "A token is configured and this is not it", body = super::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "No token is configured and the client is not on this machine", body = super::error::Problem, content_type = "application/problem+json")
+    )
 )]
-pub async fn metrics(State(state): State<AppState>) -> Response {
+pub async fn metrics(
+    State(state): State<AppState>,
+    super::auth::ClientAddr(peer): super::auth::ClientAddr,
+    headers: axum::http::HeaderMap,
+) -> Response {
+    let token = &state.settings.server.metrics_token;
+    if token.is_empty() {
+        if !peer.is_some_and(|p| p.ip().is_loopback()) {
+            return crate::error::AppError::Forbidden {
+                code: "metrics_forbidden",
+                message: "metrics are served to this machine only, or with the configured token"
+                    .into(),
+            }
+            .into_response();
+        }
+    } else {
+        let given = headers
+            .get(axum::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .unwrap_or("");
+        let expected = token.expose().trim().as_bytes();
+        let matches = given.len() == expected.len()
+            && given
+                .as_bytes()
+                .iter()
+                .zip(expected)
+                .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+                == 0;
+        if !matches {
+            return crate::error::AppError::Unauthenticated {
+                code: "unauthenticated",
+                message: "send the metrics token as a bearer token".into(),
+            }
+            .into_response();
+        }
+    }
     (
         [(
             axum::http::header::CONTENT_TYPE,
