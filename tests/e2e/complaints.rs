@@ -246,6 +246,20 @@ async fn a_person_matches_a_complaint_to_its_merchant(backend: Backend) {
         .await;
     assert_eq!(status, 201, "{body}");
     let id = body["complaint"]["id"].as_i64().unwrap();
+    // Received in January and never accepted: overdue, and in the console's queue.
+    let (total, late) = fangxin_api::complaints::overdue(
+        &app.state.db,
+        &app.state.scoring.calendar,
+        500,
+        chrono::Utc::now(),
+    )
+    .await
+    .unwrap();
+    assert!(total >= 1 && late.iter().any(|c| c.id == id && c.overdue));
+    assert!(
+        late.windows(2).all(|w| w[0].due_on <= w[1].due_on),
+        "most overdue first"
+    );
     let path = format!("/api/v1/admin/complaints/{id}/merchant");
     let (status, matched) = app
         .post_json(&path, Some(&regulator), json!({"uscc": hits[0].uscc}))

@@ -6,6 +6,8 @@
 //! keyed hash of phone or ID number, and only regulators see contact data, masked for
 //! everyone else.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, TimeDelta, TimeZone, Utc};
 use fangxin_scoring::Uscc;
 use fangxin_scoring::calendar::{WorkCalendar, deadlines};
@@ -961,50 +963,57 @@ pub async fn overdue<C: ConnectionTrait>(
 ) -> AppResult<(u64, Vec<ComplaintView>)> {
     let today = local_today(now);
     // No deadline is shorter than 7 working days, so nothing received in the last week
-    // can be overdue; the rest are read in batches and judged by the calendar.
+    // can be overdue; the rest are judged by the working-day calendar.
     let open = [
         ComplaintStatus::Received,
         ComplaintStatus::Accepted,
         ComplaintStatus::Mediating,
     ];
-    let mut late: Vec<(NaiveDate, complaint::Model)> = Vec::new();
-    let mut last = 0i64;
-    loop {
-        let batch = complaint::Entity::find()
-            .filter(complaint::Column::Status.is_in(open.iter().map(|s| s.code())))
-            .filter(complaint::Column::Kind.ne(ComplaintKind::Inquiry.code()))
-            .filter(complaint::Column::ReceivedAt.lt(now - TimeDelta::days(7)))
-            .filter(complaint::Column::Id.gt(last))
-            .order_by_asc(complaint::Column::Id)
-            .limit(2_000)
-            .all(db)
-            .await?;
-        let Some(tail) = batch.last() else { break };
-        last = tail.id;
-        for c in batch {
-            let (Some(kind), Some(status)) = (
-                ComplaintKind::parse(&c.kind),
-                ComplaintStatus::parse(&c.status),
-            ) else {
-                continue;
-            };
-            if let Some(due) = deadlines::current_due_on(
-                kind,
-                status,
-                local_today(c.received_at),
-                c.accepted_at.map(local_today),
+    // Only the columns the deadline needs, for every open candidate (through the status
+    // index); whole rows only for those shown.
+    type Candidate = (i64, String, String, DateTime<Utc>, Option<DateTime<Utc>>);
+    let candidates: Vec<Candidate> = complaint::Entity::find()
+        .select_only()
+        .column(complaint::Column::Id)
+        .column(complaint::Column::Kind)
+        .column(complaint::Column::Status)
+        .column(complaint::Column::ReceivedAt)
+        .column(complaint::Column::AcceptedAt)
+        .filter(complaint::Column::Status.is_in(open.iter().map(|s| s.code())))
+        .filter(complaint::Column::Kind.ne(ComplaintKind::Inquiry.code()))
+        .filter(complaint::Column::ReceivedAt.lt(now - TimeDelta::days(7)))
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut late: Vec<(NaiveDate, i64)> = candidates
+        .into_iter()
+        .filter_map(|(id, kind, status, received_at, accepted_at)| {
+            let due = deadlines::current_due_on(
+                ComplaintKind::parse(&kind)?,
+                ComplaintStatus::parse(&status)?,
+                local_today(received_at),
+                accepted_at.map(local_today),
                 calendar,
-            ) && due < today
-            {
-                late.push((due, c));
-            }
-        }
-    }
+            )?;
+            (due < today).then_some((due, id))
+        })
+        .collect();
     let total = late.len() as u64;
-    late.sort_by_key(|(due, c)| (*due, c.id));
-    let mut views = Vec::new();
-    for (_, c) in late.into_iter().take(limit) {
-        views.push(view(db, c, calendar, true, now).await?);
+    late.sort_unstable();
+    late.truncate(limit);
+    let ids: Vec<i64> = late.iter().map(|(_, id)| *id).collect();
+    let mut rows: HashMap<i64, complaint::Model> = complaint::Entity::find()
+        .filter(complaint::Column::Id.is_in(ids.iter().copied()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c))
+        .collect();
+    let mut views = Vec::with_capacity(ids.len());
+    for id in ids {
+        if let Some(c) = rows.remove(&id) {
+            views.push(view(db, c, calendar, true, now).await?);
+        }
     }
     Ok((total, views))
 }
