@@ -57,6 +57,20 @@ fn status_for(level: RiskLevel) -> &'static str {
     }
 }
 
+fn signals_json(a: &Assessment) -> serde_json::Value {
+    serde_json::to_value(&a.signals).unwrap_or(serde_json::Value::Null)
+}
+
+/// Writes what an assessment found into a review row (not its status or weight).
+fn set_assessment(m: &mut claimant_review::ActiveModel, a: &Assessment, now: DateTime<Utc>) {
+    m.risk_level = Set(a.level.code().to_owned());
+    m.signals = Set(signals_json(a));
+    m.assessed_on = Set(Some(a.as_of));
+    m.complaints_90_days = Set(i32::try_from(a.complaints_90_days).unwrap_or(i32::MAX));
+    m.complaints_365_days = Set(i32::try_from(a.complaints_365_days).unwrap_or(i32::MAX));
+    m.updated_at = Set(now);
+}
+
 /// Stores one assessment. Returns whether the complainant is (now) waiting in the queue.
 async fn store<C: ConnectionTrait>(
     db: &C,
@@ -65,15 +79,7 @@ async fn store<C: ConnectionTrait>(
     existing: Option<claimant_review::Model>,
     now: DateTime<Utc>,
 ) -> AppResult<bool> {
-    let signals = serde_json::to_value(&a.signals).unwrap_or(serde_json::Value::Null);
-    let counts = |m: &mut claimant_review::ActiveModel| {
-        m.risk_level = Set(a.level.code().to_owned());
-        m.signals = Set(signals.clone());
-        m.assessed_on = Set(Some(a.as_of));
-        m.complaints_90_days = Set(i32::try_from(a.complaints_90_days).unwrap_or(i32::MAX));
-        m.complaints_365_days = Set(i32::try_from(a.complaints_365_days).unwrap_or(i32::MAX));
-        m.updated_at = Set(now);
-    };
+    let signals = signals_json(a);
     match existing {
         None if a.level == RiskLevel::None => Ok(false),
         None => {
@@ -88,7 +94,7 @@ async fn store<C: ConnectionTrait>(
                 created_at: Set(now),
                 ..Default::default()
             };
-            counts(&mut m);
+            set_assessment(&mut m, a, now);
             // Two intakes for the same complainant may race here; the first row stands
             // and the next assessment brings it up to date.
             claimant_review::Entity::insert(m)
@@ -127,7 +133,7 @@ async fn store<C: ConnectionTrait>(
                 return Ok(status == "flagged");
             }
             let mut m: claimant_review::ActiveModel = row.clone().into();
-            counts(&mut m);
+            set_assessment(&mut m, a, now);
             m.status = Set(status.to_owned());
             if status != "confirmed" {
                 m.weight = Set(a.weight_if_confirmed);
@@ -535,66 +541,58 @@ pub async fn review<C: TransactionTrait + ConnectionTrait>(
         ));
     }
     let model = &scoring.model.claimants;
-    // Assess first, so that the decision is taken on today's picture and a complainant
-    // with no row yet (no signal) can still be cleared or confirmed by a person.
-    let file = claim_file(db, key, model, now).await?;
-    reassess(db, &[key.to_owned()], model, now).await?;
+    // The decision is taken on today's picture; a complainant without a row yet (no
+    // signal) can still be confirmed or cleared by a person.
+    let since = now - TimeDelta::days(366);
+    let history = complaint::Entity::find()
+        .filter(complaint::Column::ComplainantKey.eq(key))
+        .filter(complaint::Column::ReceivedAt.gte(since))
+        .all(db)
+        .await?;
+    if history.is_empty()
+        && complaint::Entity::find()
+            .filter(complaint::Column::ComplainantKey.eq(key))
+            .one(db)
+            .await?
+            .is_none()
+    {
+        return Err(not_found(key));
+    }
+    let assessment = assess(&facts_of(&history), local_today(now), model);
+    let level = assessment.level;
+    let weight = match (confirm, level) {
+        (false, _) => 1.0,
+        (true, RiskLevel::None) => model.weight_low,
+        (true, _) => assessment.weight_if_confirmed,
+    };
 
     let txn = crate::store::begin_write(db).await?;
     let existing = claimant_review::Entity::find()
         .filter(claimant_review::Column::ComplainantKey.eq(key))
         .one(&txn)
         .await?;
-    let level = file.assessment.level;
-    let weight = if confirm {
-        if level == RiskLevel::None {
-            model.weight_low
-        } else {
-            file.assessment.weight_if_confirmed
-        }
-    } else {
-        1.0
-    };
-    let status = if confirm { "confirmed" } else { "cleared" };
     let before = existing.as_ref().and_then(|r| serde_json::to_value(r).ok());
-    let saved = match existing {
-        Some(row) => {
-            let mut m: claimant_review::ActiveModel = row.into();
-            m.status = Set(status.to_owned());
-            m.weight = Set(weight);
-            m.reason = Set(Some(reason.to_owned()));
-            m.reviewed_by = Set(actor.account_id);
-            m.reviewed_at = Set(Some(now));
-            m.reviewed_level = Set(Some(level.code().to_owned()));
-            m.updated_at = Set(now);
-            claimant_review::Entity::update(m).exec(&txn).await?
-        }
-        None => {
-            claimant_review::Entity::insert(claimant_review::ActiveModel {
-                complainant_key: Set(key.to_owned()),
-                status: Set(status.to_owned()),
-                risk_level: Set(level.code().to_owned()),
-                signals: Set(serde_json::to_value(&file.assessment.signals)
-                    .unwrap_or(serde_json::Value::Null)),
-                weight: Set(weight),
-                reason: Set(Some(reason.to_owned())),
-                reviewed_by: Set(actor.account_id),
-                reviewed_at: Set(Some(now)),
-                assessed_on: Set(Some(file.assessment.as_of)),
-                complaints_90_days: Set(
-                    i32::try_from(file.assessment.complaints_90_days).unwrap_or(i32::MAX)
-                ),
-                complaints_365_days: Set(
-                    i32::try_from(file.assessment.complaints_365_days).unwrap_or(i32::MAX)
-                ),
-                reviewed_level: Set(Some(level.code().to_owned())),
-                created_at: Set(now),
-                updated_at: Set(now),
-                ..Default::default()
-            })
+    let mut m: claimant_review::ActiveModel = match existing {
+        Some(row) => row.into(),
+        None => claimant_review::ActiveModel {
+            complainant_key: Set(key.to_owned()),
+            created_at: Set(now),
+            ..Default::default()
+        },
+    };
+    set_assessment(&mut m, &assessment, now);
+    m.status = Set(if confirm { "confirmed" } else { "cleared" }.to_owned());
+    m.weight = Set(weight);
+    m.reason = Set(Some(reason.to_owned()));
+    m.reviewed_by = Set(actor.account_id);
+    m.reviewed_at = Set(Some(now));
+    m.reviewed_level = Set(Some(level.code().to_owned()));
+    let saved = if before.is_some() {
+        claimant_review::Entity::update(m).exec(&txn).await?
+    } else {
+        claimant_review::Entity::insert(m)
             .exec_with_returning(&txn)
             .await?
-        }
     };
     // The key is pseudonymous; the audit row never carries the contact.
     audit::record(
@@ -649,7 +647,7 @@ pub async fn review<C: TransactionTrait + ConnectionTrait>(
     })
 }
 
-/// Complaint counts per complainant status, for the console's headline.
+/// How many complainants have each review status, for the console.
 pub async fn counts<C: ConnectionTrait>(db: &C) -> AppResult<BTreeMap<String, u64>> {
     let rows: Vec<(String, i64)> = claimant_review::Entity::find()
         .select_only()
