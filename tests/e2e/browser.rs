@@ -575,6 +575,23 @@ async fn a_regulator_reviews_a_claimant_and_reads_the_report(backend: Backend) {
                 && report.contains("经复核确认的职业索赔人"),
             "report: {report}"
         );
+        // The CSV link works with the page's session (no bearer token needed).
+        let href = client
+            .find(Locator::LinkText("下载 CSV"))
+            .await?
+            .attr("href")
+            .await?
+            .unwrap_or_default();
+        let csv = client
+            .execute(
+                "return fetch(arguments[0]).then(r => r.status + ' ' + r.headers.get('content-type'));",
+                vec![serde_json::Value::String(href)],
+            )
+            .await?;
+        anyhow::ensure!(
+            csv.as_str().is_some_and(|s| s.starts_with("200 text/csv")),
+            "csv download: {csv}"
+        );
         fits_width(&client).await?;
         Ok(())
     })

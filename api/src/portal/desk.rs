@@ -228,6 +228,9 @@ pub struct PeriodQuery {
     from: String,
     #[serde(default)]
     to: String,
+    /// `csv` downloads the report's table (the API wants a bearer token; this the session).
+    #[serde(default)]
+    format: String,
 }
 
 /// `/admin/reports/complaints?from=&to=`: the regulator's report; the last complete
@@ -271,6 +274,14 @@ pub async fn admin_report(
         Ok(r) => r,
         Err(e) => return app_error(e),
     };
+    if q.format == "csv" && error.is_none() {
+        return crate::http::export::csv_response(
+            &format!("complaints-report-{}-{}", period.from, period.to),
+            now,
+            crate::reports::lines(&report),
+        )
+        .unwrap_or_else(app_error);
+    }
     let csrf = Csrf::of(&headers, state.settings.server.secure_cookies);
     match render_report(&report, true, error) {
         Ok(html) => csrf.attach(Html(html).into_response()),
