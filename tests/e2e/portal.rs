@@ -141,4 +141,104 @@ fn pinyin_initial(c: char) -> Option<char> {
         .map(|p| p.first_letter().chars().next().unwrap_or('x'))
 }
 
-crate::on_every_backend!(the_portal_finds_explains_and_escapes);
+/// Logs in through the portal's form; returns the session cookie (`name=value`).
+async fn portal_session(app: &TestApp, client: &reqwest::Client, username: &str) -> String {
+    let form = client.get(app.url("/login")).send().await.unwrap();
+    let csrf_cookie = form
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with("fangxin_csrf="))
+        .map(|c| c.split(';').next().unwrap_or("").to_owned())
+        .expect("a CSRF cookie");
+    let token = csrf_cookie.trim_start_matches("fangxin_csrf=").to_owned();
+    let done = client
+        .post(app.url("/login"))
+        .header("cookie", &csrf_cookie)
+        .form(&[
+            ("csrf", token.as_str()),
+            ("username", username),
+            ("password", "a long enough password"),
+            ("next", "/me"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(done.status(), 303);
+    let session = done
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with("fangxin_session="))
+        .map(|c| c.split(';').next().unwrap_or("").to_owned())
+        .expect("a session cookie");
+    format!("{session}; {csrf_cookie}")
+}
+
+/// The console is for regulators: a visitor is sent to the login page, an enterprise to
+/// its own page, for pages and forms alike.
+async fn only_regulators_reach_the_console(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let uscc = app.search("").await.hits[0].uscc.clone();
+    app.create_account(
+        "enterprise",
+        "zhou.shop",
+        "a long enough password",
+        Some(&uscc),
+    )
+    .await;
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let cookie = portal_session(&app, &client, "zhou.shop").await;
+    for path in [
+        "/admin",
+        "/admin/claimants",
+        "/admin/claimants/pc00000",
+        "/admin/reports/complaints",
+        "/admin/audit",
+        "/admin/spot-checks/1",
+    ] {
+        let anonymous = client.get(app.url(path)).send().await.unwrap();
+        assert_eq!(anonymous.status(), 303, "{path}");
+        assert!(
+            anonymous.headers()["location"]
+                .to_str()
+                .unwrap()
+                .starts_with("/login")
+        );
+        let shop = client
+            .get(app.url(path))
+            .header("cookie", &cookie)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(shop.status(), 303, "{path}");
+        assert_eq!(shop.headers()["location"], "/me", "{path}");
+    }
+    for path in [
+        "/admin/penalties",
+        "/admin/warnings",
+        "/admin/trusted",
+        "/admin/claimants/pc00000/review",
+    ] {
+        let shop = client
+            .post(app.url(path))
+            .header("cookie", &cookie)
+            .form(&[("csrf", "x")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(shop.status(), 303, "{path}");
+        assert_eq!(shop.headers()["location"], "/me", "{path}");
+    }
+    app.finish().await;
+}
+
+crate::on_every_backend!(
+    the_portal_finds_explains_and_escapes,
+    only_regulators_reach_the_console,
+);

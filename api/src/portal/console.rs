@@ -13,7 +13,7 @@ use fangxin_scoring::domain::{ListingKind, Pledge, TrustedLevel, TrustedStatus};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::Deserialize;
 
-use super::session::{Csrf, PageSession, RegulatorPage};
+use super::session::{Csrf, RegulatorPage};
 use super::stamp;
 use super::work::{app_error, redirect, regulator_form_then, render};
 use crate::error::{AppError, AppResult};
@@ -166,7 +166,7 @@ impl Fields {
 /// change, the page after it, errors in Chinese on the workbench).
 async fn console_form<T, F, Fut>(
     state: &AppState,
-    page: &PageSession,
+    page: &RegulatorPage,
     headers: &HeaderMap,
     pairs: Vec<(String, String)>,
     then: impl FnOnce(&T) -> String,
@@ -184,7 +184,7 @@ where
 /// `POST /admin/trusted`: enrol a trusted-consumption unit.
 pub async fn enrol(
     State(state): State<AppState>,
-    RegulatorPage(page): RegulatorPage,
+    page: RegulatorPage,
     headers: HeaderMap,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Response {
@@ -214,7 +214,7 @@ pub async fn enrol(
 /// `POST /admin/trusted/status`: suspend, reinstate or revoke a merchant's enrolment.
 pub async fn trusted_status(
     State(state): State<AppState>,
-    RegulatorPage(page): RegulatorPage,
+    page: RegulatorPage,
     headers: HeaderMap,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Response {
@@ -252,7 +252,7 @@ pub async fn trusted_status(
 /// `POST /admin/listings`: put a merchant on a list.
 pub async fn list_merchant(
     State(state): State<AppState>,
-    RegulatorPage(page): RegulatorPage,
+    page: RegulatorPage,
     headers: HeaderMap,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Response {
@@ -282,7 +282,7 @@ pub async fn list_merchant(
 /// `POST /admin/listings/removal`: take a merchant off a list.
 pub async fn unlist(
     State(state): State<AppState>,
-    RegulatorPage(page): RegulatorPage,
+    page: RegulatorPage,
     headers: HeaderMap,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Response {
@@ -321,7 +321,7 @@ pub async fn unlist(
 /// `POST /admin/complaints/{id}/merchant`: match a complaint to a merchant.
 pub async fn match_complaint(
     State(state): State<AppState>,
-    RegulatorPage(page): RegulatorPage,
+    page: RegulatorPage,
     headers: HeaderMap,
     Path(id): Path<i64>,
     Form(pairs): Form<Vec<(String, String)>>,
@@ -346,7 +346,7 @@ pub async fn match_complaint(
 /// `POST /admin/spot-checks`: draw a plan, then show it for the results.
 pub async fn draw(
     State(state): State<AppState>,
-    RegulatorPage(page): RegulatorPage,
+    page: RegulatorPage,
     headers: HeaderMap,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Response {
@@ -432,7 +432,7 @@ pub async fn plan(
 /// `POST /admin/spot-checks/{plan}/checks/{id}`: enter one result.
 pub async fn record_result(
     State(state): State<AppState>,
-    RegulatorPage(page): RegulatorPage,
+    page: RegulatorPage,
     headers: HeaderMap,
     Path((plan, id)): Path<(i64, i64)>,
     Form(pairs): Form<Vec<(String, String)>>,
@@ -457,7 +457,7 @@ pub async fn record_result(
             id,
             req,
             &state.scoring,
-            &page.session.actor(None),
+            &page.0.session.actor(None),
             Utc::now(),
         )
         .await

@@ -13,7 +13,7 @@ use chrono::Utc;
 use fangxin_scoring::domain::{Channel, ComplaintStatus, PenaltyCategory, PenaltyStatus, Role};
 use serde::Deserialize;
 
-use super::session::{Csrf, PageSession, login_cookie, logout_cookie};
+use super::session::{Csrf, PageSession, RegulatorPage, login_cookie, logout_cookie};
 use super::{PageError, error_page, stamp};
 use crate::error::AppError;
 use crate::http::AppState;
@@ -639,7 +639,7 @@ pub struct DecisionForm {
 /// returns to the workbench.
 async fn regulator_form<F, Fut, T>(
     state: &AppState,
-    page: &PageSession,
+    page: &RegulatorPage,
     headers: &HeaderMap,
     csrf: &str,
     run: F,
@@ -659,11 +659,12 @@ where
     .await
 }
 
-/// A regulator's form: checks the CSRF token and the role, runs the change, then goes to
+/// A regulator's form (the `RegulatorPage` extractor checked the role): checks the CSRF
+/// token, runs the change, then goes to
 /// the page `then` names for the result; bad input is shown on the workbench in Chinese.
 pub(super) async fn regulator_form_then<F, Fut, T>(
     state: &AppState,
-    page: &PageSession,
+    page: &RegulatorPage,
     headers: &HeaderMap,
     csrf: &str,
     then: impl FnOnce(&T) -> String,
@@ -676,14 +677,7 @@ where
     if !Csrf::check(headers, csrf) {
         return refused();
     }
-    if page
-        .session
-        .require(&[Role::Regulator, Role::Admin])
-        .is_err()
-    {
-        return redirect("/me");
-    }
-    match run(page.session.actor(None)).await {
+    match run(page.0.session.actor(None)).await {
         Ok(done) => {
             state.notifier.changed().await;
             redirect(&then(&done))
@@ -701,7 +695,7 @@ where
 
 pub async fn decide_repair(
     State(state): State<AppState>,
-    page: PageSession,
+    page: RegulatorPage,
     headers: HeaderMap,
     Path(id): Path<i64>,
     Form(form): Form<DecisionForm>,
@@ -719,7 +713,7 @@ pub async fn decide_repair(
 
 pub async fn decide_objection(
     State(state): State<AppState>,
-    page: PageSession,
+    page: RegulatorPage,
     headers: HeaderMap,
     Path(id): Path<i64>,
     Form(form): Form<DecisionForm>,
@@ -737,7 +731,7 @@ pub async fn decide_objection(
 
 async fn admin_page(
     state: &AppState,
-    page: &PageSession,
+    page: &RegulatorPage,
     headers: &HeaderMap,
     notice_code: Option<&str>,
     error: Option<String>,
@@ -747,19 +741,12 @@ async fn admin_page(
 
 async fn admin_page_with(
     state: &AppState,
-    page: &PageSession,
+    page: &RegulatorPage,
     headers: &HeaderMap,
     notice_code: Option<&str>,
     error: Option<String>,
     report: Option<crate::imports::ImportReport>,
 ) -> Response {
-    if page
-        .session
-        .require(&[Role::Regulator, Role::Admin])
-        .is_err()
-    {
-        return redirect("/me");
-    }
     let now = Utc::now();
     let calendar = &state.scoring.calendar;
     let unmatched = crate::complaints::list(
@@ -831,7 +818,7 @@ async fn admin_page_with(
     render(
         AdminPage {
             csrf: csrf.token.clone(),
-            username: page.session.username.clone(),
+            username: page.0.session.username.clone(),
             notice: notice(notice_code),
             error,
             unmatched,
@@ -858,7 +845,7 @@ async fn admin_page_with(
 
 pub async fn admin(
     State(state): State<AppState>,
-    page: PageSession,
+    page: RegulatorPage,
     headers: HeaderMap,
     Query(q): Query<Notice>,
 ) -> Response {
@@ -868,7 +855,7 @@ pub async fn admin(
 /// The penalty form: `categories` repeats, so the body is read as pairs.
 pub async fn publish_penalty(
     State(state): State<AppState>,
-    page: PageSession,
+    page: RegulatorPage,
     headers: HeaderMap,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Response {
@@ -881,13 +868,6 @@ pub async fn publish_penalty(
     };
     if !Csrf::check(&headers, &get("csrf")) {
         return refused();
-    }
-    if page
-        .session
-        .require(&[Role::Regulator, Role::Admin])
-        .is_err()
-    {
-        return redirect("/me");
     }
     let decided_on = match get("decided_on").parse() {
         Ok(d) => d,
@@ -924,7 +904,7 @@ pub async fn publish_penalty(
         special_sector: false,
         content: None,
     };
-    let actor = page.session.actor(None);
+    let actor = page.0.session.actor(None);
     match crate::penalties::publish(
         &state.db,
         req,
@@ -944,14 +924,7 @@ pub async fn publish_penalty(
             | AppError::InvalidUscc(_)
             | AppError::MerchantNotFound(_)
             | AppError::Conflict { .. }),
-        ) => {
-            let message = match &e {
-                AppError::MerchantNotFound(_) => "没有这个统一社会信用代码的商户。".to_owned(),
-                AppError::InvalidUscc(_) => "统一社会信用代码无效，请核对。".to_owned(),
-                other => format!("未发布：{other}"),
-            };
-            admin_page(&state, &page, &headers, None, Some(message)).await
-        }
+        ) => admin_page(&state, &page, &headers, None, Some(super::zh::message(&e))).await,
         Err(e) => app_error(e),
     }
 }
@@ -966,19 +939,12 @@ pub struct WarningForm {
 
 pub async fn publish_warning(
     State(state): State<AppState>,
-    page: PageSession,
+    page: RegulatorPage,
     headers: HeaderMap,
     Form(form): Form<WarningForm>,
 ) -> Response {
     if !Csrf::check(&headers, &form.csrf) {
         return refused();
-    }
-    if page
-        .session
-        .require(&[Role::Regulator, Role::Admin])
-        .is_err()
-    {
-        return redirect("/me");
     }
     let req = crate::warnings::NewWarning {
         title: form.title,
@@ -986,10 +952,10 @@ pub async fn publish_warning(
         category: form.category,
         published_on: None,
     };
-    match crate::warnings::publish(&state.db, req, &page.session.actor(None), Utc::now()).await {
+    match crate::warnings::publish(&state.db, req, &page.0.session.actor(None), Utc::now()).await {
         Ok(_) => redirect("/admin?done=warning"),
         Err(e @ AppError::InvalidInput { .. }) => {
-            admin_page(&state, &page, &headers, None, Some(format!("未发布：{e}"))).await
+            admin_page(&state, &page, &headers, None, Some(super::zh::message(&e))).await
         }
         Err(e) => app_error(e),
     }
@@ -999,18 +965,11 @@ pub async fn publish_warning(
 /// and its report shown row by row.
 pub async fn upload_import(
     State(state): State<AppState>,
-    page: PageSession,
+    page: RegulatorPage,
     headers: HeaderMap,
     mut multipart: axum::extract::Multipart,
 ) -> Response {
     use tokio::io::AsyncWriteExt;
-    if page
-        .session
-        .require(&[Role::Regulator, Role::Admin])
-        .is_err()
-    {
-        return redirect("/me");
-    }
     let spool = match crate::imports::Spool::new(&state.settings.data_dir.join("imports")) {
         Ok(s) => s,
         Err(e) => return app_error(e),
@@ -1112,7 +1071,7 @@ pub async fn upload_import(
         lower_amount_threshold_fen: state.settings.penalties.lower_amount_threshold_yuan * 100,
         max_reported_errors: state.settings.imports.max_reported_errors,
     };
-    let actor = page.session.actor(None);
+    let actor = page.0.session.actor(None);
     match crate::imports::run(
         &state.db,
         kind,
