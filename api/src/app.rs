@@ -12,11 +12,12 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::config::Settings;
-use crate::demo::{self, DemoOptions};
-use crate::feed::{self, FeedNotifier, IndexFollower, SharedIndex};
 use crate::http::{self, AppState};
-use crate::store::entities::merchant;
-use crate::{scores, store, telemetry};
+use crate::telemetry;
+use fangxin_core::demo::{self, DemoOptions};
+use fangxin_core::feed::{self, FeedNotifier, IndexFollower, SharedIndex};
+use fangxin_core::store::entities::merchant;
+use fangxin_core::{scores, store};
 
 /// Stops a running app from elsewhere (tests, signal handlers).
 #[derive(Clone)]
@@ -75,7 +76,7 @@ pub async fn generate_demo(
     let scoring = settings.scoring()?;
     // Assess complainants first: the flags wait for a regulator and change no score.
     let claimants =
-        crate::claimants::reassess_all(db, &scoring.model.claimants, Utc::now()).await?;
+        fangxin_core::claimants::reassess_all(db, &scoring.model.claimants, Utc::now()).await?;
     tracing::info!(
         assessed = claimants.assessed,
         flagged = claimants.flagged,
@@ -120,7 +121,7 @@ impl App {
         if (current.num_docs() == 0 && merchants > 0) || cursor > head {
             // An empty index, or one that followed another database: rebuild it.
             tracing::info!(merchants, cursor, head, "building the search index");
-            feed::reindex(&db, current.clone(), Utc::now().date_naive()).await?;
+            feed::reindex(&db, current.clone(), fangxin_core::clock::now()).await?;
         }
         drop(current);
 
@@ -150,7 +151,7 @@ impl App {
             shutdown_rx,
         ));
 
-        let sweep = tokio::spawn(scores::run_daily_sweep(
+        let sweep = tokio::spawn(fangxin_core::jobs::run_daily_sweep(
             db.clone(),
             scoring.clone(),
             notifier.clone(),
@@ -168,13 +169,13 @@ impl App {
             redis: redis.clone(),
             scoring,
             metrics,
-            login_limiter: Arc::new(crate::accounts::RateLimiter::new(
+            login_limiter: Arc::new(fangxin_core::accounts::RateLimiter::new(
                 "login",
                 settings.limits.login_per_minute,
                 Duration::from_secs(60),
                 redis.clone(),
             )),
-            public_limiter: Arc::new(crate::accounts::RateLimiter::new(
+            public_limiter: Arc::new(fangxin_core::accounts::RateLimiter::new(
                 "public",
                 settings.limits.public_per_minute,
                 Duration::from_secs(60),

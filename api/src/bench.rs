@@ -14,7 +14,7 @@ use sea_orm::{
     QueryOrder, QuerySelect, Statement,
 };
 
-use crate::store::entities::merchant;
+use fangxin_core::store::entities::merchant;
 
 /// One query of the mix, with what a consumer meant.
 #[derive(Debug, Clone)]
@@ -313,7 +313,7 @@ pub async fn search(
 /// Write → visible in search: renames merchants through the service and times until the
 /// new sign name is found, with the server's follower running in process.
 pub async fn feed_latency(app_state: &crate::http::AppState, writes: usize) -> anyhow::Result<()> {
-    use crate::merchants::{self, NewMerchant};
+    use fangxin_core::merchants::{self, NewMerchant};
     let db = &app_state.db;
     let mut times = Vec::with_capacity(writes);
     let sample: Vec<merchant::Model> = merchant::Entity::find()
@@ -341,7 +341,7 @@ pub async fn feed_latency(app_state: &crate::http::AppState, writes: usize) -> a
                 legal_representative: m.legal_representative.clone(),
                 established_on: m.established_on,
             },
-            &crate::audit::Actor::system(),
+            &fangxin_core::audit::Actor::system(),
             Utc::now(),
         )
         .await?;
@@ -380,7 +380,7 @@ pub async fn feed_latency(app_state: &crate::http::AppState, writes: usize) -> a
                 legal_representative: m.legal_representative.clone(),
                 established_on: m.established_on,
             },
-            &crate::audit::Actor::system(),
+            &fangxin_core::audit::Actor::system(),
             Utc::now(),
         )
         .await?;

@@ -8,7 +8,8 @@ use clap::{Parser, Subcommand};
 
 use crate::app::{self, App};
 use crate::config::Settings;
-use crate::{feed, scores, telemetry};
+use crate::telemetry;
+use fangxin_core::{feed, scores};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -71,11 +72,11 @@ pub enum Command {
     /// all or nothing, with a report of every bad row. See the README for the columns.
     Import {
         #[arg(value_enum)]
-        kind: crate::imports::Kind,
+        kind: fangxin_core::imports::Kind,
         file: PathBuf,
         /// csv or ndjson; by default from the file's extension.
         #[arg(long, value_enum)]
-        format: Option<crate::imports::Format>,
+        format: Option<fangxin_core::imports::Format>,
     },
     /// Recompute trust scores.
     Rescore {
@@ -227,7 +228,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let seed = seed.unwrap_or(settings.demo.seed);
             let started = std::time::Instant::now();
             let summary = app::generate_demo(&db, &settings, merchants, seed).await?;
-            feed::rebuild(&db, &settings.index_dir(), None, Utc::now().date_naive()).await?;
+            feed::rebuild(&db, &settings.index_dir(), None, fangxin_core::clock::now()).await?;
             println!(
                 "demo district generated in {:.1}s: {}",
                 started.elapsed().as_secs_f64(),
@@ -238,7 +239,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Reindex => {
             let db = app::open_database(&settings).await?;
             let n =
-                feed::rebuild(&db, &settings.index_dir(), None, Utc::now().date_naive()).await?;
+                feed::rebuild(&db, &settings.index_dir(), None, fangxin_core::clock::now()).await?;
             println!(
                 "indexed {n} merchants into a new generation; a running server switches to it within a second"
             );
@@ -281,16 +282,16 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             std::io::stdin().read_line(&mut password)?;
             let password = password.trim_end_matches(['\r', '\n']).to_owned();
             let db = app::open_database(&settings).await?;
-            let id = crate::accounts::create(
+            let id = fangxin_core::accounts::create(
                 &db,
-                crate::accounts::NewAccount {
+                fangxin_core::accounts::NewAccount {
                     username: username.clone(),
                     password,
                     role,
                     uscc,
                     display_name: None,
                 },
-                &crate::audit::Actor::system(),
+                &fangxin_core::audit::Actor::system(),
                 Utc::now(),
             )
             .await?;
@@ -318,7 +319,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let generation = fangxin_indexer::generations::current(&root)?
                 .ok_or_else(|| anyhow::anyhow!("no search index in {}", root.display()))?;
             let index = fangxin_indexer::MerchantIndex::open_read_only(&generation)?;
-            let report = feed::check(&db, &index, sample, Utc::now().date_naive()).await?;
+            let report = feed::check(&db, &index, sample, fangxin_core::clock::now()).await?;
             println!(
                 "database: {} merchants; index: {} documents at change event {} (feed head {}); {} sampled",
                 report.merchants_in_database,
@@ -370,17 +371,17 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             command: ReportCommand::Complaints { from, to, format },
         } => {
             let now = Utc::now();
-            let today = crate::complaints::local_today(now);
+            let today = fangxin_core::clock::today(now);
             let period = match (from, to) {
-                (Some(from), Some(to)) => crate::reports::Period::new(from, to)?,
-                _ => crate::reports::Period::last_half_year(today),
+                (Some(from), Some(to)) => fangxin_core::reports::Period::new(from, to)?,
+                _ => fangxin_core::reports::Period::last_half_year(today),
             };
             let db = app::open_database(&settings).await?;
             let scoring = settings.scoring()?;
-            let report = crate::reports::complaints(
+            let report = fangxin_core::reports::complaints(
                 &db,
                 period,
-                crate::reports::Audience::Regulator,
+                fangxin_core::reports::Audience::Regulator,
                 &scoring.calendar,
                 now,
             )
@@ -388,7 +389,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let out: Vec<u8> = match format {
                 ReportFormat::Json => serde_json::to_vec_pretty(&report)?,
                 ReportFormat::Csv => {
-                    crate::http::export::csv_bytes(now, crate::reports::lines(&report))?
+                    crate::http::export::csv_bytes(now, fangxin_core::reports::lines(&report))?
                 }
                 ReportFormat::Html => {
                     crate::portal::render_report(&report, false, None)?.into_bytes()
@@ -406,7 +407,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let db = app::open_database(&settings).await?;
             let scoring = settings.scoring()?;
             let summary =
-                crate::claimants::reassess_all(&db, &scoring.model.claimants, Utc::now()).await?;
+                fangxin_core::claimants::reassess_all(&db, &scoring.model.claimants, Utc::now())
+                    .await?;
             println!(
                 "assessed {} complainants; {} waiting for a regulator's review",
                 summary.assessed, summary.flagged
@@ -414,7 +416,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Import { kind, file, format } => {
-            let format = match format.or_else(|| crate::imports::Format::from_path(&file)) {
+            let format = match format.or_else(|| fangxin_core::imports::Format::from_path(&file)) {
                 Some(f) => f,
                 None => anyhow::bail!(
                     "cannot tell the format of {}: name it .csv or .ndjson, or pass --format",
@@ -426,19 +428,19 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             let db = app::open_database(&settings).await?;
             let scoring = settings.scoring()?;
-            let ctx = crate::imports::ImportContext {
+            let ctx = fangxin_core::imports::ImportContext {
                 scoring: &scoring,
                 lower_amount_threshold_fen: settings.penalties.lower_amount_threshold_yuan * 100,
                 max_reported_errors: settings.imports.max_reported_errors,
             };
-            let spinner = crate::progress::Spinner::new();
-            let report = crate::imports::run(
+            let spinner = fangxin_core::progress::Spinner::new();
+            let report = fangxin_core::imports::run(
                 &db,
                 kind,
                 format,
                 &file,
                 &ctx,
-                &crate::audit::Actor::system(),
+                &fangxin_core::audit::Actor::system(),
                 Utc::now(),
                 &|p| spinner.show(&p),
             )
@@ -558,7 +560,7 @@ pub fn explain_table(view: &scores::ScoreView) -> String {
     out
 }
 
-fn print_import_report(r: &crate::imports::ImportReport) {
+fn print_import_report(r: &fangxin_core::imports::ImportReport) {
     if r.accepted {
         println!(
             "imported {} rows of {:?} ({} created, {} updated, {} unchanged, {} complaints without a merchant); {} merchants rescored in {:.1} s",

@@ -36,6 +36,7 @@ impl fmt::Debug for Secret {
 #[derive(Debug, Clone, Deserialize, Serialize)]
 pub struct Settings {
     pub data_dir: PathBuf,
+    pub district: DistrictSettings,
     pub server: ServerSettings,
     pub database: DatabaseSettings,
     pub redis: RedisSettings,
@@ -49,6 +50,13 @@ pub struct Settings {
     pub imports: ImportSettings,
     pub demo: DemoSettings,
     pub log: LogSettings,
+}
+
+/// The district the bureau serves.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct DistrictSettings {
+    /// Its offset from UTC in minutes east (Beijing: 480): what "today" is.
+    pub utc_offset_minutes: i32,
 }
 
 /// Requests per minute and client address (0: no limit).
@@ -147,6 +155,8 @@ impl Settings {
         if let Some(d) = data_dir {
             settings.data_dir = d.to_path_buf();
         }
+        fangxin_core::clock::set_utc_offset_minutes(settings.district.utc_offset_minutes)
+            .map_err(anyhow::Error::msg)?;
         Ok(settings)
     }
 
@@ -179,7 +189,7 @@ impl Settings {
 
     /// The scoring model (built in, with the configured file's keys over it) and the
     /// working-day calendar.
-    pub fn scoring(&self) -> anyhow::Result<crate::scores::Scoring> {
+    pub fn scoring(&self) -> anyhow::Result<fangxin_core::scores::Scoring> {
         let mut figment = Figment::from(Toml::string(fangxin_scoring::model::MODEL_V1_TOML));
         let file = self.scoring.model_file.trim();
         if !file.is_empty() {
@@ -190,7 +200,7 @@ impl Settings {
         }
         let merged: toml::Value = figment.extract()?;
         let model = fangxin_scoring::Model::from_toml(&toml::to_string(&merged)?)?;
-        Ok(crate::scores::Scoring {
+        Ok(fangxin_core::scores::Scoring {
             model,
             calendar: self.calendar.clone(),
         })

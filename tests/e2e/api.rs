@@ -1,7 +1,6 @@
 //! The public API as a consumer's client sees it.
 
-use chrono::Utc;
-use fangxin_api::store::entities::penalty;
+use fangxin_core::store::entities::penalty;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 use crate::helpers::{Backend, TestApp};
@@ -141,7 +140,7 @@ async fn profile_shows_only_penalties_in_publicity(backend: Backend) {
         },
     )
     .await;
-    let today = Utc::now().date_naive();
+    let today = fangxin_core::clock::today(fangxin_core::clock::now());
     let public = penalty::Entity::find()
         .filter(penalty::Column::Status.eq("in_publicity"))
         .filter(penalty::Column::PublicityEnd.gte(today))
@@ -150,7 +149,7 @@ async fn profile_shows_only_penalties_in_publicity(backend: Backend) {
         .unwrap();
     assert!(!public.is_empty(), "the demo has penalties in publicity");
     let p = &public[0];
-    let m = fangxin_api::store::entities::merchant::Entity::find_by_id(p.merchant_id)
+    let m = fangxin_core::store::entities::merchant::Entity::find_by_id(p.merchant_id)
         .one(&app.state.db)
         .await
         .unwrap()
@@ -176,7 +175,7 @@ async fn profile_shows_only_penalties_in_publicity(backend: Backend) {
         .await
         .unwrap();
     for p in hidden.iter().take(5) {
-        let m = fangxin_api::store::entities::merchant::Entity::find_by_id(p.merchant_id)
+        let m = fangxin_core::store::entities::merchant::Entity::find_by_id(p.merchant_id)
             .one(&app.state.db)
             .await
             .unwrap()

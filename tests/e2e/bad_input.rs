@@ -19,9 +19,8 @@ async fn bad_input_is_refused_with_a_stable_code(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let regulator = app.token_for("regulator", None).await;
     let uscc = app.search("").await.hits[0].uscc.clone();
-    let tomorrow = (fangxin_api::complaints::local_today(chrono::Utc::now())
-        + chrono::TimeDelta::days(1))
-    .to_string();
+    let tomorrow =
+        (fangxin_core::clock::date_of(chrono::Utc::now()) + chrono::TimeDelta::days(1)).to_string();
     let (_, before) = app.get_json("/api/v1/penalties").await;
     let bad_check = format!("{}0", &uscc[..17])
         .replace(&uscc[17..], if uscc.ends_with('0') { "1" } else { "0" });

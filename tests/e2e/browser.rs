@@ -850,7 +850,7 @@ async fn an_enterprise_applies_too_early_and_objects(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let uscc = app.search("").await.hits[1].uscc.clone();
     let regulator = app.token_for("regulator", None).await;
-    let today = fangxin_api::complaints::local_today(chrono::Utc::now());
+    let today = fangxin_core::clock::date_of(chrono::Utc::now());
     let (status, body) = app
         .post_json(
             "/api/v1/admin/penalties",

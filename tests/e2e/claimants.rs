@@ -262,7 +262,7 @@ async fn a_confirmed_flood_moves_a_score_by_two_points_at_most(backend: Backend)
     assert_eq!(code, 200);
     assert_eq!(score_of(&app, &target.uscc).await, unreviewed);
     // A cleared complainant stays cleared while the record does not worsen.
-    fangxin_api::claimants::reassess_all(
+    fangxin_core::claimants::reassess_all(
         &app.state.db,
         &app.state.scoring.model.claimants,
         Utc::now(),

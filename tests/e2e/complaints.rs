@@ -9,7 +9,8 @@ async fn a_complaint_from_intake_to_answer(backend: Backend) {
     let hits = app.search("").await.hits;
     let (target, other) = (&hits[0], &hits[1]);
     let regulator = app.token_for("regulator", None).await;
-    let received_day = chrono::Utc::now().date_naive() - chrono::TimeDelta::days(8);
+    let received_day =
+        fangxin_core::clock::today(fangxin_core::clock::now()) - chrono::TimeDelta::days(8);
     let ticket = json!({
         "channel": "12315",
         "ticket_no": "GS2026TEST0001",
@@ -143,7 +144,7 @@ async fn a_complaint_naming_an_unknown_shop_waits_for_a_person(backend: Backend)
     // names can repeat, and a repeated name must not be matched.
     let mut known = None;
     for hit in app.search("").await.hits {
-        use fangxin_api::store::entities::merchant;
+        use fangxin_core::store::entities::merchant;
         use sea_orm::{ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter};
         let same = merchant::Entity::find()
             .filter(
@@ -247,7 +248,7 @@ async fn a_person_matches_a_complaint_to_its_merchant(backend: Backend) {
     assert_eq!(status, 201, "{body}");
     let id = body["complaint"]["id"].as_i64().unwrap();
     // Received in January and never accepted: overdue, and in the console's queue.
-    let (total, late) = fangxin_api::complaints::overdue(
+    let (total, late) = fangxin_core::complaints::overdue(
         &app.state.db,
         &app.state.scoring.calendar,
         500,

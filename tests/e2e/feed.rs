@@ -1,9 +1,9 @@
 //! Writes reach the index through the change feed.
 
 use chrono::Utc;
-use fangxin_api::audit::Actor;
-use fangxin_api::merchants::{self, NewMerchant};
-use fangxin_api::store::entities::{audit_log, change_event};
+use fangxin_core::audit::Actor;
+use fangxin_core::merchants::{self, NewMerchant};
+use fangxin_core::store::entities::{audit_log, change_event};
 use fangxin_scoring::Uscc;
 use fangxin_scoring::domain::MerchantKind;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
@@ -34,7 +34,7 @@ pub async fn create_and_announce(app: &TestApp, uscc: &Uscc, sign: &str) -> i64 
     )
     .await
     .expect("merchant written");
-    fangxin_api::scores::rescore_one(&app.state.db, id, &app.state.scoring, Utc::now())
+    fangxin_core::scores::rescore_one(&app.state.db, id, &app.state.scoring, Utc::now())
         .await
         .expect("rescored");
     app.state.notifier.changed().await;
@@ -169,8 +169,8 @@ mod gaps_and_replicas {
     use std::time::{Duration, Instant};
 
     use chrono::Utc;
-    use fangxin_api::feed;
-    use fangxin_api::store::{self, entities::merchant};
+    use fangxin_core::feed;
+    use fangxin_core::store::{self, entities::merchant};
     use fangxin_scoring::Uscc;
     use sea_orm::{ActiveValue::Set, EntityTrait};
 
@@ -219,7 +219,7 @@ mod gaps_and_replicas {
                 &app.state.db,
                 &app.state.index.current(),
                 100_000,
-                Utc::now().date_naive(),
+                fangxin_core::clock::now(),
             )
             .await
             .unwrap();
@@ -312,7 +312,7 @@ mod gaps_and_replicas {
             }
             ok
         });
-        let n = feed::rebuild(&app.state.db, &root, None, Utc::now().date_naive())
+        let n = feed::rebuild(&app.state.db, &root, None, fangxin_core::clock::now())
             .await
             .unwrap();
         assert_eq!(n, 300);

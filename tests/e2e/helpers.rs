@@ -130,7 +130,7 @@ impl TestApp {
         settings.index.poll_interval_ms = 50;
         // The demo's dates run up to its `as_of`; tests make it today so that "recent",
         // "young" and "in publicity" mean the same whenever they run.
-        settings.demo.as_of = chrono::Utc::now().date_naive();
+        settings.demo.as_of = fangxin_core::clock::today(fangxin_core::clock::now());
         let mut pg_database = None;
         if let Some(url) = &options.database_url {
             settings.database.url = fangxin_api::config::Secret::new(url.clone());
@@ -315,16 +315,16 @@ impl TestApp {
         password: &str,
         uscc: Option<&str>,
     ) {
-        fangxin_api::accounts::create(
+        fangxin_core::accounts::create(
             &self.state.db,
-            fangxin_api::accounts::NewAccount {
+            fangxin_core::accounts::NewAccount {
                 username: username.into(),
                 password: password.into(),
                 role: fangxin_scoring::domain::Role::parse(role).expect("role"),
                 uscc: uscc.map(|u| fangxin_scoring::Uscc::parse(u).expect("uscc")),
                 display_name: None,
             },
-            &fangxin_api::audit::Actor::system(),
+            &fangxin_core::audit::Actor::system(),
             chrono::Utc::now(),
         )
         .await

@@ -72,7 +72,7 @@ async fn a_regulator_imports_files_once_and_the_portal_follows(backend: Backend)
     );
 
     // Penalties, with categories in Chinese and amounts in yuan.
-    let decided = (Utc::now() - TimeDelta::days(10)).date_naive();
+    let decided = fangxin_core::clock::today(fangxin_core::clock::now()) - TimeDelta::days(10);
     let penalties = format!(
         "decision_no,uscc,categories,fine_yuan,confiscated_yuan,violation_type,facts,legal_basis,authority,decided_on,procedure\n\
          五市监罚〔2026〕901号,{},警告|罚款,\"5,000.50\",,食品安全,销售超过保质期的食品,《食品安全法》第一百二十四条,昆明市五华区市场监督管理局,{decided},ordinary\n",
@@ -84,6 +84,35 @@ async fn a_regulator_imports_files_once_and_the_portal_follows(backend: Backend)
     assert_eq!(report["created"], 1);
     let (status, again) = import(&app, &regulator, "penalties", "text/csv", penalties).await;
     assert_eq!((status, again["unchanged"].as_u64()), (200, Some(1)));
+    // "Who published decision X, and when": the file's decision has its own audit entry,
+    // naming the file it came in, once however often the file is imported.
+    let (status, audit) = app
+        .get_json_as(
+            "/api/v1/admin/audit-log?entity=penalty&q=五市监罚〔2026〕901号",
+            &regulator,
+        )
+        .await;
+    assert_eq!(status, 200, "{audit}");
+    let entries = audit["entries"].as_array().unwrap();
+    assert_eq!(entries.len(), 1, "{audit}");
+    assert_eq!(entries[0]["action"], "penalty.publish");
+    assert_eq!(entries[0]["subject"], "五市监罚〔2026〕901号");
+    assert_eq!(entries[0]["actor_role"], "regulator");
+    assert_eq!(entries[0]["after"]["import_sha256"], report["sha256"]);
+    let (_, merchant_audit) = app
+        .get_json_as(
+            &format!("/api/v1/admin/audit-log?entity=merchant&q={}", uscc(1)),
+            &regulator,
+        )
+        .await;
+    assert!(
+        merchant_audit["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["action"] == "merchant.create" && e["after"]["import_sha256"].is_string()),
+        "{merchant_audit}"
+    );
     let (_, profile) = app
         .get_json(&format!("/api/v1/merchants/{}", uscc(1)))
         .await;
@@ -178,7 +207,7 @@ fn errors(body: &Value) -> Vec<(u64, String, String)> {
 async fn a_file_with_bad_rows_is_rejected_whole_with_every_row_named(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let regulator = app.token_for("regulator", None).await;
-    let tomorrow = fangxin_api::complaints::local_today(Utc::now()) + TimeDelta::days(1);
+    let tomorrow = fangxin_core::clock::date_of(Utc::now()) + TimeDelta::days(1);
     let csv = format!(
         "uscc,name,sign_name,former_names,kind,industry,street,address,legal_representative,established_on\n\
          {},好店,好店,,individual,餐饮,护国街道,正义路1号,,2019-03-01\n\
@@ -331,18 +360,18 @@ async fn a_large_complaint_file_imports_in_batches(backend: Backend) {
     }
     std::fs::write(&path, csv).unwrap();
     let seen = std::sync::Mutex::new(Vec::new());
-    let ctx = fangxin_api::imports::ImportContext {
+    let ctx = fangxin_core::imports::ImportContext {
         scoring: &app.state.scoring,
         lower_amount_threshold_fen: 1_000_000,
         max_reported_errors: 100,
     };
-    let report = fangxin_api::imports::run(
+    let report = fangxin_core::imports::run(
         &app.state.db,
-        fangxin_api::imports::Kind::Complaints,
-        fangxin_api::imports::Format::Csv,
+        fangxin_core::imports::Kind::Complaints,
+        fangxin_core::imports::Format::Csv,
         &path,
         &ctx,
-        &fangxin_api::audit::Actor::system(),
+        &fangxin_core::audit::Actor::system(),
         Utc::now(),
         &|p| seen.lock().unwrap().push(p),
     )
@@ -354,7 +383,7 @@ async fn a_large_complaint_file_imports_in_batches(backend: Backend) {
     let seen = seen.into_inner().unwrap();
     assert!(
         seen.iter()
-            .any(|p| matches!(p, fangxin_api::imports::Progress::Writing { rows: 2_600 }))
+            .any(|p| matches!(p, fangxin_core::imports::Progress::Writing { rows: 2_600 }))
     );
     assert!(seen.len() > 5, "progress is reported batch by batch");
     app.finish().await;

@@ -11,7 +11,7 @@ async fn a_listing_caps_the_score_until_removed(backend: Backend) {
     let hits: serde_json::Value = req.send().await.unwrap().json().await.unwrap();
     let uscc = hits["hits"][0]["uscc"].as_str().unwrap().to_owned();
     let regulator = app.token_for("regulator", None).await;
-    let today = chrono::Utc::now().date_naive();
+    let today = fangxin_core::clock::today(fangxin_core::clock::now());
     let post = |path: String, body: serde_json::Value| {
         let (app, token) = (&app, regulator.clone());
         async move { app.post_json(&path, Some(&token), body).await }

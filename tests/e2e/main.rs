@@ -18,6 +18,7 @@ mod authorization;
 mod bad_input;
 mod browser;
 mod claimants;
+mod clock;
 mod complaints;
 mod exports;
 mod feed;

@@ -35,7 +35,7 @@ fn decision(uscc: &str, no: &str) -> serde_json::Value {
         "facts": "经查，当事人销售超过保质期的预包装食品。",
         "legal_basis": "《中华人民共和国食品安全法》第一百二十四条",
         "authority": "昆明市五华区市场监督管理局",
-        "decided_on": chrono::Utc::now().date_naive().to_string(),
+        "decided_on": fangxin_core::clock::today(fangxin_core::clock::now()).to_string(),
         "procedure": "ordinary"
     })
 }
@@ -65,7 +65,7 @@ async fn a_published_penalty_reaches_profile_score_and_search(backend: Backend) 
     let end =
         chrono::NaiveDate::parse_from_str(body["publicity_end"].as_str().unwrap(), "%Y-%m-%d")
             .unwrap();
-    assert!((end - chrono::Utc::now().date_naive()).num_days() > 1000);
+    assert!((end - fangxin_core::clock::today(fangxin_core::clock::now())).num_days() > 1000);
 
     let (_, profile) = app.get_json(&format!("/api/v1/merchants/{uscc}")).await;
     let after = profile["score"]["score"].as_i64().unwrap();
@@ -232,7 +232,7 @@ async fn credit_repair_too_early_then_approved(backend: Backend) {
         let app = &app;
         async move { app.post_json(&path, Some(&token), body).await }
     };
-    let today = chrono::Utc::now().date_naive();
+    let today = fangxin_core::clock::today(fangxin_core::clock::now());
     // One recent decision, one seven months old.
     let recent = decision(&uscc, "五市监处罚〔2026〕9201号");
     let mut old = decision(&uscc, "五市监处罚〔2026〕9202号");
@@ -393,6 +393,37 @@ async fn an_accepted_objection_revokes_the_penalty(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(record["penalties"][0]["status"], "revoked");
+    // Revoked like any revocation: the history names the objection and its reason.
+    let (_, detail) = app
+        .get_json_as(
+            &format!("/api/v1/admin/penalties/{}", penalty["id"]),
+            &regulator,
+        )
+        .await;
+    let revision = &detail["revisions"][0];
+    assert_eq!(revision["action"], "revocation", "{detail}");
+    assert!(
+        revision["reason"]
+            .as_str()
+            .unwrap()
+            .contains("经核实，当事人认定有误"),
+        "{revision}"
+    );
+    assert_eq!(revision["before"]["status"], "in_publicity");
+    assert_eq!(revision["after"]["status"], "revoked");
+    let (_, audit) = app
+        .get_json_as(
+            "/api/v1/admin/audit-log?entity=penalty&q=五市监处罚〔2026〕9301号",
+            &regulator,
+        )
+        .await;
+    let actions: Vec<&str> = audit["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions, ["penalty.revoke", "penalty.publish"], "{audit}");
     let (status, again) = post(
         format!("/api/v1/admin/objections/{}", objection["id"]),
         regulator,
@@ -504,7 +535,48 @@ async fn a_correction_keeps_history_and_a_revocation_lifts_the_score(backend: Ba
     app.finish().await;
 }
 
+/// Two regulators publish the same decision number at the same moment: one is recorded,
+/// the other is told which decision already holds the number — never a 500.
+async fn the_same_decision_published_twice_at_once_is_a_conflict(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (uscc, _) = clean_merchant(&app).await;
+    let regulator = app.token_for("regulator", None).await;
+    let no = "五市监处罚〔2026〕9401号";
+    let publish = || {
+        app.post_json(
+            "/api/v1/admin/penalties",
+            Some(&regulator),
+            decision(&uscc, no),
+        )
+    };
+    let ((a, body_a), (b, body_b)) = tokio::join!(publish(), publish());
+    let mut statuses = [a, b];
+    statuses.sort_unstable();
+    assert_eq!(statuses, [201, 409], "{body_a} {body_b}");
+    let (conflict, recorded) = if a == 409 {
+        (&body_a, &body_b)
+    } else {
+        (&body_b, &body_a)
+    };
+    assert_eq!(conflict["code"], "penalty_exists", "{conflict}");
+    let detail = conflict["detail"].as_str().unwrap();
+    assert!(
+        detail.contains(no) && detail.contains(&format!("penalty {}", recorded["id"])),
+        "{detail}"
+    );
+    let (_, list) = app.get_json("/api/v1/penalties?per_page=100").await;
+    let copies = list["penalties"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["decision_no"] == no)
+        .count();
+    assert_eq!(copies, 1);
+    app.finish().await;
+}
+
 crate::on_every_backend!(
+    the_same_decision_published_twice_at_once_is_a_conflict,
     a_correction_keeps_history_and_a_revocation_lifts_the_score,
     an_accepted_objection_revokes_the_penalty,
     credit_repair_too_early_then_approved,

@@ -44,7 +44,7 @@ async fn the_portal_finds_explains_and_escapes(backend: Backend) {
             Some(&regulator),
             json!({"uscc": uscc, "name": "昆明市五华区<script>alert(1)</script>小吃店", "sign_name": "<script>alert(1)</script>",
                    "kind": "individual", "industry": "餐饮", "street": "华山", "address": "华山南路1号",
-                   "established_on": (chrono::Utc::now() - chrono::TimeDelta::days(60)).date_naive().to_string()}),
+                   "established_on": (fangxin_core::clock::today(fangxin_core::clock::now()) - chrono::TimeDelta::days(60)).to_string()}),
         )
         .await;
     assert_eq!(status, 201, "{body}");

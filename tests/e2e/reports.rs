@@ -2,7 +2,7 @@
 //! fixture; the public statistics page names no one.
 
 use chrono::{NaiveDate, TimeDelta, TimeZone, Utc};
-use fangxin_api::store::entities::complaint;
+use fangxin_core::store::entities::complaint;
 use sea_orm::{ActiveValue::Set, EntityTrait};
 use serde_json::Value;
 
@@ -196,7 +196,7 @@ async fn the_public_statistics_name_no_one(backend: Backend) {
         .await
         .unwrap();
     assert!(response.url().path().starts_with("/login"));
-    let today = fangxin_api::complaints::local_today(Utc::now());
+    let today = fangxin_core::clock::date_of(Utc::now());
     let from: NaiveDate = today - TimeDelta::days(180);
     let regulator = app.token_for("regulator", None).await;
     let (code, report) = app

@@ -1,8 +1,8 @@
 //! Scores: explained over the API, kept current by writes, the sweep and full rescores.
 
 use chrono::{TimeDelta, Utc};
-use fangxin_api::scores::{self, FullRescore, rescore_all, rescore_due};
-use fangxin_api::store::entities::{merchant, penalty, score, score_history};
+use fangxin_core::scores::{self, FullRescore, rescore_all, rescore_due};
+use fangxin_core::store::entities::{merchant, penalty, score, score_history};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter,
 };
@@ -11,7 +11,7 @@ use tokio::sync::watch;
 use crate::helpers::{Backend, TestApp};
 
 async fn penalised_merchant(app: &TestApp) -> (merchant::Model, penalty::Model) {
-    let today = Utc::now().date_naive();
+    let today = fangxin_core::clock::today(fangxin_core::clock::now());
     let p = penalty::Entity::find()
         .filter(penalty::Column::Status.eq("in_publicity"))
         .filter(penalty::Column::PublicityEnd.gte(today))
@@ -98,7 +98,7 @@ async fn the_sweep_rescores_when_publicity_ends(backend: Backend) {
         .and_hms_opt(3, 0, 0)
         .unwrap()
         .and_utc();
-    let touched = fangxin_api::penalties::end_due_publicity(&app.state.db, later)
+    let touched = fangxin_core::penalties::end_due_publicity(&app.state.db, later)
         .await
         .unwrap();
     assert!(touched.contains(&m.id));
@@ -180,7 +180,7 @@ async fn a_full_rescore_stops_and_resumes(backend: Backend) {
 }
 
 async fn a_confirmed_claimant_weighs_less_in_scores(backend: Backend) {
-    use fangxin_api::store::entities::{claimant_review, complaint};
+    use fangxin_core::store::entities::{claimant_review, complaint};
     let app = TestApp::spawn(backend).await;
     let db = app.state.db.clone();
     // The demo's professional claimants have keys pc00000…; pick the busiest merchant of one.

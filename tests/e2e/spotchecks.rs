@@ -82,7 +82,7 @@ async fn a_draw_replays_from_its_seed_and_results_are_public(backend: Backend) {
         .get_json(&format!("/api/v1/merchants/{uscc}/score"))
         .await;
     let path = format!("/api/v1/admin/spot-checks/{}/result", check["id"]);
-    let today = chrono::Utc::now().date_naive().to_string();
+    let today = fangxin_core::clock::today(fangxin_core::clock::now()).to_string();
     let (status, body) = app
         .post_json(
             &path,

@@ -1,7 +1,7 @@
 //! The schema and the store on each backend.
 
 use chrono::Utc;
-use fangxin_api::store::entities::{merchant, score, score_history};
+use fangxin_core::store::entities::{merchant, score, score_history};
 use fangxin_migrations::{Migrator, MigratorTrait};
 use sea_orm::{EntityTrait, PaginatorTrait};
 
@@ -66,7 +66,7 @@ async fn rescoring_records_history_only_on_change(backend: Backend) {
     let history = score_history::Entity::find().count(&db).await.unwrap();
     assert_eq!(history, 300, "one history row per first score");
     let (_running, stop) = tokio::sync::watch::channel(false);
-    fangxin_api::scores::rescore_all(
+    fangxin_core::scores::rescore_all(
         &db,
         &app.state.scoring,
         Utc::now(),

@@ -1,6 +1,6 @@
 //! Enrolment under the entry rules; a refusal names the rule.
 
-use fangxin_api::store::entities::{merchant, penalty, trusted_enrolment};
+use fangxin_core::store::entities::{merchant, penalty, trusted_enrolment};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::json;
 
@@ -9,7 +9,7 @@ use crate::helpers::{Backend, TestApp};
 async fn enrolment_follows_the_entry_rules(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let db = &app.state.db;
-    let today = chrono::Utc::now().date_naive();
+    let today = fangxin_core::clock::today(fangxin_core::clock::now());
     let enrolled: Vec<i64> = trusted_enrolment::Entity::find()
         .all(db)
         .await

@@ -8,8 +8,8 @@ use chrono::Utc;
 use super::AppState;
 use super::extract::{Admin, ApiPath, Body};
 use super::openapi::StaffErrors;
-use crate::accounts::{self, AccountChange, AccountView, NewAccount};
-use crate::error::AppResult;
+use crate::http::error::ApiResult;
+use fangxin_core::accounts::{self, AccountChange, AccountView, NewAccount};
 
 #[utoipa::path(
     post,
@@ -24,7 +24,7 @@ pub async fn create(
     State(state): State<AppState>,
     Admin(actor): Admin,
     Body(req): Body<NewAccount>,
-) -> AppResult<(StatusCode, Json<AccountView>)> {
+) -> ApiResult<(StatusCode, Json<AccountView>)> {
     let id = accounts::create(&state.db, req, &actor, Utc::now()).await?;
     Ok((
         StatusCode::CREATED,
@@ -43,7 +43,7 @@ pub async fn create(
 pub async fn list(
     State(state): State<AppState>,
     Admin(_admin): Admin,
-) -> AppResult<Json<Vec<AccountView>>> {
+) -> ApiResult<Json<Vec<AccountView>>> {
     Ok(Json(accounts::list(&state.db).await?))
 }
 
@@ -62,7 +62,7 @@ pub async fn change(
     Admin(actor): Admin,
     ApiPath(id): ApiPath<i64>,
     Body(req): Body<AccountChange>,
-) -> AppResult<Json<AccountView>> {
+) -> ApiResult<Json<AccountView>> {
     Ok(Json(
         accounts::change(&state.db, id, req, &actor, Utc::now()).await?,
     ))

@@ -11,8 +11,10 @@ use serde_json::json;
 use super::AppState;
 use super::extract::{ApiQuery, Regulator};
 use super::openapi::StaffErrors;
-use crate::audit;
-use crate::error::{AppError, AppResult};
+use fangxin_core::audit;
+use fangxin_core::error::AppError;
+
+use crate::http::error::ApiResult;
 
 /// Rebuilds the search index into a new generation in the background and swaps it in;
 /// searches keep being answered meanwhile. 202 when started, 409 while one runs.
@@ -27,12 +29,13 @@ use crate::error::{AppError, AppResult};
 pub async fn reindex(
     State(state): State<AppState>,
     Regulator(actor): Regulator,
-) -> AppResult<(StatusCode, Json<serde_json::Value>)> {
+) -> ApiResult<(StatusCode, Json<serde_json::Value>)> {
     let Some(root) = state.index.root().map(|p| p.to_path_buf()) else {
         return Err(AppError::Conflict {
             code: "index_in_memory",
             message: "this server's index lives in memory and cannot be rebuilt".into(),
-        });
+        }
+        .into());
     };
     if state
         .reindex_running
@@ -42,27 +45,31 @@ pub async fn reindex(
         return Err(AppError::Conflict {
             code: "reindex_running",
             message: "a rebuild of the index is already running".into(),
-        });
+        }
+        .into());
     }
     let now = Utc::now();
     audit::record(
         &state.db,
         &actor,
-        "index.rebuild",
-        "index",
-        "merchants",
-        None,
-        None,
+        audit::Entry {
+            action: "index.rebuild",
+            entity: "index",
+            entity_id: "merchants".to_string(),
+            subject: None,
+            before: None,
+            after: None,
+        },
         now,
     )
     .await?;
     let task_state = state.clone();
     tokio::spawn(async move {
-        let result = crate::feed::rebuild(
+        let result = fangxin_core::feed::rebuild(
             &task_state.db,
             &root,
             Some(&task_state.index),
-            Utc::now().date_naive(),
+            fangxin_core::clock::now(),
         )
         .await;
         match result {
@@ -85,14 +92,14 @@ pub async fn reindex(
     path = "/api/v1/admin/audit-log",
     tag = "regulator",
     summary = "The audit log, newest first",
-    params(crate::audit::AuditFilter),
-    responses((status = 200, description = "Entries", body = crate::audit::AuditPage), StaffErrors),
+    params(fangxin_core::audit::AuditFilter),
+    responses((status = 200, description = "Entries", body = fangxin_core::audit::AuditPage), StaffErrors),
     security(("bearer" = []))
 )]
 pub async fn audit_log(
     State(state): State<AppState>,
     Regulator(_actor): Regulator,
-    ApiQuery(filter): ApiQuery<crate::audit::AuditFilter>,
-) -> AppResult<Json<crate::audit::AuditPage>> {
-    Ok(Json(crate::audit::list(&state.db, filter).await?))
+    ApiQuery(filter): ApiQuery<fangxin_core::audit::AuditFilter>,
+) -> ApiResult<Json<fangxin_core::audit::AuditPage>> {
+    Ok(Json(fangxin_core::audit::list(&state.db, filter).await?))
 }

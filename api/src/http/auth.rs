@@ -13,8 +13,10 @@ use serde::Deserialize;
 
 use super::AppState;
 use super::extract::json_body;
-use crate::accounts::{self, IssuedToken, Session};
-use crate::error::{AppError, AppResult};
+use fangxin_core::accounts::{self, IssuedToken, Session};
+use fangxin_core::error::AppError;
+
+use crate::http::error::ApiResult;
 
 fn bearer(parts: &Parts) -> Option<&str> {
     parts
@@ -27,18 +29,14 @@ fn bearer(parts: &Parts) -> Option<&str> {
         .filter(|t| !t.is_empty())
 }
 
-impl FromRequestParts<AppState> for Session {
-    type Rejection = AppError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> AppResult<Session> {
-        let token = bearer(parts).ok_or(AppError::Unauthenticated {
-            code: "unauthenticated",
-            message:
-                "log in first: send Authorization: Bearer <token> from POST /api/v1/auth/login"
-                    .into(),
-        })?;
-        accounts::authenticate(&state.db, token, Utc::now()).await
-    }
+/// The session of the bearer token the request carries; a 401 without a valid one.
+pub async fn session(parts: &Parts, state: &AppState) -> Result<Session, AppError> {
+    let token = bearer(parts).ok_or(AppError::Unauthenticated {
+        code: "unauthenticated",
+        message: "log in first: send Authorization: Bearer <token> from POST /api/v1/auth/login"
+            .into(),
+    })?;
+    accounts::authenticate(&state.db, token, Utc::now()).await
 }
 
 /// The request's id (set by the request-id layer), for the audit log.
@@ -92,7 +90,7 @@ pub async fn login(
     State(state): State<AppState>,
     ClientAddr(addr): ClientAddr,
     body: Result<Json<LoginRequest>, JsonRejection>,
-) -> AppResult<Json<IssuedToken>> {
+) -> ApiResult<Json<IssuedToken>> {
     let body = json_body(body)?;
     let ip = addr.map(|a| a.ip().to_string()).unwrap_or_default();
     for key in [format!("ip:{ip}"), format!("user:{}", body.username.trim())] {
@@ -101,7 +99,8 @@ pub async fn login(
                 code: "rate_limited",
                 message: "too many login attempts; wait a minute".into(),
                 retry_after_secs,
-            });
+            }
+            .into());
         }
     }
     Ok(Json(
@@ -117,7 +116,7 @@ pub async fn login(
     responses((status = 204, description = "Logged out")),
     security(("bearer" = []))
 )]
-pub async fn logout(State(state): State<AppState>, parts: Parts) -> AppResult<StatusCode> {
+pub async fn logout(State(state): State<AppState>, parts: Parts) -> ApiResult<StatusCode> {
     if let Some(token) = bearer(&parts) {
         accounts::logout(&state.db, token, Utc::now()).await?;
     }

@@ -9,8 +9,10 @@ use chrono::Utc;
 use super::AppState;
 use super::extract::{ApiPath, ApiQuery, Body, Regulator};
 use super::openapi::StaffErrors;
-use crate::claimants::{self, ClaimFile, ClaimantPage, QueueFilter, ReviewDecision, ReviewOutcome};
-use crate::error::AppResult;
+use crate::http::error::ApiResult;
+use fangxin_core::claimants::{
+    self, ClaimFile, ClaimantPage, QueueFilter, ReviewDecision, ReviewOutcome,
+};
 
 #[utoipa::path(
     get,
@@ -25,7 +27,7 @@ pub async fn queue(
     State(state): State<AppState>,
     Regulator(_actor): Regulator,
     ApiQuery(filter): ApiQuery<QueueFilter>,
-) -> AppResult<Json<ClaimantPage>> {
+) -> ApiResult<Json<ClaimantPage>> {
     Ok(Json(claimants::queue(&state.db, filter).await?))
 }
 
@@ -42,7 +44,7 @@ pub async fn file(
     State(state): State<AppState>,
     Regulator(_actor): Regulator,
     ApiPath(key): ApiPath<String>,
-) -> AppResult<Json<ClaimFile>> {
+) -> ApiResult<Json<ClaimFile>> {
     Ok(Json(
         claimants::claim_file(&state.db, &key, &state.scoring.model.claimants, Utc::now()).await?,
     ))
@@ -63,7 +65,7 @@ pub async fn review(
     Regulator(actor): Regulator,
     ApiPath(key): ApiPath<String>,
     Body(req): Body<ReviewDecision>,
-) -> AppResult<Json<ReviewOutcome>> {
+) -> ApiResult<Json<ReviewOutcome>> {
     let outcome =
         claimants::review(&state.db, &key, req, &state.scoring, &actor, Utc::now()).await?;
     state.notifier.changed().await;

@@ -11,11 +11,11 @@ use serde::Deserialize;
 use super::AppState;
 use super::extract::{ApiPath, ApiQuery, Body, Enterprise, Regulator};
 use super::openapi::{PublicErrors, StaffErrors};
-use crate::complaints::{
+use crate::http::error::ApiResult;
+use fangxin_core::complaints::{
     self, ComplaintFilter, ComplaintPage, ComplaintView, IntakeContext, IntakeResult, NewComplaint,
     Transition,
 };
-use crate::error::AppResult;
 
 #[utoipa::path(
     post,
@@ -30,7 +30,7 @@ pub async fn intake(
     State(state): State<AppState>,
     Regulator(actor): Regulator,
     Body(req): Body<NewComplaint>,
-) -> AppResult<(StatusCode, Json<IntakeResult>)> {
+) -> ApiResult<(StatusCode, Json<IntakeResult>)> {
     let index = state.index.current();
     let ctx = IntakeContext {
         scoring: &state.scoring,
@@ -62,7 +62,7 @@ pub async fn list(
     State(state): State<AppState>,
     Regulator(_actor): Regulator,
     ApiQuery(filter): ApiQuery<ComplaintFilter>,
-) -> AppResult<Json<ComplaintPage>> {
+) -> ApiResult<Json<ComplaintPage>> {
     Ok(Json(
         complaints::list(&state.db, filter, None, &state.scoring.calendar, Utc::now()).await?,
     ))
@@ -81,7 +81,7 @@ pub async fn get(
     State(state): State<AppState>,
     Regulator(_actor): Regulator,
     ApiPath(id): ApiPath<i64>,
-) -> AppResult<Json<ComplaintView>> {
+) -> ApiResult<Json<ComplaintView>> {
     Ok(Json(
         complaints::get(&state.db, id, None, &state.scoring.calendar, Utc::now()).await?,
     ))
@@ -102,7 +102,7 @@ pub async fn transition(
     Regulator(actor): Regulator,
     ApiPath(id): ApiPath<i64>,
     Body(req): Body<Transition>,
-) -> AppResult<Json<ComplaintView>> {
+) -> ApiResult<Json<ComplaintView>> {
     let view =
         complaints::transition(&state.db, id, req, &state.scoring, &actor, Utc::now()).await?;
     state.notifier.changed().await;
@@ -124,7 +124,7 @@ pub async fn assign_merchant(
     Regulator(actor): Regulator,
     ApiPath(id): ApiPath<i64>,
     Body(req): Body<complaints::MerchantMatch>,
-) -> AppResult<Json<ComplaintView>> {
+) -> ApiResult<Json<ComplaintView>> {
     let view =
         complaints::assign_merchant(&state.db, id, req, &state.scoring, &actor, Utc::now()).await?;
     state.notifier.changed().await;
@@ -147,7 +147,7 @@ pub async fn my_complaints(
         actor: _,
     }: Enterprise,
     ApiQuery(filter): ApiQuery<ComplaintFilter>,
-) -> AppResult<Json<ComplaintPage>> {
+) -> ApiResult<Json<ComplaintPage>> {
     Ok(Json(
         complaints::list(
             &state.db,
@@ -180,7 +180,7 @@ pub async fn answer(
     Enterprise { merchant_id, actor }: Enterprise,
     ApiPath(id): ApiPath<i64>,
     Body(req): Body<Answer>,
-) -> AppResult<Json<ComplaintView>> {
+) -> ApiResult<Json<ComplaintView>> {
     let view = complaints::answer(
         &state.db,
         id,
@@ -201,20 +201,24 @@ pub async fn answer(
     tag = "public",
     summary = "A merchant's complaint statistics, as the complaint-publicity rules publish them (JSON or CSV)",
     params(("uscc" = String, Path, description = "Unified social credit code"), super::export::FormatParam),
-    responses((status = 200, description = "Statistics", content((crate::complaints::ComplaintStats = "application/json"), (String = "text/csv"))), PublicErrors)
+    responses((status = 200, description = "Statistics", content((fangxin_core::complaints::ComplaintStats = "application/json"), (String = "text/csv"))), PublicErrors)
 )]
 pub async fn stats(
     State(state): State<AppState>,
     ApiPath(uscc): ApiPath<String>,
     headers: axum::http::HeaderMap,
     ApiQuery(format): ApiQuery<super::export::FormatParam>,
-) -> AppResult<axum::response::Response> {
+) -> ApiResult<axum::response::Response> {
     let uscc = Uscc::parse(&uscc)?;
     let csv = super::export::wants_csv(&headers, format.format.as_deref())?;
     let now = Utc::now();
     let stats = complaints::stats(&state.db, &uscc, now).await?;
     if csv {
-        return super::export::csv_response(&format!("complaint-stats-{uscc}"), now, [stats]);
+        return Ok(super::export::csv_response(
+            &format!("complaint-stats-{uscc}"),
+            now,
+            [stats],
+        )?);
     }
     Ok(Json(stats).into_response())
 }

@@ -6,7 +6,25 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
-use crate::error::AppError;
+use fangxin_core::error::AppError;
+
+/// A domain error on its way out as a problem document. The domain's `AppError` knows no
+/// HTTP; this wrapper is where its variants meet their statuses.
+#[derive(Debug, thiserror::Error)]
+#[error(transparent)]
+pub struct ApiError(pub AppError);
+
+/// What handlers return.
+pub type ApiResult<T> = Result<T, ApiError>;
+
+impl<E> From<E> for ApiError
+where
+    AppError: From<E>,
+{
+    fn from(e: E) -> Self {
+        ApiError(AppError::from(e))
+    }
+}
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Problem {
@@ -53,10 +71,11 @@ impl IntoResponse for Problem {
     }
 }
 
-impl IntoResponse for AppError {
+impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let code = self.code();
-        let problem = match &self {
+        let ApiError(error) = self;
+        let code = error.code();
+        let problem = match &error {
             AppError::InvalidUscc(e) => {
                 let mut p = Problem::new(
                     StatusCode::BAD_REQUEST,
@@ -67,7 +86,7 @@ impl IntoResponse for AppError {
                 p
             }
             AppError::MerchantNotFound(_) => {
-                Problem::new(StatusCode::NOT_FOUND, code, self.to_string())
+                Problem::new(StatusCode::NOT_FOUND, code, error.to_string())
             }
             AppError::InvalidInput { message, field, .. } => {
                 let mut p = Problem::new(StatusCode::BAD_REQUEST, code, message.clone());

@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::error::{AppError, AppResult};
+use fangxin_core::error::{AppError, AppResult};
 
 /// Rows an export holds at most; narrow the filters for more.
 pub const MAX_ROWS: u64 = 100_000;
@@ -98,7 +98,7 @@ pub fn csv_bytes<R: CsvRow>(
     Ok(out)
 }
 
-impl CsvRow for crate::reports::ReportLine {
+impl CsvRow for fangxin_core::reports::ReportLine {
     const COLUMNS: &'static [&'static str] = &[
         "section",
         "key",
@@ -127,7 +127,7 @@ where
     F: FnMut(u64, u64) -> Fut,
     Fut: std::future::Future<Output = AppResult<Vec<T>>>,
 {
-    let per_page = crate::paging::MAX_PER_PAGE;
+    let per_page = fangxin_core::paging::MAX_PER_PAGE;
     let mut rows = Vec::new();
     let mut page = 1;
     loop {
@@ -200,21 +200,21 @@ macro_rules! paged {
 }
 
 paged!(
-    crate::penalties::PenaltyQuery,
-    crate::penalties::PenaltyPage,
-    crate::penalties::PenaltyRecord,
+    fangxin_core::penalties::PenaltyQuery,
+    fangxin_core::penalties::PenaltyPage,
+    fangxin_core::penalties::PenaltyRecord,
     penalties
 );
 paged!(
-    crate::warnings::WarningQuery,
-    crate::warnings::WarningPage,
-    crate::warnings::WarningView,
+    fangxin_core::warnings::WarningQuery,
+    fangxin_core::warnings::WarningPage,
+    fangxin_core::warnings::WarningView,
     warnings
 );
 paged!(
-    crate::spotchecks::SpotCheckQuery,
-    crate::spotchecks::SpotCheckPage,
-    crate::spotchecks::CheckView,
+    fangxin_core::spotchecks::SpotCheckQuery,
+    fangxin_core::spotchecks::SpotCheckPage,
+    fangxin_core::spotchecks::CheckView,
     results
 );
 
@@ -227,7 +227,7 @@ fn opt<T: ToString>(v: &Option<T>) -> String {
     v.as_ref().map(T::to_string).unwrap_or_default()
 }
 
-impl CsvRow for crate::penalties::PenaltyRecord {
+impl CsvRow for fangxin_core::penalties::PenaltyRecord {
     const COLUMNS: &'static [&'static str] = &[
         "decision_no",
         "uscc",
@@ -263,7 +263,7 @@ impl CsvRow for crate::penalties::PenaltyRecord {
     }
 }
 
-impl CsvRow for crate::warnings::WarningView {
+impl CsvRow for fangxin_core::warnings::WarningView {
     const COLUMNS: &'static [&'static str] = &["id", "title", "category", "published_on", "body"];
 
     fn cells(&self) -> Vec<String> {
@@ -277,7 +277,7 @@ impl CsvRow for crate::warnings::WarningView {
     }
 }
 
-impl CsvRow for crate::spotchecks::CheckView {
+impl CsvRow for fangxin_core::spotchecks::CheckView {
     const COLUMNS: &'static [&'static str] = &[
         "plan_id",
         "uscc",
@@ -313,7 +313,7 @@ impl CsvRow for crate::spotchecks::CheckView {
     }
 }
 
-impl CsvRow for crate::complaints::ComplaintStats {
+impl CsvRow for fangxin_core::complaints::ComplaintStats {
     const COLUMNS: &'static [&'static str] = &[
         "uscc",
         "last_12_months",

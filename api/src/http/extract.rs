@@ -4,8 +4,9 @@ use axum::extract::{FromRequestParts, Path};
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 
-use crate::accounts::Session;
-use crate::error::AppError;
+use fangxin_core::error::AppError;
+
+use crate::http::error::ApiError;
 use fangxin_scoring::domain::Role;
 
 /// A path parameter; a malformed one (`/complaints/abc`) is a 400 `invalid_path`.
@@ -16,13 +17,13 @@ where
     T: DeserializeOwned + Send,
     S: Send + Sync,
 {
-    type Rejection = AppError;
+    type Rejection = crate::http::error::ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
         Path::<T>::from_request_parts(parts, state)
             .await
             .map(|Path(t)| ApiPath(t))
-            .map_err(|e| AppError::invalid("invalid_path", e.body_text()))
+            .map_err(|e| AppError::invalid("invalid_path", e.body_text()).into())
     }
 }
 
@@ -34,13 +35,13 @@ where
     T: DeserializeOwned + Send,
     S: Send + Sync,
 {
-    type Rejection = AppError;
+    type Rejection = crate::http::error::ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
         axum::extract::Query::<T>::from_request_parts(parts, state)
             .await
             .map(|axum::extract::Query(t)| ApiQuery(t))
-            .map_err(|e| AppError::invalid("invalid_query", e.body_text()))
+            .map_err(|e| AppError::invalid("invalid_query", e.body_text()).into())
     }
 }
 
@@ -74,41 +75,43 @@ where
         axum::extract::FromRequest<S, Rejection = axum::extract::rejection::JsonRejection>,
     S: Send + Sync,
 {
-    type Rejection = AppError;
+    type Rejection = crate::http::error::ApiError;
 
-    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, AppError> {
-        json_body(axum::Json::<T>::from_request(req, state).await).map(Body)
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, ApiError> {
+        Ok(Body(json_body(
+            axum::Json::<T>::from_request(req, state).await,
+        )?))
     }
 }
 
 /// A caller allowed to change the record (a regulator or an admin), as the audit log
 /// names it. Anyone else is refused before the handler runs.
-pub struct Regulator(pub crate::audit::Actor);
+pub struct Regulator(pub fangxin_core::audit::Actor);
 
 impl FromRequestParts<super::AppState> for Regulator {
-    type Rejection = AppError;
+    type Rejection = crate::http::error::ApiError;
 
     async fn from_request_parts(
         parts: &mut Parts,
         state: &super::AppState,
-    ) -> Result<Self, AppError> {
-        staff(parts, state, &[Role::Regulator, Role::Admin])
-            .await
-            .map(Regulator)
+    ) -> Result<Self, ApiError> {
+        Ok(Regulator(
+            staff(parts, state, &[Role::Regulator, Role::Admin]).await?,
+        ))
     }
 }
 
 /// A caller allowed to manage accounts (an admin).
-pub struct Admin(pub crate::audit::Actor);
+pub struct Admin(pub fangxin_core::audit::Actor);
 
 impl FromRequestParts<super::AppState> for Admin {
-    type Rejection = AppError;
+    type Rejection = crate::http::error::ApiError;
 
     async fn from_request_parts(
         parts: &mut Parts,
         state: &super::AppState,
-    ) -> Result<Self, AppError> {
-        staff(parts, state, &[Role::Admin]).await.map(Admin)
+    ) -> Result<Self, ApiError> {
+        Ok(Admin(staff(parts, state, &[Role::Admin]).await?))
     }
 }
 
@@ -116,8 +119,8 @@ async fn staff(
     parts: &mut Parts,
     state: &super::AppState,
     roles: &[Role],
-) -> Result<crate::audit::Actor, AppError> {
-    let session = Session::from_request_parts(parts, state).await?;
+) -> Result<fangxin_core::audit::Actor, AppError> {
+    let session = super::auth::session(parts, state).await?;
     session.require(roles)?;
     Ok(session.actor(request_id(parts)))
 }
@@ -125,17 +128,17 @@ async fn staff(
 /// An enterprise account acting for its own merchant. Every other role is refused.
 pub struct Enterprise {
     pub merchant_id: i64,
-    pub actor: crate::audit::Actor,
+    pub actor: fangxin_core::audit::Actor,
 }
 
 impl FromRequestParts<super::AppState> for Enterprise {
-    type Rejection = AppError;
+    type Rejection = crate::http::error::ApiError;
 
     async fn from_request_parts(
         parts: &mut Parts,
         state: &super::AppState,
-    ) -> Result<Self, AppError> {
-        let session = Session::from_request_parts(parts, state).await?;
+    ) -> Result<Self, ApiError> {
+        let session = super::auth::session(parts, state).await?;
         let merchant_id = session.own_merchant()?;
         Ok(Enterprise {
             merchant_id,

@@ -91,11 +91,11 @@ pub async fn metrics(
     let token = &state.settings.server.metrics_token;
     if token.is_empty() {
         if !peer.is_some_and(|p| p.ip().is_loopback()) {
-            return crate::error::AppError::Forbidden {
+            return crate::http::error::ApiError(fangxin_core::error::AppError::Forbidden {
                 code: "metrics_forbidden",
                 message: "metrics are served to this machine only, or with the configured token"
                     .into(),
-            }
+            })
             .into_response();
         }
     } else {
@@ -113,10 +113,10 @@ pub async fn metrics(
                 .fold(0u8, |acc, (a, b)| acc | (a ^ b))
                 == 0;
         if !matches {
-            return crate::error::AppError::Unauthenticated {
+            return crate::http::error::ApiError(fangxin_core::error::AppError::Unauthenticated {
                 code: "unauthenticated",
                 message: "send the metrics token as a bearer token".into(),
-            }
+            })
             .into_response();
         }
     }

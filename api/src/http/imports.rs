@@ -15,8 +15,10 @@ use tokio::io::AsyncWriteExt;
 use super::AppState;
 use super::extract::{ApiPath, Regulator};
 use super::openapi::StaffErrors;
-use crate::error::{AppError, AppResult};
-use crate::imports::{self, Format, ImportContext, ImportReport, Kind, Spool};
+use fangxin_core::error::AppError;
+
+use crate::http::error::ApiResult;
+use fangxin_core::imports::{self, Format, ImportContext, ImportReport, Kind, Spool};
 
 #[utoipa::path(
     post,
@@ -34,7 +36,7 @@ pub async fn upload(
     ApiPath(kind): ApiPath<String>,
     headers: HeaderMap,
     body: RawBody,
-) -> AppResult<Json<ImportReport>> {
+) -> ApiResult<Json<ImportReport>> {
     let kind = Kind::parse(&kind).ok_or_else(|| AppError::NotFound {
         code: "not_found",
         message: format!("no import of {kind:?}: merchants, penalties or complaints"),
@@ -68,7 +70,8 @@ pub async fn upload(
                 message: format!(
                     "an import file has at most {max} bytes; use `fangxin import` for larger files"
                 ),
-            });
+            }
+            .into());
         }
         file.write_all(&chunk)
             .await
@@ -102,7 +105,8 @@ pub async fn upload(
                 report.invalid_rows, report.rows
             ),
             details: Box::new(serde_json::to_value(&report).unwrap_or_default()),
-        });
+        }
+        .into());
     }
     state.notifier.changed().await;
     Ok(Json(report))

@@ -8,8 +8,8 @@ use chrono::Utc;
 use super::AppState;
 use super::extract::{ApiPath, Body, Regulator};
 use super::openapi::StaffErrors;
-use crate::error::AppResult;
-use crate::listings::{self, ListingView, NewListing, Removal};
+use crate::http::error::ApiResult;
+use fangxin_core::listings::{self, ListingView, NewListing, Removal};
 
 #[utoipa::path(
     post,
@@ -24,7 +24,7 @@ pub async fn create(
     State(state): State<AppState>,
     Regulator(actor): Regulator,
     Body(req): Body<NewListing>,
-) -> AppResult<(StatusCode, Json<ListingView>)> {
+) -> ApiResult<(StatusCode, Json<ListingView>)> {
     let view = listings::list_merchant(&state.db, req, &state.scoring, &actor, Utc::now()).await?;
     state.notifier.changed().await;
     Ok((StatusCode::CREATED, Json(view)))
@@ -45,7 +45,7 @@ pub async fn remove(
     Regulator(actor): Regulator,
     ApiPath(id): ApiPath<i64>,
     Body(req): Body<Removal>,
-) -> AppResult<Json<ListingView>> {
+) -> ApiResult<Json<ListingView>> {
     let view = listings::remove(&state.db, id, req, &state.scoring, &actor, Utc::now()).await?;
     state.notifier.changed().await;
     Ok(Json(view))

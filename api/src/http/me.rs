@@ -7,8 +7,8 @@ use chrono::Utc;
 use super::AppState;
 use super::extract::Enterprise;
 use super::openapi::StaffErrors;
-use crate::enterprise::{self, EnterpriseRecord};
-use crate::error::AppResult;
+use crate::http::error::ApiResult;
+use fangxin_core::enterprise::{self, EnterpriseRecord};
 
 #[utoipa::path(
     get,
@@ -24,7 +24,7 @@ pub async fn record(
         merchant_id,
         actor: _,
     }: Enterprise,
-) -> AppResult<Json<EnterpriseRecord>> {
+) -> ApiResult<Json<EnterpriseRecord>> {
     Ok(Json(
         enterprise::record(&state.db, merchant_id, &state.scoring, Utc::now()).await?,
     ))

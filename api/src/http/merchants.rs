@@ -10,9 +10,11 @@ use serde::{Deserialize, Serialize};
 use super::AppState;
 use super::extract::{ApiPath, ApiQuery, Body, Regulator};
 use super::openapi::{PublicErrors, StaffErrors};
-use crate::error::{AppError, AppResult};
-use crate::merchants::{self, MerchantProfile};
+use fangxin_core::error::AppError;
+
+use crate::http::error::ApiResult;
 use axum::http::StatusCode;
+use fangxin_core::merchants::{self, MerchantProfile};
 
 /// Matches counted (and ranked) at most; see `SearchRequest::count_cap`.
 const COUNT_CAP: usize = 10_000;
@@ -84,7 +86,7 @@ fn non_empty(s: Option<String>) -> Option<String> {
 }
 
 impl SearchParams {
-    fn into_request(self, max_per_page: usize) -> AppResult<SearchRequest> {
+    fn into_request(self, max_per_page: usize) -> Result<SearchRequest, AppError> {
         let page = self.page.unwrap_or(1);
         if page == 0 {
             return Err(AppError::invalid("invalid_page", "page starts at 1"));
@@ -154,12 +156,15 @@ impl SearchParams {
 pub async fn search(
     State(state): State<AppState>,
     ApiQuery(params): ApiQuery<SearchParams>,
-) -> AppResult<Json<SearchResponse>> {
+) -> ApiResult<Json<SearchResponse>> {
     Ok(Json(run_search(&state, params).await?))
 }
 
 /// Runs a search as the API and the portal answer it.
-pub async fn run_search(state: &AppState, params: SearchParams) -> AppResult<SearchResponse> {
+pub async fn run_search(
+    state: &AppState,
+    params: SearchParams,
+) -> fangxin_core::error::AppResult<SearchResponse> {
     let request = params.into_request(state.settings.search.max_per_page)?;
     let index = state.index.current();
     let req = request.clone();
@@ -203,12 +208,13 @@ pub async fn run_search(state: &AppState, params: SearchParams) -> AppResult<Sea
 pub async fn suggest(
     State(state): State<AppState>,
     ApiQuery(params): ApiQuery<SuggestParams>,
-) -> AppResult<Json<SuggestResponse>> {
+) -> ApiResult<Json<SuggestResponse>> {
     if params.q.chars().count() > 100 {
         return Err(AppError::invalid(
             "query_too_long",
             "a suggestion query is at most 100 characters",
-        ));
+        )
+        .into());
     }
     if params.q.trim().is_empty() {
         return Ok(Json(SuggestResponse {
@@ -250,7 +256,7 @@ pub async fn suggest(
 pub async fn profile(
     State(state): State<AppState>,
     ApiPath(uscc): ApiPath<String>,
-) -> AppResult<Json<MerchantProfile>> {
+) -> ApiResult<Json<MerchantProfile>> {
     let uscc = Uscc::parse(&uscc)?;
     Ok(Json(
         merchants::profile(&state.db, &uscc, Utc::now()).await?,
@@ -271,7 +277,7 @@ pub async fn create(
     State(state): State<AppState>,
     Regulator(actor): Regulator,
     Body(req): Body<merchants::NewMerchant>,
-) -> AppResult<(StatusCode, Json<MerchantProfile>)> {
+) -> ApiResult<(StatusCode, Json<MerchantProfile>)> {
     let profile = merchants::create(&state.db, req, &state.scoring, &actor, Utc::now()).await?;
     state.notifier.changed().await;
     Ok((StatusCode::CREATED, Json(profile)))
@@ -293,7 +299,7 @@ pub async fn update(
     Regulator(actor): Regulator,
     ApiPath(uscc): ApiPath<String>,
     Body(req): Body<merchants::MerchantUpdate>,
-) -> AppResult<Json<MerchantProfile>> {
+) -> ApiResult<Json<MerchantProfile>> {
     let uscc = Uscc::parse(&uscc)?;
     let profile =
         merchants::update(&state.db, &uscc, req, &state.scoring, &actor, Utc::now()).await?;
@@ -317,7 +323,7 @@ pub async fn change_status(
     Regulator(actor): Regulator,
     ApiPath(uscc): ApiPath<String>,
     Body(req): Body<merchants::StatusChange>,
-) -> AppResult<Json<MerchantProfile>> {
+) -> ApiResult<Json<MerchantProfile>> {
     let uscc = Uscc::parse(&uscc)?;
     let profile = merchants::change_status(&state.db, &uscc, req, &actor, Utc::now()).await?;
     state.notifier.changed().await;

@@ -46,8 +46,8 @@ use utoipa_axum::routes;
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::config::Settings;
-use crate::feed::FeedNotifier;
 use error::Problem;
+use fangxin_core::feed::FeedNotifier;
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -55,16 +55,16 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 #[derive(Clone)]
 pub struct AppState {
     pub db: DatabaseConnection,
-    pub index: Arc<crate::feed::SharedIndex>,
+    pub index: Arc<fangxin_core::feed::SharedIndex>,
     pub settings: Arc<Settings>,
     pub notifier: FeedNotifier,
     pub redis: Option<redis::aio::ConnectionManager>,
-    pub scoring: Arc<crate::scores::Scoring>,
+    pub scoring: Arc<fangxin_core::scores::Scoring>,
     pub metrics: PrometheusHandle,
     /// Login attempts per address and per username.
-    pub login_limiter: Arc<crate::accounts::RateLimiter>,
+    pub login_limiter: Arc<fangxin_core::accounts::RateLimiter>,
     /// Public endpoints, per client address.
-    pub public_limiter: Arc<crate::accounts::RateLimiter>,
+    pub public_limiter: Arc<fangxin_core::accounts::RateLimiter>,
     /// Set while an index rebuild runs.
     pub reindex_running: Arc<std::sync::atomic::AtomicBool>,
     /// The public statistics page, computed at most once per few minutes: the lock makes
@@ -197,14 +197,16 @@ async fn limit_public(
         if !exempt_addr {
             let key = ip.map(|ip| ip.to_string()).unwrap_or_default();
             if let Err(retry_after_secs) = state.public_limiter.check(&key).await {
-                return crate::error::AppError::TooManyRequests {
-                    code: "rate_limited",
-                    message: format!(
-                        "too many requests from this address: at most {} a minute",
-                        state.settings.limits.public_per_minute
-                    ),
-                    retry_after_secs,
-                }
+                return crate::http::error::ApiError(
+                    fangxin_core::error::AppError::TooManyRequests {
+                        code: "rate_limited",
+                        message: format!(
+                            "too many requests from this address: at most {} a minute",
+                            state.settings.limits.public_per_minute
+                        ),
+                        retry_after_secs,
+                    },
+                )
                 .into_response();
             }
         }

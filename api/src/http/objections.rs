@@ -8,8 +8,8 @@ use chrono::Utc;
 use super::AppState;
 use super::extract::{ApiPath, Body, Enterprise, Regulator};
 use super::openapi::StaffErrors;
-use crate::error::AppResult;
-use crate::objections::{self, NewObjection, ObjectionDecision, ObjectionView};
+use crate::http::error::ApiResult;
+use fangxin_core::objections::{self, NewObjection, ObjectionDecision, ObjectionView};
 
 #[utoipa::path(
     post,
@@ -24,7 +24,7 @@ pub async fn file(
     State(state): State<AppState>,
     Enterprise { merchant_id, actor }: Enterprise,
     Body(req): Body<NewObjection>,
-) -> AppResult<(StatusCode, Json<ObjectionView>)> {
+) -> ApiResult<(StatusCode, Json<ObjectionView>)> {
     let view = objections::file(&state.db, merchant_id, req, &actor, Utc::now()).await?;
     Ok((StatusCode::CREATED, Json(view)))
 }
@@ -44,7 +44,7 @@ pub async fn decide(
     Regulator(actor): Regulator,
     ApiPath(id): ApiPath<i64>,
     Body(req): Body<ObjectionDecision>,
-) -> AppResult<Json<ObjectionView>> {
+) -> ApiResult<Json<ObjectionView>> {
     let view = objections::decide(&state.db, id, req, &state.scoring, &actor, Utc::now()).await?;
     state.notifier.changed().await;
     Ok(Json(view))

@@ -12,8 +12,8 @@ use super::AppState;
 use super::export::{self, FormatParam};
 use super::extract::{ApiPath, ApiQuery, Body, Regulator};
 use super::openapi::{PublicErrors, StaffErrors};
-use crate::error::AppResult;
-use crate::penalties::{
+use crate::http::error::ApiResult;
+use fangxin_core::penalties::{
     self, Correction, PenaltyDetail, PenaltyPage, PenaltyQuery, PenaltyRecord, PublishPenalty,
     Revocation,
 };
@@ -31,7 +31,7 @@ pub async fn publish(
     State(state): State<AppState>,
     Regulator(actor): Regulator,
     Body(body): Body<PublishPenalty>,
-) -> AppResult<(StatusCode, Json<PenaltyRecord>)> {
+) -> ApiResult<(StatusCode, Json<PenaltyRecord>)> {
     let record = penalties::publish(
         &state.db,
         body,
@@ -58,10 +58,10 @@ pub async fn list(
     headers: HeaderMap,
     ApiQuery(query): ApiQuery<PenaltyQuery>,
     ApiQuery(format): ApiQuery<FormatParam>,
-) -> AppResult<Response> {
+) -> ApiResult<Response> {
     let now = Utc::now();
     let db = &state.db;
-    export::json_or_csv(
+    Ok(export::json_or_csv(
         &headers,
         format.format.as_deref(),
         "penalties",
@@ -69,7 +69,7 @@ pub async fn list(
         now,
         |q| penalties::public_list(db, q, now),
     )
-    .await
+    .await?)
 }
 
 /// `GET /api/v1/penalties/{id}`: a decision in publicity with its corrections.
@@ -84,7 +84,7 @@ pub async fn list(
 pub async fn public_detail(
     State(state): State<AppState>,
     ApiPath(id): ApiPath<i64>,
-) -> AppResult<Json<PenaltyDetail>> {
+) -> ApiResult<Json<PenaltyDetail>> {
     Ok(Json(penalties::detail(&state.db, id, true).await?))
 }
 
@@ -102,7 +102,7 @@ pub async fn detail(
     State(state): State<AppState>,
     Regulator(_regulator): Regulator,
     ApiPath(id): ApiPath<i64>,
-) -> AppResult<Json<PenaltyDetail>> {
+) -> ApiResult<Json<PenaltyDetail>> {
     Ok(Json(penalties::detail(&state.db, id, false).await?))
 }
 
@@ -121,7 +121,7 @@ pub async fn correct(
     Regulator(actor): Regulator,
     ApiPath(id): ApiPath<i64>,
     Body(req): Body<Correction>,
-) -> AppResult<Json<PenaltyDetail>> {
+) -> ApiResult<Json<PenaltyDetail>> {
     let detail = penalties::correct(
         &state.db,
         id,
@@ -151,7 +151,7 @@ pub async fn revoke(
     Regulator(actor): Regulator,
     ApiPath(id): ApiPath<i64>,
     Body(req): Body<Revocation>,
-) -> AppResult<Json<PenaltyDetail>> {
+) -> ApiResult<Json<PenaltyDetail>> {
     let detail = penalties::revoke(&state.db, id, req, &state.scoring, &actor, Utc::now()).await?;
     state.notifier.changed().await;
     Ok(Json(detail))

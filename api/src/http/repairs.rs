@@ -8,8 +8,8 @@ use chrono::Utc;
 use super::AppState;
 use super::extract::{ApiPath, Body, Enterprise, Regulator};
 use super::openapi::StaffErrors;
-use crate::error::AppResult;
-use crate::repairs::{self, Application, Decision, RepairView};
+use crate::http::error::ApiResult;
+use fangxin_core::repairs::{self, Application, Decision, RepairView};
 
 #[utoipa::path(
     post,
@@ -24,7 +24,7 @@ pub async fn apply(
     State(state): State<AppState>,
     Enterprise { merchant_id, actor }: Enterprise,
     Body(req): Body<Application>,
-) -> AppResult<(StatusCode, Json<RepairView>)> {
+) -> ApiResult<(StatusCode, Json<RepairView>)> {
     let view = repairs::apply(&state.db, merchant_id, req, &actor, Utc::now()).await?;
     Ok((StatusCode::CREATED, Json(view)))
 }
@@ -44,7 +44,7 @@ pub async fn decide(
     Regulator(actor): Regulator,
     ApiPath(id): ApiPath<i64>,
     Body(req): Body<Decision>,
-) -> AppResult<Json<RepairView>> {
+) -> ApiResult<Json<RepairView>> {
     let view = repairs::decide(&state.db, id, req, &state.scoring, &actor, Utc::now()).await?;
     state.notifier.changed().await;
     Ok(Json(view))

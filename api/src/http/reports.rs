@@ -11,8 +11,8 @@ use serde::Deserialize;
 use super::AppState;
 use super::extract::{ApiQuery, Regulator};
 use super::openapi::StaffErrors;
-use crate::error::AppResult;
-use crate::reports::{self, Audience, Period};
+use crate::http::error::ApiResult;
+use fangxin_core::reports::{self, Audience, Period};
 
 #[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
 pub struct ReportQuery {
@@ -25,16 +25,16 @@ pub struct ReportQuery {
 }
 
 /// The period asked for, or the last complete half-year.
-pub fn period(q: &ReportQuery, today: NaiveDate) -> AppResult<Period> {
+pub fn period(q: &ReportQuery, today: NaiveDate) -> fangxin_core::error::AppResult<Period> {
     match (q.from, q.to) {
         (None, None) => Ok(Period::last_half_year(today)),
         (Some(from), Some(to)) => Period::new(from, to),
-        (None, Some(_)) => Err(crate::error::AppError::invalid_field(
+        (None, Some(_)) => Err(fangxin_core::error::AppError::invalid_field(
             "from",
             "invalid_period",
             "give both from and to, or neither",
         )),
-        (Some(_), None) => Err(crate::error::AppError::invalid_field(
+        (Some(_), None) => Err(fangxin_core::error::AppError::invalid_field(
             "to",
             "invalid_period",
             "give both from and to, or neither",
@@ -56,10 +56,10 @@ pub async fn complaints(
     Regulator(_actor): Regulator,
     headers: HeaderMap,
     ApiQuery(q): ApiQuery<ReportQuery>,
-) -> AppResult<Response> {
+) -> ApiResult<Response> {
     let csv = super::export::wants_csv(&headers, q.format.as_deref())?;
     let now = Utc::now();
-    let period = period(&q, crate::complaints::local_today(now))?;
+    let period = period(&q, fangxin_core::clock::today(now))?;
     let report = reports::complaints(
         &state.db,
         period,
@@ -69,11 +69,11 @@ pub async fn complaints(
     )
     .await?;
     if csv {
-        return super::export::csv_response(
+        return Ok(super::export::csv_response(
             &format!("complaints-report-{}-{}", period.from, period.to),
             now,
             reports::lines(&report),
-        );
+        )?);
     }
     Ok(Json(report).into_response())
 }

@@ -8,8 +8,8 @@ use serde::Serialize;
 use super::AppState;
 use super::extract::ApiPath;
 use super::openapi::PublicErrors;
-use crate::error::AppResult;
-use crate::scores::{self, ScoreHistoryEntry, ScoreView};
+use crate::http::error::ApiResult;
+use fangxin_core::scores::{self, ScoreHistoryEntry, ScoreView};
 
 #[utoipa::path(
     get,
@@ -22,7 +22,7 @@ use crate::scores::{self, ScoreHistoryEntry, ScoreView};
 pub async fn score(
     State(state): State<AppState>,
     ApiPath(uscc): ApiPath<String>,
-) -> AppResult<Json<ScoreView>> {
+) -> ApiResult<Json<ScoreView>> {
     let uscc = Uscc::parse(&uscc)?;
     Ok(Json(scores::explain(&state.db, &uscc).await?))
 }
@@ -44,7 +44,7 @@ pub struct ScoreHistory {
 pub async fn history(
     State(state): State<AppState>,
     ApiPath(uscc): ApiPath<String>,
-) -> AppResult<Json<ScoreHistory>> {
+) -> ApiResult<Json<ScoreHistory>> {
     let uscc = Uscc::parse(&uscc)?;
     let history = scores::history(&state.db, &uscc, 500).await?;
     Ok(Json(ScoreHistory {

@@ -12,8 +12,8 @@ use super::AppState;
 use super::export::{self, FormatParam};
 use super::extract::{ApiPath, ApiQuery, Body, Regulator};
 use super::openapi::{PublicErrors, StaffErrors};
-use crate::error::AppResult;
-use crate::spotchecks::{
+use crate::http::error::ApiResult;
+use fangxin_core::spotchecks::{
     self, CheckView, Frame, InspectorView, NewInspector, NewPlan, PlanView, ResultEntry,
     SpotCheckPage, SpotCheckQuery,
 };
@@ -31,7 +31,7 @@ pub async fn add_inspector(
     State(state): State<AppState>,
     Regulator(actor): Regulator,
     Body(req): Body<NewInspector>,
-) -> AppResult<(StatusCode, Json<InspectorView>)> {
+) -> ApiResult<(StatusCode, Json<InspectorView>)> {
     let view = spotchecks::add_inspector(&state.db, req, &actor, Utc::now()).await?;
     Ok((StatusCode::CREATED, Json(view)))
 }
@@ -47,7 +47,7 @@ pub async fn add_inspector(
 pub async fn inspectors(
     State(state): State<AppState>,
     Regulator(_regulator): Regulator,
-) -> AppResult<Json<Vec<InspectorView>>> {
+) -> ApiResult<Json<Vec<InspectorView>>> {
     Ok(Json(spotchecks::inspectors(&state.db).await?))
 }
 
@@ -64,7 +64,7 @@ pub async fn draw(
     State(state): State<AppState>,
     Regulator(actor): Regulator,
     Body(req): Body<NewPlan>,
-) -> AppResult<(StatusCode, Json<PlanView>)> {
+) -> ApiResult<(StatusCode, Json<PlanView>)> {
     let plan = spotchecks::draw_plan(&state.db, req, &actor, Utc::now()).await?;
     Ok((StatusCode::CREATED, Json(plan)))
 }
@@ -80,7 +80,7 @@ pub async fn draw(
 pub async fn plan(
     State(state): State<AppState>,
     ApiPath(id): ApiPath<i64>,
-) -> AppResult<Json<PlanView>> {
+) -> ApiResult<Json<PlanView>> {
     Ok(Json(spotchecks::plan_view(&state.db, id).await?))
 }
 
@@ -95,7 +95,7 @@ pub async fn plan(
 pub async fn frame(
     State(state): State<AppState>,
     ApiPath(id): ApiPath<i64>,
-) -> AppResult<Json<Frame>> {
+) -> ApiResult<Json<Frame>> {
     Ok(Json(spotchecks::frame(&state.db, id).await?))
 }
 
@@ -114,7 +114,7 @@ pub async fn record_result(
     Regulator(actor): Regulator,
     ApiPath(id): ApiPath<i64>,
     Body(req): Body<ResultEntry>,
-) -> AppResult<Json<CheckView>> {
+) -> ApiResult<Json<CheckView>> {
     let view =
         spotchecks::record_result(&state.db, id, req, &state.scoring, &actor, Utc::now()).await?;
     state.notifier.changed().await;
@@ -134,10 +134,10 @@ pub async fn list(
     headers: HeaderMap,
     ApiQuery(query): ApiQuery<SpotCheckQuery>,
     ApiQuery(format): ApiQuery<FormatParam>,
-) -> AppResult<Response> {
+) -> ApiResult<Response> {
     let now = Utc::now();
     let db = &state.db;
-    export::json_or_csv(
+    Ok(export::json_or_csv(
         &headers,
         format.format.as_deref(),
         "spot-checks",
@@ -145,5 +145,5 @@ pub async fn list(
         now,
         |q| spotchecks::public_list(db, q, now),
     )
-    .await
+    .await?)
 }

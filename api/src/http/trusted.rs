@@ -8,8 +8,8 @@ use chrono::Utc;
 use super::AppState;
 use super::extract::{ApiPath, Body, Regulator};
 use super::openapi::StaffErrors;
-use crate::error::AppResult;
-use crate::trusted::{self, Enrolment, EnrolmentView, StatusChange};
+use crate::http::error::ApiResult;
+use fangxin_core::trusted::{self, Enrolment, EnrolmentView, StatusChange};
 
 #[utoipa::path(
     post,
@@ -24,7 +24,7 @@ pub async fn enrol(
     State(state): State<AppState>,
     Regulator(actor): Regulator,
     Body(req): Body<Enrolment>,
-) -> AppResult<(StatusCode, Json<EnrolmentView>)> {
+) -> ApiResult<(StatusCode, Json<EnrolmentView>)> {
     let view = trusted::enrol(&state.db, req, &state.scoring, &actor, Utc::now()).await?;
     state.notifier.changed().await;
     Ok((StatusCode::CREATED, Json(view)))
@@ -45,7 +45,7 @@ pub async fn change(
     Regulator(actor): Regulator,
     ApiPath(id): ApiPath<i64>,
     Body(req): Body<StatusChange>,
-) -> AppResult<Json<EnrolmentView>> {
+) -> ApiResult<Json<EnrolmentView>> {
     let view = trusted::change(&state.db, id, req, &state.scoring, &actor, Utc::now()).await?;
     state.notifier.changed().await;
     Ok(Json(view))

@@ -11,8 +11,8 @@ use super::AppState;
 use super::export::{self, FormatParam};
 use super::extract::{ApiQuery, Body, Regulator};
 use super::openapi::{PublicErrors, StaffErrors};
-use crate::error::AppResult;
-use crate::warnings::{self, NewWarning, WarningQuery, WarningView};
+use crate::http::error::ApiResult;
+use fangxin_core::warnings::{self, NewWarning, WarningQuery, WarningView};
 
 #[utoipa::path(
     post,
@@ -27,7 +27,7 @@ pub async fn publish(
     State(state): State<AppState>,
     Regulator(actor): Regulator,
     Body(req): Body<NewWarning>,
-) -> AppResult<(StatusCode, Json<WarningView>)> {
+) -> ApiResult<(StatusCode, Json<WarningView>)> {
     let view = warnings::publish(&state.db, req, &actor, Utc::now()).await?;
     Ok((StatusCode::CREATED, Json(view)))
 }
@@ -38,17 +38,17 @@ pub async fn publish(
     tag = "public",
     summary = "Consumer warnings (JSON or CSV)",
     params(WarningQuery, FormatParam),
-    responses((status = 200, description = "Warnings, newest first; all rows as CSV", content((crate::warnings::WarningPage = "application/json"), (String = "text/csv"))), PublicErrors)
+    responses((status = 200, description = "Warnings, newest first; all rows as CSV", content((fangxin_core::warnings::WarningPage = "application/json"), (String = "text/csv"))), PublicErrors)
 )]
 pub async fn list(
     State(state): State<AppState>,
     headers: HeaderMap,
     ApiQuery(query): ApiQuery<WarningQuery>,
     ApiQuery(format): ApiQuery<FormatParam>,
-) -> AppResult<Response> {
+) -> ApiResult<Response> {
     let now = Utc::now();
     let db = &state.db;
-    export::json_or_csv(
+    Ok(export::json_or_csv(
         &headers,
         format.format.as_deref(),
         "warnings",
@@ -56,5 +56,5 @@ pub async fn list(
         now,
         |q| warnings::list(db, q, now),
     )
-    .await
+    .await?)
 }

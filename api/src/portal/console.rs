@@ -16,9 +16,9 @@ use serde::Deserialize;
 use super::session::{Csrf, RegulatorPage};
 use super::stamp;
 use super::work::{app_error, redirect, regulator_form_then, render};
-use crate::error::{AppError, AppResult};
 use crate::http::AppState;
-use crate::store::entities::{listing, spot_check_plan, trusted_enrolment};
+use fangxin_core::error::{AppError, AppResult};
+use fangxin_core::store::entities::{listing, spot_check_plan, trusted_enrolment};
 
 /// Complaints shown in each queue of the workbench.
 const QUEUE_ROWS: usize = 20;
@@ -51,12 +51,12 @@ pub struct DeskData {
 }
 
 fn day(t: DateTime<Utc>) -> String {
-    t.with_timezone(&crate::complaints::BEIJING)
+    t.with_timezone(&fangxin_core::clock::offset())
         .format("%Y-%m-%d")
         .to_string()
 }
 
-fn line(c: crate::complaints::ComplaintView) -> ComplaintLine {
+fn line(c: fangxin_core::complaints::ComplaintView) -> ComplaintLine {
     ComplaintLine {
         id: c.id,
         ticket: format!("{} {}", c.channel, c.ticket_no),
@@ -73,10 +73,10 @@ fn line(c: crate::complaints::ComplaintView) -> ComplaintLine {
 pub async fn desk_data(state: &AppState, now: DateTime<Utc>) -> AppResult<DeskData> {
     let calendar = &state.scoring.calendar;
     let (overdue_total, overdue) =
-        crate::complaints::overdue(&state.db, calendar, QUEUE_ROWS, now).await?;
-    let unmatched = crate::complaints::list(
+        fangxin_core::complaints::overdue(&state.db, calendar, QUEUE_ROWS, now).await?;
+    let unmatched = fangxin_core::complaints::list(
         &state.db,
-        crate::complaints::ComplaintFilter {
+        fangxin_core::complaints::ComplaintFilter {
             status: None,
             unmatched: true,
             page: Some(1),
@@ -173,7 +173,7 @@ async fn console_form<T, F, Fut>(
     run: F,
 ) -> Response
 where
-    F: FnOnce(Fields, crate::audit::Actor) -> Fut,
+    F: FnOnce(Fields, fangxin_core::audit::Actor) -> Fut,
     Fut: std::future::Future<Output = AppResult<T>>,
 {
     let f = Fields(pairs);
@@ -196,7 +196,7 @@ pub async fn enrol(
         pairs,
         |_| "/admin?done=enrolled#trusted".into(),
         |f, actor| async move {
-            let req = crate::trusted::Enrolment {
+            let req = fangxin_core::trusted::Enrolment {
                 uscc: f.get("uscc"),
                 level: f.get("level"),
                 pledges: f.all("pledges"),
@@ -205,7 +205,7 @@ pub async fn enrol(
                 valid_from: f.date("valid_from")?,
                 valid_to: f.date("valid_to")?,
             };
-            crate::trusted::enrol(db, req, scoring, &actor, Utc::now()).await
+            fangxin_core::trusted::enrol(db, req, scoring, &actor, Utc::now()).await
         },
     )
     .await
@@ -227,7 +227,7 @@ pub async fn trusted_status(
         |_| "/admin?done=trusted#trusted".into(),
         |f, actor| async move {
             let uscc = fangxin_scoring::Uscc::parse(&f.get("uscc"))?;
-            let m = crate::merchants::find_by_uscc(db, &uscc).await?;
+            let m = fangxin_core::merchants::find_by_uscc(db, &uscc).await?;
             let current = trusted_enrolment::Entity::find()
                 .filter(trusted_enrolment::Column::MerchantId.eq(m.id))
                 .filter(trusted_enrolment::Column::Status.ne(TrustedStatus::Revoked.code()))
@@ -238,12 +238,12 @@ pub async fn trusted_status(
                     code: "enrolment_not_found",
                     message: format!("{uscc} has no enrolment to change"),
                 })?;
-            let req = crate::trusted::StatusChange {
+            let req = fangxin_core::trusted::StatusChange {
                 status: Some(f.get("status")).filter(|s| !s.is_empty()),
                 level: None,
                 reason: f.get("reason"),
             };
-            crate::trusted::change(db, current.id, req, scoring, &actor, Utc::now()).await
+            fangxin_core::trusted::change(db, current.id, req, scoring, &actor, Utc::now()).await
         },
     )
     .await
@@ -264,7 +264,7 @@ pub async fn list_merchant(
         pairs,
         |_| "/admin?done=listed#listings".into(),
         |f, actor| async move {
-            let req = crate::listings::NewListing {
+            let req = fangxin_core::listings::NewListing {
                 uscc: f.get("uscc"),
                 kind: f.get("kind"),
                 reason: f.get("reason"),
@@ -273,7 +273,7 @@ pub async fn list_merchant(
                     AppError::invalid_field("listed_on", "missing_field", "listed_on is required")
                 })?,
             };
-            crate::listings::list_merchant(db, req, scoring, &actor, Utc::now()).await
+            fangxin_core::listings::list_merchant(db, req, scoring, &actor, Utc::now()).await
         },
     )
     .await
@@ -295,7 +295,7 @@ pub async fn unlist(
         |_| "/admin?done=unlisted#listings".into(),
         |f, actor| async move {
             let uscc = fangxin_scoring::Uscc::parse(&f.get("uscc"))?;
-            let m = crate::merchants::find_by_uscc(db, &uscc).await?;
+            let m = fangxin_core::merchants::find_by_uscc(db, &uscc).await?;
             let kind = f.get("kind");
             let current = listing::Entity::find()
                 .filter(listing::Column::MerchantId.eq(m.id))
@@ -308,11 +308,11 @@ pub async fn unlist(
                     code: "listing_not_found",
                     message: format!("{uscc} is not on that list"),
                 })?;
-            let req = crate::listings::Removal {
+            let req = fangxin_core::listings::Removal {
                 removed_on: f.date("removed_on")?,
                 reason: f.get("reason"),
             };
-            crate::listings::remove(db, current.id, req, scoring, &actor, Utc::now()).await
+            fangxin_core::listings::remove(db, current.id, req, scoring, &actor, Utc::now()).await
         },
     )
     .await
@@ -334,10 +334,11 @@ pub async fn match_complaint(
         pairs,
         |_| "/admin?done=matched#unmatched".into(),
         |f, actor| async move {
-            let req = crate::complaints::MerchantMatch {
+            let req = fangxin_core::complaints::MerchantMatch {
                 uscc: f.get("uscc"),
             };
-            crate::complaints::assign_merchant(db, id, req, scoring, &actor, Utc::now()).await
+            fangxin_core::complaints::assign_merchant(db, id, req, scoring, &actor, Utc::now())
+                .await
         },
     )
     .await
@@ -356,7 +357,7 @@ pub async fn draw(
         &page,
         &headers,
         pairs,
-        |plan: &crate::spotchecks::PlanView| format!("/admin/spot-checks/{}", plan.id),
+        |plan: &fangxin_core::spotchecks::PlanView| format!("/admin/spot-checks/{}", plan.id),
         |f, actor| async move {
             let sample_size = f.get("sample_size").parse().map_err(|_| {
                 AppError::invalid_field(
@@ -371,7 +372,7 @@ pub async fn draw(
                     AppError::invalid_field("seed", "invalid_seed", "seed is a whole number")
                 })?),
             };
-            let req = crate::spotchecks::NewPlan {
+            let req = fangxin_core::spotchecks::NewPlan {
                 title: f.get("title"),
                 streets: f.list("streets"),
                 industries: f.list("industries"),
@@ -379,7 +380,7 @@ pub async fn draw(
                 sample_size,
                 seed,
             };
-            crate::spotchecks::draw_plan(db, req, &actor, Utc::now()).await
+            fangxin_core::spotchecks::draw_plan(db, req, &actor, Utc::now()).await
         },
     )
     .await
@@ -389,7 +390,7 @@ pub async fn draw(
 #[template(path = "plan.html")]
 struct PlanPage {
     csrf: String,
-    plan: crate::spotchecks::PlanView,
+    plan: fangxin_core::spotchecks::PlanView,
     error: Option<String>,
     today: String,
     as_of: String,
@@ -401,7 +402,7 @@ async fn plan_page(
     id: i64,
     error: Option<String>,
 ) -> Response {
-    let plan = match crate::spotchecks::plan_view(&state.db, id).await {
+    let plan = match fangxin_core::spotchecks::plan_view(&state.db, id).await {
         Ok(p) => p,
         Err(e) => return app_error(e),
     };
@@ -412,7 +413,7 @@ async fn plan_page(
             csrf: csrf.token.clone(),
             plan,
             error,
-            today: crate::complaints::local_today(now).to_string(),
+            today: fangxin_core::clock::today(now).to_string(),
             as_of: stamp(now),
         },
         &csrf,
@@ -442,7 +443,7 @@ pub async fn record_result(
         return super::work::refused();
     }
     let result = async {
-        let req = crate::spotchecks::ResultEntry {
+        let req = fangxin_core::spotchecks::ResultEntry {
             outcome: f.get("outcome"),
             product: f.get("product"),
             batch: Some(f.get("batch")).filter(|s| !s.is_empty()),
@@ -452,7 +453,7 @@ pub async fn record_result(
                 AppError::invalid_field("checked_on", "missing_field", "checked_on is required")
             })?,
         };
-        crate::spotchecks::record_result(
+        fangxin_core::spotchecks::record_result(
             &state.db,
             id,
             req,
@@ -512,11 +513,13 @@ pub async fn audit(
     let q = q.map(|Query(q)| q).unwrap_or_default();
     let filled = |s: &str| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
     let number = q.page.unwrap_or(1).clamp(1, 1_000_000);
-    let log = match crate::audit::list(
+    let log = match fangxin_core::audit::list(
         &state.db,
-        crate::audit::AuditFilter {
+        fangxin_core::audit::AuditFilter {
             entity: filled(&q.entity),
-            entity_id: filled(&q.entity_id),
+            entity_id: None,
+            // The one box takes a record's id or its number (a decision number, a USCC).
+            q: filled(&q.entity_id),
             actor_id: None,
             action: filled(&q.action),
             page: Some(number),
@@ -542,7 +545,7 @@ pub async fn audit(
                 .into_iter()
                 .map(|e| {
                     (
-                        e.at.with_timezone(&crate::complaints::BEIJING)
+                        e.at.with_timezone(&fangxin_core::clock::offset())
                             .format("%Y-%m-%d %H:%M:%S")
                             .to_string(),
                         format!(

@@ -10,11 +10,11 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use super::charts;
 use super::{HomeQuery, PageError, stamp};
-use crate::complaints::ComplaintStats;
-use crate::error::AppError;
 use crate::http::{AppState, SearchParams};
-use crate::merchants::{MerchantProfile, PenaltySummary};
-use crate::store::entities::{complaint, listing, spot_check_result, trusted_enrolment};
+use fangxin_core::complaints::ComplaintStats;
+use fangxin_core::error::AppError;
+use fangxin_core::merchants::{MerchantProfile, PenaltySummary};
+use fangxin_core::store::entities::{complaint, listing, spot_check_result, trusted_enrolment};
 
 type PageResult = Result<String, PageError>;
 
@@ -111,9 +111,9 @@ fn summary(text: &str, chars: usize) -> String {
 }
 
 pub async fn home(state: &AppState, q: HomeQuery, now: DateTime<Utc>) -> PageResult {
-    let warnings = crate::warnings::list(
+    let warnings = fangxin_core::warnings::list(
         &state.db,
-        crate::warnings::WarningQuery {
+        fangxin_core::warnings::WarningQuery {
             per_page: Some(3),
             ..Default::default()
         },
@@ -349,19 +349,21 @@ fn month_start(today: NaiveDate, back: u32) -> NaiveDate {
 }
 
 pub async fn merchant(state: &AppState, uscc: &Uscc, now: DateTime<Utc>) -> PageResult {
-    let today = now.date_naive();
-    let m = crate::merchants::profile(&state.db, uscc, now).await?;
-    let id = crate::merchants::find_by_uscc(&state.db, uscc).await?.id;
-    let explained = match crate::scores::explain(&state.db, uscc).await {
+    let today = fangxin_core::clock::today(now);
+    let m = fangxin_core::merchants::profile(&state.db, uscc, now).await?;
+    let id = fangxin_core::merchants::find_by_uscc(&state.db, uscc)
+        .await?
+        .id;
+    let explained = match fangxin_core::scores::explain(&state.db, uscc).await {
         Ok(s) => Some(s),
         Err(AppError::NotFound { .. }) => None,
         Err(e) => return Err(e.into()),
     };
-    let mut history = crate::scores::history(&state.db, uscc, 200)
+    let mut history = fangxin_core::scores::history(&state.db, uscc, 200)
         .await
         .unwrap_or_default();
     history.reverse();
-    let stats = crate::complaints::stats(&state.db, uscc, now).await?;
+    let stats = fangxin_core::complaints::stats(&state.db, uscc, now).await?;
 
     // Complaints per month over the last 12 months, and the merchant's answers.
     let since = month_start(today, 11);
@@ -381,7 +383,7 @@ pub async fn merchant(state: &AppState, uscc: &Uscc, now: DateTime<Utc>) -> Page
         .map_err(AppError::from)?;
     let mut months = vec![0u64; 12];
     for r in received {
-        let d = r.date_naive();
+        let d = fangxin_core::clock::date_of(r);
         let index =
             (d.year() * 12 + d.month0() as i32) - (since.year() * 12 + since.month0() as i32);
         if let Some(slot) = usize::try_from(index).ok().and_then(|i| months.get_mut(i)) {
@@ -398,7 +400,7 @@ pub async fn merchant(state: &AppState, uscc: &Uscc, now: DateTime<Utc>) -> Page
         .map_err(AppError::from)?
         .into_iter()
         .map(|c| AnswerLine {
-            received_on: c.received_at.date_naive(),
+            received_on: fangxin_core::clock::date_of(c.received_at),
             category: c
                 .category
                 .as_deref()
@@ -407,7 +409,7 @@ pub async fn merchant(state: &AppState, uscc: &Uscc, now: DateTime<Utc>) -> Page
             response: c.merchant_response.unwrap_or_default(),
             responded_on: c
                 .responded_at
-                .map(|t| t.date_naive().to_string())
+                .map(|t| fangxin_core::clock::date_of(t).to_string())
                 .unwrap_or_default(),
         })
         .collect();
@@ -553,10 +555,10 @@ pub async fn merchant(state: &AppState, uscc: &Uscc, now: DateTime<Utc>) -> Page
 /// The Atom feed of a merchant's public changes: score changes, penalties, spot checks.
 pub async fn atom(state: &AppState, uscc: &Uscc, now: DateTime<Utc>) -> Result<String, AppError> {
     use atom_syndication::{Entry, Feed, Link, Person, Text};
-    let m = crate::merchants::profile(&state.db, uscc, now).await?;
+    let m = fangxin_core::merchants::profile(&state.db, uscc, now).await?;
     let name = m.sign_name.clone().unwrap_or_else(|| m.name.clone());
     let page = format!("/m/{}", m.uscc);
-    let mut history = crate::scores::history(&state.db, uscc, 200)
+    let mut history = fangxin_core::scores::history(&state.db, uscc, 200)
         .await
         .unwrap_or_default();
     history.reverse();
@@ -645,9 +647,9 @@ fn list_links(
 }
 
 pub async fn penalties(state: &AppState, page: Option<u64>, now: DateTime<Utc>) -> PageResult {
-    let p = crate::penalties::public_list(
+    let p = fangxin_core::penalties::public_list(
         &state.db,
-        crate::penalties::PenaltyQuery {
+        fangxin_core::penalties::PenaltyQuery {
             authority: None,
             category: None,
             from: None,
@@ -688,9 +690,9 @@ pub async fn penalties(state: &AppState, page: Option<u64>, now: DateTime<Utc>) 
 }
 
 pub async fn warnings(state: &AppState, page: Option<u64>, now: DateTime<Utc>) -> PageResult {
-    let p = crate::warnings::list(
+    let p = fangxin_core::warnings::list(
         &state.db,
-        crate::warnings::WarningQuery {
+        fangxin_core::warnings::WarningQuery {
             page,
             per_page: Some(20),
             ..Default::default()
@@ -722,9 +724,9 @@ pub async fn warnings(state: &AppState, page: Option<u64>, now: DateTime<Utc>) -
 }
 
 pub async fn spot_checks(state: &AppState, page: Option<u64>, now: DateTime<Utc>) -> PageResult {
-    let p = crate::spotchecks::public_list(
+    let p = fangxin_core::spotchecks::public_list(
         &state.db,
-        crate::spotchecks::SpotCheckQuery {
+        fangxin_core::spotchecks::SpotCheckQuery {
             page,
             per_page: Some(20),
             ..Default::default()

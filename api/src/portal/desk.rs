@@ -15,9 +15,9 @@ use super::charts;
 use super::session::{Csrf, RegulatorPage};
 use super::work::{app_error, redirect, refused, render};
 use super::{Page, PageError, stamp};
-use crate::error::AppError;
 use crate::http::AppState;
-use crate::reports::{Audience, ComplaintReport, Period, Row};
+use fangxin_core::error::AppError;
+use fangxin_core::reports::{Audience, ComplaintReport, Period, Row};
 
 struct SectionView {
     id: &'static str,
@@ -74,7 +74,7 @@ fn section(
     }
 }
 
-fn ratio(r: &crate::reports::Ratio) -> String {
+fn ratio(r: &fangxin_core::reports::Ratio) -> String {
     match r.percent {
         Some(p) => format!("{p:.2}%（{} / {}）", r.part, r.whole),
         None => "无数据".into(),
@@ -97,7 +97,7 @@ struct ReportPage {
     handling: Vec<(&'static str, String)>,
     sections: Vec<SectionView>,
     top_merchants: Vec<(Option<String>, String, u64, u64, String)>,
-    topics: Vec<crate::reports::Topic>,
+    topics: Vec<fangxin_core::reports::Topic>,
     claimants: Vec<(&'static str, String)>,
     as_of: String,
 }
@@ -203,9 +203,9 @@ pub async fn stats(State(state): State<AppState>) -> Page {
         return Page(Ok(html.clone()));
     }
     let now = Utc::now();
-    let period = Period::recent_half_year(crate::complaints::local_today(now));
+    let period = Period::recent_half_year(fangxin_core::clock::today(now));
     let result = async {
-        let report = crate::reports::complaints(
+        let report = fangxin_core::reports::complaints(
             &state.db,
             period,
             Audience::Public,
@@ -242,7 +242,7 @@ pub async fn admin_report(
     q: Result<Query<PeriodQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
     let now = Utc::now();
-    let today = crate::complaints::local_today(now);
+    let today = fangxin_core::clock::today(now);
     let q = q.map(|Query(q)| q).unwrap_or_default();
     let fallback = Period::last_half_year(today);
     let (period, error) = if q.from.is_empty() && q.to.is_empty() {
@@ -262,7 +262,7 @@ pub async fn admin_report(
             ),
         }
     };
-    let report = match crate::reports::complaints(
+    let report = match fangxin_core::reports::complaints(
         &state.db,
         period,
         Audience::Regulator,
@@ -278,7 +278,7 @@ pub async fn admin_report(
         return crate::http::export::csv_response(
             &format!("complaints-report-{}-{}", period.from, period.to),
             now,
-            crate::reports::lines(&report),
+            fangxin_core::reports::lines(&report),
         )
         .unwrap_or_else(app_error);
     }
@@ -339,10 +339,10 @@ pub async fn claimant_queue(
         .filter(|s| ["flagged", "confirmed", "cleared", "watch"].contains(&s.as_str()))
         .unwrap_or_else(|| "flagged".into());
     let result = async {
-        let counts = crate::claimants::counts(&state.db).await?;
-        let queue = crate::claimants::queue(
+        let counts = fangxin_core::claimants::counts(&state.db).await?;
+        let queue = fangxin_core::claimants::queue(
             &state.db,
-            crate::claimants::QueueFilter {
+            fangxin_core::claimants::QueueFilter {
                 status: Some(status.clone()),
                 page: Some(1),
                 per_page: Some(200),
@@ -443,13 +443,17 @@ async fn claim_file_page(
     error: Option<String>,
 ) -> Response {
     let now = Utc::now();
-    let file =
-        match crate::claimants::claim_file(&state.db, key, &state.scoring.model.claimants, now)
-            .await
-        {
-            Ok(f) => f,
-            Err(e) => return app_error(e),
-        };
+    let file = match fangxin_core::claimants::claim_file(
+        &state.db,
+        key,
+        &state.scoring.model.claimants,
+        now,
+    )
+    .await
+    {
+        Ok(f) => f,
+        Err(e) => return app_error(e),
+    };
     let a = &file.assessment;
     let t = &file.totals;
     let csrf = Csrf::of(headers, state.settings.server.secure_cookies);
@@ -501,7 +505,7 @@ async fn claim_file_page(
                 .map(|c| ClaimLine {
                     day: c
                         .received_at
-                        .with_timezone(&crate::complaints::BEIJING)
+                        .with_timezone(&fangxin_core::clock::offset())
                         .format("%Y-%m-%d")
                         .to_string(),
                     ticket: format!("{} {}", c.channel, c.ticket_no),
@@ -561,10 +565,10 @@ pub async fn review(
         return refused();
     }
     let decision = form.decision.clone();
-    match crate::claimants::review(
+    match fangxin_core::claimants::review(
         &state.db,
         &key,
-        crate::claimants::ReviewDecision {
+        fangxin_core::claimants::ReviewDecision {
             decision: form.decision,
             reason: form.reason,
         },

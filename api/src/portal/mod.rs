@@ -23,8 +23,8 @@ use chrono::{DateTime, Utc};
 use fangxin_scoring::Uscc;
 use serde::Deserialize;
 
-use crate::error::AppError;
 use crate::http::AppState;
+use fangxin_core::error::AppError;
 
 /// The portal's routes.
 pub fn routes() -> Router<AppState> {
@@ -165,7 +165,7 @@ struct ErrorPage<'a> {
 
 /// A time as people in the district read it (Beijing time).
 fn stamp(now: DateTime<Utc>) -> String {
-    now.with_timezone(&crate::complaints::BEIJING)
+    now.with_timezone(&fangxin_core::clock::offset())
         .format("%Y-%m-%d %H:%M")
         .to_string()
 }

@@ -11,8 +11,8 @@ use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 use rand::RngCore;
 
-use crate::accounts::{self, Session};
 use crate::http::AppState;
+use fangxin_core::accounts::{self, Session};
 
 pub const SESSION_COOKIE: &str = "fangxin_session";
 pub const CSRF_COOKIE: &str = "fangxin_csrf";

@@ -15,9 +15,9 @@ use serde::Deserialize;
 
 use super::session::{Csrf, PageSession, RegulatorPage, login_cookie, logout_cookie};
 use super::{PageError, error_page, stamp};
-use crate::error::AppError;
 use crate::http::AppState;
 use crate::http::auth::ClientAddr;
+use fangxin_core::error::AppError;
 
 pub(super) fn redirect(to: &str) -> Response {
     (StatusCode::SEE_OTHER, [(LOCATION, to.to_owned())]).into_response()
@@ -124,7 +124,7 @@ pub async fn login(
         }
     }
     let now = Utc::now();
-    match crate::accounts::login(&state.db, &form.username, &form.password, now).await {
+    match fangxin_core::accounts::login(&state.db, &form.username, &form.password, now).await {
         Ok(issued) => {
             let to = local(&form.next)
                 .map(str::to_owned)
@@ -161,7 +161,7 @@ pub async fn logout(
         return refused();
     }
     if let Some(token) = super::session::cookie(&headers, super::session::SESSION_COOKIE) {
-        let _ = crate::accounts::logout(&state.db, &token, Utc::now()).await;
+        let _ = fangxin_core::accounts::logout(&state.db, &token, Utc::now()).await;
     }
     let mut response = redirect("/");
     if let Some(c) = logout_cookie(state.settings.server.secure_cookies) {
@@ -263,21 +263,21 @@ async fn me_page(
         return redirect("/admin");
     };
     let now = Utc::now();
-    let record = match crate::enterprise::record(&state.db, merchant_id, &state.scoring, now).await
-    {
-        Ok(r) => r,
-        Err(e) => return app_error(e),
-    };
+    let record =
+        match fangxin_core::enterprise::record(&state.db, merchant_id, &state.scoring, now).await {
+            Ok(r) => r,
+            Err(e) => return app_error(e),
+        };
     let (applications, repair_from) = match applications_of(state, merchant_id).await {
         Ok(a) => a,
         Err(e) => return app_error(e),
     };
     let csrf = Csrf::of(headers, state.settings.server.secure_cookies);
-    let line = |c: &crate::complaints::ComplaintView| ComplaintLine {
+    let line = |c: &fangxin_core::complaints::ComplaintView| ComplaintLine {
         id: c.id,
         received: c
             .received_at
-            .with_timezone(&crate::complaints::BEIJING)
+            .with_timezone(&fangxin_core::clock::offset())
             .format("%Y-%m-%d")
             .to_string(),
         channel: Channel::parse(&c.channel)
@@ -355,7 +355,7 @@ async fn applications_of(
     ),
     AppError,
 > {
-    use crate::store::entities::{credit_repair, objection, penalty};
+    use fangxin_core::store::entities::{credit_repair, objection, penalty};
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
     let penalties = penalty::Entity::find()
         .filter(penalty::Column::MerchantId.eq(merchant_id))
@@ -363,7 +363,7 @@ async fn applications_of(
         .await?;
     let repair_from = penalties
         .iter()
-        .map(|p| (p.id, crate::repairs::eligible_from(p)))
+        .map(|p| (p.id, fangxin_core::repairs::eligible_from(p)))
         .collect();
     let status = |s: &str| {
         match s {
@@ -422,7 +422,7 @@ async fn enterprise_form<F, Fut, T>(
     run: F,
 ) -> Response
 where
-    F: FnOnce(i64, crate::audit::Actor) -> Fut,
+    F: FnOnce(i64, fangxin_core::audit::Actor) -> Fut,
     Fut: std::future::Future<Output = Result<T, AppError>>,
 {
     if !Csrf::check(headers, csrf) {
@@ -450,7 +450,7 @@ pub async fn apply_repair(
     headers: HeaderMap,
     Form(form): Form<RepairForm>,
 ) -> Response {
-    let req = crate::repairs::Application {
+    let req = fangxin_core::repairs::Application {
         decision_no: form.decision_no,
         pledge: form.pledge,
         evidence: form.evidence,
@@ -463,7 +463,7 @@ pub async fn apply_repair(
         &form.csrf,
         "repair",
         |merchant_id, actor| async move {
-            crate::repairs::apply(db, merchant_id, req, &actor, Utc::now()).await
+            fangxin_core::repairs::apply(db, merchant_id, req, &actor, Utc::now()).await
         },
     )
     .await
@@ -483,7 +483,7 @@ pub async fn file_objection(
     headers: HeaderMap,
     Form(form): Form<ObjectionForm>,
 ) -> Response {
-    let req = crate::objections::NewObjection {
+    let req = fangxin_core::objections::NewObjection {
         record_kind: form.record_kind,
         record_id: form.record_id,
         reason: form.reason,
@@ -496,7 +496,7 @@ pub async fn file_objection(
         &form.csrf,
         "objection",
         |merchant_id, actor| async move {
-            crate::objections::file(db, merchant_id, req, &actor, Utc::now()).await
+            fangxin_core::objections::file(db, merchant_id, req, &actor, Utc::now()).await
         },
     )
     .await
@@ -523,8 +523,16 @@ pub async fn answer(
         &form.csrf,
         "answered",
         |merchant_id, actor| async move {
-            crate::complaints::answer(db, id, merchant_id, &form.text, scoring, &actor, Utc::now())
-                .await
+            fangxin_core::complaints::answer(
+                db,
+                id,
+                merchant_id,
+                &form.text,
+                scoring,
+                &actor,
+                Utc::now(),
+            )
+            .await
         },
     )
     .await
@@ -545,7 +553,7 @@ struct AdminPage {
     authority: String,
     today: String,
     audit: Vec<(String, String, String)>,
-    report: Option<crate::imports::ImportReport>,
+    report: Option<fangxin_core::imports::ImportReport>,
     queue: Vec<QueueItem>,
     as_of: String,
 }
@@ -563,7 +571,7 @@ pub struct QueueItem {
 }
 
 async fn pending_queue(state: &AppState) -> Result<Vec<QueueItem>, AppError> {
-    use crate::store::entities::{credit_repair, merchant, objection, penalty};
+    use fangxin_core::store::entities::{credit_repair, merchant, objection, penalty};
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
     let repairs = credit_repair::Entity::find()
         .filter(credit_repair::Column::Status.eq("pending"))
@@ -597,7 +605,7 @@ async fn pending_queue(state: &AppState) -> Result<Vec<QueueItem>, AppError> {
         .map(|p| (p.id, p.decision_no))
         .collect();
     let when = |t: chrono::DateTime<Utc>| {
-        t.with_timezone(&crate::complaints::BEIJING)
+        t.with_timezone(&fangxin_core::clock::offset())
             .format("%Y-%m-%d")
             .to_string()
     };
@@ -645,7 +653,7 @@ async fn regulator_form<F, Fut, T>(
     run: F,
 ) -> Response
 where
-    F: FnOnce(crate::audit::Actor) -> Fut,
+    F: FnOnce(fangxin_core::audit::Actor) -> Fut,
     Fut: std::future::Future<Output = Result<T, AppError>>,
 {
     regulator_form_then(
@@ -671,7 +679,7 @@ pub(super) async fn regulator_form_then<F, Fut, T>(
     run: F,
 ) -> Response
 where
-    F: FnOnce(crate::audit::Actor) -> Fut,
+    F: FnOnce(fangxin_core::audit::Actor) -> Fut,
     Fut: std::future::Future<Output = Result<T, AppError>>,
 {
     if !Csrf::check(headers, csrf) {
@@ -700,13 +708,13 @@ pub async fn decide_repair(
     Path(id): Path<i64>,
     Form(form): Form<DecisionForm>,
 ) -> Response {
-    let req = crate::repairs::Decision {
+    let req = fangxin_core::repairs::Decision {
         decision: form.decision,
         reason: form.reason,
     };
     let (db, scoring) = (&state.db, &state.scoring);
     regulator_form(&state, &page, &headers, &form.csrf, |actor| async move {
-        crate::repairs::decide(db, id, req, scoring, &actor, Utc::now()).await
+        fangxin_core::repairs::decide(db, id, req, scoring, &actor, Utc::now()).await
     })
     .await
 }
@@ -718,13 +726,13 @@ pub async fn decide_objection(
     Path(id): Path<i64>,
     Form(form): Form<DecisionForm>,
 ) -> Response {
-    let req = crate::objections::ObjectionDecision {
+    let req = fangxin_core::objections::ObjectionDecision {
         decision: form.decision,
         reason: form.reason,
     };
     let (db, scoring) = (&state.db, &state.scoring);
     regulator_form(&state, &page, &headers, &form.csrf, |actor| async move {
-        crate::objections::decide(db, id, req, scoring, &actor, Utc::now()).await
+        fangxin_core::objections::decide(db, id, req, scoring, &actor, Utc::now()).await
     })
     .await
 }
@@ -745,13 +753,13 @@ async fn admin_page_with(
     headers: &HeaderMap,
     notice_code: Option<&str>,
     error: Option<String>,
-    report: Option<crate::imports::ImportReport>,
+    report: Option<fangxin_core::imports::ImportReport>,
 ) -> Response {
     let now = Utc::now();
     let calendar = &state.scoring.calendar;
-    let unmatched = crate::complaints::list(
+    let unmatched = fangxin_core::complaints::list(
         &state.db,
-        crate::complaints::ComplaintFilter {
+        fangxin_core::complaints::ComplaintFilter {
             status: None,
             unmatched: true,
             page: Some(1),
@@ -764,9 +772,9 @@ async fn admin_page_with(
     .await
     .map(|p| p.total)
     .unwrap_or(0);
-    let complaints_total = crate::complaints::list(
+    let complaints_total = fangxin_core::complaints::list(
         &state.db,
-        crate::complaints::ComplaintFilter {
+        fangxin_core::complaints::ComplaintFilter {
             status: None,
             unmatched: false,
             page: Some(1),
@@ -783,13 +791,13 @@ async fn admin_page_with(
         Ok(d) => d,
         Err(e) => return app_error(e),
     };
-    let claimants_flagged = crate::claimants::counts(&state.db)
+    let claimants_flagged = fangxin_core::claimants::counts(&state.db)
         .await
         .map(|c| c.get("flagged").copied().unwrap_or(0))
         .unwrap_or(0);
-    let audit = crate::audit::list(
+    let audit = fangxin_core::audit::list(
         &state.db,
-        crate::audit::AuditFilter {
+        fangxin_core::audit::AuditFilter {
             per_page: Some(10),
             ..Default::default()
         },
@@ -800,7 +808,7 @@ async fn admin_page_with(
             .into_iter()
             .map(|e| {
                 (
-                    e.at.with_timezone(&crate::complaints::BEIJING)
+                    e.at.with_timezone(&fangxin_core::clock::offset())
                         .format("%m-%d %H:%M")
                         .to_string(),
                     e.action,
@@ -830,10 +838,7 @@ async fn admin_page_with(
                 .map(|c| (c.code(), c.label_zh()))
                 .collect(),
             authority: "昆明市五华区市场监督管理局".into(),
-            today: now
-                .with_timezone(&crate::complaints::BEIJING)
-                .date_naive()
-                .to_string(),
+            today: fangxin_core::clock::today(now).to_string(),
             audit,
             report,
             queue,
@@ -883,7 +888,7 @@ pub async fn publish_penalty(
         }
     };
     let fine = get("fine_yuan");
-    let req = crate::penalties::PublishPenalty {
+    let req = fangxin_core::penalties::PublishPenalty {
         decision_no: get("decision_no"),
         uscc: get("uscc"),
         categories: pairs
@@ -891,7 +896,7 @@ pub async fn publish_penalty(
             .filter(|(k, _)| k == "categories")
             .map(|(_, v)| v.clone())
             .collect(),
-        fine_yuan: (!fine.is_empty()).then_some(crate::yuan::Yuan::Text(fine)),
+        fine_yuan: (!fine.is_empty()).then_some(fangxin_core::yuan::Yuan::Text(fine)),
         confiscated_yuan: None,
         violation_type: get("violation_type"),
         facts: get("facts"),
@@ -905,7 +910,7 @@ pub async fn publish_penalty(
         content: None,
     };
     let actor = page.0.session.actor(None);
-    match crate::penalties::publish(
+    match fangxin_core::penalties::publish(
         &state.db,
         req,
         &state.scoring,
@@ -946,13 +951,15 @@ pub async fn publish_warning(
     if !Csrf::check(&headers, &form.csrf) {
         return refused();
     }
-    let req = crate::warnings::NewWarning {
+    let req = fangxin_core::warnings::NewWarning {
         title: form.title,
         body: form.body,
         category: form.category,
         published_on: None,
     };
-    match crate::warnings::publish(&state.db, req, &page.0.session.actor(None), Utc::now()).await {
+    match fangxin_core::warnings::publish(&state.db, req, &page.0.session.actor(None), Utc::now())
+        .await
+    {
         Ok(_) => redirect("/admin?done=warning"),
         Err(e @ AppError::InvalidInput { .. }) => {
             admin_page(&state, &page, &headers, None, Some(super::zh::message(&e))).await
@@ -970,7 +977,7 @@ pub async fn upload_import(
     mut multipart: axum::extract::Multipart,
 ) -> Response {
     use tokio::io::AsyncWriteExt;
-    let spool = match crate::imports::Spool::new(&state.settings.data_dir.join("imports")) {
+    let spool = match fangxin_core::imports::Spool::new(&state.settings.data_dir.join("imports")) {
         Ok(s) => s,
         Err(e) => return app_error(e),
     };
@@ -994,7 +1001,9 @@ pub async fn upload_import(
         match field.name() {
             Some("csrf") => csrf = field.text().await.unwrap_or_default(),
             Some("kind") => {
-                kind = crate::imports::Kind::parse(field.text().await.unwrap_or_default().trim())
+                kind = fangxin_core::imports::Kind::parse(
+                    field.text().await.unwrap_or_default().trim(),
+                )
             }
             Some("file") => {
                 // The form sends its token first; nothing is spooled without it.
@@ -1003,11 +1012,11 @@ pub async fn upload_import(
                 }
                 format = field
                     .file_name()
-                    .and_then(|n| crate::imports::Format::from_path(std::path::Path::new(n)))
+                    .and_then(|n| fangxin_core::imports::Format::from_path(std::path::Path::new(n)))
                     .or_else(|| {
                         field
                             .content_type()
-                            .and_then(crate::imports::Format::from_content_type)
+                            .and_then(fangxin_core::imports::Format::from_content_type)
                     });
                 let Ok(mut file) = tokio::fs::File::create(spool.path()).await else {
                     return app_error(AppError::Internal(anyhow::anyhow!("import spool")));
@@ -1066,13 +1075,13 @@ pub async fn upload_import(
         )
         .await;
     };
-    let ctx = crate::imports::ImportContext {
+    let ctx = fangxin_core::imports::ImportContext {
         scoring: &state.scoring,
         lower_amount_threshold_fen: state.settings.penalties.lower_amount_threshold_yuan * 100,
         max_reported_errors: state.settings.imports.max_reported_errors,
     };
     let actor = page.0.session.actor(None);
-    match crate::imports::run(
+    match fangxin_core::imports::run(
         &state.db,
         kind,
         format,

@@ -2,7 +2,7 @@
 //! the services return (their own messages are English, for the API). A code without a
 //! Chinese text falls back to a general sentence with the service's detail.
 
-use crate::error::AppError;
+use fangxin_core::error::AppError;
 
 /// The Chinese name of a form field.
 fn field_zh(field: &str) -> &'static str {

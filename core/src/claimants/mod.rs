@@ -1,0 +1,675 @@
+//! Professional claimants (职业索赔人): keeping each complainant's assessment current as
+//! complaints arrive, the regulators' review queue and claim file (索赔档案), and the
+//! confirm / clear decision that alone lets a lower weight reach merchants' scores.
+//!
+//! Rows of `claimant_reviews` exist only for complainants with at least one signal or a
+//! decision. Status: `watch` (a low risk, not queued), `flagged` (medium or high, waiting
+//! for a person), `confirmed`, `cleared`. A cleared complainant whose risk later rises above
+//! the level it was cleared at is flagged again.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
+use fangxin_scoring::claimant::{Assessment, ClaimFact, ClaimantModel, RiskLevel, Signal, assess};
+use fangxin_scoring::domain::{Channel, ComplaintCategory, ComplaintStatus};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, TransactionSession, TransactionTrait,
+};
+use serde::{Deserialize, Serialize};
+
+use crate::audit::{self, Actor};
+use crate::error::{AppError, AppResult};
+use crate::scores::{self, Scoring};
+use crate::store::entities::{claimant_review, complainant_contact, complaint, merchant};
+
+/// The level at which a complainant joins the review queue.
+pub const QUEUE_AT: RiskLevel = RiskLevel::Medium;
+
+/// Keys assessed per round trip.
+const BATCH: usize = 500;
+
+fn facts_of(rows: &[complaint::Model]) -> Vec<ClaimFact> {
+    rows.iter()
+        .filter_map(|c| {
+            Some(ClaimFact {
+                received_on: crate::clock::date_of(c.received_at),
+                // An unmatched complaint counts as a merchant of its own.
+                merchant_id: c.merchant_id.unwrap_or(-c.id),
+                channel: Channel::parse(&c.channel)?,
+                category: c.category.as_deref().and_then(ComplaintCategory::parse),
+                status: ComplaintStatus::parse(&c.status)?,
+                closed_on: c.closed_at.map(crate::clock::date_of),
+                punitive_demand: c.punitive_demand,
+                purchase_quantity: c.purchase_quantity,
+            })
+        })
+        .collect()
+}
+
+fn status_for(level: RiskLevel) -> &'static str {
+    if level >= QUEUE_AT {
+        "flagged"
+    } else {
+        "watch"
+    }
+}
+
+fn signals_json(a: &Assessment) -> serde_json::Value {
+    serde_json::to_value(&a.signals).unwrap_or(serde_json::Value::Null)
+}
+
+/// Writes what an assessment found into a review row (not its status or weight).
+fn set_assessment(m: &mut claimant_review::ActiveModel, a: &Assessment, now: DateTime<Utc>) {
+    m.risk_level = Set(a.level.code().to_owned());
+    m.signals = Set(signals_json(a));
+    m.assessed_on = Set(Some(a.as_of));
+    m.complaints_90_days = Set(i32::try_from(a.complaints_90_days).unwrap_or(i32::MAX));
+    m.complaints_365_days = Set(i32::try_from(a.complaints_365_days).unwrap_or(i32::MAX));
+    m.updated_at = Set(now);
+}
+
+/// Stores one assessment. Returns whether the complainant is (now) waiting in the queue.
+async fn store<C: ConnectionTrait>(
+    db: &C,
+    key: &str,
+    a: &Assessment,
+    existing: Option<claimant_review::Model>,
+    now: DateTime<Utc>,
+) -> AppResult<bool> {
+    let signals = signals_json(a);
+    match existing {
+        None if a.level == RiskLevel::None => Ok(false),
+        None => {
+            let mut m = claimant_review::ActiveModel {
+                complainant_key: Set(key.to_owned()),
+                status: Set(status_for(a.level).to_owned()),
+                weight: Set(a.weight_if_confirmed),
+                reason: Set(None),
+                reviewed_by: Set(None),
+                reviewed_at: Set(None),
+                reviewed_level: Set(None),
+                created_at: Set(now),
+                ..Default::default()
+            };
+            set_assessment(&mut m, a, now);
+            // Two intakes for the same complainant may race here; the first row stands
+            // and the next assessment brings it up to date.
+            claimant_review::Entity::insert(m)
+                .on_conflict(
+                    sea_orm::sea_query::OnConflict::column(claimant_review::Column::ComplainantKey)
+                        .do_nothing()
+                        .to_owned(),
+                )
+                .exec_without_returning(db)
+                .await?;
+            Ok(a.level >= QUEUE_AT)
+        }
+        Some(row) => {
+            let status = match row.status.as_str() {
+                // A person's decision stands, and so does the weight it set.
+                "confirmed" => "confirmed",
+                "cleared" => {
+                    let cleared_at = row
+                        .reviewed_level
+                        .as_deref()
+                        .and_then(RiskLevel::parse)
+                        .unwrap_or(RiskLevel::None);
+                    if a.level > cleared_at && a.level >= QUEUE_AT {
+                        "flagged"
+                    } else {
+                        "cleared"
+                    }
+                }
+                _ => status_for(a.level),
+            };
+            let unchanged = row.status == status
+                && row.risk_level == a.level.code()
+                && row.signals == signals
+                && row.assessed_on == Some(a.as_of);
+            if unchanged {
+                return Ok(status == "flagged");
+            }
+            let mut m: claimant_review::ActiveModel = row.clone().into();
+            set_assessment(&mut m, a, now);
+            m.status = Set(status.to_owned());
+            if status != "confirmed" {
+                m.weight = Set(a.weight_if_confirmed);
+            }
+            claimant_review::Entity::update(m).exec(db).await?;
+            Ok(status == "flagged")
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ReassessSummary {
+    pub assessed: u64,
+    /// Complainants waiting for a review after this pass.
+    pub flagged: u64,
+}
+
+/// Reassesses the given complainants as of `now` (the Beijing day).
+pub async fn reassess<C: ConnectionTrait>(
+    db: &C,
+    keys: &[String],
+    model: &ClaimantModel,
+    now: DateTime<Utc>,
+) -> AppResult<ReassessSummary> {
+    let today = crate::clock::today(now);
+    // A day's margin: received times are UTC, the assessment counts Beijing days.
+    let since = now - TimeDelta::days(366);
+    let mut summary = ReassessSummary::default();
+    let mut keys: Vec<&str> = keys.iter().map(String::as_str).collect();
+    keys.sort_unstable();
+    keys.dedup();
+    for chunk in keys.chunks(BATCH) {
+        let mut history: HashMap<String, Vec<complaint::Model>> = HashMap::new();
+        for c in complaint::Entity::find()
+            .filter(complaint::Column::ComplainantKey.is_in(chunk.iter().copied()))
+            .filter(complaint::Column::ReceivedAt.gte(since))
+            .all(db)
+            .await?
+        {
+            if let Some(k) = c.complainant_key.clone() {
+                history.entry(k).or_default().push(c);
+            }
+        }
+        let mut rows: HashMap<String, claimant_review::Model> = claimant_review::Entity::find()
+            .filter(claimant_review::Column::ComplainantKey.is_in(chunk.iter().copied()))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|r| (r.complainant_key.clone(), r))
+            .collect();
+        for key in chunk {
+            let facts = history.get(*key).map(|h| facts_of(h)).unwrap_or_default();
+            let a = assess(&facts, today, model);
+            if store(db, key, &a, rows.remove(*key), now).await? {
+                summary.flagged += 1;
+            }
+            summary.assessed += 1;
+        }
+    }
+    Ok(summary)
+}
+
+/// Reassesses after a write that already committed: a failure is logged, not returned,
+/// since the write stands and the hourly sweep reassesses everyone anyway.
+pub async fn reassess_after_write<C: ConnectionTrait>(
+    db: &C,
+    key: Option<&str>,
+    model: &ClaimantModel,
+    now: DateTime<Utc>,
+) {
+    let Some(key) = key else { return };
+    if let Err(e) = reassess(db, &[key.to_owned()], model, now).await {
+        tracing::warn!(error = %e, "reassessing a complainant failed; the sweep will retry");
+    }
+}
+
+/// Reassesses everyone who could have a signal (two or more complaints in the last year)
+/// and everyone already on record, so that flags fade as complaints age. Run by the
+/// hourly sweep, after imports and after the demo loads.
+pub async fn reassess_all<C: ConnectionTrait>(
+    db: &C,
+    model: &ClaimantModel,
+    now: DateTime<Utc>,
+) -> AppResult<ReassessSummary> {
+    let since = now - TimeDelta::days(366);
+    let mut keys: BTreeSet<String> = complaint::Entity::find()
+        .select_only()
+        .column(complaint::Column::ComplainantKey)
+        .filter(complaint::Column::ComplainantKey.is_not_null())
+        .filter(complaint::Column::ReceivedAt.gte(since))
+        .group_by(complaint::Column::ComplainantKey)
+        .having(Expr::col(complaint::Column::Id).count().gte(2))
+        .into_tuple::<String>()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect();
+    keys.extend(
+        claimant_review::Entity::find()
+            .select_only()
+            .column(claimant_review::Column::ComplainantKey)
+            .into_tuple::<String>()
+            .all(db)
+            .await?,
+    );
+    let keys: Vec<String> = keys.into_iter().collect();
+    reassess(db, &keys, model, now).await
+}
+
+/// One complainant in the queue. The key is pseudonymous; the contact appears only in the
+/// claim file.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ClaimantSummary {
+    pub key: String,
+    /// `watch`, `flagged`, `confirmed` or `cleared`.
+    pub status: String,
+    pub risk_level: RiskLevel,
+    pub risk_label: String,
+    pub signals: Vec<Signal>,
+    pub complaints_90_days: i32,
+    pub complaints_365_days: i32,
+    /// The weight of their complaints in scores: in force once confirmed; for the others,
+    /// what confirming would set.
+    pub weight: f64,
+    pub assessed_on: Option<NaiveDate>,
+    pub reason: Option<String>,
+    pub reviewed_by: Option<i64>,
+    pub reviewed_at: Option<DateTime<Utc>>,
+}
+
+impl From<claimant_review::Model> for ClaimantSummary {
+    fn from(r: claimant_review::Model) -> Self {
+        let level = RiskLevel::parse(&r.risk_level).unwrap_or(RiskLevel::None);
+        ClaimantSummary {
+            key: r.complainant_key,
+            status: r.status,
+            risk_level: level,
+            risk_label: level.label_zh().to_owned(),
+            signals: serde_json::from_value(r.signals).unwrap_or_default(),
+            complaints_90_days: r.complaints_90_days,
+            complaints_365_days: r.complaints_365_days,
+            weight: r.weight,
+            assessed_on: r.assessed_on,
+            reason: r.reason,
+            reviewed_by: r.reviewed_by,
+            reviewed_at: r.reviewed_at,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+pub struct QueueFilter {
+    /// `flagged` (default), `confirmed`, `cleared`, `watch` or `all`.
+    pub status: Option<String>,
+    pub page: Option<u64>,
+    pub per_page: Option<u64>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ClaimantPage {
+    pub total: u64,
+    pub page: u64,
+    pub per_page: u64,
+    pub items: Vec<ClaimantSummary>,
+}
+
+const STATUSES: [&str; 4] = ["watch", "flagged", "confirmed", "cleared"];
+
+/// The review queue: highest risk first, then the most complaints this year.
+pub async fn queue<C: ConnectionTrait>(db: &C, f: QueueFilter) -> AppResult<ClaimantPage> {
+    let (page, per_page) = crate::paging::paging(f.page, f.per_page)?;
+    let status = f.status.as_deref().unwrap_or("flagged");
+    let mut q = claimant_review::Entity::find();
+    if status != "all" {
+        if !STATUSES.contains(&status) {
+            return Err(AppError::invalid_field(
+                "status",
+                "invalid_status",
+                "status is flagged, confirmed, cleared, watch or all",
+            ));
+        }
+        q = q.filter(claimant_review::Column::Status.eq(status));
+    }
+    let total = q.clone().count(db).await?;
+    // Levels sort as text the wrong way round; order by a CASE instead.
+    let level_rank = Expr::case(claimant_review::Column::RiskLevel.eq("high"), Expr::val(3))
+        .case(
+            claimant_review::Column::RiskLevel.eq("medium"),
+            Expr::val(2),
+        )
+        .case(claimant_review::Column::RiskLevel.eq("low"), Expr::val(1))
+        .finally(Expr::val(0));
+    let items = q
+        .order_by_desc(Into::<Expr>::into(level_rank))
+        .order_by_desc(claimant_review::Column::Complaints365Days)
+        .order_by_asc(claimant_review::Column::ComplainantKey)
+        .offset((page - 1) * per_page)
+        .limit(per_page)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(ClaimantSummary::from)
+        .collect();
+    Ok(ClaimantPage {
+        total,
+        page,
+        per_page,
+        items,
+    })
+}
+
+/// One complaint in a claim file.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ClaimEntry {
+    pub complaint_id: i64,
+    pub channel: String,
+    pub ticket_no: String,
+    pub received_at: DateTime<Utc>,
+    pub closed_at: Option<DateTime<Utc>>,
+    pub merchant_uscc: Option<String>,
+    pub merchant_name: String,
+    pub category: Option<String>,
+    pub status: String,
+    pub status_label: String,
+    pub amount_involved_fen: i64,
+    pub amount_recovered_fen: i64,
+    pub punitive_demand: bool,
+    pub purchase_quantity: Option<i32>,
+    /// Withdrawn, and within how many days of being received.
+    pub withdrawn_after_days: Option<i64>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ClaimTotals {
+    pub complaints: u64,
+    pub merchants: u64,
+    pub channels: u64,
+    pub amount_involved_fen: i64,
+    pub amount_recovered_fen: i64,
+    pub withdrawn: u64,
+    pub punitive_demands: u64,
+}
+
+/// The claim file (索赔档案) of one complainant: regulators only.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ClaimFile {
+    pub key: String,
+    /// The stored review, if the complainant has a signal or a decision.
+    pub review: Option<ClaimantSummary>,
+    /// A fresh assessment as of today.
+    pub assessment: Assessment,
+    pub contact_name: Option<String>,
+    pub contact_phone: Option<String>,
+    pub totals: ClaimTotals,
+    /// Every complaint on record, newest first.
+    pub complaints: Vec<ClaimEntry>,
+}
+
+fn not_found(key: &str) -> AppError {
+    AppError::NotFound {
+        code: "claimant_not_found",
+        message: format!("no complaints are recorded for complainant {key}"),
+    }
+}
+
+/// The claim file of `key`.
+pub async fn claim_file<C: ConnectionTrait>(
+    db: &C,
+    key: &str,
+    model: &ClaimantModel,
+    now: DateTime<Utc>,
+) -> AppResult<ClaimFile> {
+    let rows = complaint::Entity::find()
+        .filter(complaint::Column::ComplainantKey.eq(key))
+        .order_by_desc(complaint::Column::ReceivedAt)
+        .order_by_desc(complaint::Column::Id)
+        .all(db)
+        .await?;
+    if rows.is_empty() {
+        return Err(not_found(key));
+    }
+    let assessment = assess(&facts_of(&rows), crate::clock::today(now), model);
+    let review = claimant_review::Entity::find()
+        .filter(claimant_review::Column::ComplainantKey.eq(key))
+        .one(db)
+        .await?
+        .map(ClaimantSummary::from);
+    let contact = complainant_contact::Entity::find()
+        .filter(complainant_contact::Column::ComplainantKey.eq(key))
+        .one(db)
+        .await?;
+    let ids: BTreeSet<i64> = rows.iter().filter_map(|c| c.merchant_id).collect();
+    let mut usccs: HashMap<i64, String> = HashMap::new();
+    let ids: Vec<i64> = ids.into_iter().collect();
+    for chunk in crate::store::chunks(&ids) {
+        for (id, uscc) in merchant::Entity::find()
+            .select_only()
+            .column(merchant::Column::Id)
+            .column(merchant::Column::Uscc)
+            .filter(merchant::Column::Id.is_in(chunk.iter().copied()))
+            .into_tuple::<(i64, String)>()
+            .all(db)
+            .await?
+        {
+            usccs.insert(id, uscc);
+        }
+    }
+    let merchants: BTreeSet<String> = rows
+        .iter()
+        .map(|c| {
+            c.merchant_id
+                .map_or_else(|| c.merchant_name.clone(), |id| id.to_string())
+        })
+        .collect();
+    let channels: BTreeSet<&str> = rows.iter().map(|c| c.channel.as_str()).collect();
+    let totals = ClaimTotals {
+        complaints: rows.len() as u64,
+        merchants: merchants.len() as u64,
+        channels: channels.len() as u64,
+        amount_involved_fen: rows.iter().map(|c| c.amount_involved_fen).sum(),
+        amount_recovered_fen: rows.iter().map(|c| c.amount_recovered_fen).sum(),
+        withdrawn: rows.iter().filter(|c| c.status == "withdrawn").count() as u64,
+        punitive_demands: rows.iter().filter(|c| c.punitive_demand).count() as u64,
+    };
+    let complaints = rows
+        .into_iter()
+        .map(|c| {
+            let status = ComplaintStatus::parse(&c.status);
+            ClaimEntry {
+                complaint_id: c.id,
+                withdrawn_after_days: (c.status == "withdrawn")
+                    .then(|| c.closed_at.map(|d| (d - c.received_at).num_days()))
+                    .flatten(),
+                channel: c.channel,
+                ticket_no: c.ticket_no,
+                received_at: c.received_at,
+                closed_at: c.closed_at,
+                merchant_uscc: c.merchant_id.and_then(|id| usccs.get(&id).cloned()),
+                merchant_name: c.merchant_name,
+                category: c.category,
+                status_label: status.map_or("", |s| s.label_zh()).to_owned(),
+                status: c.status,
+                amount_involved_fen: c.amount_involved_fen,
+                amount_recovered_fen: c.amount_recovered_fen,
+                punitive_demand: c.punitive_demand,
+                purchase_quantity: c.purchase_quantity,
+            }
+        })
+        .collect();
+    Ok(ClaimFile {
+        key: key.to_owned(),
+        review,
+        assessment,
+        contact_name: contact.as_ref().and_then(|c| c.name.clone()),
+        contact_phone: contact.and_then(|c| c.phone),
+        totals,
+        complaints,
+    })
+}
+
+/// A regulator's decision on a complainant.
+#[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ReviewDecision {
+    /// `confirm` or `clear`.
+    pub decision: String,
+    /// Why: required, kept in the record and the audit log.
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ReviewOutcome {
+    pub claimant: ClaimantSummary,
+    /// Merchants whose scores were recomputed because of the decision.
+    pub merchants_rescored: u64,
+}
+
+/// Confirms or clears a complainant, audited, then rescores every merchant they complained
+/// about. Confirming sets the weight of their level (at least the low level's); clearing
+/// restores full weight.
+pub async fn review<C: TransactionTrait + ConnectionTrait>(
+    db: &C,
+    key: &str,
+    req: ReviewDecision,
+    scoring: &Scoring,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> AppResult<ReviewOutcome> {
+    let confirm = match req.decision.as_str() {
+        "confirm" => true,
+        "clear" => false,
+        _ => {
+            return Err(AppError::invalid_field(
+                "decision",
+                "invalid_decision",
+                "decision is confirm or clear",
+            ));
+        }
+    };
+    let reason = req.reason.trim();
+    if reason.is_empty() || reason.chars().count() > 2000 {
+        return Err(AppError::invalid_field(
+            "reason",
+            "invalid_reason",
+            "give a reason of 1 to 2000 characters",
+        ));
+    }
+    let model = &scoring.model.claimants;
+    // The decision is taken on today's picture; a complainant without a row yet (no
+    // signal) can still be confirmed or cleared by a person.
+    let since = now - TimeDelta::days(366);
+    let history = complaint::Entity::find()
+        .filter(complaint::Column::ComplainantKey.eq(key))
+        .filter(complaint::Column::ReceivedAt.gte(since))
+        .all(db)
+        .await?;
+    if history.is_empty()
+        && complaint::Entity::find()
+            .filter(complaint::Column::ComplainantKey.eq(key))
+            .one(db)
+            .await?
+            .is_none()
+    {
+        return Err(not_found(key));
+    }
+    let assessment = assess(&facts_of(&history), crate::clock::today(now), model);
+    let level = assessment.level;
+    let weight = match (confirm, level) {
+        (false, _) => 1.0,
+        (true, RiskLevel::None) => model.weight_low,
+        (true, _) => assessment.weight_if_confirmed,
+    };
+
+    let txn = crate::store::begin_write(db).await?;
+    let existing = claimant_review::Entity::find()
+        .filter(claimant_review::Column::ComplainantKey.eq(key))
+        .one(&txn)
+        .await?;
+    let before = existing.as_ref().and_then(|r| serde_json::to_value(r).ok());
+    let mut m: claimant_review::ActiveModel = match existing {
+        Some(row) => row.into(),
+        None => claimant_review::ActiveModel {
+            complainant_key: Set(key.to_owned()),
+            created_at: Set(now),
+            ..Default::default()
+        },
+    };
+    set_assessment(&mut m, &assessment, now);
+    m.status = Set(if confirm { "confirmed" } else { "cleared" }.to_owned());
+    m.weight = Set(weight);
+    m.reason = Set(Some(reason.to_owned()));
+    m.reviewed_by = Set(actor.account_id);
+    m.reviewed_at = Set(Some(now));
+    m.reviewed_level = Set(Some(level.code().to_owned()));
+    let saved = if before.is_some() {
+        claimant_review::Entity::update(m).exec(&txn).await?
+    } else {
+        claimant_review::Entity::insert(m)
+            .exec_with_returning(&txn)
+            .await?
+    };
+    // The key is pseudonymous; the audit row never carries the contact.
+    audit::record(
+        &txn,
+        actor,
+        audit::Entry {
+            action: if confirm {
+                "claimant.confirm"
+            } else {
+                "claimant.clear"
+            },
+            entity: "claimant",
+            entity_id: key.to_string(),
+            subject: None,
+            before,
+            after: serde_json::to_value(&saved).ok(),
+        },
+        now,
+    )
+    .await?;
+    let ids: Vec<i64> = complaint::Entity::find()
+        .select_only()
+        .column(complaint::Column::MerchantId)
+        .filter(complaint::Column::ComplainantKey.eq(key))
+        .filter(complaint::Column::MerchantId.is_not_null())
+        .distinct()
+        .into_tuple()
+        .all(&txn)
+        .await?;
+    let mut merchants: Vec<(i64, String)> = Vec::with_capacity(ids.len());
+    for chunk in crate::store::chunks(&ids) {
+        merchants.extend(
+            merchant::Entity::find()
+                .select_only()
+                .column(merchant::Column::Id)
+                .column(merchant::Column::Uscc)
+                .filter(merchant::Column::Id.is_in(chunk.iter().copied()))
+                .into_tuple::<(i64, String)>()
+                .all(&txn)
+                .await?,
+        );
+    }
+    for (id, uscc) in &merchants {
+        crate::feed::append(&txn, *id, uscc, "claimant_review", now).await?;
+    }
+    txn.commit().await?;
+    let ids: Vec<i64> = merchants.iter().map(|(id, _)| *id).collect();
+    let baselines = scores::industry_baselines(db, now, scoring).await?;
+    for chunk in ids.chunks(scores::RESCORE_BATCH as usize) {
+        scores::rescore(db, chunk, scoring, &baselines, now, true).await?;
+    }
+    Ok(ReviewOutcome {
+        claimant: ClaimantSummary::from(saved),
+        merchants_rescored: ids.len() as u64,
+    })
+}
+
+/// How many complainants have each review status, for the console.
+pub async fn counts<C: ConnectionTrait>(db: &C) -> AppResult<BTreeMap<String, u64>> {
+    let rows: Vec<(String, i64)> = claimant_review::Entity::find()
+        .select_only()
+        .column(claimant_review::Column::Status)
+        .column_as(claimant_review::Column::Id.count(), "n")
+        .group_by(claimant_review::Column::Status)
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(s, n)| (s, u64::try_from(n).unwrap_or(0)))
+        .collect())
+}

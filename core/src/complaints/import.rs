@@ -1,0 +1,406 @@
+//! Complaints that arrive by file, from every channel's export: the row's checks and the
+//! batched writes. Importing the same export twice changes nothing.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, Utc};
+use fangxin_scoring::domain::{ComplaintKind, ComplaintStatus};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
+};
+use serde::Deserialize;
+
+use super::NewComplaint;
+use crate::error::{AppError, AppResult};
+use crate::store::BatchOutcome;
+use crate::store::entities::{complaint, merchant};
+use crate::yuan::Yuan;
+
+/// A complaint row: what intake takes, plus where the source system has got to.
+#[derive(Debug, Deserialize)]
+pub struct ImportRow {
+    channel: String,
+    ticket_no: String,
+    kind: String,
+    uscc: Option<String>,
+    #[serde(default)]
+    merchant_name: String,
+    received_at: String,
+    status: Option<String>,
+    category: Option<String>,
+    amount_involved_yuan: Option<Yuan>,
+    amount_recovered_yuan: Option<Yuan>,
+    satisfaction: Option<String>,
+    complainant_key: Option<String>,
+    text: String,
+    accepted_at: Option<String>,
+    closed_at: Option<String>,
+    #[serde(default)]
+    punitive_demand: bool,
+    purchase_quantity: Option<i32>,
+}
+
+const CLOSED: [ComplaintStatus; 5] = [
+    ComplaintStatus::Rejected,
+    ComplaintStatus::Settled,
+    ComplaintStatus::MediationFailed,
+    ComplaintStatus::Withdrawn,
+    ComplaintStatus::ConvertedToCase,
+];
+
+fn time_field(field: &'static str, value: Option<&str>) -> AppResult<Option<DateTime<Utc>>> {
+    value
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(|v| {
+            super::parse_time(v)
+                .map_err(|e| AppError::invalid_field(field, e.code(), e.to_string()))
+        })
+        .transpose()
+}
+
+impl ImportRow {
+    /// The row as a checked record, by the same rules as intake.
+    pub fn check(self, now: DateTime<Utc>) -> AppResult<ImportedComplaint> {
+        let new = NewComplaint {
+            channel: self.channel,
+            ticket_no: self.ticket_no,
+            kind: self.kind,
+            uscc: self.uscc,
+            merchant_name: self.merchant_name,
+            received_at: self.received_at,
+            category: self.category,
+            amount_involved_yuan: self.amount_involved_yuan,
+            text: self.text,
+            complainant: None,
+            punitive_demand: self.punitive_demand,
+            purchase_quantity: self.purchase_quantity,
+        };
+        let valid = super::validate(&new, now)?;
+        if new.text.chars().count() > 20_000 {
+            return Err(AppError::invalid_field(
+                "text",
+                "field_too_long",
+                "text has at most 20,000 characters",
+            ));
+        }
+        let status = match self
+            .status
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
+            None => ComplaintStatus::Received,
+            Some(s) => ComplaintStatus::parse(s).ok_or_else(|| {
+                let allowed: Vec<&str> = ComplaintStatus::ALL.iter().map(|s| s.code()).collect();
+                AppError::invalid_field(
+                    "status",
+                    "invalid_status",
+                    format!("unknown status {s:?}; one of: {}", allowed.join(", ")),
+                )
+            })?,
+        };
+        if valid.kind != ComplaintKind::Complaint
+            && matches!(
+                status,
+                ComplaintStatus::Mediating
+                    | ComplaintStatus::Settled
+                    | ComplaintStatus::MediationFailed
+            )
+        {
+            return Err(AppError::invalid_field(
+                "status",
+                "invalid_status",
+                format!(
+                    "only complaints are mediated; a {} cannot be {}",
+                    valid.kind.label_zh(),
+                    status.label_zh()
+                ),
+            ));
+        }
+        let recovered = self
+            .amount_recovered_yuan
+            .as_ref()
+            .map(|y| y.fen("amount_recovered_yuan"))
+            .transpose()?
+            .unwrap_or(0);
+        let satisfaction = match self
+            .satisfaction
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
+            None => None,
+            Some(s @ ("satisfied" | "basically_satisfied" | "unsatisfied")) => Some(s.to_owned()),
+            Some("满意") => Some("satisfied".to_owned()),
+            Some("基本满意") => Some("basically_satisfied".to_owned()),
+            Some("不满意") => Some("unsatisfied".to_owned()),
+            Some(_) => {
+                return Err(AppError::invalid_field(
+                    "satisfaction",
+                    "invalid_satisfaction",
+                    "satisfaction is satisfied, basically_satisfied or unsatisfied (满意, 基本满意, 不满意)",
+                ));
+            }
+        };
+        let complainant_key = match self
+            .complainant_key
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
+            None => None,
+            Some(k) => {
+                let looks_personal = k.len() >= 7
+                    && k.chars()
+                        .all(|c| c.is_ascii_digit() || c == 'X' || c == 'x');
+                if looks_personal {
+                    return Err(AppError::invalid_field(
+                        "complainant_key",
+                        "personal_data",
+                        "complainant_key looks like a phone or ID number: import the pseudonymous key, never personal data",
+                    ));
+                }
+                if k.len() > 64
+                    || !k
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+                {
+                    return Err(AppError::invalid_field(
+                        "complainant_key",
+                        "invalid_key",
+                        "complainant_key has 1 to 64 letters, digits, - or _",
+                    ));
+                }
+                Some(k.to_owned())
+            }
+        };
+        let accepted_at = time_field("accepted_at", self.accepted_at.as_deref())?;
+        let closed_at = time_field("closed_at", self.closed_at.as_deref())?;
+        for (field, t) in [("accepted_at", accepted_at), ("closed_at", closed_at)] {
+            if t.is_some_and(|t| t < valid.received_at) {
+                return Err(AppError::invalid_field(
+                    field,
+                    "dates_out_of_order",
+                    format!("{field} is before received_at"),
+                ));
+            }
+            if t.is_some_and(|t| t > now + chrono::TimeDelta::minutes(5)) {
+                return Err(AppError::invalid_field(
+                    field,
+                    "future_date",
+                    format!("{field} cannot be in the future"),
+                ));
+            }
+        }
+        if let (Some(a), Some(c)) = (accepted_at, closed_at)
+            && c < a
+        {
+            return Err(AppError::invalid_field(
+                "closed_at",
+                "dates_out_of_order",
+                "closed_at is before accepted_at",
+            ));
+        }
+        let past_received = !matches!(
+            status,
+            ComplaintStatus::Received | ComplaintStatus::Rejected
+        );
+        Ok(ImportedComplaint {
+            accepted_at: accepted_at.or(past_received.then_some(valid.received_at)),
+            closed_at: closed_at.filter(|_| CLOSED.contains(&status)),
+            merchant_name: new.merchant_name.trim().to_owned(),
+            text: new.text.trim().to_owned(),
+            punitive_demand: new.punitive_demand,
+            purchase_quantity: new.purchase_quantity,
+            valid,
+            status,
+            recovered,
+            satisfaction,
+            complainant_key,
+        })
+    }
+}
+
+#[derive(Debug)]
+pub struct ImportedComplaint {
+    pub(crate) valid: super::ValidComplaint,
+    pub(crate) status: ComplaintStatus,
+    pub(crate) recovered: i64,
+    pub(crate) satisfaction: Option<String>,
+    pub(crate) complainant_key: Option<String>,
+    pub(crate) accepted_at: Option<DateTime<Utc>>,
+    pub(crate) closed_at: Option<DateTime<Utc>>,
+    pub(crate) merchant_name: String,
+    pub(crate) text: String,
+    pub(crate) punitive_demand: bool,
+    pub(crate) purchase_quantity: Option<i32>,
+}
+
+/// Writes a batch of complaint rows inside an import's transaction: new tickets are
+/// recorded (matched to a merchant by USCC, or by a name only one merchant has), known
+/// tickets take the source system's status, amount recovered and satisfaction.
+pub async fn import_batch<C: ConnectionTrait>(
+    txn: &C,
+    rows: Vec<ImportedComplaint>,
+    now: DateTime<Utc>,
+) -> AppResult<BatchOutcome> {
+    let mut outcome = BatchOutcome::default();
+    let by_uscc = crate::merchants::by_uscc(
+        txn,
+        rows.iter()
+            .filter_map(|c| c.valid.uscc.as_ref().map(|u| u.to_string())),
+    )
+    .await?;
+    // Complaints that name only a merchant: an exact legal or sign name that one merchant
+    // alone has is a match; anything else waits for a person (never a silent guess).
+    let names: HashSet<String> = rows
+        .iter()
+        .filter(|c| c.valid.uscc.is_none() && !c.merchant_name.is_empty())
+        .map(|c| c.merchant_name.clone())
+        .collect();
+    let mut by_name: HashMap<String, Vec<&merchant::Model>> = HashMap::new();
+    let named: Vec<merchant::Model> = if names.is_empty() {
+        Vec::new()
+    } else {
+        merchant::Entity::find()
+            .filter(
+                Condition::any()
+                    .add(merchant::Column::Name.is_in(names.iter().cloned()))
+                    .add(merchant::Column::SignName.is_in(names.iter().cloned())),
+            )
+            .all(txn)
+            .await?
+    };
+    for m in &named {
+        for n in [Some(&m.name), m.sign_name.as_ref()].into_iter().flatten() {
+            if names.contains(n) {
+                let list = by_name.entry(n.clone()).or_default();
+                if !list.iter().any(|x| x.id == m.id) {
+                    list.push(m);
+                }
+            }
+        }
+    }
+    let tickets: HashSet<String> = rows.iter().map(|c| c.valid.ticket_no.clone()).collect();
+    let channels: HashSet<&str> = rows.iter().map(|c| c.valid.channel.code()).collect();
+    // Both columns of the unique (channel, ticket_no) index, so the lookup uses it.
+    let existing: HashMap<(String, String), complaint::Model> = complaint::Entity::find()
+        .filter(complaint::Column::Channel.is_in(channels))
+        .filter(complaint::Column::TicketNo.is_in(tickets))
+        .all(txn)
+        .await?
+        .into_iter()
+        .map(|c| ((c.channel.clone(), c.ticket_no.clone()), c))
+        .collect();
+    let mut inserts = Vec::new();
+    let mut seen_keys: HashSet<(String, String)> = HashSet::new();
+    let mut changed: Vec<(i64, String)> = Vec::new();
+    let note = |m: Option<&merchant::Model>, changed: &mut Vec<(i64, String)>| {
+        if let Some(m) = m
+            && !changed.iter().any(|(id, _)| *id == m.id)
+        {
+            changed.push((m.id, m.uscc.clone()));
+        }
+    };
+    for c in rows {
+        let key = (c.valid.channel.code().to_owned(), c.valid.ticket_no.clone());
+        let merchant = match &c.valid.uscc {
+            Some(u) => by_uscc.get(u.as_str()),
+            None => by_name
+                .get(&c.merchant_name)
+                .filter(|list| list.len() == 1)
+                .and_then(|list| list.first().copied()),
+        };
+        if let Some(e) = existing.get(&key) {
+            let same = e.status == c.status.code()
+                && e.amount_recovered_fen == c.recovered
+                && e.satisfaction == c.satisfaction;
+            if same {
+                outcome.unchanged += 1;
+                continue;
+            }
+            complaint::Entity::update_many()
+                .col_expr(complaint::Column::Status, Expr::value(c.status.code()))
+                .col_expr(
+                    complaint::Column::AmountRecoveredFen,
+                    Expr::value(c.recovered),
+                )
+                .col_expr(
+                    complaint::Column::Satisfaction,
+                    Expr::value(c.satisfaction.clone()),
+                )
+                .col_expr(
+                    complaint::Column::AcceptedAt,
+                    Expr::value(e.accepted_at.or(c.accepted_at)),
+                )
+                .col_expr(
+                    complaint::Column::ClosedAt,
+                    Expr::value(c.closed_at.or(e.closed_at)),
+                )
+                .col_expr(complaint::Column::UpdatedAt, Expr::value(now))
+                .filter(complaint::Column::Id.eq(e.id))
+                .exec(txn)
+                .await?;
+            outcome.updated += 1;
+            let m = e
+                .merchant_id
+                .and_then(|id| named.iter().chain(by_uscc.values()).find(|m| m.id == id));
+            match m {
+                Some(m) => note(Some(m), &mut changed),
+                None => {
+                    if let Some(id) = e.merchant_id
+                        && let Some(m) = merchant::Entity::find_by_id(id).one(txn).await?
+                    {
+                        note(Some(&m), &mut changed);
+                    }
+                }
+            }
+            continue;
+        }
+        if !seen_keys.insert(key) {
+            // The same ticket twice in the file: the first row stands.
+            outcome.unchanged += 1;
+            continue;
+        }
+        if merchant.is_none() {
+            outcome.unmatched += 1;
+        }
+        note(merchant, &mut changed);
+        inserts.push(complaint::ActiveModel {
+            channel: Set(c.valid.channel.code().to_owned()),
+            ticket_no: Set(c.valid.ticket_no),
+            kind: Set(c.valid.kind.code().to_owned()),
+            status: Set(c.status.code().to_owned()),
+            received_at: Set(c.valid.received_at),
+            accepted_at: Set(c.accepted_at),
+            closed_at: Set(c.closed_at),
+            merchant_id: Set(merchant.map(|m| m.id)),
+            merchant_name: Set(c.merchant_name),
+            category: Set(c.valid.category),
+            industry: Set(merchant.map(|m| m.industry.clone())),
+            street: Set(merchant.map(|m| m.street.clone())),
+            amount_involved_fen: Set(c.valid.involved),
+            amount_recovered_fen: Set(c.recovered),
+            satisfaction: Set(c.satisfaction),
+            complainant_key: Set(c.complainant_key),
+            text: Set(c.text),
+            punitive_demand: Set(c.punitive_demand),
+            purchase_quantity: Set(c.purchase_quantity),
+            merchant_response: Set(None),
+            responded_at: Set(None),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        });
+        outcome.created += 1;
+    }
+    if !inserts.is_empty() {
+        complaint::Entity::insert_many(inserts)
+            .exec_without_returning(txn)
+            .await?;
+    }
+    outcome.changed = changed;
+    Ok(outcome)
+}

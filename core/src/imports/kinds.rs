@@ -1,0 +1,391 @@
+//! The three kinds of import: their columns, how a row becomes a checked record, the
+//! checks against the database, and the batched writes.
+
+use std::collections::hash_map::DefaultHasher;
+use std::collections::{HashMap, HashSet};
+use std::hash::{Hash, Hasher};
+
+use chrono::{DateTime, Utc};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use serde::{Deserialize, Serialize};
+
+use super::rows::{Column, RawRow, Shape, col};
+use super::{ImportReport, RowError};
+use crate::audit::Actor;
+use crate::complaints::{self};
+use crate::error::{AppError, AppResult};
+use crate::merchants::{self, NewMerchant};
+use crate::penalties::{self, PublishPenalty, ValidPenalty};
+use crate::store::BatchOutcome;
+use crate::store::entities::penalty;
+
+/// What a file holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    Merchants,
+    Penalties,
+    Complaints,
+}
+
+const MERCHANT_COLUMNS: &[Column] = &[
+    col("uscc", Shape::Text, true),
+    col("name", Shape::Text, true),
+    col("sign_name", Shape::Text, false),
+    col("former_names", Shape::List, false),
+    col("kind", Shape::Text, true),
+    col("industry", Shape::Text, true),
+    col("street", Shape::Text, true),
+    col("address", Shape::Text, true),
+    col("legal_representative", Shape::Text, false),
+    col("established_on", Shape::Text, false),
+];
+
+const PENALTY_COLUMNS: &[Column] = &[
+    col("decision_no", Shape::Text, true),
+    col("uscc", Shape::Text, true),
+    col("categories", Shape::List, true),
+    col("fine_yuan", Shape::Text, false),
+    col("confiscated_yuan", Shape::Text, false),
+    col("violation_type", Shape::Text, true),
+    col("facts", Shape::Text, true),
+    col("legal_basis", Shape::Text, true),
+    col("authority", Shape::Text, true),
+    col("decided_on", Shape::Text, true),
+    col("procedure", Shape::Text, true),
+    col("ban_months", Shape::Integer, false),
+    col("serious", Shape::Bool, false),
+    col("special_sector", Shape::Bool, false),
+    col("content", Shape::Text, false),
+];
+
+const COMPLAINT_COLUMNS: &[Column] = &[
+    col("channel", Shape::Text, true),
+    col("ticket_no", Shape::Text, true),
+    col("kind", Shape::Text, true),
+    col("uscc", Shape::Text, false),
+    col("merchant_name", Shape::Text, true),
+    col("received_at", Shape::Text, true),
+    col("status", Shape::Text, false),
+    col("category", Shape::Text, false),
+    col("amount_involved_yuan", Shape::Text, false),
+    col("amount_recovered_yuan", Shape::Text, false),
+    col("satisfaction", Shape::Text, false),
+    col("complainant_key", Shape::Text, false),
+    col("text", Shape::Text, true),
+    col("accepted_at", Shape::Text, false),
+    col("closed_at", Shape::Text, false),
+    col("punitive_demand", Shape::Bool, false),
+    col("purchase_quantity", Shape::Integer, false),
+];
+
+impl Kind {
+    pub fn parse(s: &str) -> Option<Kind> {
+        match s {
+            "merchants" => Some(Kind::Merchants),
+            "penalties" => Some(Kind::Penalties),
+            "complaints" => Some(Kind::Complaints),
+            _ => None,
+        }
+    }
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Kind::Merchants => "merchants",
+            Kind::Penalties => "penalties",
+            Kind::Complaints => "complaints",
+        }
+    }
+
+    pub fn columns(self) -> &'static [Column] {
+        match self {
+            Kind::Merchants => MERCHANT_COLUMNS,
+            Kind::Penalties => PENALTY_COLUMNS,
+            Kind::Complaints => COMPLAINT_COLUMNS,
+        }
+    }
+
+    /// A row as a checked record, by the same rules as the API.
+    pub(super) fn read_row(
+        self,
+        raw: RawRow,
+        lower_amount_threshold_fen: i64,
+        now: DateTime<Utc>,
+    ) -> Result<Record, RowError> {
+        let line = raw.line;
+        let value = serde_json::Value::Object(raw.fields);
+        let fail = |e: AppError| RowError::from_app(line, &e);
+        let today = crate::clock::today(now);
+        match self {
+            Kind::Merchants => {
+                let m: NewMerchant = typed(line, value)?;
+                merchants::validate(&m, today).map_err(fail)?;
+                Ok(Record::Merchant { line, m })
+            }
+            Kind::Penalties => {
+                let req: PublishPenalty = typed(line, value)?;
+                let p =
+                    penalties::validate(req, lower_amount_threshold_fen, today).map_err(fail)?;
+                Ok(Record::Penalty { line, p })
+            }
+            Kind::Complaints => {
+                let row: complaints::ImportRow = typed(line, value)?;
+                let c = row.check(now).map_err(fail)?;
+                Ok(Record::Complaint {
+                    line,
+                    c: Box::new(c),
+                })
+            }
+        }
+    }
+}
+
+/// Deserializes a row, naming the column at fault.
+fn typed<T: serde::de::DeserializeOwned>(
+    line: u64,
+    value: serde_json::Value,
+) -> Result<T, RowError> {
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner().to_string();
+        let column = path
+            .split(['.', '['])
+            .next()
+            .filter(|c| !c.is_empty() && *c != "?")
+            .map(str::to_owned)
+            .or_else(|| {
+                // "missing field `facts`" names its column between backticks.
+                inner.split('`').nth(1).map(str::to_owned)
+            });
+        let code = if inner.starts_with("missing field") {
+            "missing_field"
+        } else {
+            "invalid_value"
+        };
+        RowError {
+            line,
+            column,
+            code: code.into(),
+            message: inner,
+        }
+    })
+}
+
+#[derive(Debug)]
+pub(super) enum Record {
+    Merchant {
+        line: u64,
+        m: NewMerchant,
+    },
+    Penalty {
+        line: u64,
+        p: ValidPenalty,
+    },
+    Complaint {
+        line: u64,
+        c: Box<complaints::ImportedComplaint>,
+    },
+}
+
+/// Natural keys met so far in the file, with their line and a fingerprint of the row, to
+/// catch the same key twice with different data.
+#[derive(Default)]
+pub(super) struct Seen {
+    keys: HashMap<String, (u64, u64)>,
+}
+
+fn fingerprint<T: std::fmt::Debug>(t: &T) -> u64 {
+    let mut h = DefaultHasher::new();
+    format!("{t:?}").hash(&mut h);
+    h.finish()
+}
+
+impl Seen {
+    fn check(&mut self, key: &str, line: u64, print: u64, column: &str) -> Option<RowError> {
+        match self.keys.get(key) {
+            Some(&(first, p)) if p != print => Some(RowError {
+                line,
+                column: Some(column.to_owned()),
+                code: "duplicate_key".into(),
+                message: format!("{key} is also on line {first}, with other data"),
+            }),
+            Some(_) => None,
+            None => {
+                self.keys.insert(key.to_owned(), (line, print));
+                None
+            }
+        }
+    }
+}
+
+fn unregistered(line: u64, uscc: &str) -> RowError {
+    RowError {
+        line,
+        column: Some("uscc".into()),
+        code: "merchant_not_found".into(),
+        message: format!(
+            "no merchant with unified social credit code {uscc}: import the merchant first"
+        ),
+    }
+}
+
+/// Checks a batch against the database and the rest of the file.
+pub(super) async fn check_references<C: ConnectionTrait>(
+    db: &C,
+    batch: &[Record],
+    seen: &mut Seen,
+) -> AppResult<Vec<RowError>> {
+    let mut errors = Vec::new();
+    let usccs = batch.iter().filter_map(|r| match r {
+        Record::Penalty { p, .. } => Some(p.uscc.to_string()),
+        Record::Complaint { c, .. } => c.valid.uscc.as_ref().map(|u| u.to_string()),
+        Record::Merchant { .. } => None,
+    });
+    let known = merchants::by_uscc(db, usccs).await?;
+    let decisions: Vec<String> = batch
+        .iter()
+        .filter_map(|r| match r {
+            Record::Penalty { p, .. } => Some(p.decision_no.clone()),
+            _ => None,
+        })
+        .collect();
+    let recorded: HashMap<String, penalty::Model> = if decisions.is_empty() {
+        HashMap::new()
+    } else {
+        penalty::Entity::find()
+            .filter(penalty::Column::DecisionNo.is_in(decisions))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|p| (p.decision_no.clone(), p))
+            .collect()
+    };
+    for record in batch {
+        match record {
+            Record::Merchant { line, m } => {
+                if let Some(e) = seen.check(m.uscc.as_str(), *line, fingerprint(m), "uscc") {
+                    errors.push(e);
+                }
+            }
+            Record::Penalty { line, p } => {
+                let Some(m) = known.get(p.uscc.as_str()) else {
+                    errors.push(unregistered(*line, p.uscc.as_str()));
+                    continue;
+                };
+                if let Some(e) = seen.check(&p.decision_no, *line, fingerprint(p), "decision_no") {
+                    errors.push(e);
+                }
+                if let Some(existing) = recorded.get(&p.decision_no)
+                    && !same_penalty(existing, p, m.id)
+                {
+                    errors.push(RowError {
+                        line: *line,
+                        column: Some("decision_no".into()),
+                        code: "penalty_exists".into(),
+                        message: format!(
+                            "decision {} is already recorded (penalty {}) with other data; correct it with POST /api/v1/admin/penalties/{}/correction",
+                            p.decision_no, existing.id, existing.id
+                        ),
+                    });
+                }
+            }
+            Record::Complaint { line, c } => {
+                if let Some(u) = &c.valid.uscc
+                    && !known.contains_key(u.as_str())
+                {
+                    errors.push(unregistered(*line, u.as_str()));
+                }
+            }
+        }
+    }
+    Ok(errors)
+}
+
+/// Whether a recorded decision is the one a row describes (so the row changes nothing).
+fn same_penalty(existing: &penalty::Model, p: &ValidPenalty, merchant_id: i64) -> bool {
+    existing.merchant_id == merchant_id
+        && existing.fine_fen == p.fine_fen
+        && existing.confiscated_fen == p.confiscated_fen
+        && existing.decided_on == p.decided_on
+        && existing.categories == serde_json::json!(p.categories)
+        && existing.procedure == p.procedure.code()
+}
+
+/// Writes one checked batch inside the import's transaction, through the owning
+/// capabilities' batch functions, with the change events for every merchant touched.
+pub(super) async fn write<C: ConnectionTrait>(
+    txn: &C,
+    batch: Vec<Record>,
+    report: &mut ImportReport,
+    touched: &mut HashSet<i64>,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    let mut merchants_rows = Vec::new();
+    let mut penalty_rows = Vec::new();
+    let mut complaint_rows = Vec::new();
+    for r in batch {
+        match r {
+            Record::Merchant { m, .. } => merchants_rows.push(m),
+            Record::Penalty { p, .. } => penalty_rows.push(p),
+            Record::Complaint { c, .. } => complaint_rows.push(*c),
+        }
+    }
+    let sha256 = report.sha256.clone();
+    let mut outcomes = Vec::new();
+    if !merchants_rows.is_empty() {
+        let o = merchants::import_batch(txn, merchants_rows, actor, &sha256, now).await?;
+        outcomes.push(("merchant", o));
+    }
+    if !penalty_rows.is_empty() {
+        let o = write_penalties(txn, penalty_rows, actor, &sha256, now).await?;
+        outcomes.push(("penalty", o));
+    }
+    if !complaint_rows.is_empty() {
+        outcomes.push((
+            "complaint",
+            complaints::import_batch(txn, complaint_rows, now).await?,
+        ));
+    }
+    for (kind, o) in outcomes {
+        report.created += o.created;
+        report.updated += o.updated;
+        report.unchanged += o.unchanged;
+        report.unmatched += o.unmatched;
+        touched.extend(o.changed.iter().map(|(id, _)| *id));
+        crate::feed::append_many(txn, &o.changed, kind, now).await?;
+    }
+    Ok(())
+}
+
+/// New decisions go through `penalties::record_new`, the one way in; a decision already
+/// recorded (checked equal in pass 1) or twice in the file is counted unchanged.
+async fn write_penalties<C: ConnectionTrait>(
+    txn: &C,
+    rows: Vec<ValidPenalty>,
+    actor: &Actor,
+    sha256: &str,
+    now: DateTime<Utc>,
+) -> AppResult<BatchOutcome> {
+    let mut outcome = BatchOutcome::default();
+    let known = merchants::by_uscc(txn, rows.iter().map(|p| p.uscc.to_string())).await?;
+    let mut recorded =
+        penalties::recorded_numbers(txn, rows.iter().map(|p| p.decision_no.clone())).await?;
+    let mut new = Vec::new();
+    for p in rows {
+        if !recorded.insert(p.decision_no.clone()) {
+            outcome.unchanged += 1;
+            continue;
+        }
+        let m = known
+            .get(p.uscc.as_str())
+            .ok_or_else(|| AppError::MerchantNotFound(p.uscc.to_string()))?;
+        outcome.touch(m.id, &m.uscc);
+        new.push((p, m.clone()));
+    }
+    outcome.created = new.len() as u64;
+    penalties::record_new(txn, &new, penalties::Source::File { sha256 }, actor, now).await?;
+    Ok(outcome)
+}

@@ -1,0 +1,343 @@
+//! Imports of merchants, penalties and complaints from CSV or NDJSON files, all or nothing.
+//!
+//! A file is read twice, streaming. The first pass checks every row with the same rules
+//! as the API (`merchants::validate`, `penalties::validate`, `complaints::validate`) and
+//! the references it makes (a USCC must be registered); any bad row rejects the file with
+//! a report naming each bad row, its line, column and reason, and nothing is written. The
+//! second pass writes the whole file in one transaction, keyed by natural keys (USCC,
+//! decision number, channel and ticket), so importing the same file twice changes nothing
+//! the second time. The merchants touched are rescored once, after the commit, and the
+//! change events written with the rows bring them to the search index.
+
+mod kinds;
+mod rows;
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use chrono::{DateTime, Utc};
+use sea_orm::{ConnectionTrait, TransactionSession, TransactionTrait};
+use serde::{Deserialize, Serialize};
+
+use crate::audit::{self, Actor};
+use crate::error::{AppError, AppResult};
+use crate::scores::{self, Scoring};
+
+pub use kinds::Kind;
+
+/// How the file is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    Csv,
+    Ndjson,
+}
+
+impl Format {
+    /// From a `Content-Type` (parameters ignored).
+    pub fn from_content_type(content_type: &str) -> Option<Format> {
+        let mime = content_type.split(';').next().unwrap_or("").trim();
+        match mime.to_ascii_lowercase().as_str() {
+            "text/csv" | "application/csv" => Some(Format::Csv),
+            "application/x-ndjson" | "application/ndjson" | "application/jsonl" => {
+                Some(Format::Ndjson)
+            }
+            _ => None,
+        }
+    }
+
+    /// From a file name's extension.
+    pub fn from_path(path: &Path) -> Option<Format> {
+        match path.extension()?.to_str()?.to_ascii_lowercase().as_str() {
+            "csv" => Some(Format::Csv),
+            "ndjson" | "jsonl" => Some(Format::Ndjson),
+            _ => None,
+        }
+    }
+}
+
+/// One bad row (or a bad header) of a rejected file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RowError {
+    /// Line in the file; 1 is a CSV's header.
+    pub line: u64,
+    pub column: Option<String>,
+    pub code: String,
+    pub message: String,
+}
+
+impl RowError {
+    fn from_app(line: u64, e: &AppError) -> RowError {
+        RowError {
+            line,
+            column: e.field().map(str::to_owned),
+            code: e.code().to_owned(),
+            message: e.to_string(),
+        }
+    }
+}
+
+/// What an import did, or why it did nothing.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ImportReport {
+    pub kind: Kind,
+    pub format: Format,
+    /// SHA-256 of the file, as recorded in the audit log.
+    pub sha256: String,
+    /// Data rows read (blank lines apart).
+    pub rows: u64,
+    /// True when the file was written; false when any row was bad (nothing was written).
+    pub accepted: bool,
+    pub created: u64,
+    pub updated: u64,
+    /// Rows already recorded exactly so (a file imported twice).
+    pub unchanged: u64,
+    /// Complaints recorded without a merchant: they wait in the matching queue.
+    pub unmatched: u64,
+    pub merchants_rescored: u64,
+    pub invalid_rows: u64,
+    /// The bad rows, in file order, up to `[imports] max_reported_errors`.
+    pub errors: Vec<RowError>,
+    pub errors_truncated: bool,
+    pub elapsed_ms: u64,
+}
+
+impl ImportReport {
+    fn new(kind: Kind, format: Format) -> Self {
+        ImportReport {
+            kind,
+            format,
+            sha256: String::new(),
+            rows: 0,
+            accepted: false,
+            created: 0,
+            updated: 0,
+            unchanged: 0,
+            unmatched: 0,
+            merchants_rescored: 0,
+            invalid_rows: 0,
+            errors: Vec::new(),
+            errors_truncated: false,
+            elapsed_ms: 0,
+        }
+    }
+
+    fn reject(&mut self, e: RowError, max: usize) {
+        if e.line > 1 || self.invalid_rows == 0 {
+            self.invalid_rows += 1;
+        }
+        if self.errors.len() < max {
+            self.errors.push(e);
+        } else {
+            self.errors_truncated = true;
+        }
+    }
+}
+
+/// Where a long import is, for progress bars.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Progress {
+    Checking { rows: u64 },
+    Writing { rows: u64 },
+    Rescoring { done: u64, of: u64 },
+}
+
+pub struct ImportContext<'a> {
+    pub scoring: &'a Scoring,
+    pub lower_amount_threshold_fen: i64,
+    pub max_reported_errors: usize,
+}
+
+/// Imports one file; see the module documentation.
+pub async fn run<C: TransactionTrait + ConnectionTrait>(
+    db: &C,
+    kind: Kind,
+    format: Format,
+    path: &Path,
+    ctx: &ImportContext<'_>,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    progress: &(dyn Fn(Progress) + Send + Sync),
+) -> AppResult<ImportReport> {
+    let started = Instant::now();
+    let mut report = ImportReport::new(kind, format);
+    let _today = crate::clock::today(now);
+    let mut seen = kinds::Seen::default();
+
+    // Pass 1: check everything, write nothing.
+    let (mut rx, reader) = rows::spawn(path.to_path_buf(), format, kind.columns());
+    while let Some(batch) = rx.recv().await {
+        let mut parsed = Vec::with_capacity(batch.len());
+        for item in batch {
+            match item {
+                rows::Item::Bad(e) => {
+                    if e.line > 1 {
+                        report.rows += 1;
+                    }
+                    report.reject(e, ctx.max_reported_errors);
+                }
+                rows::Item::Row(raw) => {
+                    report.rows += 1;
+                    match kind.read_row(raw, ctx.lower_amount_threshold_fen, now) {
+                        Ok(record) => parsed.push(record),
+                        Err(e) => report.reject(e, ctx.max_reported_errors),
+                    }
+                }
+            }
+        }
+        for e in kinds::check_references(db, &parsed, &mut seen).await? {
+            report.reject(e, ctx.max_reported_errors);
+        }
+        progress(Progress::Checking { rows: report.rows });
+    }
+    report.sha256 = reader.await?.map_err(read_error)?;
+    report.errors.sort_by_key(|e| e.line);
+    if report.rows == 0 && report.errors.is_empty() {
+        report.reject(
+            RowError {
+                line: 1,
+                column: None,
+                code: "empty_file".into(),
+                message: "the file has no rows".into(),
+            },
+            ctx.max_reported_errors,
+        );
+    }
+    if !report.errors.is_empty() {
+        report.elapsed_ms = started.elapsed().as_millis() as u64;
+        return Ok(report);
+    }
+    drop(seen);
+
+    // Pass 2: write the whole file in one transaction.
+    let mut touched: HashSet<i64> = HashSet::new();
+    let txn = crate::store::begin_write(db).await?;
+    let (mut rx, reader) = rows::spawn(path.to_path_buf(), format, kind.columns());
+    let mut written = 0u64;
+    while let Some(batch) = rx.recv().await {
+        let mut parsed = Vec::with_capacity(batch.len());
+        for item in batch {
+            let rows::Item::Row(raw) = item else {
+                return Err(changed_during_import());
+            };
+            parsed.push(
+                kind.read_row(raw, ctx.lower_amount_threshold_fen, now)
+                    .map_err(|_| changed_during_import())?,
+            );
+        }
+        written += parsed.len() as u64;
+        kinds::write(&txn, parsed, &mut report, &mut touched, actor, now).await?;
+        progress(Progress::Writing { rows: written });
+    }
+    let sha256 = reader.await?.map_err(read_error)?;
+    if sha256 != report.sha256 {
+        return Err(changed_during_import());
+    }
+    audit::record(
+        &txn,
+        actor,
+        audit::Entry {
+            action: &format!("import.{}", kind.code()),
+            entity: "import",
+            entity_id: report.sha256.to_string(),
+            subject: None,
+            before: None,
+            after: Some(serde_json::json!({
+                "format": format,
+                "rows": report.rows,
+                "created": report.created,
+                "updated": report.updated,
+                "unchanged": report.unchanged,
+                "unmatched": report.unmatched,
+                "file": path.file_name().map(|f| f.to_string_lossy().into_owned()),
+            })),
+        },
+        now,
+    )
+    .await?;
+    let mut ids: Vec<i64> = touched.into_iter().collect();
+    ids.sort_unstable();
+    // Durable until each merchant's new score is stored: a rescore cut short (a failure,
+    // a killed process) is finished by the sweep, at the latest when `serve` next starts.
+    scores::mark_pending(&txn, &ids, now).await?;
+    txn.commit().await?;
+    report.accepted = true;
+
+    // Rescore the touched merchants once. The file stands whatever happens here.
+    match rescore_imported(db, &ids, ctx.scoring, now, progress).await {
+        Ok(()) => report.merchants_rescored = ids.len() as u64,
+        Err(e) => {
+            tracing::warn!(error = %e, "rescoring after an import failed; the sweep retries it")
+        }
+    }
+    if kind == Kind::Complaints {
+        // New complaints may raise (or, with corrected data, lower) claimant signals.
+        // The import stands; a failure here is caught up by the hourly sweep.
+        if let Err(e) = crate::claimants::reassess_all(db, &ctx.scoring.model.claimants, now).await
+        {
+            tracing::warn!(error = %e, "reassessing complainants after an import failed");
+        }
+    }
+    report.elapsed_ms = started.elapsed().as_millis() as u64;
+    Ok(report)
+}
+
+async fn rescore_imported<C: TransactionTrait + ConnectionTrait>(
+    db: &C,
+    ids: &[i64],
+    scoring: &Scoring,
+    now: DateTime<Utc>,
+    progress: &(dyn Fn(Progress) + Send + Sync),
+) -> AppResult<()> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let baselines = scores::industry_baselines(db, now, scoring).await?;
+    let mut done = 0u64;
+    for chunk in ids.chunks(1_000) {
+        scores::rescore(db, chunk, scoring, &baselines, now, true).await?;
+        done += chunk.len() as u64;
+        progress(Progress::Rescoring {
+            done,
+            of: ids.len() as u64,
+        });
+    }
+    Ok(())
+}
+
+fn read_error(e: std::io::Error) -> AppError {
+    AppError::Internal(anyhow::anyhow!("reading the import file: {e}"))
+}
+
+fn changed_during_import() -> AppError {
+    AppError::Conflict {
+        code: "file_changed",
+        message: "the file changed while it was imported; nothing was written".into(),
+    }
+}
+
+/// A file an upload is spooled into; removed when dropped.
+pub struct Spool {
+    file: tempfile::NamedTempFile,
+}
+
+impl Spool {
+    pub fn new(dir: &Path) -> AppResult<Spool> {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| AppError::Internal(anyhow::anyhow!("import spool directory: {e}")))?;
+        let file = tempfile::Builder::new()
+            .prefix("import-")
+            .tempfile_in(dir)
+            .map_err(|e| AppError::Internal(anyhow::anyhow!("import spool file: {e}")))?;
+        Ok(Spool { file })
+    }
+
+    pub fn path(&self) -> PathBuf {
+        self.file.path().to_path_buf()
+    }
+}

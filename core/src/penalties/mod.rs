@@ -1,0 +1,476 @@
+//! Administrative penalties: the decision as the rules see it (validation, publicity), the
+//! public list and a decision's history. Every write is in `write`.
+
+mod write;
+
+pub use write::{
+    Ending, Source, already_recorded, correct, end_due_publicity, end_in, find_by_decision_no,
+    publish, record_new, recorded_numbers, revoke,
+};
+
+use chrono::{DateTime, NaiveDate, Utc};
+use fangxin_scoring::Uscc;
+use fangxin_scoring::domain::{PenaltyCategory, PenaltyStatus, Procedure};
+use fangxin_scoring::publicity::publicity_end;
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{AppError, AppResult};
+use crate::store::entities::{merchant, penalty, penalty_revision};
+pub use crate::yuan::Yuan;
+
+/// A regulator's request to publish a penalty decision.
+#[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PublishPenalty {
+    pub decision_no: String,
+    pub uscc: String,
+    pub categories: Vec<String>,
+    pub fine_yuan: Option<Yuan>,
+    pub confiscated_yuan: Option<Yuan>,
+    pub violation_type: String,
+    pub facts: String,
+    pub legal_basis: String,
+    pub authority: String,
+    pub decided_on: NaiveDate,
+    pub procedure: String,
+    /// Length of a business or occupational ban, in months.
+    pub ban_months: Option<u32>,
+    /// A serious-violation case (cannot be repaired early).
+    #[serde(default)]
+    pub serious: bool,
+    /// Food, drugs or special equipment: credit repair waits a year, not six months.
+    #[serde(default)]
+    pub special_sector: bool,
+    /// What the decision orders, as published; built from the categories when absent.
+    pub content: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PenaltyRecord {
+    pub id: i64,
+    pub decision_no: String,
+    pub uscc: String,
+    pub party_name: String,
+    pub categories: Vec<String>,
+    pub category_labels: Vec<String>,
+    pub fine_fen: i64,
+    pub confiscated_fen: i64,
+    pub violation_type: String,
+    pub facts: String,
+    pub legal_basis: String,
+    pub content: String,
+    pub authority: String,
+    pub decided_on: NaiveDate,
+    pub procedure: String,
+    pub publicity_end: Option<NaiveDate>,
+    pub status: String,
+}
+
+/// The public form of a penalty row.
+pub fn record_of(p: penalty::Model, uscc: String) -> PenaltyRecord {
+    let categories: Vec<String> = p
+        .categories
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default();
+    PenaltyRecord {
+        category_labels: categories
+            .iter()
+            .map(|c| PenaltyCategory::parse(c).map_or(c.clone(), |c| c.label_zh().to_owned()))
+            .collect(),
+        categories,
+        id: p.id,
+        decision_no: p.decision_no,
+        uscc,
+        party_name: p.party_name,
+        fine_fen: p.fine_fen,
+        confiscated_fen: p.confiscated_fen,
+        violation_type: p.violation_type,
+        facts: p.facts,
+        legal_basis: p.legal_basis,
+        content: p.content,
+        authority: p.authority,
+        decided_on: p.decided_on,
+        procedure: p.procedure,
+        publicity_end: p.publicity_end,
+        status: p.status,
+    }
+}
+
+fn required(field: &'static str, value: &str) -> AppResult<String> {
+    let v = value.trim();
+    if v.is_empty() {
+        return Err(AppError::invalid_field(
+            field,
+            "missing_field",
+            format!("{field} must not be empty"),
+        ));
+    }
+    if v.chars().count() > 10_000 {
+        return Err(AppError::invalid_field(
+            field,
+            "field_too_long",
+            format!("{field} is too long"),
+        ));
+    }
+    Ok(v.to_owned())
+}
+
+/// A decision that passed every rule that needs no database: what gets stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ValidPenalty {
+    pub uscc: Uscc,
+    pub decision_no: String,
+    pub categories: Vec<PenaltyCategory>,
+    pub fine_fen: i64,
+    pub confiscated_fen: i64,
+    pub violation_type: String,
+    pub facts: String,
+    pub legal_basis: String,
+    pub content: String,
+    pub authority: String,
+    pub decided_on: NaiveDate,
+    pub procedure: Procedure,
+    pub ban_months: Option<u32>,
+    pub serious: bool,
+    pub special_sector: bool,
+    pub publicity_end: Option<NaiveDate>,
+    pub status: PenaltyStatus,
+}
+
+/// Checks a decision against the rules of DOMAIN.md and computes its publicity; the API
+/// and the import share it, so both refuse the same things with the same codes.
+pub fn validate(
+    req: PublishPenalty,
+    lower_amount_threshold_fen: i64,
+    today: NaiveDate,
+) -> AppResult<ValidPenalty> {
+    let uscc = Uscc::parse(&req.uscc)?;
+    let decision_no = required("decision_no", &req.decision_no)?;
+    if decision_no.chars().count() > 100 {
+        return Err(AppError::invalid_field(
+            "decision_no",
+            "field_too_long",
+            "decision_no has at most 100 characters",
+        ));
+    }
+    let violation_type = required("violation_type", &req.violation_type)?;
+    let facts = required("facts", &req.facts)?;
+    let legal_basis = required("legal_basis", &req.legal_basis)?;
+    let authority = required("authority", &req.authority)?;
+    if req.categories.is_empty() {
+        return Err(AppError::invalid_field(
+            "categories",
+            "missing_field",
+            "categories must name at least one penalty",
+        ));
+    }
+    let mut categories = Vec::new();
+    for c in &req.categories {
+        let parsed = PenaltyCategory::parse(c.trim()).ok_or_else(|| {
+            let allowed: Vec<String> = PenaltyCategory::ALL
+                .iter()
+                .map(|c| format!("{} ({})", c.code(), c.label_zh()))
+                .collect();
+            AppError::invalid_field(
+                "categories",
+                "invalid_category",
+                format!(
+                    "unknown penalty category {c:?}; one of: {}",
+                    allowed.join(", ")
+                ),
+            )
+        })?;
+        if !categories.contains(&parsed) {
+            categories.push(parsed);
+        }
+    }
+    let procedure = Procedure::parse(req.procedure.trim()).ok_or_else(|| {
+        AppError::invalid_field(
+            "procedure",
+            "invalid_procedure",
+            "procedure must be ordinary or simple",
+        )
+    })?;
+    if req.decided_on > today {
+        return Err(AppError::invalid_field(
+            "decided_on",
+            "future_date",
+            "decided_on cannot be in the future",
+        ));
+    }
+    let fine_fen = req
+        .fine_yuan
+        .as_ref()
+        .map(|y| y.fen("fine_yuan"))
+        .transpose()?
+        .unwrap_or(0);
+    let confiscated_fen = req
+        .confiscated_yuan
+        .as_ref()
+        .map(|y| y.fen("confiscated_yuan"))
+        .transpose()?
+        .unwrap_or(0);
+    let fines = categories.contains(&PenaltyCategory::Fine);
+    if fines && fine_fen == 0 {
+        return Err(AppError::invalid_field(
+            "fine_yuan",
+            "missing_amount",
+            "a fine (罚款) needs fine_yuan above zero",
+        ));
+    }
+    if !fines && fine_fen > 0 {
+        return Err(AppError::invalid_field(
+            "fine_yuan",
+            "inconsistent_amount",
+            "fine_yuan is given but the categories have no fine (罚款)",
+        ));
+    }
+    if req.ban_months.is_some_and(|b| b == 0 || b > 1200) {
+        return Err(AppError::invalid_field(
+            "ban_months",
+            "invalid_ban",
+            "ban_months is 1 to 1200",
+        ));
+    }
+    let publicity_end = publicity_end(
+        &categories,
+        fine_fen,
+        procedure,
+        req.decided_on,
+        req.ban_months,
+        lower_amount_threshold_fen,
+    );
+    let status = match publicity_end {
+        None => PenaltyStatus::NotPublic,
+        Some(e) if e >= today => PenaltyStatus::InPublicity,
+        Some(_) => PenaltyStatus::Expired,
+    };
+    let labels: Vec<&str> = categories.iter().map(|c| c.label_zh()).collect();
+    let content = req
+        .content
+        .map(|c| c.trim().to_owned())
+        .filter(|c| !c.is_empty())
+        .unwrap_or_else(|| {
+            if fine_fen > 0 {
+                format!(
+                    "{}，罚款人民币{}元",
+                    labels.join("、"),
+                    fangxin_scoring::money::format_yuan(fine_fen)
+                )
+            } else {
+                labels.join("、")
+            }
+        });
+    Ok(ValidPenalty {
+        uscc,
+        decision_no,
+        categories,
+        fine_fen,
+        confiscated_fen,
+        violation_type,
+        facts,
+        legal_basis,
+        content,
+        authority,
+        decided_on: req.decided_on,
+        procedure,
+        ban_months: req.ban_months,
+        serious: req.serious,
+        special_sector: req.special_sector,
+        publicity_end,
+        status,
+    })
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+pub struct PenaltyQuery {
+    pub authority: Option<String>,
+    pub category: Option<String>,
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+    pub page: Option<u64>,
+    pub per_page: Option<u64>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PenaltyPage {
+    pub total: u64,
+    pub page: u64,
+    pub per_page: u64,
+    pub penalties: Vec<PenaltyRecord>,
+    /// When this answer was read from the database.
+    pub as_of: DateTime<Utc>,
+}
+
+/// Penalties in publicity, newest first.
+pub async fn public_list<C: ConnectionTrait>(
+    db: &C,
+    q: PenaltyQuery,
+    now: DateTime<Utc>,
+) -> AppResult<PenaltyPage> {
+    let (page, per_page) = crate::paging::paging(q.page, q.per_page)?;
+    if let (Some(f), Some(t)) = (q.from, q.to)
+        && f > t
+    {
+        return Err(AppError::invalid(
+            "dates_out_of_order",
+            "from must not be after to",
+        ));
+    }
+    let today = crate::clock::today(now);
+    let mut select = penalty::Entity::find()
+        .filter(penalty::Column::Status.eq(PenaltyStatus::InPublicity.code()))
+        .filter(penalty::Column::PublicityEnd.gte(today));
+    if let Some(a) = q
+        .authority
+        .as_deref()
+        .map(str::trim)
+        .filter(|a| !a.is_empty())
+    {
+        select = select.filter(penalty::Column::Authority.eq(a));
+    }
+    if let Some(c) = q.category.as_deref() {
+        let c = PenaltyCategory::parse(c).ok_or_else(|| {
+            AppError::invalid(
+                "invalid_category",
+                format!("unknown penalty category {c:?}"),
+            )
+        })?;
+        select = select.filter(penalty::Column::Categories.like(format!("%\"{}\"%", c.code())));
+    }
+    if let Some(f) = q.from {
+        select = select.filter(penalty::Column::DecidedOn.gte(f));
+    }
+    if let Some(t) = q.to {
+        select = select.filter(penalty::Column::DecidedOn.lte(t));
+    }
+    let total = select.clone().count(db).await?;
+    let rows = select
+        .order_by_desc(penalty::Column::DecidedOn)
+        .order_by_desc(penalty::Column::Id)
+        .offset((page - 1) * per_page)
+        .limit(per_page)
+        .all(db)
+        .await?;
+    let ids: Vec<i64> = rows.iter().map(|p| p.merchant_id).collect();
+    let usccs: std::collections::HashMap<i64, String> = merchant::Entity::find()
+        .select_only()
+        .column(merchant::Column::Id)
+        .column(merchant::Column::Uscc)
+        .filter(merchant::Column::Id.is_in(ids))
+        .into_tuple::<(i64, String)>()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect();
+    Ok(PenaltyPage {
+        total,
+        page,
+        per_page,
+        penalties: rows
+            .into_iter()
+            .map(|p| {
+                let uscc = usccs.get(&p.merchant_id).cloned().unwrap_or_default();
+                record_of(p, uscc)
+            })
+            .collect(),
+        as_of: now,
+    })
+}
+
+/// A correction of a published decision: the whole corrected record and why.
+#[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Correction {
+    pub reason: String,
+    pub record: PublishPenalty,
+}
+
+/// A revocation of a decision (by review, litigation or the authority itself).
+#[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Revocation {
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RevisionView {
+    pub action: String,
+    pub reason: String,
+    pub before: serde_json::Value,
+    pub after: serde_json::Value,
+    pub at: DateTime<Utc>,
+}
+
+/// A decision with its history of corrections and revocation.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PenaltyDetail {
+    pub penalty: PenaltyRecord,
+    pub revisions: Vec<RevisionView>,
+}
+
+fn penalty_not_found(id: i64) -> AppError {
+    AppError::NotFound {
+        code: "penalty_not_found",
+        message: format!("no penalty {id}"),
+    }
+}
+
+fn reason_of(reason: &str) -> AppResult<String> {
+    let r = reason.trim();
+    if r.is_empty() || r.chars().count() > 2_000 {
+        return Err(AppError::invalid_field(
+            "reason",
+            "missing_field",
+            "a reason of 1 to 2,000 characters is required",
+        ));
+    }
+    Ok(r.to_owned())
+}
+
+/// One decision with its revisions; `public` hides what is not in publicity.
+pub async fn detail<C: ConnectionTrait>(db: &C, id: i64, public: bool) -> AppResult<PenaltyDetail> {
+    let p = penalty::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| penalty_not_found(id))?;
+    if public && p.status != PenaltyStatus::InPublicity.code() {
+        return Err(penalty_not_found(id));
+    }
+    let uscc = merchant::Entity::find_by_id(p.merchant_id)
+        .one(db)
+        .await?
+        .map(|m| m.uscc)
+        .unwrap_or_default();
+    let revisions = penalty_revision::Entity::find()
+        .filter(penalty_revision::Column::PenaltyId.eq(id))
+        .order_by_asc(penalty_revision::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|r| RevisionView {
+            action: r.action,
+            reason: r.reason,
+            before: r.before,
+            after: r.after,
+            at: r.created_at,
+        })
+        .collect();
+    Ok(PenaltyDetail {
+        penalty: record_of(p, uscc),
+        revisions,
+    })
+}

@@ -1,0 +1,887 @@
+//! Keeping every score current: loading a merchant's facts, running `scoring::score`,
+//! storing the result and its history.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use futures_util::{StreamExt, stream};
+use tokio::sync::watch;
+
+use chrono::{DateTime, TimeDelta, Utc};
+use fangxin_scoring::calendar::{WorkCalendar, deadlines};
+use fangxin_scoring::domain::{
+    ComplaintKind, ComplaintStatus, ListingKind, PenaltyCategory, PenaltyStatus, Pledge,
+    SpotCheckOutcome, TrustedLevel, TrustedStatus,
+};
+use fangxin_scoring::model::{
+    ComplaintFact, IndustryBaseline, ListingFact, PenaltyFact, SpotCheckFact, TrustedFact,
+};
+use fangxin_scoring::{MerchantFacts, Model, Score};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, OnConflict, Query};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, TransactionSession, TransactionTrait,
+};
+
+use crate::error::AppResult;
+use crate::feed;
+use crate::progress::Progress;
+use crate::store::entities::{
+    claimant_review, complaint, feed_cursor, listing, merchant, penalty, pending_rescore, score,
+    score_history, spot_check_result, trusted_enrolment,
+};
+
+/// Mean of `0.5^(age / 182 days)` over a year: turns a yearly complaint count into the
+/// decayed weight the model compares against.
+const YEAR_DECAY_MEAN: f64 = 0.54;
+
+fn parse_list<T>(v: &serde_json::Value, parse: impl Fn(&str) -> Option<T>) -> Vec<T> {
+    v.as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|s| s.as_str().and_then(&parse))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Mean decayed complaint weight per merchant, by industry, over the year to `as_of`.
+/// A confirmed professional claimant's complaints count as the merchant's score counts
+/// them — at most `max_complaints_per_merchant` per merchant, times their weight — so a
+/// flood against one merchant does not lift its whole industry's mean.
+pub async fn industry_baselines<C: ConnectionTrait>(
+    db: &C,
+    as_of: DateTime<Utc>,
+    scoring: &Scoring,
+) -> AppResult<HashMap<String, IndustryBaseline>> {
+    let col = |t: &str, c: &str| Expr::col((Alias::new(t), Alias::new(c)));
+    let confirmed = Query::select()
+        .column((
+            Alias::new("claimant_reviews"),
+            Alias::new("complainant_key"),
+        ))
+        .from(Alias::new("claimant_reviews"))
+        .and_where(col("claimant_reviews", "status").eq("confirmed"))
+        .to_owned();
+    let merchants: Vec<(String, i64)> = merchant::Entity::find()
+        .select_only()
+        .column(merchant::Column::Industry)
+        .column_as(merchant::Column::Id.count(), "n")
+        .group_by(merchant::Column::Industry)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let since = as_of - TimeDelta::days(365);
+    let stmt = Query::select()
+        .column((Alias::new("merchants"), Alias::new("industry")))
+        .expr_as(
+            Func::count(Expr::col((Alias::new("complaints"), Alias::new("id")))),
+            Alias::new("n"),
+        )
+        .from(Alias::new("complaints"))
+        .inner_join(
+            Alias::new("merchants"),
+            Expr::col((Alias::new("merchants"), Alias::new("id")))
+                .equals((Alias::new("complaints"), Alias::new("merchant_id"))),
+        )
+        .and_where(Expr::col((Alias::new("complaints"), Alias::new("received_at"))).gte(since))
+        .and_where(
+            Expr::col((Alias::new("complaints"), Alias::new("kind")))
+                .ne(ComplaintKind::Inquiry.code()),
+        )
+        .and_where(
+            col("complaints", "complainant_key")
+                .is_null()
+                .or(col("complaints", "complainant_key").not_in_subquery(confirmed.clone())),
+        )
+        .group_by_col((Alias::new("merchants"), Alias::new("industry")))
+        .to_owned();
+    let mut complaints: HashMap<String, f64> = HashMap::new();
+    for row in db.query_all(&stmt).await? {
+        let industry: String = row.try_get("", "industry")?;
+        let n: i64 = row.try_get("", "n")?;
+        complaints.insert(industry, n as f64);
+    }
+    // Confirmed claimants: one (capped) complaint per merchant, at their weight.
+    let per_merchant = scoring
+        .model
+        .claimants
+        .max_complaints_per_merchant
+        .clamp(0.0, 1.0);
+    let claimed = Query::select()
+        .column((Alias::new("merchants"), Alias::new("industry")))
+        .column((Alias::new("claimant_reviews"), Alias::new("weight")))
+        .expr_as(
+            Expr::col((Alias::new("complaints"), Alias::new("merchant_id"))).count_distinct(),
+            Alias::new("n"),
+        )
+        .from(Alias::new("complaints"))
+        .inner_join(
+            Alias::new("merchants"),
+            col("merchants", "id").equals((Alias::new("complaints"), Alias::new("merchant_id"))),
+        )
+        .inner_join(
+            Alias::new("claimant_reviews"),
+            col("claimant_reviews", "complainant_key")
+                .equals((Alias::new("complaints"), Alias::new("complainant_key"))),
+        )
+        .and_where(col("claimant_reviews", "status").eq("confirmed"))
+        .and_where(col("complaints", "received_at").gte(since))
+        .and_where(col("complaints", "kind").ne(ComplaintKind::Inquiry.code()))
+        .group_by_col((Alias::new("merchants"), Alias::new("industry")))
+        .group_by_col((
+            Alias::new("claimant_reviews"),
+            Alias::new("complainant_key"),
+        ))
+        .group_by_col((Alias::new("claimant_reviews"), Alias::new("weight")))
+        .to_owned();
+    for row in db.query_all(&claimed).await? {
+        let industry: String = row.try_get("", "industry")?;
+        let weight: f64 = row.try_get("", "weight")?;
+        let n: i64 = row.try_get("", "n")?;
+        *complaints.entry(industry).or_insert(0.0) +=
+            n as f64 * per_merchant * weight.clamp(0.0, 1.0);
+    }
+    Ok(merchants
+        .into_iter()
+        .map(|(industry, n)| {
+            let c = complaints.get(&industry).copied().unwrap_or(0.0);
+            let mean = YEAR_DECAY_MEAN * c / (std::cmp::max(n, 1) as f64);
+            (
+                industry,
+                IndustryBaseline {
+                    mean_complaints: mean,
+                },
+            )
+        })
+        .collect())
+}
+
+/// The model and the working-day calendar a score is computed with.
+#[derive(Debug, Clone, Default)]
+pub struct Scoring {
+    pub model: Model,
+    pub calendar: WorkCalendar,
+}
+
+/// Weights of the complainants confirmed by a regulator as professional claimants. Only a
+/// confirmed flag changes a score: an unreviewed assessment never does.
+async fn confirmed_claimant_weights<C: ConnectionTrait>(
+    db: &C,
+    complaints: &[complaint::Model],
+) -> AppResult<HashMap<String, f64>> {
+    let mut keys: Vec<&str> = complaints
+        .iter()
+        .filter_map(|c| c.complainant_key.as_deref())
+        .collect();
+    keys.sort_unstable();
+    keys.dedup();
+    let mut weights = HashMap::new();
+    for chunk in keys.chunks(900) {
+        for r in claimant_review::Entity::find()
+            .filter(claimant_review::Column::Status.eq("confirmed"))
+            .filter(claimant_review::Column::ComplainantKey.is_in(chunk.iter().copied()))
+            .all(db)
+            .await?
+        {
+            weights.insert(r.complainant_key, r.weight.clamp(0.0, 1.0));
+        }
+    }
+    Ok(weights)
+}
+
+/// Loads the facts of the given merchants.
+pub async fn load_facts<C: ConnectionTrait>(
+    db: &C,
+    ids: &[i64],
+    as_of: DateTime<Utc>,
+    baselines: &HashMap<String, IndustryBaseline>,
+    calendar: &WorkCalendar,
+) -> AppResult<HashMap<i64, MerchantFacts>> {
+    let mut facts: HashMap<i64, MerchantFacts> = HashMap::with_capacity(ids.len());
+    for chunk in crate::store::chunks(ids) {
+        let ids = || chunk.iter().copied();
+        for m in merchant::Entity::find()
+            .filter(merchant::Column::Id.is_in(ids()))
+            .all(db)
+            .await?
+        {
+            facts.insert(
+                m.id,
+                MerchantFacts {
+                    established_on: m.established_on,
+                    industry: baselines.get(&m.industry).copied(),
+                    ..Default::default()
+                },
+            );
+        }
+        for p in penalty::Entity::find()
+            .filter(penalty::Column::MerchantId.is_in(ids()))
+            .all(db)
+            .await?
+        {
+            let Some(f) = facts.get_mut(&p.merchant_id) else {
+                continue;
+            };
+            f.penalties.push(PenaltyFact {
+                id: p.id,
+                categories: parse_list(&p.categories, PenaltyCategory::parse),
+                decision_no: p.decision_no,
+                fine_fen: p.fine_fen,
+                confiscated_fen: p.confiscated_fen,
+                decided_on: p.decided_on,
+                publicity_end: p.publicity_end,
+                status: PenaltyStatus::parse(&p.status).unwrap_or(PenaltyStatus::NotPublic),
+            });
+        }
+        let since = as_of - TimeDelta::days(3 * 365);
+        let complaints = complaint::Entity::find()
+            .filter(complaint::Column::MerchantId.is_in(ids()))
+            .filter(complaint::Column::ReceivedAt.gte(since))
+            .all(db)
+            .await?;
+        let weights = confirmed_claimant_weights(db, &complaints).await?;
+        for c in complaints {
+            let complainant_weight = c
+                .complainant_key
+                .as_ref()
+                .and_then(|k| weights.get(k))
+                .copied()
+                .unwrap_or(1.0);
+            let Some(mid) = c.merchant_id else { continue };
+            let Some(f) = facts.get_mut(&mid) else {
+                continue;
+            };
+            let (Some(kind), Some(status)) = (
+                ComplaintKind::parse(&c.kind),
+                ComplaintStatus::parse(&c.status),
+            ) else {
+                continue;
+            };
+            f.complaints.push(ComplaintFact {
+                id: c.id,
+                kind,
+                status,
+                received_on: crate::clock::date_of(c.received_at),
+                answered: c.merchant_response.is_some(),
+                due_on: deadlines::current_due_on(
+                    kind,
+                    status,
+                    crate::clock::date_of(c.received_at),
+                    c.accepted_at.map(crate::clock::date_of),
+                    calendar,
+                ),
+                complainant_weight,
+                claimant: (complainant_weight < 1.0)
+                    .then(|| c.complainant_key.clone())
+                    .flatten(),
+            });
+        }
+        for l in listing::Entity::find()
+            .filter(listing::Column::MerchantId.is_in(ids()))
+            .all(db)
+            .await?
+        {
+            let Some(f) = facts.get_mut(&l.merchant_id) else {
+                continue;
+            };
+            let Some(kind) = ListingKind::parse(&l.kind) else {
+                continue;
+            };
+            f.listings.push(ListingFact {
+                id: l.id,
+                kind,
+                listed_on: l.listed_on,
+                removed_on: l.removed_on,
+            });
+        }
+        for s in spot_check_result::Entity::find()
+            .filter(spot_check_result::Column::MerchantId.is_in(ids()))
+            .all(db)
+            .await?
+        {
+            let Some(f) = facts.get_mut(&s.merchant_id) else {
+                continue;
+            };
+            let (Some(outcome), Some(checked_on)) = (
+                s.outcome.as_deref().and_then(SpotCheckOutcome::parse),
+                s.checked_on,
+            ) else {
+                continue;
+            };
+            f.spot_checks.push(SpotCheckFact {
+                id: s.id,
+                outcome,
+                checked_on,
+            });
+        }
+        for t in trusted_enrolment::Entity::find()
+            .filter(trusted_enrolment::Column::MerchantId.is_in(ids()))
+            .all(db)
+            .await?
+        {
+            let Some(f) = facts.get_mut(&t.merchant_id) else {
+                continue;
+            };
+            let (Some(level), Some(status)) = (
+                TrustedLevel::parse(&t.level),
+                TrustedStatus::parse(&t.status),
+            ) else {
+                continue;
+            };
+            f.trusted.push(TrustedFact {
+                id: t.id,
+                level,
+                status,
+                pledges: parse_list(&t.pledges, Pledge::parse),
+                service_station: t.service_station,
+                valid_from: t.valid_from,
+                valid_to: t.valid_to,
+            });
+        }
+    }
+    Ok(facts)
+}
+
+/// Rescores the given merchants as of `now`; stores scores, history rows for changes,
+/// and (when `emit_events`) a change event for each merchant whose score or grade moved.
+/// Returns how many changed.
+pub async fn rescore<C: TransactionTrait + ConnectionTrait>(
+    db: &C,
+    ids: &[i64],
+    scoring: &Scoring,
+    baselines: &HashMap<String, IndustryBaseline>,
+    now: DateTime<Utc>,
+    emit_events: bool,
+) -> AppResult<usize> {
+    let facts = load_facts(db, ids, now, baselines, &scoring.calendar).await?;
+    // Records are dated in local (Beijing) days; score by the district's calendar.
+    let as_of = crate::clock::today(now);
+    let model_for_task = scoring.model.clone();
+    let scored: Vec<(i64, Score)> = tokio::task::spawn_blocking(move || {
+        facts
+            .into_iter()
+            .map(|(id, f)| (id, fangxin_scoring::score(&f, as_of, &model_for_task)))
+            .collect()
+    })
+    .await?;
+    let mut previous: HashMap<i64, (i32, String)> = HashMap::new();
+    for chunk in crate::store::chunks(ids) {
+        for s in score::Entity::find()
+            .filter(score::Column::MerchantId.is_in(chunk.iter().copied()))
+            .all(db)
+            .await?
+        {
+            previous.insert(s.merchant_id, (s.score, s.grade));
+        }
+    }
+    let usccs: HashMap<i64, String> = if emit_events {
+        merchant::Entity::find()
+            .select_only()
+            .column(merchant::Column::Id)
+            .column(merchant::Column::Uscc)
+            .filter(merchant::Column::Id.is_in(ids.iter().copied()))
+            .into_tuple::<(i64, String)>()
+            .all(db)
+            .await?
+            .into_iter()
+            .collect()
+    } else {
+        HashMap::new()
+    };
+
+    let txn = crate::store::begin_write(db).await?;
+    let mut changed = 0;
+    let mut rows = Vec::with_capacity(scored.len());
+    let mut history = Vec::new();
+    for (id, s) in &scored {
+        let grade = s.grade.as_str().to_owned();
+        let moved = previous
+            .get(id)
+            .is_none_or(|(old, old_grade)| *old != s.score || *old_grade != grade);
+        rows.push(score::ActiveModel {
+            merchant_id: Set(*id),
+            score: Set(s.score),
+            grade: Set(grade.clone()),
+            confidence: Set(s.confidence.as_str().to_owned()),
+            model_version: Set(s.model_version.clone()),
+            as_of: Set(s.as_of),
+            factors: Set(serde_json::to_value(&s.factors).unwrap_or_default()),
+            next_due_on: Set(s.review_on),
+            computed_at: Set(now),
+        });
+        if moved {
+            changed += 1;
+            history.push(score_history::ActiveModel {
+                merchant_id: Set(*id),
+                score: Set(s.score),
+                grade: Set(grade),
+                model_version: Set(s.model_version.clone()),
+                as_of: Set(s.as_of),
+                computed_at: Set(now),
+                ..Default::default()
+            });
+            if emit_events && let Some(uscc) = usccs.get(id) {
+                feed::append(&txn, *id, uscc, "score", now).await?;
+            }
+        }
+    }
+    for batch in rows.chunks(500) {
+        score::Entity::insert_many(batch.to_vec())
+            .on_conflict(
+                OnConflict::column(score::Column::MerchantId)
+                    .update_columns([
+                        score::Column::Score,
+                        score::Column::Grade,
+                        score::Column::Confidence,
+                        score::Column::ModelVersion,
+                        score::Column::AsOf,
+                        score::Column::Factors,
+                        score::Column::NextDueOn,
+                        score::Column::ComputedAt,
+                    ])
+                    .to_owned(),
+            )
+            .exec_without_returning(&txn)
+            .await?;
+    }
+    for batch in history.chunks(1000) {
+        score_history::Entity::insert_many(batch.to_vec())
+            .exec_without_returning(&txn)
+            .await?;
+    }
+    // Changes recorded up to `now` are in these scores; a later one keeps its marker.
+    for chunk in crate::store::chunks(ids) {
+        pending_rescore::Entity::delete_many()
+            .filter(pending_rescore::Column::MerchantId.is_in(chunk.iter().copied()))
+            .filter(pending_rescore::Column::QueuedAt.lte(now))
+            .exec(&txn)
+            .await?;
+    }
+    txn.commit().await?;
+    Ok(changed)
+}
+
+/// How a full rescore ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RescoreAllOutcome {
+    pub rescored: u64,
+    /// The merchant id a previous, interrupted run had reached.
+    pub resumed_after: Option<i64>,
+    /// Stopped on request before the end; run again to resume.
+    pub interrupted: bool,
+}
+
+pub const RESCORE_BATCH: u64 = 2000;
+
+/// How to run a full rescore.
+#[derive(Debug, Clone, Copy)]
+pub struct FullRescore {
+    /// Start from the first merchant even if an earlier run was interrupted.
+    pub restart: bool,
+    /// Merchants per batch (and per saved position).
+    pub batch_size: u64,
+}
+
+impl Default for FullRescore {
+    fn default() -> Self {
+        FullRescore {
+            restart: false,
+            batch_size: RESCORE_BATCH,
+        }
+    }
+}
+
+async fn next_ids(db: &DatabaseConnection, after: i64, limit: u64) -> AppResult<Vec<i64>> {
+    Ok(merchant::Entity::find()
+        .select_only()
+        .column(merchant::Column::Id)
+        .filter(merchant::Column::Id.gt(after))
+        .order_by_asc(merchant::Column::Id)
+        .limit(limit)
+        .into_tuple()
+        .all(db)
+        .await?)
+}
+
+async fn save_position(
+    db: &DatabaseConnection,
+    name: &str,
+    position: i64,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    feed_cursor::Entity::insert(feed_cursor::ActiveModel {
+        name: Set(name.to_owned()),
+        position: Set(position),
+        updated_at: Set(now),
+    })
+    .on_conflict(
+        OnConflict::column(feed_cursor::Column::Name)
+            .update_columns([
+                feed_cursor::Column::Position,
+                feed_cursor::Column::UpdatedAt,
+            ])
+            .to_owned(),
+    )
+    .exec_without_returning(db)
+    .await?;
+    Ok(())
+}
+
+/// Rescores every merchant in batches (2,000 by default), two batches in flight (facts load while
+/// the previous batch is scored on a blocking thread and written), with progress. No
+/// change events: the index is rebuilt or follows afterwards.
+///
+/// The position is saved after every batch under the model's version: a run stopped by
+/// `stop` (or killed) resumes where it was on the next call, unless `restart`.
+pub async fn rescore_all(
+    db: &DatabaseConnection,
+    scoring: &Scoring,
+    now: DateTime<Utc>,
+    options: FullRescore,
+    stop: watch::Receiver<bool>,
+) -> AppResult<RescoreAllOutcome> {
+    let job = format!("rescore_all:{}", scoring.model.version);
+    let batch_size = std::cmp::max(options.batch_size, 1);
+    if options.restart {
+        feed_cursor::Entity::delete_by_id(job.clone())
+            .exec(db)
+            .await?;
+    }
+    let resumed_after = feed_cursor::Entity::find_by_id(job.clone())
+        .one(db)
+        .await?
+        .map(|c| c.position);
+    let start = resumed_after.unwrap_or(0);
+    if let Some(after) = resumed_after {
+        tracing::info!(after, "resuming an interrupted full rescore");
+    }
+    let baselines = Arc::new(industry_baselines(db, now, scoring).await?);
+    let total: i64 = merchant::Entity::find()
+        .select_only()
+        .column_as(merchant::Column::Id.count(), "n")
+        .filter(merchant::Column::Id.gt(start))
+        .into_tuple()
+        .one(db)
+        .await?
+        .unwrap_or(0);
+    let progress = Progress::new("rescore", std::cmp::max(total, 0) as u64);
+    let scoring = Arc::new(scoring.clone());
+
+    let pages = stream::unfold(Some(start), {
+        let db = db.clone();
+        move |after| {
+            let db = db.clone();
+            async move {
+                let after = after?;
+                match next_ids(&db, after, batch_size).await {
+                    Ok(ids) if ids.is_empty() => None,
+                    Ok(ids) => {
+                        let last = ids.last().copied();
+                        Some((Ok(ids), last))
+                    }
+                    Err(e) => Some((Err(e), None)),
+                }
+            }
+        }
+    });
+    let mut batches = std::pin::pin!(
+        pages
+            .map(|page| {
+                let db = db.clone();
+                let scoring = scoring.clone();
+                let baselines = baselines.clone();
+                // A task of its own, so a batch holding a write transaction keeps
+                // running while this loop awaits something else (on SQLite a suspended
+                // writer would block the loop's own writes until the busy timeout).
+                tokio::spawn(async move {
+                    let ids = page?;
+                    rescore(&db, &ids, &scoring, &baselines, now, false).await?;
+                    Ok::<_, crate::error::AppError>(ids)
+                })
+            })
+            .buffered(2)
+    );
+
+    let mut done = 0u64;
+    let mut interrupted = false;
+    while let Some(batch) = batches.next().await {
+        let ids = batch??;
+        if let Some(&last) = ids.last() {
+            save_position(db, &job, last, Utc::now()).await?;
+        }
+        done += ids.len() as u64;
+        progress.set(done);
+        if *stop.borrow() && (done as i64) < total {
+            interrupted = true;
+            break;
+        }
+    }
+    if !interrupted {
+        feed_cursor::Entity::delete_by_id(job).exec(db).await?;
+    }
+    progress.finish();
+    Ok(RescoreAllOutcome {
+        rescored: done,
+        resumed_after,
+        interrupted,
+    })
+}
+
+/// Rescores the merchants whose review day has come (a factor expired, a deadline
+/// passed, a fading factor is due its weekly step), those whose rescore after a write failed
+/// (pending), and those never scored; writes change
+/// events for scores that moved. Returns (rescored, changed).
+pub async fn rescore_due(
+    db: &DatabaseConnection,
+    scoring: &Scoring,
+    now: DateTime<Utc>,
+) -> AppResult<(u64, u64)> {
+    let today = crate::clock::today(now);
+    let baselines = industry_baselines(db, now, scoring).await?;
+    let mut rescored = 0u64;
+    let mut changed = 0u64;
+    // Due scores: each pass moves their review day forward, so the same query drains.
+    let mut last = 0i64;
+    loop {
+        let ids: Vec<i64> = score::Entity::find()
+            .select_only()
+            .column(score::Column::MerchantId)
+            .filter(score::Column::NextDueOn.lte(today))
+            .filter(score::Column::MerchantId.gt(last))
+            .order_by_asc(score::Column::MerchantId)
+            .limit(RESCORE_BATCH)
+            .into_tuple()
+            .all(db)
+            .await?;
+        let Some(&max) = ids.last() else { break };
+        last = max;
+        changed += rescore(db, &ids, scoring, &baselines, now, true).await? as u64;
+        rescored += ids.len() as u64;
+    }
+    // Merchants whose rescore after a write failed or never ran.
+    let pending: Vec<i64> = pending_rescore::Entity::find()
+        .select_only()
+        .column(pending_rescore::Column::MerchantId)
+        .order_by_asc(pending_rescore::Column::MerchantId)
+        .limit(100_000)
+        .into_tuple()
+        .all(db)
+        .await?;
+    for chunk in pending.chunks(RESCORE_BATCH as usize) {
+        changed += rescore(db, chunk, scoring, &baselines, now, true).await? as u64;
+        rescored += chunk.len() as u64;
+    }
+    // Merchants without any score yet.
+    let unscored = Query::select()
+        .column((Alias::new("merchants"), Alias::new("id")))
+        .from(Alias::new("merchants"))
+        .left_join(
+            Alias::new("scores"),
+            Expr::col((Alias::new("scores"), Alias::new("merchant_id")))
+                .equals((Alias::new("merchants"), Alias::new("id"))),
+        )
+        .and_where(Expr::col((Alias::new("scores"), Alias::new("merchant_id"))).is_null())
+        .limit(100_000)
+        .to_owned();
+    let mut ids = Vec::new();
+    for row in db.query_all(&unscored).await? {
+        ids.push(row.try_get::<i64>("", "id")?);
+    }
+    for chunk in ids.chunks(RESCORE_BATCH as usize) {
+        changed += rescore(db, chunk, scoring, &baselines, now, true).await? as u64;
+        rescored += chunk.len() as u64;
+    }
+    Ok((rescored, changed))
+}
+
+/// Rescores one merchant after a write touched its facts (baselines recomputed).
+pub async fn rescore_one<C: TransactionTrait + ConnectionTrait>(
+    db: &C,
+    merchant_id: i64,
+    scoring: &Scoring,
+    now: DateTime<Utc>,
+) -> AppResult<bool> {
+    let baselines = industry_baselines(db, now, scoring).await?;
+    Ok(rescore(db, &[merchant_id], scoring, &baselines, now, true).await? > 0)
+}
+
+/// A stored score with its explanation, as the API and `score explain` show it.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ScoreView {
+    pub uscc: String,
+    pub name: String,
+    pub sign_name: Option<String>,
+    pub score: i32,
+    pub grade: String,
+    pub confidence: String,
+    pub model_version: String,
+    pub as_of: chrono::NaiveDate,
+    /// Where every merchant starts; base plus the factors' points is the score.
+    pub base: i32,
+    pub factors: Vec<fangxin_scoring::Factor>,
+    /// The next day on which time alone may change the score.
+    pub review_on: Option<chrono::NaiveDate>,
+    pub computed_at: DateTime<Utc>,
+    /// A change to the record is not in this score yet: its rescore failed or is running,
+    /// and the sweep will finish it.
+    pub pending: bool,
+}
+
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ScoreHistoryEntry {
+    pub score: i32,
+    pub grade: String,
+    pub model_version: String,
+    pub as_of: chrono::NaiveDate,
+    pub computed_at: DateTime<Utc>,
+}
+
+fn not_scored(uscc: &fangxin_scoring::Uscc) -> crate::error::AppError {
+    crate::error::AppError::NotFound {
+        code: "score_not_found",
+        message: format!("merchant {uscc} has not been scored yet"),
+    }
+}
+
+/// The stored score of a merchant, explained.
+pub async fn explain<C: ConnectionTrait>(
+    db: &C,
+    uscc: &fangxin_scoring::Uscc,
+) -> AppResult<ScoreView> {
+    let m = crate::merchants::find_by_uscc(db, uscc).await?;
+    let s = score::Entity::find_by_id(m.id)
+        .one(db)
+        .await?
+        .ok_or_else(|| not_scored(uscc))?;
+    let factors: Vec<fangxin_scoring::Factor> =
+        serde_json::from_value(s.factors).map_err(|e| anyhow::anyhow!("stored factors: {e}"))?;
+    let base = s.score - factors.iter().map(|f| f.points).sum::<i32>();
+    Ok(ScoreView {
+        uscc: m.uscc,
+        name: m.name,
+        sign_name: m.sign_name,
+        score: s.score,
+        grade: s.grade,
+        confidence: s.confidence,
+        model_version: s.model_version,
+        as_of: s.as_of,
+        base,
+        factors,
+        review_on: s.next_due_on,
+        computed_at: s.computed_at,
+        pending: is_pending(db, m.id).await?,
+    })
+}
+
+/// Every change of a merchant's score or grade, newest first.
+pub async fn history<C: ConnectionTrait>(
+    db: &C,
+    uscc: &fangxin_scoring::Uscc,
+    limit: u64,
+) -> AppResult<Vec<ScoreHistoryEntry>> {
+    let m = crate::merchants::find_by_uscc(db, uscc).await?;
+    Ok(score_history::Entity::find()
+        .filter(score_history::Column::MerchantId.eq(m.id))
+        .order_by_desc(score_history::Column::ComputedAt)
+        .order_by_desc(score_history::Column::Id)
+        .limit(limit)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|h| ScoreHistoryEntry {
+            score: h.score,
+            grade: h.grade,
+            model_version: h.model_version,
+            as_of: h.as_of,
+            computed_at: h.computed_at,
+        })
+        .collect())
+}
+
+/// How many merchants hold each grade, and how many are low-confidence.
+pub async fn grade_mix<C: ConnectionTrait>(db: &C) -> AppResult<Vec<(String, String, i64)>> {
+    Ok(score::Entity::find()
+        .select_only()
+        .column(score::Column::Grade)
+        .column(score::Column::Confidence)
+        .column_as(score::Column::MerchantId.count(), "n")
+        .group_by(score::Column::Grade)
+        .group_by(score::Column::Confidence)
+        .order_by_asc(score::Column::Grade)
+        .into_tuple()
+        .all(db)
+        .await?)
+}
+
+/// Marks merchants as waiting for a new score, inside the transaction that changes their
+/// facts: if the rescore after the commit fails, or the process dies first, the sweep
+/// finds the marker and scores them then.
+pub async fn mark_pending<C: ConnectionTrait>(
+    txn: &C,
+    merchant_ids: &[i64],
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    for chunk in merchant_ids.chunks(500) {
+        pending_rescore::Entity::insert_many(chunk.iter().map(|id| pending_rescore::ActiveModel {
+            merchant_id: Set(*id),
+            queued_at: Set(now),
+        }))
+        .on_conflict(
+            OnConflict::column(pending_rescore::Column::MerchantId)
+                .update_column(pending_rescore::Column::QueuedAt)
+                .to_owned(),
+        )
+        .exec_without_returning(txn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Whether a merchant's score waits for a rescore that failed or has not run yet.
+pub async fn is_pending<C: ConnectionTrait>(db: &C, merchant_id: i64) -> AppResult<bool> {
+    Ok(pending_rescore::Entity::find_by_id(merchant_id)
+        .one(db)
+        .await?
+        .is_some())
+}
+
+/// Rescores merchants whose change has committed. The change stands whatever happens
+/// here: a failure is logged and left to the sweep, which finds the pending marker.
+pub async fn rescore_after_commit<C: TransactionTrait + ConnectionTrait>(
+    db: &C,
+    merchant_id: i64,
+    scoring: &Scoring,
+    now: DateTime<Utc>,
+) {
+    if let Err(e) = rescore_one(db, merchant_id, scoring, now).await {
+        tracing::warn!(merchant_id, error = %e, "rescore after a write failed; the sweep retries it");
+    }
+}
+
+/// Commits a write that changed a merchant's facts, with its change event and pending
+/// marker in the same transaction, then rescores the merchant (see
+/// [`rescore_after_commit`]).
+pub async fn commit_and_rescore<C>(
+    db: &C,
+    txn: C::Transaction,
+    merchant: Option<&merchant::Model>,
+    kind: &str,
+    scoring: &Scoring,
+    now: DateTime<Utc>,
+) -> AppResult<()>
+where
+    C: TransactionTrait + ConnectionTrait,
+{
+    if let Some(m) = merchant {
+        feed::append(&txn, m.id, &m.uscc, kind, now).await?;
+        mark_pending(&txn, &[m.id], now).await?;
+    }
+    txn.commit().await?;
+    if let Some(m) = merchant {
+        rescore_after_commit(db, m.id, scoring, now).await;
+    }
+    Ok(())
+}

@@ -1,0 +1,165 @@
+//! Consumer warnings and advice (消费警示 / 消费提示), with typical cases.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use sea_orm::{
+    ActiveValue::Set, ConnectionTrait, EntityTrait, PaginatorTrait, QueryOrder, QuerySelect,
+    TransactionSession, TransactionTrait,
+};
+use serde::{Deserialize, Serialize};
+
+use crate::audit::{self, Actor};
+use crate::error::{AppError, AppResult};
+use crate::store::entities::warning;
+
+#[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct NewWarning {
+    pub title: String,
+    pub body: String,
+    pub category: String,
+    /// Defaults to today.
+    pub published_on: Option<NaiveDate>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct WarningView {
+    pub id: i64,
+    pub title: String,
+    pub body: String,
+    pub category: String,
+    pub published_on: NaiveDate,
+}
+
+impl From<warning::Model> for WarningView {
+    fn from(w: warning::Model) -> Self {
+        WarningView {
+            id: w.id,
+            title: w.title,
+            body: w.body,
+            category: w.category,
+            published_on: w.published_on,
+        }
+    }
+}
+
+pub async fn publish<C: TransactionTrait + ConnectionTrait>(
+    db: &C,
+    req: NewWarning,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> AppResult<WarningView> {
+    let title = req.title.trim();
+    let body = req.body.trim();
+    let category = req.category.trim();
+    if title.is_empty() || title.chars().count() > 200 {
+        return Err(AppError::invalid(
+            "invalid_title",
+            "a title has 1 to 200 characters",
+        ));
+    }
+    if body.is_empty() || body.chars().count() > 20_000 {
+        return Err(AppError::invalid(
+            "invalid_body_text",
+            "a warning has 1 to 20,000 characters of text",
+        ));
+    }
+    if category.is_empty() {
+        return Err(AppError::invalid(
+            "missing_field",
+            "category must not be empty",
+        ));
+    }
+    let today = crate::clock::today(now);
+    let published_on = req.published_on.unwrap_or(today);
+    if published_on > today {
+        return Err(AppError::invalid(
+            "future_date",
+            "published_on cannot be in the future",
+        ));
+    }
+    let txn = crate::store::begin_write(db).await?;
+    let saved = warning::Entity::insert(warning::ActiveModel {
+        title: Set(title.to_owned()),
+        body: Set(body.to_owned()),
+        category: Set(category.to_owned()),
+        published_on: Set(published_on),
+        created_by: Set(actor.account_id),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    })
+    .exec_with_returning(&txn)
+    .await?;
+    audit::record(
+        &txn,
+        actor,
+        audit::Entry {
+            action: "warning.publish",
+            entity: "warning",
+            entity_id: saved.id.to_string(),
+            subject: None,
+            before: None,
+            after: serde_json::to_value(&saved).ok(),
+        },
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(saved.into())
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+pub struct WarningQuery {
+    pub category: Option<String>,
+    pub page: Option<u64>,
+    pub per_page: Option<u64>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct WarningPage {
+    pub total: u64,
+    pub page: u64,
+    pub per_page: u64,
+    pub warnings: Vec<WarningView>,
+    pub as_of: DateTime<Utc>,
+}
+
+/// Newest first.
+pub async fn list<C: ConnectionTrait>(
+    db: &C,
+    q: WarningQuery,
+    now: DateTime<Utc>,
+) -> AppResult<WarningPage> {
+    use sea_orm::{ColumnTrait, QueryFilter};
+    let (page, per_page) = crate::paging::paging(q.page, q.per_page)?;
+    let mut select = warning::Entity::find();
+    if let Some(c) = q
+        .category
+        .as_deref()
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+    {
+        select = select.filter(warning::Column::Category.eq(c));
+    }
+    let total = select.clone().count(db).await?;
+    let warnings = select
+        .order_by_desc(warning::Column::PublishedOn)
+        .order_by_desc(warning::Column::Id)
+        .offset((page - 1) * per_page)
+        .limit(per_page)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(Into::into)
+        .collect();
+    Ok(WarningPage {
+        total,
+        page,
+        per_page,
+        warnings,
+        as_of: now,
+    })
+}
