@@ -12,10 +12,11 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::config::Settings;
-use crate::http::{self, AppState};
+use crate::state::AppState;
 use crate::telemetry;
 use fangxin_core::demo::{self, DemoOptions};
-use fangxin_core::feed::{self, FeedNotifier, IndexFollower, SharedIndex};
+use fangxin_core::feed::FeedNotifier;
+use fangxin_core::indexing::{self, IndexFollower, SharedIndex};
 use fangxin_core::store::entities::merchant;
 use fangxin_core::{scores, store};
 
@@ -116,12 +117,20 @@ impl App {
         let index = open_index(&settings)?;
         let merchants = merchant::Entity::find().count(&db).await?;
         let current = index.current();
-        let cursor = current.committed_payload()?.map_or(0, |p| p.cursor);
-        let head = feed::head(&db).await?;
-        if (current.num_docs() == 0 && merchants > 0) || cursor > head {
+        // tantivy reads disk: off the async runtime, like every index call.
+        let (docs, payload) = {
+            let current = current.clone();
+            tokio::task::spawn_blocking(move || {
+                current.committed_payload().map(|p| (current.num_docs(), p))
+            })
+            .await??
+        };
+        let cursor = payload.map_or(0, |p| p.cursor);
+        let head = indexing::head(&db).await?;
+        if (docs == 0 && merchants > 0) || cursor > head {
             // An empty index, or one that followed another database: rebuild it.
             tracing::info!(merchants, cursor, head, "building the search index");
-            feed::reindex(&db, current.clone(), fangxin_core::clock::now()).await?;
+            indexing::reindex(&db, current.clone(), fangxin_core::clock::now()).await?;
         }
         drop(current);
 
@@ -144,7 +153,7 @@ impl App {
             settings.index.lookback_seconds,
         )
         .await?;
-        let worker = tokio::spawn(feed::run_index_follower(
+        let worker = tokio::spawn(indexing::run_index_follower(
             follower,
             notifier.clone(),
             Duration::from_millis(settings.index.poll_interval_ms.max(10)),
@@ -209,7 +218,7 @@ impl App {
     /// Serves until Ctrl-C, SIGTERM or the shutdown handle; then stops the workers, which
     /// commit what they hold.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
-        let router = http::router(self.state.clone());
+        let router = crate::router::router(self.state.clone());
         let mut stop = self.shutdown_tx.subscribe();
         let tx = self.shutdown_tx.clone();
         let signals = tokio::spawn(async move {

@@ -312,7 +312,7 @@ pub async fn search(
 
 /// Write → visible in search: renames merchants through the service and times until the
 /// new sign name is found, with the server's follower running in process.
-pub async fn feed_latency(app_state: &crate::http::AppState, writes: usize) -> anyhow::Result<()> {
+pub async fn feed_latency(app_state: &crate::state::AppState, writes: usize) -> anyhow::Result<()> {
     use fangxin_core::merchants::{self, NewMerchant};
     let db = &app_state.db;
     let mut times = Vec::with_capacity(writes);

@@ -9,7 +9,7 @@ use clap::{Parser, Subcommand};
 use crate::app::{self, App};
 use crate::config::Settings;
 use crate::telemetry;
-use fangxin_core::{feed, scores};
+use fangxin_core::{indexing, scores};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -202,49 +202,15 @@ pub enum DemoCommand {
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
-    let mut settings = Settings::load(cli.config.as_deref(), cli.data_dir.as_deref())?;
+    let settings = Settings::load(cli.config.as_deref(), cli.data_dir.as_deref())?;
     telemetry::init_logs(&settings.log);
     match cli.command {
-        Command::Serve { demo, bind } => {
-            if let Some(bind) = bind {
-                settings.server.bind = bind;
-            }
-            let app = App::build(settings, demo).await?;
-            let addr = app.local_addr()?;
-            println!("Fangxin is serving on http://{addr}/");
-            println!("  search:  http://{addr}/api/v1/merchants/search?q=餐饮");
-            app.run_until_stopped().await
-        }
-        Command::Migrate => {
-            app::open_database(&settings).await?;
-            println!("migrations applied");
-            Ok(())
-        }
+        Command::Serve { demo, bind } => serve(settings, demo, bind).await,
+        Command::Migrate => migrate(settings).await,
         Command::Demo {
             command: DemoCommand::Generate { merchants, seed },
-        } => {
-            let db = app::open_database(&settings).await?;
-            let merchants = merchants.unwrap_or(settings.demo.merchants);
-            let seed = seed.unwrap_or(settings.demo.seed);
-            let started = std::time::Instant::now();
-            let summary = app::generate_demo(&db, &settings, merchants, seed).await?;
-            feed::rebuild(&db, &settings.index_dir(), None, fangxin_core::clock::now()).await?;
-            println!(
-                "demo district generated in {:.1}s: {}",
-                started.elapsed().as_secs_f64(),
-                serde_json::to_string(&summary)?
-            );
-            Ok(())
-        }
-        Command::Reindex => {
-            let db = app::open_database(&settings).await?;
-            let n =
-                feed::rebuild(&db, &settings.index_dir(), None, fangxin_core::clock::now()).await?;
-            println!(
-                "indexed {n} merchants into a new generation; a running server switches to it within a second"
-            );
-            Ok(())
-        }
+        } => demo_generate(settings, merchants, seed).await,
+        Command::Reindex => reindex(settings).await,
         Command::Bench {
             command:
                 BenchCommand::Search {
@@ -252,15 +218,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                     seed,
                     baseline,
                 },
-        } => {
-            let db = app::open_database(&settings).await?;
-            let root = settings.index_dir();
-            let generation = fangxin_indexer::generations::current(&root)?
-                .ok_or_else(|| anyhow::anyhow!("no search index in {}", root.display()))?;
-            let index = fangxin_indexer::MerchantIndex::open_read_only(&generation)?;
-            let mix = crate::bench::query_mix(&db, queries, seed).await?;
-            crate::bench::search(&db, &index, &mix, baseline).await
-        }
+        } => bench_search(settings, queries, seed, baseline).await,
         Command::Accounts {
             command:
                 AccountsCommand::Create {
@@ -268,239 +226,344 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                     username,
                     uscc,
                 },
-        } => {
-            let role = fangxin_scoring::domain::Role::parse(&role).ok_or_else(|| {
-                anyhow::anyhow!("--role must be enterprise, regulator or admin, not {role}")
-            })?;
-            let uscc = uscc
-                .map(|u| {
-                    fangxin_scoring::Uscc::parse(&u)
-                        .map_err(|e| anyhow::anyhow!("{u} is not a valid USCC: {e}"))
-                })
-                .transpose()?;
-            let mut password = String::new();
-            std::io::stdin().read_line(&mut password)?;
-            let password = password.trim_end_matches(['\r', '\n']).to_owned();
-            let db = app::open_database(&settings).await?;
-            let id = fangxin_core::accounts::create(
-                &db,
-                fangxin_core::accounts::NewAccount {
-                    username: username.clone(),
-                    password,
-                    role,
-                    uscc,
-                    display_name: None,
-                },
-                &fangxin_core::audit::Actor::system(),
-                Utc::now(),
-            )
-            .await?;
-            println!("created {} account {username} (id {id})", role.code());
-            Ok(())
-        }
+        } => create_account(settings, role, username, uscc).await,
         Command::Bench {
             command: BenchCommand::Feed { writes },
-        } => {
-            settings.server.bind = "127.0.0.1:0".into();
-            let app = App::build(settings, false).await?;
-            let state = app.state();
-            let stop = app.shutdown_handle();
-            let server = tokio::spawn(app.run_until_stopped());
-            let result = crate::bench::feed_latency(&state, writes).await;
-            stop.trigger();
-            let _ = server.await;
-            result
-        }
+        } => bench_feed(settings, writes).await,
         Command::Index {
             command: IndexCommand::Check { sample },
-        } => {
-            let db = app::open_database(&settings).await?;
-            let root = settings.index_dir();
-            let generation = fangxin_indexer::generations::current(&root)?
-                .ok_or_else(|| anyhow::anyhow!("no search index in {}", root.display()))?;
-            let index = fangxin_indexer::MerchantIndex::open_read_only(&generation)?;
-            let report = feed::check(&db, &index, sample, fangxin_core::clock::now()).await?;
-            println!(
-                "database: {} merchants; index: {} documents at change event {} (feed head {}); {} sampled",
-                report.merchants_in_database,
-                report.documents_in_index,
-                report.cursor,
-                report.feed_head,
-                report.sampled
-            );
-            if report.is_consistent() {
-                println!("index and database agree");
-                Ok(())
-            } else {
-                for d in report.differences.iter().take(50) {
-                    println!("  {d}");
-                }
-                anyhow::bail!(
-                    "{} differences between index and database",
-                    report.differences.len()
-                )
-            }
-        }
+        } => check_index(settings, sample).await,
         Command::Score {
             command: ScoreCommand::Explain { uscc },
-        } => {
-            let uscc = fangxin_scoring::Uscc::parse(&uscc)
-                .map_err(|e| anyhow::anyhow!("{uscc} is not a valid USCC: {e}"))?;
-            let db = app::open_database(&settings).await?;
-            let view = scores::explain(&db, &uscc).await?;
-            print!("{}", explain_table(&view));
-            Ok(())
-        }
+        } => explain_score(settings, uscc).await,
         Command::Score {
             command: ScoreCommand::Grades,
-        } => {
-            let db = app::open_database(&settings).await?;
-            let mix = scores::grade_mix(&db).await?;
-            let total: i64 = mix.iter().map(|(_, _, n)| n).sum();
-            println!("grade  confidence  merchants  share");
-            for (grade, confidence, n) in mix {
-                println!(
-                    "{grade:<6} {confidence:<11} {n:>9}  {:>5.2} %",
-                    100.0 * n as f64 / total.max(1) as f64
-                );
-            }
-            println!("total              {total:>9}");
-            Ok(())
-        }
+        } => grade_mix(settings).await,
         Command::Report {
             command: ReportCommand::Complaints { from, to, format },
-        } => {
-            let now = Utc::now();
-            let today = fangxin_core::clock::today(now);
-            let period = match (from, to) {
-                (Some(from), Some(to)) => fangxin_core::reports::Period::new(from, to)?,
-                _ => fangxin_core::reports::Period::last_half_year(today),
-            };
-            let db = app::open_database(&settings).await?;
-            let scoring = settings.scoring()?;
-            let report = fangxin_core::reports::complaints(
-                &db,
-                period,
-                fangxin_core::reports::Audience::Regulator,
-                &scoring.calendar,
-                now,
-            )
-            .await?;
-            let out: Vec<u8> = match format {
-                ReportFormat::Json => serde_json::to_vec_pretty(&report)?,
-                ReportFormat::Csv => {
-                    crate::http::export::csv_bytes(now, fangxin_core::reports::lines(&report))?
-                }
-                ReportFormat::Html => {
-                    crate::portal::render_report(&report, false, None)?.into_bytes()
-                }
-            };
-            use std::io::Write;
-            let mut stdout = std::io::stdout().lock();
-            stdout.write_all(&out)?;
-            stdout.flush()?;
-            Ok(())
-        }
+        } => report_complaints(settings, from, to, format).await,
         Command::Claimants {
             command: ClaimantsCommand::Assess,
-        } => {
-            let db = app::open_database(&settings).await?;
-            let scoring = settings.scoring()?;
-            let summary =
-                fangxin_core::claimants::reassess_all(&db, &scoring.model.claimants, Utc::now())
-                    .await?;
-            println!(
-                "assessed {} complainants; {} waiting for a regulator's review",
-                summary.assessed, summary.flagged
-            );
-            Ok(())
-        }
-        Command::Import { kind, file, format } => {
-            let format = match format.or_else(|| fangxin_core::imports::Format::from_path(&file)) {
-                Some(f) => f,
-                None => anyhow::bail!(
-                    "cannot tell the format of {}: name it .csv or .ndjson, or pass --format",
-                    file.display()
-                ),
-            };
-            if !file.is_file() {
-                anyhow::bail!("{} is not a file", file.display());
-            }
-            let db = app::open_database(&settings).await?;
-            let scoring = settings.scoring()?;
-            let ctx = fangxin_core::imports::ImportContext {
-                scoring: &scoring,
-                lower_amount_threshold_fen: settings.penalties.lower_amount_threshold_yuan * 100,
-                max_reported_errors: settings.imports.max_reported_errors,
-            };
-            let spinner = fangxin_core::progress::Spinner::new();
-            let report = fangxin_core::imports::run(
-                &db,
-                kind,
-                format,
-                &file,
-                &ctx,
-                &fangxin_core::audit::Actor::system(),
-                Utc::now(),
-                &|p| spinner.show(&p),
-            )
-            .await?;
-            spinner.finish();
-            print_import_report(&report);
-            if !report.accepted {
-                std::process::exit(1);
-            }
-            Ok(())
-        }
-        Command::Rescore { all, restart, due } => {
-            let db = app::open_database(&settings).await?;
-            let scoring = settings.scoring()?;
-            if due {
-                let (rescored, changed) = scores::rescore_due(&db, &scoring, Utc::now()).await?;
-                println!(
-                    "rescored {rescored} merchants due for review, {changed} changed; a running server's index follows"
-                );
-                return Ok(());
-            }
-            if !all {
-                anyhow::bail!("say which merchants to rescore: --all or --due");
-            }
-            let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-            tokio::spawn(async move {
-                if tokio::signal::ctrl_c().await.is_ok() {
-                    eprintln!("stopping after the current batch…");
-                    let _ = stop_tx.send(true);
-                }
-            });
-            let outcome = scores::rescore_all(
-                &db,
-                &scoring,
-                Utc::now(),
-                scores::FullRescore {
-                    restart,
-                    ..Default::default()
-                },
-                stop_rx,
-            )
-            .await
-            .context("rescoring failed")?;
-            if let Some(after) = outcome.resumed_after {
-                println!("resumed after merchant id {after}");
-            }
-            if outcome.interrupted {
-                println!(
-                    "interrupted after {} merchants; run the same command again to resume",
-                    outcome.rescored
-                );
-            } else {
-                println!(
-                    "rescored {} merchants with model {}; run `fangxin reindex` if no server follows the feed",
-                    outcome.rescored, scoring.model.version
-                );
-            }
-            Ok(())
-        }
+        } => assess_claimants(settings).await,
+        Command::Import { kind, file, format } => import_file(settings, kind, file, format).await,
+        Command::Rescore { all, restart, due } => rescore(settings, all, restart, due).await,
     }
+}
+
+/// `fangxin serve`: the API and portal until Ctrl-C.
+async fn serve(mut settings: Settings, demo: bool, bind: Option<String>) -> anyhow::Result<()> {
+    if let Some(bind) = bind {
+        settings.server.bind = bind;
+    }
+    let app = App::build(settings, demo).await?;
+    let addr = app.local_addr()?;
+    println!("Fangxin is serving on http://{addr}/");
+    println!("  search:  http://{addr}/api/v1/merchants/search?q=餐饮");
+    app.run_until_stopped().await
+}
+
+/// `fangxin migrate`.
+async fn migrate(settings: Settings) -> anyhow::Result<()> {
+    app::open_database(&settings).await?;
+    println!("migrations applied");
+    Ok(())
+}
+
+/// `fangxin demo generate`: the demo district, scored and indexed.
+async fn demo_generate(
+    settings: Settings,
+    merchants: Option<u64>,
+    seed: Option<u64>,
+) -> anyhow::Result<()> {
+    let db = app::open_database(&settings).await?;
+    let merchants = merchants.unwrap_or(settings.demo.merchants);
+    let seed = seed.unwrap_or(settings.demo.seed);
+    let started = std::time::Instant::now();
+    let summary = app::generate_demo(&db, &settings, merchants, seed).await?;
+    indexing::rebuild(&db, &settings.index_dir(), None, fangxin_core::clock::now()).await?;
+    println!(
+        "demo district generated in {:.1}s: {}",
+        started.elapsed().as_secs_f64(),
+        serde_json::to_string(&summary)?
+    );
+    Ok(())
+}
+
+/// `fangxin reindex`: a new index generation.
+async fn reindex(settings: Settings) -> anyhow::Result<()> {
+    let db = app::open_database(&settings).await?;
+    let n = indexing::rebuild(&db, &settings.index_dir(), None, fangxin_core::clock::now()).await?;
+    println!(
+        "indexed {n} merchants into a new generation; a running server switches to it within a second"
+    );
+    Ok(())
+}
+
+/// `fangxin bench search`: latency over a query mix.
+async fn bench_search(
+    settings: Settings,
+    queries: usize,
+    seed: u64,
+    baseline: bool,
+) -> anyhow::Result<()> {
+    let db = app::open_database(&settings).await?;
+    let root = settings.index_dir();
+    let generation = fangxin_indexer::generations::current(&root)?
+        .ok_or_else(|| anyhow::anyhow!("no search index in {}", root.display()))?;
+    let index = fangxin_indexer::MerchantIndex::open_read_only(&generation)?;
+    let mix = crate::bench::query_mix(&db, queries, seed).await?;
+    crate::bench::search(&db, &index, &mix, baseline).await
+}
+
+/// `fangxin accounts create`: the password comes on standard input.
+async fn create_account(
+    settings: Settings,
+    role: String,
+    username: String,
+    uscc: Option<String>,
+) -> anyhow::Result<()> {
+    let role = fangxin_scoring::domain::Role::parse(&role).ok_or_else(|| {
+        anyhow::anyhow!("--role must be enterprise, regulator or admin, not {role}")
+    })?;
+    let uscc = uscc
+        .map(|u| {
+            fangxin_scoring::Uscc::parse(&u)
+                .map_err(|e| anyhow::anyhow!("{u} is not a valid USCC: {e}"))
+        })
+        .transpose()?;
+    let mut password = String::new();
+    std::io::stdin().read_line(&mut password)?;
+    let password = password.trim_end_matches(['\r', '\n']).to_owned();
+    let db = app::open_database(&settings).await?;
+    let id = fangxin_core::accounts::create(
+        &db,
+        fangxin_core::accounts::NewAccount {
+            username: username.clone(),
+            password,
+            role,
+            uscc,
+            display_name: None,
+        },
+        &fangxin_core::audit::Actor::system(),
+        Utc::now(),
+    )
+    .await?;
+    println!("created {} account {username} (id {id})", role.code());
+    Ok(())
+}
+
+/// `fangxin bench feed`: write-to-visible latency against a server of its own.
+async fn bench_feed(mut settings: Settings, writes: usize) -> anyhow::Result<()> {
+    settings.server.bind = "127.0.0.1:0".into();
+    let app = App::build(settings, false).await?;
+    let state = app.state();
+    let stop = app.shutdown_handle();
+    let server = tokio::spawn(app.run_until_stopped());
+    let result = crate::bench::feed_latency(&state, writes).await;
+    stop.trigger();
+    let _ = server.await;
+    result
+}
+
+/// `fangxin index check`: exits non-zero on any difference.
+async fn check_index(settings: Settings, sample: usize) -> anyhow::Result<()> {
+    let db = app::open_database(&settings).await?;
+    let root = settings.index_dir();
+    let generation = fangxin_indexer::generations::current(&root)?
+        .ok_or_else(|| anyhow::anyhow!("no search index in {}", root.display()))?;
+    let index = std::sync::Arc::new(fangxin_indexer::MerchantIndex::open_read_only(&generation)?);
+    let report = indexing::check(&db, index, sample, fangxin_core::clock::now()).await?;
+    println!(
+        "database: {} merchants; index: {} documents at change event {} (feed head {}); {} sampled",
+        report.merchants_in_database,
+        report.documents_in_index,
+        report.cursor,
+        report.feed_head,
+        report.sampled
+    );
+    if report.is_consistent() {
+        println!("index and database agree");
+        Ok(())
+    } else {
+        for d in report.differences.iter().take(50) {
+            println!("  {d}");
+        }
+        anyhow::bail!(
+            "{} differences between index and database",
+            report.differences.len()
+        )
+    }
+}
+
+/// `fangxin score explain`.
+async fn explain_score(settings: Settings, uscc: String) -> anyhow::Result<()> {
+    let uscc = fangxin_scoring::Uscc::parse(&uscc)
+        .map_err(|e| anyhow::anyhow!("{uscc} is not a valid USCC: {e}"))?;
+    let db = app::open_database(&settings).await?;
+    let view = scores::explain(&db, &uscc).await?;
+    print!("{}", explain_table(&view));
+    Ok(())
+}
+
+/// `fangxin score grades`.
+async fn grade_mix(settings: Settings) -> anyhow::Result<()> {
+    let db = app::open_database(&settings).await?;
+    let mix = scores::grade_mix(&db).await?;
+    let total: i64 = mix.iter().map(|(_, _, n)| n).sum();
+    println!("grade  confidence  merchants  share");
+    for (grade, confidence, n) in mix {
+        println!(
+            "{grade:<6} {confidence:<11} {n:>9}  {:>5.2} %",
+            100.0 * n as f64 / total.max(1) as f64
+        );
+    }
+    println!("total              {total:>9}");
+    Ok(())
+}
+
+/// `fangxin report complaints` to standard output.
+async fn report_complaints(
+    settings: Settings,
+    from: Option<chrono::NaiveDate>,
+    to: Option<chrono::NaiveDate>,
+    format: ReportFormat,
+) -> anyhow::Result<()> {
+    let now = Utc::now();
+    let today = fangxin_core::clock::today(now);
+    let period = match (from, to) {
+        (Some(from), Some(to)) => fangxin_core::reports::Period::new(from, to)?,
+        _ => fangxin_core::reports::Period::last_half_year(today),
+    };
+    let db = app::open_database(&settings).await?;
+    let scoring = settings.scoring()?;
+    let report = fangxin_core::reports::complaints(
+        &db,
+        period,
+        fangxin_core::reports::Audience::Regulator,
+        &scoring.calendar,
+        now,
+    )
+    .await?;
+    let out: Vec<u8> = match format {
+        ReportFormat::Json => serde_json::to_vec_pretty(&report)?,
+        ReportFormat::Csv => crate::export::csv_bytes(now, fangxin_core::reports::lines(&report))?,
+        ReportFormat::Html => crate::portal::render_report(&report, false, None)?.into_bytes(),
+    };
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    stdout.write_all(&out)?;
+    stdout.flush()?;
+    Ok(())
+}
+
+/// `fangxin claimants assess`.
+async fn assess_claimants(settings: Settings) -> anyhow::Result<()> {
+    let db = app::open_database(&settings).await?;
+    let scoring = settings.scoring()?;
+    let summary =
+        fangxin_core::claimants::reassess_all(&db, &scoring.model.claimants, Utc::now()).await?;
+    println!(
+        "assessed {} complainants; {} waiting for a regulator's review",
+        summary.assessed, summary.flagged
+    );
+    Ok(())
+}
+
+/// `fangxin import`: exits 1 when the file is refused.
+async fn import_file(
+    settings: Settings,
+    kind: fangxin_core::imports::Kind,
+    file: PathBuf,
+    format: Option<fangxin_core::imports::Format>,
+) -> anyhow::Result<()> {
+    let format = match format.or_else(|| fangxin_core::imports::Format::from_path(&file)) {
+        Some(f) => f,
+        None => anyhow::bail!(
+            "cannot tell the format of {}: name it .csv or .ndjson, or pass --format",
+            file.display()
+        ),
+    };
+    if !file.is_file() {
+        anyhow::bail!("{} is not a file", file.display());
+    }
+    let db = app::open_database(&settings).await?;
+    let scoring = settings.scoring()?;
+    let ctx = fangxin_core::imports::ImportContext {
+        scoring: &scoring,
+        lower_amount_threshold_fen: settings.penalties.lower_amount_threshold_yuan * 100,
+        max_reported_errors: settings.imports.max_reported_errors,
+    };
+    let spinner = fangxin_core::progress::Spinner::new();
+    let report = fangxin_core::imports::run(
+        &db,
+        kind,
+        format,
+        &file,
+        &ctx,
+        &fangxin_core::audit::Actor::system(),
+        Utc::now(),
+        &|p| {
+            let (message, n, last) = p.line();
+            spinner.show(&message, n, last)
+        },
+    )
+    .await?;
+    spinner.finish();
+    print_import_report(&report);
+    if !report.accepted {
+        std::process::exit(1);
+    }
+    Ok(())
+}
+
+/// `fangxin rescore --all | --due`.
+async fn rescore(settings: Settings, all: bool, restart: bool, due: bool) -> anyhow::Result<()> {
+    let db = app::open_database(&settings).await?;
+    let scoring = settings.scoring()?;
+    if due {
+        let (rescored, changed) = scores::rescore_due(&db, &scoring, Utc::now()).await?;
+        println!(
+            "rescored {rescored} merchants due for review, {changed} changed; a running server's index follows"
+        );
+        return Ok(());
+    }
+    if !all {
+        anyhow::bail!("say which merchants to rescore: --all or --due");
+    }
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            eprintln!("stopping after the current batch…");
+            let _ = stop_tx.send(true);
+        }
+    });
+    let outcome = scores::rescore_all(
+        &db,
+        &scoring,
+        Utc::now(),
+        scores::FullRescore {
+            restart,
+            ..Default::default()
+        },
+        stop_rx,
+    )
+    .await
+    .context("rescoring failed")?;
+    if let Some(after) = outcome.resumed_after {
+        println!("resumed after merchant id {after}");
+    }
+    if outcome.interrupted {
+        println!(
+            "interrupted after {} merchants; run the same command again to resume",
+            outcome.rescored
+        );
+    } else {
+        println!(
+            "rescored {} merchants with model {}; run `fangxin reindex` if no server follows the feed",
+            outcome.rescored, scoring.model.version
+        );
+    }
+    Ok(())
 }
 
 /// Columns in a terminal: CJK characters take two cells.

@@ -5,8 +5,13 @@ pub mod app;
 pub mod bench;
 pub mod cli;
 pub mod config;
+pub mod export;
 pub mod http;
 pub mod portal;
+pub mod request;
+pub mod router;
+pub mod search;
+pub mod state;
 pub mod telemetry;
 
 pub use app::App;

@@ -12,6 +12,7 @@ pub mod enterprise;
 pub mod error;
 pub mod feed;
 pub mod imports;
+pub mod indexing;
 pub mod jobs;
 pub mod listings;
 pub mod merchants;

@@ -101,18 +101,12 @@ impl Spinner {
         }
     }
 
-    pub fn show(&self, p: &crate::imports::Progress) {
-        use crate::imports::Progress as P;
-        let (message, n) = match *p {
-            P::Checking { rows } => (format!("checking: {rows} rows"), rows),
-            P::Writing { rows } => (format!("writing: {rows} rows"), rows),
-            P::Rescoring { done, of } => (format!("rescoring: {done} of {of} merchants"), done),
-        };
+    /// Shows where a job is: on a terminal as the spinner's message, in logs as a line
+    /// every 100,000 units of `n` and at the end (`last`).
+    pub fn show(&self, message: &str, n: u64, last: bool) {
         if let Some(bar) = &self.bar {
-            bar.set_message(message);
-        } else if n / 100_000 > self.last_logged.load(Ordering::Relaxed) / 100_000
-            || matches!(p, P::Rescoring { done, of } if done == of)
-        {
+            bar.set_message(message.to_owned());
+        } else if n / 100_000 > self.last_logged.load(Ordering::Relaxed) / 100_000 || last {
             self.last_logged.store(n, Ordering::Relaxed);
             tracing::info!("{message}");
         }

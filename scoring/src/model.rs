@@ -528,9 +528,37 @@ pub fn score(facts: &MerchantFacts, as_of: NaiveDate, model: &Model) -> Score {
         factors: Vec::new(),
         review_on: None,
     };
+    let serious_penalty = penalty_factors(&mut b, facts, as_of, model);
+    complaint_factor(&mut b, facts, as_of, model);
+    handling_factors(&mut b, facts, as_of, model);
+    spot_check_factors(&mut b, facts, as_of, model);
+    trusted_factor(&mut b, facts, as_of, model);
+    let base = model.base.round() as i32;
+    let total = base + b.factors.iter().map(|f| f.points).sum::<i32>();
+    let total = capped_total(&mut b, facts, as_of, model, total, serious_penalty);
+    let confidence = confidence_of(&mut b, facts, as_of, model);
+    Score {
+        score: total,
+        grade: model.grade(total),
+        base,
+        model_version: model.version.clone(),
+        as_of,
+        confidence,
+        factors: b.factors,
+        review_on: b.review_on,
+    }
+}
+
+/// Penalties in publicity, one factor each. Returns the decision that caps the score
+/// (a revoked permit or an order to close), with its publicity end.
+fn penalty_factors(
+    b: &mut Builder,
+    facts: &MerchantFacts,
+    as_of: NaiveDate,
+    model: &Model,
+) -> Option<(i64, Option<NaiveDate>)> {
     let step = TimeDelta::days(model.review.decay_step_days);
     let day = TimeDelta::days(1);
-
     // Penalties in publicity, each its own factor so the explanation names the decision;
     // newest first, so the cap bites the oldest.
     let pm = &model.penalties;
@@ -582,6 +610,13 @@ pub fn score(facts: &MerchantFacts, as_of: NaiveDate, model: &Model) -> Score {
         b.push(f);
     }
 
+    serious_penalty
+}
+
+/// Complaint frequency against the industry, as one factor.
+fn complaint_factor(b: &mut Builder, facts: &MerchantFacts, as_of: NaiveDate, model: &Model) {
+    let step = TimeDelta::days(model.review.decay_step_days);
+    let per_claimant = model.claimants.max_complaints_per_merchant.max(0.0);
     // Complaints judged against the industry, shrunk toward its mean.
     let cm = &model.complaints;
     let counted: Vec<(&ComplaintFact, f64)> = facts
@@ -594,7 +629,6 @@ pub fn score(facts: &MerchantFacts, as_of: NaiveDate, model: &Model) -> Score {
         })
         .filter(|(_, w)| *w > 0.0)
         .collect();
-    let per_claimant = model.claimants.max_complaints_per_merchant.max(0.0);
     let decayed = capped_sum(counted.iter().map(|(c, w)| (*c, *w)), per_claimant);
     let mean = facts
         .industry
@@ -628,7 +662,12 @@ pub fn score(facts: &MerchantFacts, as_of: NaiveDate, model: &Model) -> Score {
     if let Some(oldest) = counted.iter().map(|(c, _)| c.received_on).min() {
         b.review(oldest + TimeDelta::days(cm.window_days));
     }
+}
 
+/// Complaints handled late or never answered.
+fn handling_factors(b: &mut Builder, facts: &MerchantFacts, as_of: NaiveDate, model: &Model) {
+    let day = TimeDelta::days(1);
+    let per_claimant = model.claimants.max_complaints_per_merchant.max(0.0);
     // Handling: open past the deadline, or a failed mediation never answered.
     let hm = &model.handling;
     let mut overdue = Vec::new();
@@ -691,7 +730,11 @@ pub fn score(facts: &MerchantFacts, as_of: NaiveDate, model: &Model) -> Score {
         .map(|(c, _)| rec("complaint", c.id))
         .collect();
     b.push(f);
+}
 
+/// Unqualified spot checks, one factor each.
+fn spot_check_factors(b: &mut Builder, facts: &MerchantFacts, as_of: NaiveDate, model: &Model) {
+    let step = TimeDelta::days(model.review.decay_step_days);
     // Unqualified spot checks, newest first.
     let sm = &model.spot_checks;
     let mut checks: Vec<&SpotCheckFact> = facts
@@ -726,7 +769,11 @@ pub fn score(facts: &MerchantFacts, as_of: NaiveDate, model: &Model) -> Score {
         b.review(as_of + step);
         b.push(f);
     }
+}
 
+/// The best active trusted-consumption enrolment.
+fn trusted_factor(b: &mut Builder, facts: &MerchantFacts, as_of: NaiveDate, model: &Model) {
+    let day = TimeDelta::days(1);
     // Trusted consumption, only while active and valid; the best enrolment counts.
     let tm = &model.trusted;
     let bonus = |t: &TrustedFact| {
@@ -782,10 +829,18 @@ pub fn score(facts: &MerchantFacts, as_of: NaiveDate, model: &Model) -> Score {
         }
         b.push(f);
     }
+}
 
-    let base = model.base.round() as i32;
-    let mut total = base + b.factors.iter().map(|f| f.points).sum::<i32>();
-
+/// The caps of listings and revoked permits, then the 0–100 bounds. Returns the score.
+fn capped_total(
+    b: &mut Builder,
+    facts: &MerchantFacts,
+    as_of: NaiveDate,
+    model: &Model,
+    mut total: i32,
+    serious_penalty: Option<(i64, Option<NaiveDate>)>,
+) -> i32 {
+    let day = TimeDelta::days(1);
     // Caps: listings and revoked permits hold the score inside a grade.
     let active_listing = |kind: ListingKind| {
         facts
@@ -847,6 +902,16 @@ pub fn score(facts: &MerchantFacts, as_of: NaiveDate, model: &Model) -> Score {
         total = clamped;
     }
 
+    total
+}
+
+/// Low confidence for a young merchant without any record.
+fn confidence_of(
+    b: &mut Builder,
+    facts: &MerchantFacts,
+    as_of: NaiveDate,
+    model: &Model,
+) -> Confidence {
     let young = facts
         .established_on
         .is_some_and(|d| (as_of - d).num_days() < model.confidence.min_age_days);
@@ -854,23 +919,12 @@ pub fn score(facts: &MerchantFacts, as_of: NaiveDate, model: &Model) -> Score {
         && facts.complaints.is_empty()
         && facts.listings.is_empty()
         && facts.spot_checks.is_empty();
-    let confidence = if young && no_records {
+    if young && no_records {
         if let Some(d) = facts.established_on {
             b.review(d + TimeDelta::days(model.confidence.min_age_days));
         }
         Confidence::Low
     } else {
         Confidence::Normal
-    };
-
-    Score {
-        score: total,
-        grade: model.grade(total),
-        base,
-        model_version: model.version.clone(),
-        as_of,
-        confidence,
-        factors: b.factors,
-        review_on: b.review_on,
     }
 }

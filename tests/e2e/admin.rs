@@ -188,6 +188,36 @@ async fn public_endpoints_are_rate_limited_per_address(backend: Backend) {
         .get_json_as("/api/v1/admin/complaints", &regulator)
         .await;
     assert_eq!(status, 200);
+    // A token that does not verify lifts nothing: still limited, and a 401 where it counts.
+    let forged = app
+        .client
+        .get(app.url("/api/v1/merchants/search?q=店"))
+        .bearer_auth("not-a-token")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), 429);
+    // A portal page that is limited is a Chinese page, not JSON.
+    let page = app.get("/?q=店").await;
+    assert_eq!(page.status(), 429);
+    assert!(page.headers().get("retry-after").is_some());
+    let content_type = page.headers()["content-type"].to_str().unwrap().to_owned();
+    assert!(content_type.starts_with("text/html"), "{content_type}");
+    assert!(page.text().await.unwrap().contains("请求过于频繁"));
+    app.finish().await;
+}
+
+/// A bearer token that does not verify is a 401 naming the problem, never a pass.
+async fn an_invalid_token_is_refused(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (status, body) = app
+        .get_json_as("/api/v1/admin/complaints", "forged-token")
+        .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (401, Some("invalid_token")),
+        "{body}"
+    );
     app.finish().await;
 }
 
@@ -238,5 +268,6 @@ crate::on_every_backend!(
     a_regulator_registers_renames_and_deregisters_a_merchant,
     an_admin_manages_accounts_over_the_api,
     public_endpoints_are_rate_limited_per_address,
+    an_invalid_token_is_refused,
     an_oversized_body_is_refused_with_a_problem,
 );

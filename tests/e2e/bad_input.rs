@@ -22,8 +22,12 @@ async fn bad_input_is_refused_with_a_stable_code(backend: Backend) {
     let tomorrow =
         (fangxin_core::clock::date_of(chrono::Utc::now()) + chrono::TimeDelta::days(1)).to_string();
     let (_, before) = app.get_json("/api/v1/penalties").await;
-    let bad_check = format!("{}0", &uscc[..17])
-        .replace(&uscc[17..], if uscc.ends_with('0') { "1" } else { "0" });
+    // The check character is fixed by the first 17: any other 18th character fails it.
+    let bad_check = format!(
+        "{}{}",
+        &uscc[..17],
+        if uscc.ends_with('0') { '1' } else { '0' }
+    );
 
     let cases: Vec<(&str, String, String, u16, &str)> = vec![
         ("malformed JSON", "/api/v1/admin/penalties".into(), "{\"decision_no\": ".into(), 400, "invalid_body"),

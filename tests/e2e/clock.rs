@@ -96,7 +96,7 @@ async fn the_district_date_rules_at_both_ends_of_the_utc_day(backend: Backend) {
         async move {
             let profile = merchants::profile(db, &shop_uscc, now).await.unwrap();
             let trusted = merchants::profile(db, &trusted_uscc, now).await.unwrap();
-            let docs = merchants::index_documents(db, &[trusted_shop.id], now)
+            let docs = fangxin_core::indexing::index_documents(db, &[trusted_shop.id], now)
                 .await
                 .unwrap();
             (

@@ -94,7 +94,7 @@ async fn the_index_resumes_from_its_cursor_after_restart(backend: Backend) {
     let uscc = Uscc::from_parts('9', '1', "530102", "MB000002").unwrap();
     create_and_announce(&app, &uscc, "春城重启测试超市").await;
     // Count this merchant's documents: the typo-tolerant pass may add look-alikes.
-    let copies = |r: &fangxin_api::http::SearchResponse, u: &Uscc| {
+    let copies = |r: &fangxin_api::search::SearchResponse, u: &Uscc| {
         r.hits.iter().filter(|h| h.uscc == u.as_str()).count()
     };
     app.wait_for_search("重启测试", |r| copies(r, &uscc) == 1)
@@ -211,13 +211,13 @@ mod gaps_and_replicas {
         txn.commit().await.unwrap();
     }
 
-    async fn wait_consistent(app: &TestApp) -> feed::IndexCheck {
+    async fn wait_consistent(app: &TestApp) -> fangxin_core::indexing::IndexCheck {
         let started = Instant::now();
         loop {
             app.state.notifier.changed().await;
-            let report = feed::check(
+            let report = fangxin_core::indexing::check(
                 &app.state.db,
-                &app.state.index.current(),
+                app.state.index.current(),
                 100_000,
                 fangxin_core::clock::now(),
             )
@@ -312,9 +312,10 @@ mod gaps_and_replicas {
             }
             ok
         });
-        let n = feed::rebuild(&app.state.db, &root, None, fangxin_core::clock::now())
-            .await
-            .unwrap();
+        let n =
+            fangxin_core::indexing::rebuild(&app.state.db, &root, None, fangxin_core::clock::now())
+                .await
+                .unwrap();
         assert_eq!(n, 300);
         let started = Instant::now();
         while app.state.index.current().dir() == Some(old_dir.as_path())

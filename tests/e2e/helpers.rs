@@ -4,7 +4,8 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use fangxin_api::app::ShutdownHandle;
-use fangxin_api::http::{AppState, SearchResponse};
+use fangxin_api::search::SearchResponse;
+use fangxin_api::state::AppState;
 use fangxin_api::{App, Settings};
 use sea_orm::{ConnectionTrait, Database};
 use tempfile::TempDir;

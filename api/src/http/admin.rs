@@ -65,7 +65,7 @@ pub async fn reindex(
     .await?;
     let task_state = state.clone();
     tokio::spawn(async move {
-        let result = fangxin_core::feed::rebuild(
+        let result = fangxin_core::indexing::rebuild(
             &task_state.db,
             &root,
             Some(&task_state.index),

@@ -1,10 +1,8 @@
 //! Bearer authentication and the auth endpoints.
 
-use std::net::SocketAddr;
-
 use axum::Json;
+use axum::extract::State;
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{ConnectInfo, FromRequestParts, State};
 use axum::http::StatusCode;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
@@ -13,14 +11,19 @@ use serde::Deserialize;
 
 use super::AppState;
 use super::extract::json_body;
+pub use crate::request::{ClientAddr, RequestId};
 use fangxin_core::accounts::{self, IssuedToken, Session};
 use fangxin_core::error::AppError;
 
 use crate::http::error::ApiResult;
 
 fn bearer(parts: &Parts) -> Option<&str> {
-    parts
-        .headers
+    bearer_token(&parts.headers)
+}
+
+/// The bearer token of an `Authorization` header, if it carries one.
+pub fn bearer_token(headers: &axum::http::HeaderMap) -> Option<&str> {
+    headers
         .get(AUTHORIZATION)?
         .to_str()
         .ok()?
@@ -37,39 +40,6 @@ pub async fn session(parts: &Parts, state: &AppState) -> Result<Session, AppErro
             .into(),
     })?;
     accounts::authenticate(&state.db, token, Utc::now()).await
-}
-
-/// The request's id (set by the request-id layer), for the audit log.
-pub struct RequestId(pub Option<String>);
-
-impl<S: Send + Sync> FromRequestParts<S> for RequestId {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(RequestId(
-            parts
-                .headers
-                .get("x-request-id")
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned),
-        ))
-    }
-}
-
-/// The client's address when the server knows it.
-pub struct ClientAddr(pub Option<SocketAddr>);
-
-impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(ClientAddr(
-            parts
-                .extensions
-                .get::<ConnectInfo<SocketAddr>>()
-                .map(|c| c.0),
-        ))
-    }
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]

@@ -31,11 +31,10 @@ pub async fn intake(
     Regulator(actor): Regulator,
     Body(req): Body<NewComplaint>,
 ) -> ApiResult<(StatusCode, Json<IntakeResult>)> {
-    let index = state.index.current();
     let ctx = IntakeContext {
         scoring: &state.scoring,
         key_secret: state.settings.privacy.complainant_key_secret.expose(),
-        index: Some(&index),
+        index: Some(state.index.current()),
     };
     let result = complaints::intake(&state.db, req, &ctx, &actor, Utc::now()).await?;
     if result.created {
@@ -200,21 +199,21 @@ pub async fn answer(
     path = "/api/v1/merchants/{uscc}/complaint-stats",
     tag = "public",
     summary = "A merchant's complaint statistics, as the complaint-publicity rules publish them (JSON or CSV)",
-    params(("uscc" = String, Path, description = "Unified social credit code"), super::export::FormatParam),
+    params(("uscc" = String, Path, description = "Unified social credit code"), crate::export::FormatParam),
     responses((status = 200, description = "Statistics", content((fangxin_core::complaints::ComplaintStats = "application/json"), (String = "text/csv"))), PublicErrors)
 )]
 pub async fn stats(
     State(state): State<AppState>,
     ApiPath(uscc): ApiPath<String>,
     headers: axum::http::HeaderMap,
-    ApiQuery(format): ApiQuery<super::export::FormatParam>,
+    ApiQuery(format): ApiQuery<crate::export::FormatParam>,
 ) -> ApiResult<axum::response::Response> {
     let uscc = Uscc::parse(&uscc)?;
-    let csv = super::export::wants_csv(&headers, format.format.as_deref())?;
+    let csv = crate::export::wants_csv(&headers, format.format.as_deref())?;
     let now = Utc::now();
     let stats = complaints::stats(&state.db, &uscc, now).await?;
     if csv {
-        return Ok(super::export::csv_response(
+        return Ok(crate::export::csv_response(
             &format!("complaint-stats-{uscc}"),
             now,
             [stats],

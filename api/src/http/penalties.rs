@@ -9,9 +9,9 @@ use axum::http::HeaderMap;
 use axum::response::Response;
 
 use super::AppState;
-use super::export::{self, FormatParam};
 use super::extract::{ApiPath, ApiQuery, Body, Regulator};
 use super::openapi::{PublicErrors, StaffErrors};
+use crate::export::{self, FormatParam};
 use crate::http::error::ApiResult;
 use fangxin_core::penalties::{
     self, Correction, PenaltyDetail, PenaltyPage, PenaltyQuery, PenaltyRecord, PublishPenalty,

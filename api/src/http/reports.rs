@@ -57,7 +57,7 @@ pub async fn complaints(
     headers: HeaderMap,
     ApiQuery(q): ApiQuery<ReportQuery>,
 ) -> ApiResult<Response> {
-    let csv = super::export::wants_csv(&headers, q.format.as_deref())?;
+    let csv = crate::export::wants_csv(&headers, q.format.as_deref())?;
     let now = Utc::now();
     let period = period(&q, fangxin_core::clock::today(now))?;
     let report = reports::complaints(
@@ -69,7 +69,7 @@ pub async fn complaints(
     )
     .await?;
     if csv {
-        return Ok(super::export::csv_response(
+        return Ok(crate::export::csv_response(
             &format!("complaints-report-{}-{}", period.from, period.to),
             now,
             reports::lines(&report),

@@ -8,9 +8,9 @@ use axum::response::Response;
 use chrono::Utc;
 
 use super::AppState;
-use super::export::{self, FormatParam};
 use super::extract::{ApiQuery, Body, Regulator};
 use super::openapi::{PublicErrors, StaffErrors};
+use crate::export::{self, FormatParam};
 use crate::http::error::ApiResult;
 use fangxin_core::warnings::{self, NewWarning, WarningQuery, WarningView};
 

@@ -16,7 +16,7 @@ use serde::Deserialize;
 use super::session::{Csrf, RegulatorPage};
 use super::stamp;
 use super::work::{app_error, redirect, regulator_form_then, render};
-use crate::http::AppState;
+use crate::state::AppState;
 use fangxin_core::error::{AppError, AppResult};
 use fangxin_core::store::entities::{listing, spot_check_plan, trusted_enrolment};
 

@@ -10,7 +10,8 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use super::charts;
 use super::{HomeQuery, PageError, stamp};
-use crate::http::{AppState, SearchParams};
+use crate::search::SearchParams;
+use crate::state::AppState;
 use fangxin_core::complaints::ComplaintStats;
 use fangxin_core::error::AppError;
 use fangxin_core::merchants::{MerchantProfile, PenaltySummary};
@@ -165,7 +166,7 @@ pub async fn home(state: &AppState, q: HomeQuery, now: DateTime<Utc>) -> PageRes
         page: q.page,
         per_page: Some(20),
     };
-    let results = match crate::http::run_search(state, params).await {
+    let results = match crate::search::run_search(state, params).await {
         Ok(r) => r,
         Err(AppError::InvalidInput { message, .. }) => {
             page.error = Some(format!("查询条件有误：{message}"));

@@ -15,7 +15,7 @@ use super::charts;
 use super::session::{Csrf, RegulatorPage};
 use super::work::{app_error, redirect, refused, render};
 use super::{Page, PageError, stamp};
-use crate::http::AppState;
+use crate::state::AppState;
 use fangxin_core::error::AppError;
 use fangxin_core::reports::{Audience, ComplaintReport, Period, Row};
 
@@ -109,7 +109,7 @@ pub fn render_report(
     error: Option<String>,
 ) -> Result<String, askama::Error> {
     let h = &report.handling;
-    let yuan = crate::http::export::yuan;
+    let yuan = crate::export::yuan;
     ReportPage {
         title: if console {
             "投诉举报分析"
@@ -275,7 +275,7 @@ pub async fn admin_report(
         Err(e) => return app_error(e),
     };
     if q.format == "csv" && error.is_none() {
-        return crate::http::export::csv_response(
+        return crate::export::csv_response(
             &format!("complaints-report-{}-{}", period.from, period.to),
             now,
             fangxin_core::reports::lines(&report),
@@ -496,8 +496,8 @@ async fn claim_file_page(
                 t.channels,
                 t.withdrawn,
                 t.punitive_demands,
-                crate::http::export::yuan(t.amount_involved_fen),
-                crate::http::export::yuan(t.amount_recovered_fen)
+                crate::export::yuan(t.amount_involved_fen),
+                crate::export::yuan(t.amount_recovered_fen)
             ),
             complaints: file
                 .complaints
@@ -521,7 +521,7 @@ async fn claim_file_page(
                         Some(d) => format!("{}（{d} 天后）", c.status_label),
                         None => c.status_label.clone(),
                     },
-                    amount: crate::http::export::yuan(c.amount_involved_fen),
+                    amount: crate::export::yuan(c.amount_involved_fen),
                 })
                 .collect(),
             as_of: stamp(now),

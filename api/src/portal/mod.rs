@@ -23,7 +23,7 @@ use chrono::{DateTime, Utc};
 use fangxin_scoring::Uscc;
 use serde::Deserialize;
 
-use crate::http::AppState;
+use crate::state::AppState;
 use fangxin_core::error::AppError;
 
 /// The portal's routes.
@@ -114,37 +114,68 @@ pub struct PageError {
 }
 
 impl From<AppError> for PageError {
+    /// Every variant has its own page and status, as the API gives it its own problem: a
+    /// refusal is never dressed as a server error.
     fn from(e: AppError) -> Self {
+        let page = |status, title, message: String| PageError {
+            status,
+            title,
+            message,
+        };
+        let server_error = |e: &AppError| {
+            tracing::error!(error = %e, "portal page failed");
+            page(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "服务暂时出错",
+                "页面暂时无法显示，已记录，请稍后再试。".into(),
+            )
+        };
         match &e {
-            AppError::MerchantNotFound(_) | AppError::NotFound { .. } => PageError {
-                status: StatusCode::NOT_FOUND,
-                title: "没有找到",
-                message: "没有找到这个商户或页面。请检查统一社会信用代码，或回到首页按店名查询。"
-                    .into(),
-            },
-            AppError::InvalidUscc(_) => PageError {
-                status: StatusCode::BAD_REQUEST,
-                title: "信用代码有误",
-                message: "这不是有效的统一社会信用代码（18位，含校验位）。请核对后再查。".into(),
-            },
-            AppError::InvalidInput { message, .. } => PageError {
-                status: StatusCode::BAD_REQUEST,
-                title: "输入有误",
-                message: format!("请求中有无法识别的内容：{message}"),
-            },
-            AppError::TooManyRequests { .. } => PageError {
-                status: StatusCode::TOO_MANY_REQUESTS,
-                title: "请求太频繁",
-                message: "请稍等一分钟再试。".into(),
-            },
-            _ => {
-                tracing::error!(error = %e, "portal page failed");
-                PageError {
-                    status: StatusCode::INTERNAL_SERVER_ERROR,
-                    title: "服务暂时出错",
-                    message: "页面暂时无法显示，已记录，请稍后再试。".into(),
-                }
+            AppError::MerchantNotFound(_) | AppError::NotFound { .. } => page(
+                StatusCode::NOT_FOUND,
+                "没有找到",
+                "没有找到这个商户或页面。请检查统一社会信用代码，或回到首页按店名查询。".into(),
+            ),
+            AppError::InvalidUscc(_) => page(
+                StatusCode::BAD_REQUEST,
+                "信用代码有误",
+                "这不是有效的统一社会信用代码（18位，含校验位）。请核对后再查。".into(),
+            ),
+            AppError::InvalidInput { .. } => {
+                page(StatusCode::BAD_REQUEST, "输入有误", zh::message(&e))
             }
+            AppError::Unauthenticated { .. } => page(
+                StatusCode::UNAUTHORIZED,
+                "请先登录",
+                "登录已过期或尚未登录，请重新登录后再试。".into(),
+            ),
+            AppError::Forbidden { .. } => page(
+                StatusCode::FORBIDDEN,
+                "没有权限",
+                "当前账号没有权限查看这个页面或进行这项操作。".into(),
+            ),
+            AppError::Conflict { .. } => page(StatusCode::CONFLICT, "无法完成", zh::message(&e)),
+            AppError::TooManyRequests { .. } => page(
+                StatusCode::TOO_MANY_REQUESTS,
+                "请求过于频繁",
+                "请稍等一分钟再试。".into(),
+            ),
+            AppError::TooLarge { .. } => page(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "文件过大",
+                "提交的内容超过了允许的大小，请拆分后再提交。".into(),
+            ),
+            AppError::UnsupportedMediaType { .. } => page(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "格式不支持",
+                "请提交 CSV（UTF-8）或 NDJSON 文件。".into(),
+            ),
+            AppError::Rejected { .. } => page(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "未能接受",
+                zh::message(&e),
+            ),
+            AppError::Database(_) | AppError::Index(_) | AppError::Internal(_) => server_error(&e),
         }
     }
 }

@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 use rand::RngCore;
 
-use crate::http::AppState;
+use crate::state::AppState;
 use fangxin_core::accounts::{self, Session};
 
 pub const SESSION_COOKIE: &str = "fangxin_session";

@@ -15,8 +15,8 @@ use serde::Deserialize;
 
 use super::session::{Csrf, PageSession, RegulatorPage, login_cookie, logout_cookie};
 use super::{PageError, error_page, stamp};
-use crate::http::AppState;
-use crate::http::auth::ClientAddr;
+use crate::request::ClientAddr;
+use crate::state::AppState;
 use fangxin_core::error::AppError;
 
 pub(super) fn redirect(to: &str) -> Response {

@@ -76,6 +76,8 @@ pub fn message(e: &AppError) -> String {
         "complaint_not_found" => "没有找到这件投诉。".into(),
         "invalid_transition" => format!("当前状态下不能这样操作：{detail}"),
         "penalty_exists" => "这个决定书文号已发布过。".into(),
+        "merchant_exists" => "这个统一社会信用代码已登记。".into(),
+        "already_recorded" => "同一记录刚刚已由他人提交，请刷新后核对。".into(),
         "invalid_reason" => "请填写理由（1 至 2000 字）。".into(),
         "invalid_decision" => "请选择决定。".into(),
         _ => format!("未提交：请检查{field}。（{detail}）"),

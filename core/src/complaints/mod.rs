@@ -283,7 +283,7 @@ async fn match_merchant<C: ConnectionTrait>(
     db: &C,
     uscc: Option<&Uscc>,
     name: &str,
-    index: Option<&fangxin_indexer::MerchantIndex>,
+    index: Option<std::sync::Arc<fangxin_indexer::MerchantIndex>>,
 ) -> AppResult<(Option<merchant::Model>, Vec<MerchantRef>)> {
     if let Some(u) = uscc {
         return Ok((Some(crate::merchants::find_by_uscc(db, u).await?), vec![]));
@@ -309,7 +309,9 @@ async fn match_merchant<C: ConnectionTrait>(
         req.per_page = 5;
         req.facets = false;
         req.count_cap = 2_000;
-        if let Ok(r) = index.search(&req) {
+        // tantivy is CPU work: off the async runtime. Suggestions are a help, so a failed
+        // search only means none.
+        if let Ok(Ok(r)) = tokio::task::spawn_blocking(move || index.search(&req)).await {
             suggestions = r
                 .hits
                 .into_iter()
@@ -328,7 +330,8 @@ async fn match_merchant<C: ConnectionTrait>(
 pub struct IntakeContext<'a> {
     pub scoring: &'a Scoring,
     pub key_secret: &'a str,
-    pub index: Option<&'a fangxin_indexer::MerchantIndex>,
+    /// The search index, for suggestions when a name matches no merchant exactly.
+    pub index: Option<std::sync::Arc<fangxin_indexer::MerchantIndex>>,
 }
 
 /// The parts of a new complaint checked without the database.
@@ -483,7 +486,7 @@ pub async fn intake<C: TransactionTrait + ConnectionTrait>(
         });
     }
     let (merchant, suggestions) =
-        match_merchant(db, uscc.as_ref(), &req.merchant_name, ctx.index).await?;
+        match_merchant(db, uscc.as_ref(), &req.merchant_name, ctx.index.clone()).await?;
     let key = req
         .complainant
         .as_ref()

@@ -1,18 +1,12 @@
 //! The change feed: every change of a merchant's public picture appends a `change_events`
-//! row in the transaction that made it; followers (the search index) reload the merchant
-//! and keep a durable cursor.
+//! row in the transaction that made it. Followers (the search index, in `indexing`) reload
+//! the merchant and keep a durable cursor; the notifier wakes them.
 
-mod check;
-mod follower;
-mod index_handle;
 mod notifier;
 
 use chrono::{DateTime, Utc};
 use sea_orm::{ActiveValue::Set, ConnectionTrait, DbErr, EntityTrait};
 
-pub use check::{IndexCheck, check};
-pub use follower::{IndexFollower, head, rebuild, reindex, run_index_follower};
-pub use index_handle::SharedIndex;
 pub use notifier::FeedNotifier;
 
 use crate::store::entities::change_event;

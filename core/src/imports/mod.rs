@@ -147,6 +147,21 @@ pub enum Progress {
     Rescoring { done: u64, of: u64 },
 }
 
+impl Progress {
+    /// What a progress line says, how far along, and whether it is the last step.
+    pub fn line(self) -> (String, u64, bool) {
+        match self {
+            Progress::Checking { rows } => (format!("checking: {rows} rows"), rows, false),
+            Progress::Writing { rows } => (format!("writing: {rows} rows"), rows, false),
+            Progress::Rescoring { done, of } => (
+                format!("rescoring: {done} of {of} merchants"),
+                done,
+                done == of,
+            ),
+        }
+    }
+}
+
 pub struct ImportContext<'a> {
     pub scoring: &'a Scoring,
     pub lower_amount_threshold_fen: i64,

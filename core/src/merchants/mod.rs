@@ -8,7 +8,6 @@ pub use import::import_batch;
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
-use fangxin_indexer::MerchantDoc;
 use fangxin_scoring::Uscc;
 use fangxin_scoring::domain::{
     ComplaintKind, ComplaintStatus, MerchantKind, MerchantStatus, PenaltyCategory, PenaltyStatus,
@@ -112,13 +111,7 @@ pub struct NewMerchant {
     pub established_on: Option<NaiveDate>,
 }
 
-pub async fn find_by_uscc<C: ConnectionTrait>(db: &C, uscc: &Uscc) -> AppResult<merchant::Model> {
-    merchant::Entity::find()
-        .filter(merchant::Column::Uscc.eq(uscc.as_str()))
-        .one(db)
-        .await?
-        .ok_or_else(|| AppError::MerchantNotFound(uscc.to_string()))
-}
+pub use crate::store::merchant_by_uscc as find_by_uscc;
 
 fn string_list(v: &serde_json::Value) -> Vec<String> {
     v.as_array()
@@ -239,61 +232,6 @@ pub async fn profile<C: ConnectionTrait>(
             .collect(),
         complaints_last_12_months: counts,
     })
-}
-
-/// The index documents of the given merchants at the instant `now` (trusted status counts
-/// only while valid, by the district's date). Merchants that no longer exist are absent
-/// from the map.
-pub async fn index_documents<C: ConnectionTrait>(
-    db: &C,
-    ids: &[i64],
-    now: DateTime<Utc>,
-) -> AppResult<HashMap<i64, MerchantDoc>> {
-    let today = crate::clock::today(now);
-    let mut docs = HashMap::with_capacity(ids.len());
-    for chunk in crate::store::chunks(ids) {
-        let merchants = merchant::Entity::find()
-            .filter(merchant::Column::Id.is_in(chunk.iter().copied()))
-            .all(db)
-            .await?;
-        let scores: HashMap<i64, score::Model> = score::Entity::find()
-            .filter(score::Column::MerchantId.is_in(chunk.iter().copied()))
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|s| (s.merchant_id, s))
-            .collect();
-        let trusted: Vec<i64> = trusted_enrolment::Entity::find()
-            .filter(trusted_enrolment::Column::MerchantId.is_in(chunk.iter().copied()))
-            .filter(trusted_enrolment::Column::Status.eq(TrustedStatus::Active.code()))
-            .filter(trusted_enrolment::Column::ValidFrom.lte(today))
-            .all(db)
-            .await?
-            .into_iter()
-            .filter(|t| t.valid_to.is_none_or(|end| end >= today))
-            .map(|t| t.merchant_id)
-            .collect();
-        for m in merchants {
-            let s = scores.get(&m.id);
-            docs.insert(
-                m.id,
-                MerchantDoc {
-                    former_names: string_list(&m.former_names),
-                    uscc: m.uscc,
-                    name: m.name,
-                    sign_name: m.sign_name,
-                    street: m.street,
-                    industry: m.industry,
-                    address: m.address,
-                    status: m.status,
-                    score: s.map(|s| s.score),
-                    grade: s.map(|s| s.grade.clone()),
-                    trusted: trusted.contains(&m.id),
-                },
-            );
-        }
-    }
-    Ok(docs)
 }
 
 /// A subdistrict's name as stored: `华山` and `华山街道` are the same street. Towns (镇)

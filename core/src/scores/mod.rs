@@ -751,7 +751,7 @@ pub async fn explain<C: ConnectionTrait>(
     db: &C,
     uscc: &fangxin_scoring::Uscc,
 ) -> AppResult<ScoreView> {
-    let m = crate::merchants::find_by_uscc(db, uscc).await?;
+    let m = crate::store::merchant_by_uscc(db, uscc).await?;
     let s = score::Entity::find_by_id(m.id)
         .one(db)
         .await?
@@ -782,7 +782,7 @@ pub async fn history<C: ConnectionTrait>(
     uscc: &fangxin_scoring::Uscc,
     limit: u64,
 ) -> AppResult<Vec<ScoreHistoryEntry>> {
-    let m = crate::merchants::find_by_uscc(db, uscc).await?;
+    let m = crate::store::merchant_by_uscc(db, uscc).await?;
     Ok(score_history::Entity::find()
         .filter(score_history::Column::MerchantId.eq(m.id))
         .order_by_desc(score_history::Column::ComputedAt)

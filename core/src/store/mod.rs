@@ -119,3 +119,17 @@ impl BatchOutcome {
         }
     }
 }
+
+/// The merchant registered under a code; `merchant_not_found` when none is. Shared by the
+/// capabilities and the scoring service, which sits below them.
+pub async fn merchant_by_uscc<C: ConnectionTrait>(
+    db: &C,
+    uscc: &fangxin_scoring::Uscc,
+) -> crate::error::AppResult<entities::merchant::Model> {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    entities::merchant::Entity::find()
+        .filter(entities::merchant::Column::Uscc.eq(uscc.as_str()))
+        .one(db)
+        .await?
+        .ok_or_else(|| crate::error::AppError::MerchantNotFound(uscc.to_string()))
+}

@@ -1,6 +1,8 @@
 //! `fangxin index check`: does the index say what the database says?
 
-use fangxin_indexer::MerchantIndex;
+use std::sync::Arc;
+
+use fangxin_indexer::{MerchantDoc, MerchantIndex};
 use sea_orm::{
     ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
     QuerySelect,
@@ -8,7 +10,6 @@ use sea_orm::{
 use serde::Serialize;
 
 use crate::error::AppResult;
-use crate::merchants;
 use crate::store::entities::merchant;
 
 #[derive(Debug, Clone, Serialize)]
@@ -31,13 +32,15 @@ impl IndexCheck {
 /// Compares counts, and `sample` merchants spread evenly over the id range field by field.
 pub async fn check(
     db: &DatabaseConnection,
-    index: &MerchantIndex,
+    index: Arc<MerchantIndex>,
     sample: usize,
     now: chrono::DateTime<chrono::Utc>,
 ) -> AppResult<IndexCheck> {
     let in_db = merchant::Entity::find().count(db).await?;
-    let in_index = index.num_docs();
-    let cursor = index.committed_payload()?.map_or(0, |p| p.cursor);
+    // tantivy is CPU and disk work: every index call runs on a blocking thread.
+    let (in_index, payload) =
+        blocking(&index, |i| Ok((i.num_docs(), i.committed_payload()?))).await?;
+    let cursor = payload.map_or(0, |p| p.cursor);
     let head = super::head(db).await?;
     let mut differences = Vec::new();
     if in_db != in_index {
@@ -86,14 +89,22 @@ pub async fn check(
             }
         }
     }
-    let expected = merchants::index_documents(db, &ids, now).await?;
-    for id in &ids {
-        let Some(want) = expected.get(id) else {
-            continue;
-        };
-        match index.get(&want.uscc)? {
+    let expected = super::index_documents(db, &ids, now).await?;
+    let wanted: Vec<MerchantDoc> = ids
+        .iter()
+        .filter_map(|id| expected.get(id).cloned())
+        .collect();
+    let found = blocking(&index, move |i| {
+        wanted
+            .into_iter()
+            .map(|want| Ok((i.get(&want.uscc)?, want)))
+            .collect::<Result<Vec<_>, fangxin_indexer::IndexError>>()
+    })
+    .await?;
+    for (got, want) in found {
+        match got {
             None => differences.push(format!("{} is missing from the index", want.uscc)),
-            Some(got) if &got != want => differences.push(format!(
+            Some(got) if got != want => differences.push(format!(
                 "{} differs: index {:?}, database {:?}",
                 want.uscc, got, want
             )),
@@ -103,12 +114,15 @@ pub async fn check(
     // Documents of merchants the database no longer has show up in the count above;
     // name a few when there are more documents than merchants.
     if in_index > in_db {
-        let sample_docs = index.search(&fangxin_indexer::SearchRequest {
-            per_page: 50,
-            facets: false,
-            count_cap: 1,
-            ..fangxin_indexer::SearchRequest::query("")
-        })?;
+        let sample_docs = blocking(&index, |i| {
+            i.search(&fangxin_indexer::SearchRequest {
+                per_page: 50,
+                facets: false,
+                count_cap: 1,
+                ..fangxin_indexer::SearchRequest::query("")
+            })
+        })
+        .await?;
         for hit in sample_docs.hits {
             let exists = merchant::Entity::find()
                 .filter(merchant::Column::Uscc.eq(hit.doc.uscc.as_str()))
@@ -131,4 +145,14 @@ pub async fn check(
         sampled: ids.len(),
         differences,
     })
+}
+
+/// Runs `f` on the index on a blocking thread.
+async fn blocking<T, F>(index: &Arc<MerchantIndex>, f: F) -> AppResult<T>
+where
+    T: Send + 'static,
+    F: FnOnce(&MerchantIndex) -> Result<T, fangxin_indexer::IndexError> + Send + 'static,
+{
+    let index = Arc::clone(index);
+    Ok(tokio::task::spawn_blocking(move || f(&index)).await??)
 }

@@ -11,9 +11,9 @@ use sea_orm::{
 };
 use tokio::sync::watch;
 
-use super::{FeedNotifier, SharedIndex};
+use super::SharedIndex;
 use crate::error::AppResult;
-use crate::merchants;
+use crate::feed::FeedNotifier;
 use crate::progress::Progress;
 use crate::store::entities::{change_event, merchant};
 
@@ -170,7 +170,7 @@ impl IndexFollower {
             usccs.insert(e.merchant_id, e.uscc.clone());
         }
         let ids: Vec<i64> = usccs.keys().copied().collect();
-        let docs = merchants::index_documents(&self.db, &ids, now).await?;
+        let docs = super::index_documents(&self.db, &ids, now).await?;
         let new_cursor = events
             .iter()
             .map(|e| e.id)
@@ -273,7 +273,7 @@ pub async fn reindex(
             .await?;
         let Some(&max) = ids.last() else { break };
         last = max;
-        let docs = merchants::index_documents(db, &ids, now).await?;
+        let docs = super::index_documents(db, &ids, now).await?;
         let idx = index.clone();
         tokio::task::spawn_blocking(move || -> fangxin_indexer::Result<()> {
             for doc in docs.values() {

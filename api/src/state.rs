@@ -1,0 +1,30 @@
+//! What every handler, page and worker of the server can reach.
+
+use std::sync::Arc;
+
+use metrics_exporter_prometheus::PrometheusHandle;
+use sea_orm::DatabaseConnection;
+
+use crate::config::Settings;
+use fangxin_core::feed::FeedNotifier;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: DatabaseConnection,
+    pub index: Arc<fangxin_core::indexing::SharedIndex>,
+    pub settings: Arc<Settings>,
+    pub notifier: FeedNotifier,
+    pub redis: Option<redis::aio::ConnectionManager>,
+    pub scoring: Arc<fangxin_core::scores::Scoring>,
+    pub metrics: PrometheusHandle,
+    /// Login attempts per address and per username.
+    pub login_limiter: Arc<fangxin_core::accounts::RateLimiter>,
+    /// Public endpoints, per client address.
+    pub public_limiter: Arc<fangxin_core::accounts::RateLimiter>,
+    /// Set while an index rebuild runs.
+    pub reindex_running: Arc<std::sync::atomic::AtomicBool>,
+    /// The public statistics page, computed at most once per few minutes: the lock makes
+    /// concurrent visitors wait for one computation instead of each running it.
+    pub stats_page: Arc<tokio::sync::Mutex<Option<(std::time::Instant, String)>>>,
+}

@@ -1,0 +1,76 @@
+//! The documents the search index holds, built from the merchants' rows.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use fangxin_indexer::MerchantDoc;
+use fangxin_scoring::domain::TrustedStatus;
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+
+use crate::error::AppResult;
+use crate::store::entities::{merchant, score, trusted_enrolment};
+
+/// The index documents of the given merchants at the instant `now` (trusted status counts
+/// only while valid, by the district's date). Merchants that no longer exist are absent
+/// from the map.
+pub async fn index_documents<C: ConnectionTrait>(
+    db: &C,
+    ids: &[i64],
+    now: DateTime<Utc>,
+) -> AppResult<HashMap<i64, MerchantDoc>> {
+    let today = crate::clock::today(now);
+    let mut docs = HashMap::with_capacity(ids.len());
+    for chunk in crate::store::chunks(ids) {
+        let merchants = merchant::Entity::find()
+            .filter(merchant::Column::Id.is_in(chunk.iter().copied()))
+            .all(db)
+            .await?;
+        let scores: HashMap<i64, score::Model> = score::Entity::find()
+            .filter(score::Column::MerchantId.is_in(chunk.iter().copied()))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|s| (s.merchant_id, s))
+            .collect();
+        let trusted: Vec<i64> = trusted_enrolment::Entity::find()
+            .filter(trusted_enrolment::Column::MerchantId.is_in(chunk.iter().copied()))
+            .filter(trusted_enrolment::Column::Status.eq(TrustedStatus::Active.code()))
+            .filter(trusted_enrolment::Column::ValidFrom.lte(today))
+            .all(db)
+            .await?
+            .into_iter()
+            .filter(|t| t.valid_to.is_none_or(|end| end >= today))
+            .map(|t| t.merchant_id)
+            .collect();
+        for m in merchants {
+            let s = scores.get(&m.id);
+            docs.insert(
+                m.id,
+                MerchantDoc {
+                    former_names: string_list(&m.former_names),
+                    uscc: m.uscc,
+                    name: m.name,
+                    sign_name: m.sign_name,
+                    street: m.street,
+                    industry: m.industry,
+                    address: m.address,
+                    status: m.status,
+                    score: s.map(|s| s.score),
+                    grade: s.map(|s| s.grade.clone()),
+                    trusted: trusted.contains(&m.id),
+                },
+            );
+        }
+    }
+    Ok(docs)
+}
+
+fn string_list(v: &serde_json::Value) -> Vec<String> {
+    v.as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|s| s.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}
