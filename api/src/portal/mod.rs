@@ -1,17 +1,23 @@
-//! The public portal: server-rendered pages in Simplified Chinese (askama templates in
+//! The portal: server-rendered pages in Simplified Chinese (askama templates in
 //! `api/templates/`), readable on a phone, usable without JavaScript. Every string from a
 //! record is escaped by the templates; only the search highlights (escaped by the index,
 //! matches in `<em>`) and the server-drawn SVG charts are inserted as HTML.
+//!
+//! `public` serves everyone (search, the merchant page, the lists), `report` the complaint
+//! analysis, `login` the sign-in, `enterprise` an enterprise's own pages, `console` the
+//! regulator's; `forms`, `session` and `zh` are what the logged-in pages share.
 
 mod charts;
 mod console;
-mod data;
-mod desk;
+mod enterprise;
+mod forms;
+mod login;
+mod public;
+mod report;
 mod session;
-mod work;
 mod zh;
 
-pub use desk::render_report;
+pub use report::render_report;
 
 use askama::Template;
 use axum::Router;
@@ -35,71 +41,83 @@ pub fn routes() -> Router<AppState> {
         .route("/penalties", get(penalties))
         .route("/warnings", get(warnings))
         .route("/spot-checks", get(spot_checks))
-        .route("/stats", get(desk::stats))
-        .route("/login", get(work::login_form).post(work::login))
-        .route("/logout", axum::routing::post(work::logout))
-        .route("/me", get(work::me))
+        .route("/stats", get(report::stats))
+        .route("/login", get(login::login_form).post(login::login))
+        .route("/logout", axum::routing::post(login::logout))
+        .route("/me", get(enterprise::me))
         .route(
             "/me/complaints/{id}/answer",
-            axum::routing::post(work::answer),
+            axum::routing::post(enterprise::answer),
         )
         .route(
             "/me/credit-repairs",
-            axum::routing::post(work::apply_repair),
+            axum::routing::post(enterprise::apply_repair),
         )
-        .route("/me/objections", axum::routing::post(work::file_objection))
-        .route("/admin", get(work::admin))
-        .route("/admin/reports/complaints", get(desk::admin_report))
-        .route("/admin/trusted", axum::routing::post(console::enrol))
+        .route(
+            "/me/objections",
+            axum::routing::post(enterprise::file_objection),
+        )
+        .route("/admin", get(console::workbench::admin))
+        .route("/admin/reports/complaints", get(report::admin_report))
+        .route(
+            "/admin/trusted",
+            axum::routing::post(console::programmes::enrol),
+        )
         .route(
             "/admin/trusted/status",
-            axum::routing::post(console::trusted_status),
+            axum::routing::post(console::programmes::trusted_status),
         )
         .route(
             "/admin/listings",
-            axum::routing::post(console::list_merchant),
+            axum::routing::post(console::programmes::list_merchant),
         )
         .route(
             "/admin/listings/removal",
-            axum::routing::post(console::unlist),
+            axum::routing::post(console::programmes::unlist),
         )
         .route(
             "/admin/complaints/{id}/merchant",
-            axum::routing::post(console::match_complaint),
+            axum::routing::post(console::programmes::match_complaint),
         )
-        .route("/admin/spot-checks", axum::routing::post(console::draw))
-        .route("/admin/spot-checks/{id}", get(console::plan))
+        .route(
+            "/admin/spot-checks",
+            axum::routing::post(console::programmes::draw),
+        )
+        .route("/admin/spot-checks/{id}", get(console::programmes::plan))
         .route(
             "/admin/spot-checks/{plan}/checks/{id}",
-            axum::routing::post(console::record_result),
+            axum::routing::post(console::programmes::record_result),
         )
-        .route("/admin/audit", get(console::audit))
-        .route("/admin/claimants", get(desk::claimant_queue))
-        .route("/admin/claimants/{key}", get(desk::claim_file))
+        .route("/admin/audit", get(console::programmes::audit))
+        .route("/admin/claimants", get(console::claimants::claimant_queue))
+        .route(
+            "/admin/claimants/{key}",
+            get(console::claimants::claim_file),
+        )
         .route(
             "/admin/claimants/{key}/review",
-            axum::routing::post(desk::review),
+            axum::routing::post(console::claimants::review),
         )
         .route(
             "/admin/credit-repairs/{id}",
-            axum::routing::post(work::decide_repair),
+            axum::routing::post(console::workbench::decide_repair),
         )
         .route(
             "/admin/objections/{id}",
-            axum::routing::post(work::decide_objection),
+            axum::routing::post(console::workbench::decide_objection),
         )
         .route(
             "/admin/penalties",
-            axum::routing::post(work::publish_penalty),
+            axum::routing::post(console::workbench::publish_penalty),
         )
         .route(
             "/admin/warnings",
-            axum::routing::post(work::publish_warning),
+            axum::routing::post(console::workbench::publish_warning),
         )
         // Import files have their own limit ([imports] max_file_bytes), counted as they come.
         .route(
             "/admin/imports",
-            axum::routing::post(work::upload_import)
+            axum::routing::post(console::workbench::upload_import)
                 .layer(axum::extract::DefaultBodyLimit::disable()),
         )
 }
@@ -249,7 +267,7 @@ async fn home(
     query: Result<Query<HomeQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Page {
     let q = query.map(|Query(q)| q).unwrap_or_default();
-    page(data::home(&state, q, Utc::now()).await)
+    page(public::home(&state, q, Utc::now()).await)
 }
 
 async fn merchant(
@@ -260,7 +278,7 @@ async fn merchant(
     page(
         async {
             let uscc = Uscc::parse(&uscc).map_err(AppError::from)?;
-            data::merchant(&state, &uscc, now).await
+            public::merchant(&state, &uscc, now).await
         }
         .await,
     )
@@ -272,7 +290,7 @@ async fn atom(
 ) -> Response {
     let result = async {
         let uscc = Uscc::parse(&uscc).map_err(AppError::from)?;
-        data::atom(&state, &uscc, Utc::now()).await
+        public::atom(&state, &uscc, Utc::now()).await
     }
     .await;
     match result {
@@ -302,7 +320,7 @@ async fn penalties(
     q: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Page {
     let q = q.map(|Query(q)| q).unwrap_or_default();
-    page(data::penalties(&state, q.page, Utc::now()).await)
+    page(public::penalties(&state, q.page, Utc::now()).await)
 }
 
 async fn warnings(
@@ -310,7 +328,7 @@ async fn warnings(
     q: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Page {
     let q = q.map(|Query(q)| q).unwrap_or_default();
-    page(data::warnings(&state, q.page, Utc::now()).await)
+    page(public::warnings(&state, q.page, Utc::now()).await)
 }
 
 async fn spot_checks(
@@ -318,5 +336,5 @@ async fn spot_checks(
     q: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Page {
     let q = q.map(|Query(q)| q).unwrap_or_default();
-    page(data::spot_checks(&state, q.page, Utc::now()).await)
+    page(public::spot_checks(&state, q.page, Utc::now()).await)
 }

@@ -116,7 +116,7 @@ impl FromRequestParts<AppState> for PageSession {
                 StatusCode::SEE_OTHER,
                 [(
                     LOCATION,
-                    format!("/login?next={}", super::data::urlencode(&next)),
+                    format!("/login?next={}", super::public::urlencode(&next)),
                 )],
             )
                 .into_response()

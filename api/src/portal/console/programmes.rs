@@ -13,9 +13,10 @@ use fangxin_scoring::domain::{ListingKind, Pledge, TrustedLevel, TrustedStatus};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::Deserialize;
 
-use super::session::{Csrf, RegulatorPage};
-use super::stamp;
-use super::work::{app_error, redirect, regulator_form_then, render};
+use super::super::forms::{app_error, redirect, render};
+use super::super::session::{Csrf, RegulatorPage};
+use super::super::stamp;
+use super::workbench::regulator_form_then;
 use crate::state::AppState;
 use fangxin_core::error::{AppError, AppResult};
 use fangxin_core::store::entities::{listing, spot_check_plan, trusted_enrolment};
@@ -440,7 +441,7 @@ pub async fn record_result(
 ) -> Response {
     let f = Fields(pairs);
     if !Csrf::check(&headers, &f.get("csrf")) {
-        return super::work::refused();
+        return super::super::forms::refused();
     }
     let result = async {
         let req = fangxin_core::spotchecks::ResultEntry {
@@ -473,7 +474,7 @@ pub async fn record_result(
             e @ (AppError::InvalidInput { .. }
             | AppError::Conflict { .. }
             | AppError::NotFound { .. }),
-        ) => plan_page(&state, &headers, plan, Some(super::zh::message(&e))).await,
+        ) => plan_page(&state, &headers, plan, Some(super::super::zh::message(&e))).await,
         Err(e) => app_error(e),
     }
 }
@@ -533,9 +534,9 @@ pub async fn audit(
     };
     let query = format!(
         "entity={}&entity_id={}&action={}",
-        super::data::urlencode(&q.entity),
-        super::data::urlencode(&q.entity_id),
-        super::data::urlencode(&q.action)
+        super::super::public::urlencode(&q.entity),
+        super::super::public::urlencode(&q.entity_id),
+        super::super::public::urlencode(&q.action)
     );
     let csrf = Csrf::of(&headers, state.settings.server.secure_cookies);
     render(

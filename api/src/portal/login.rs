@@ -1,0 +1,144 @@
+//! Logging in and out of the pages. The bearer token of `POST /api/v1/auth/login` is kept
+//! in an HttpOnly cookie; after login a person lands on the page they asked for, if it is
+//! one of ours.
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Query, State};
+use axum::http::HeaderMap;
+use axum::http::header::SET_COOKIE;
+use axum::response::Response;
+use chrono::Utc;
+use fangxin_scoring::domain::Role;
+use serde::Deserialize;
+
+use super::session::{Csrf, login_cookie, logout_cookie};
+use super::stamp;
+use crate::request::ClientAddr;
+use crate::state::AppState;
+use fangxin_core::error::AppError;
+
+use super::forms::{app_error, redirect, refused, render};
+/// Only a local path may be the page after login.
+fn local(next: &str) -> Option<&str> {
+    (next.starts_with('/') && !next.starts_with("//") && !next.contains('\\')).then_some(next)
+}
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    csrf: String,
+    next: String,
+    username: String,
+    error: Option<String>,
+    as_of: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct NextQuery {
+    #[serde(default)]
+    next: String,
+}
+
+pub async fn login_form(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<NextQuery>,
+) -> Response {
+    let csrf = Csrf::of(&headers, state.settings.server.secure_cookies);
+    render(
+        LoginPage {
+            csrf: csrf.token.clone(),
+            next: local(&q.next).unwrap_or("").to_owned(),
+            username: String::new(),
+            error: None,
+            as_of: stamp(Utc::now()),
+        },
+        &csrf,
+    )
+}
+
+#[derive(Debug, Deserialize)]
+pub struct LoginForm {
+    csrf: String,
+    username: String,
+    password: String,
+    #[serde(default)]
+    next: String,
+}
+
+pub async fn login(
+    State(state): State<AppState>,
+    ClientAddr(addr): ClientAddr,
+    headers: HeaderMap,
+    Form(form): Form<LoginForm>,
+) -> Response {
+    if !Csrf::check(&headers, &form.csrf) {
+        return refused();
+    }
+    let secure = state.settings.server.secure_cookies;
+    let csrf = Csrf::of(&headers, secure);
+    let again = |message: &str| {
+        render(
+            LoginPage {
+                csrf: csrf.token.clone(),
+                next: local(&form.next).unwrap_or("").to_owned(),
+                username: form.username.clone(),
+                error: Some(message.to_owned()),
+                as_of: stamp(Utc::now()),
+            },
+            &csrf,
+        )
+    };
+    let ip = addr.map(|a| a.ip().to_string()).unwrap_or_default();
+    for key in [format!("ip:{ip}"), format!("user:{}", form.username.trim())] {
+        if state.login_limiter.check(&key).await.is_err() {
+            return again("登录尝试太频繁，请一分钟后再试。");
+        }
+    }
+    let now = Utc::now();
+    match fangxin_core::accounts::login(&state.db, &form.username, &form.password, now).await {
+        Ok(issued) => {
+            let to = local(&form.next)
+                .map(str::to_owned)
+                .unwrap_or_else(|| match issued.role {
+                    Role::Enterprise => "/me".to_owned(),
+                    _ => "/admin".to_owned(),
+                });
+            let mut response = redirect(&to);
+            let age = (issued.expires_at - now).num_seconds().max(60);
+            if let Some(c) = login_cookie(&issued.token, age, secure) {
+                response.headers_mut().append(SET_COOKIE, c);
+            }
+            response
+        }
+        Err(AppError::TooManyRequests { message, .. }) => {
+            again(&format!("账户已暂时锁定：{message}"))
+        }
+        Err(AppError::Unauthenticated { .. }) => again("用户名或密码不正确。"),
+        Err(e) => app_error(e),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CsrfForm {
+    csrf: String,
+}
+
+pub async fn logout(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(form): Form<CsrfForm>,
+) -> Response {
+    if !Csrf::check(&headers, &form.csrf) {
+        return refused();
+    }
+    if let Some(token) = super::session::cookie(&headers, super::session::SESSION_COOKIE) {
+        let _ = fangxin_core::accounts::logout(&state.db, &token, Utc::now()).await;
+    }
+    let mut response = redirect("/");
+    if let Some(c) = logout_cookie(state.settings.server.secure_cookies) {
+        response.headers_mut().append(SET_COOKIE, c);
+    }
+    response
+}

@@ -1,0 +1,289 @@
+//! The complaint analysis as a page: public `/stats`, the console's
+//! `/admin/reports/complaints`, and `fangxin report … --format html`.
+
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::http::HeaderMap;
+use axum::response::{Html, IntoResponse, Response};
+use chrono::{NaiveDate, Utc};
+use serde::Deserialize;
+
+use super::charts;
+use super::forms::app_error;
+use super::session::{Csrf, RegulatorPage};
+use super::{Page, PageError, stamp};
+use crate::state::AppState;
+use fangxin_core::reports::{Audience, ComplaintReport, Period, Row};
+
+struct SectionView {
+    id: &'static str,
+    title: &'static str,
+    column: &'static str,
+    chart: Option<String>,
+    rows: Vec<RowView>,
+}
+
+struct RowView {
+    label: String,
+    count: u64,
+    share: String,
+    previous: u64,
+    change: String,
+    class: &'static str,
+}
+
+fn change_text(change: Option<f64>) -> (String, &'static str) {
+    match change {
+        None => ("—".into(), ""),
+        Some(c) if c > 0.0 => (format!("+{c:.2}%"), "minus"),
+        Some(c) if c < 0.0 => (format!("{c:.2}%"), "plus"),
+        Some(_) => ("持平".into(), ""),
+    }
+}
+
+fn section(
+    id: &'static str,
+    title: &'static str,
+    column: &'static str,
+    rows: &[Row],
+) -> SectionView {
+    let shares: Vec<f64> = rows.iter().take(12).map(|r| r.share).collect();
+    SectionView {
+        id,
+        title,
+        column,
+        chart: charts::share_bars(&shares, &format!("{title}占比条形图")),
+        rows: rows
+            .iter()
+            .map(|r| {
+                let (change, class) = change_text(r.change_percent);
+                RowView {
+                    label: r.label.clone(),
+                    count: r.count,
+                    share: format!("{:.2}", r.share),
+                    previous: r.previous,
+                    change,
+                    class,
+                }
+            })
+            .collect(),
+    }
+}
+
+fn ratio(r: &fangxin_core::reports::Ratio) -> String {
+    match r.percent {
+        Some(p) => format!("{p:.2}%（{} / {}）", r.part, r.whole),
+        None => "无数据".into(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "report.html")]
+struct ReportPage {
+    title: &'static str,
+    console: bool,
+    error: Option<String>,
+    from: NaiveDate,
+    to: NaiveDate,
+    previous_from: NaiveDate,
+    previous_to: NaiveDate,
+    total: u64,
+    previous_total: u64,
+    change: Option<String>,
+    handling: Vec<(&'static str, String)>,
+    sections: Vec<SectionView>,
+    top_merchants: Vec<(Option<String>, String, u64, u64, String)>,
+    topics: Vec<fangxin_core::reports::Topic>,
+    claimants: Vec<(&'static str, String)>,
+    as_of: String,
+}
+
+/// The report as a complete HTML page (charts inline).
+pub fn render_report(
+    report: &ComplaintReport,
+    console: bool,
+    error: Option<String>,
+) -> Result<String, askama::Error> {
+    let h = &report.handling;
+    let yuan = crate::export::yuan;
+    ReportPage {
+        title: if console {
+            "投诉举报分析"
+        } else {
+            "投诉举报统计（近半年）"
+        },
+        console,
+        error,
+        from: report.period.from,
+        to: report.period.to,
+        previous_from: report.previous_period.from,
+        previous_to: report.previous_period.to,
+        total: report.total,
+        previous_total: report.previous_total,
+        change: report.change_percent.map(|c| {
+            if c >= 0.0 {
+                format!("增长 {c:.2}%")
+            } else {
+                format!("下降 {:.2}%", -c)
+            }
+        }),
+        handling: vec![
+            ("7个工作日内决定是否受理", ratio(&h.accepted_within_7)),
+            ("45个工作日内终结调解", ratio(&h.mediation_within_45)),
+            (
+                "15个工作日内核查处理举报",
+                ratio(&h.reports_decided_within_15),
+            ),
+            ("转为立案", format!("{} 件", h.converted_to_case)),
+            ("调解成功", ratio(&h.settled)),
+            ("涉及金额", format!("{} 元", yuan(h.amount_involved_fen))),
+            (
+                "为消费者挽回经济损失",
+                format!("{} 元", yuan(h.amount_recovered_fen)),
+            ),
+            ("满意及基本满意", ratio(&h.satisfaction)),
+        ],
+        sections: vec![
+            section("by-kind", "按类型", "类型", &report.by_kind),
+            section("by-channel", "按渠道", "渠道", &report.by_channel),
+            section(
+                "by-channel-kind",
+                "按渠道和类型",
+                "渠道 / 类型",
+                &report.by_channel_kind,
+            ),
+            section("by-industry", "按行业", "行业", &report.by_industry),
+            section("by-street", "按街道", "街道", &report.by_street),
+            section("by-category", "按问题类别", "类别", &report.by_category),
+        ],
+        top_merchants: report
+            .top_merchants
+            .iter()
+            .flatten()
+            .map(|m| {
+                (
+                    m.uscc.clone(),
+                    m.name.clone(),
+                    m.count,
+                    m.previous,
+                    change_text(m.change_percent).0,
+                )
+            })
+            .collect(),
+        topics: report.hot_topics.clone().unwrap_or_default(),
+        claimants: report
+            .claimants
+            .iter()
+            .flat_map(|c| {
+                [
+                    ("经复核确认的职业索赔人", ratio(&c.confirmed)),
+                    ("待复核的疑似职业索赔人", ratio(&c.flagged)),
+                ]
+            })
+            .collect(),
+        as_of: stamp(report.generated_at),
+    }
+    .render()
+}
+
+/// How long the public statistics page is served from memory.
+const STATS_FRESH_FOR: std::time::Duration = std::time::Duration::from_secs(300);
+
+/// `/stats`: the public half-year statistics (no merchant named, no complaint text),
+/// recomputed at most every five minutes.
+pub async fn stats(State(state): State<AppState>) -> Page {
+    let mut cached = state.stats_page.lock().await;
+    if let Some((at, html)) = cached.as_ref()
+        && at.elapsed() < STATS_FRESH_FOR
+    {
+        return Page(Ok(html.clone()));
+    }
+    let now = Utc::now();
+    let period = Period::recent_half_year(fangxin_core::clock::today(now));
+    let result = async {
+        let report = fangxin_core::reports::complaints(
+            &state.db,
+            period,
+            Audience::Public,
+            &state.scoring.calendar,
+            now,
+        )
+        .await?;
+        render_report(&report, false, None).map_err(PageError::from)
+    }
+    .await;
+    if let Ok(html) = &result {
+        *cached = Some((std::time::Instant::now(), html.clone()));
+    }
+    Page(result)
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct PeriodQuery {
+    #[serde(default)]
+    from: String,
+    #[serde(default)]
+    to: String,
+    /// `csv` downloads the report's table (the API wants a bearer token; this the session).
+    #[serde(default)]
+    format: String,
+}
+
+/// `/admin/reports/complaints?from=&to=`: the regulator's report; the last complete
+/// half-year unless a period is given.
+pub async fn admin_report(
+    State(state): State<AppState>,
+    _: RegulatorPage,
+    headers: HeaderMap,
+    q: Result<Query<PeriodQuery>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let now = Utc::now();
+    let today = fangxin_core::clock::today(now);
+    let q = q.map(|Query(q)| q).unwrap_or_default();
+    let fallback = Period::last_half_year(today);
+    let (period, error) = if q.from.is_empty() && q.to.is_empty() {
+        (fallback, None)
+    } else {
+        match (q.from.trim().parse(), q.to.trim().parse()) {
+            (Ok(from), Ok(to)) => match Period::new(from, to) {
+                Ok(p) => (p, None),
+                Err(_) => (
+                    fallback,
+                    Some("统计期应不超过一年，且起始日不晚于截止日；已显示上一个完整半年。".into()),
+                ),
+            },
+            _ => (
+                fallback,
+                Some("日期格式应为 年-月-日；已显示上一个完整半年。".into()),
+            ),
+        }
+    };
+    let report = match fangxin_core::reports::complaints(
+        &state.db,
+        period,
+        Audience::Regulator,
+        &state.scoring.calendar,
+        now,
+    )
+    .await
+    {
+        Ok(r) => r,
+        Err(e) => return app_error(e),
+    };
+    if q.format == "csv" && error.is_none() {
+        return crate::export::csv_response(
+            &format!("complaints-report-{}-{}", period.from, period.to),
+            now,
+            fangxin_core::reports::lines(&report),
+        )
+        .unwrap_or_else(app_error);
+    }
+    let csrf = Csrf::of(&headers, state.settings.server.secure_cookies);
+    match render_report(&report, true, error) {
+        Ok(html) => csrf.attach(Html(html).into_response()),
+        Err(e) => {
+            let e = PageError::from(e);
+            super::error_page(e.status, e.title, &e.message)
+        }
+    }
+}
