@@ -10,7 +10,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use super::charts;
 use super::{HomeQuery, PageError, stamp};
-use crate::search::SearchParams;
+use crate::search::{SearchHit, SearchParams, SearchResponse};
 use crate::state::AppState;
 use fangxin_core::complaints::ComplaintStats;
 use fangxin_core::error::AppError;
@@ -168,12 +168,41 @@ pub async fn home(state: &AppState, q: HomeQuery, now: DateTime<Utc>) -> PageRes
     };
     let results = match crate::search::run_search(state, params).await {
         Ok(r) => r,
-        Err(AppError::InvalidInput { message, .. }) => {
-            page.error = Some(format!("查询条件有误：{message}"));
+        Err(e @ AppError::InvalidInput { .. }) => {
+            page.error = Some(format!("查询条件有误：{}", super::zh::message(&e)));
             return Ok(page.render()?);
         }
         Err(e) => return Err(e.into()),
     };
+    page.filters = filters_of(&results, &q);
+    page.total = results.total;
+    page.total_text = if results.total_exact {
+        results.total.to_string()
+    } else {
+        format!("{} 以上", results.total)
+    };
+    let link = |p: usize| {
+        query_string(&[
+            ("q", q.q.clone()),
+            ("street", q.street.clone()),
+            ("industry", q.industry.clone()),
+            ("grade", q.grade.clone()),
+            ("trusted", q.trusted.clone()),
+            ("page", if p > 1 { p.to_string() } else { String::new() }),
+        ])
+    };
+    if results.page > 1 {
+        page.prev = Some(link(results.page - 1));
+    }
+    if results.page * results.per_page < results.total {
+        page.next = Some(link(results.page + 1));
+    }
+    page.hits = results.hits.into_iter().map(hit_line).collect();
+    Ok(page.render()?)
+}
+
+/// The search filters with their counts; a chosen value stays listed even without hits.
+fn filters_of(results: &SearchResponse, q: &HomeQuery) -> Vec<Filter> {
     let facets = results.facets.clone().unwrap_or_default();
     let option = |value: &str, label: String, count: Option<u64>, current: &str| FilterOption {
         selected: value == current,
@@ -208,7 +237,7 @@ pub async fn home(state: &AppState, q: HomeQuery, now: DateTime<Utc>) -> PageRes
         .iter()
         .find(|f| f.value == "true")
         .map(|f| f.count);
-    page.filters = vec![
+    vec![
         Filter {
             name: "street",
             label: "街道",
@@ -234,51 +263,26 @@ pub async fn home(state: &AppState, q: HomeQuery, now: DateTime<Utc>) -> PageRes
                 &q.trusted,
             )],
         },
-    ];
-    page.total = results.total;
-    page.total_text = if results.total_exact {
-        results.total.to_string()
-    } else {
-        format!("{} 以上", results.total)
-    };
-    let link = |p: usize| {
-        query_string(&[
-            ("q", q.q.clone()),
-            ("street", q.street.clone()),
-            ("industry", q.industry.clone()),
-            ("grade", q.grade.clone()),
-            ("trusted", q.trusted.clone()),
-            ("page", if p > 1 { p.to_string() } else { String::new() }),
-        ])
-    };
-    if results.page > 1 {
-        page.prev = Some(link(results.page - 1));
+    ]
+}
+
+/// One hit as the result list shows it.
+fn hit_line(h: SearchHit) -> HitLine {
+    let (grade_label, grade_class) = grade_parts(h.grade.as_deref());
+    HitLine {
+        sign_name: h.sign_name.clone().unwrap_or_else(|| h.name.clone()),
+        sign_highlight: h.highlights.sign_name.filter(|_| h.sign_name.is_some()),
+        name_highlight: h.highlights.name,
+        closed: h.status != "operating",
+        uscc: h.uscc,
+        name: h.name,
+        street: h.street,
+        industry: h.industry,
+        grade_label,
+        grade_class,
+        score: h.score,
+        trusted: h.trusted,
     }
-    if results.page * results.per_page < results.total {
-        page.next = Some(link(results.page + 1));
-    }
-    page.hits = results
-        .hits
-        .into_iter()
-        .map(|h| {
-            let (grade_label, grade_class) = grade_parts(h.grade.as_deref());
-            HitLine {
-                sign_name: h.sign_name.clone().unwrap_or_else(|| h.name.clone()),
-                sign_highlight: h.highlights.sign_name.filter(|_| h.sign_name.is_some()),
-                name_highlight: h.highlights.name,
-                closed: h.status != "operating",
-                uscc: h.uscc,
-                name: h.name,
-                street: h.street,
-                industry: h.industry,
-                grade_label,
-                grade_class,
-                score: h.score,
-                trusted: h.trusted,
-            }
-        })
-        .collect();
-    Ok(page.render()?)
 }
 
 pub struct FactorLine {
@@ -366,135 +370,13 @@ pub async fn merchant(state: &AppState, uscc: &Uscc, now: DateTime<Utc>) -> Page
     history.reverse();
     let stats = fangxin_core::complaints::stats(&state.db, uscc, now).await?;
 
-    // Complaints per month over the last 12 months, and the merchant's answers.
-    let since = month_start(today, 11);
-    let since_time = since
-        .and_hms_opt(0, 0, 0)
-        .map(|t| t.and_utc())
-        .unwrap_or(now);
-    let received: Vec<DateTime<Utc>> = complaint::Entity::find()
-        .select_only()
-        .column(complaint::Column::ReceivedAt)
-        .filter(complaint::Column::MerchantId.eq(id))
-        .filter(complaint::Column::Kind.ne("inquiry"))
-        .filter(complaint::Column::ReceivedAt.gte(since_time))
-        .into_tuple()
-        .all(&state.db)
-        .await
-        .map_err(AppError::from)?;
-    let mut months = vec![0u64; 12];
-    for r in received {
-        let d = fangxin_core::clock::date_of(r);
-        let index =
-            (d.year() * 12 + d.month0() as i32) - (since.year() * 12 + since.month0() as i32);
-        if let Some(slot) = usize::try_from(index).ok().and_then(|i| months.get_mut(i)) {
-            *slot += 1;
-        }
-    }
-    let answers = complaint::Entity::find()
-        .filter(complaint::Column::MerchantId.eq(id))
-        .filter(complaint::Column::MerchantResponse.is_not_null())
-        .order_by_desc(complaint::Column::RespondedAt)
-        .limit(5)
-        .all(&state.db)
-        .await
-        .map_err(AppError::from)?
-        .into_iter()
-        .map(|c| AnswerLine {
-            received_on: fangxin_core::clock::date_of(c.received_at),
-            category: c
-                .category
-                .as_deref()
-                .and_then(ComplaintCategory::parse)
-                .map_or(String::new(), |c| c.label_zh().to_owned()),
-            response: c.merchant_response.unwrap_or_default(),
-            responded_on: c
-                .responded_at
-                .map(|t| fangxin_core::clock::date_of(t).to_string())
-                .unwrap_or_default(),
-        })
-        .collect();
-    let spot_checks = spot_check_result::Entity::find()
-        .filter(spot_check_result::Column::MerchantId.eq(id))
-        .filter(spot_check_result::Column::Published.eq(true))
-        .filter(spot_check_result::Column::Outcome.is_not_null())
-        .order_by_desc(spot_check_result::Column::CheckedOn)
-        .limit(10)
-        .all(&state.db)
-        .await
-        .map_err(AppError::from)?
-        .into_iter()
-        .map(|c| CheckLine {
-            checked_on: c.checked_on.map(|d| d.to_string()).unwrap_or_default(),
-            product: c.product.unwrap_or_default(),
-            outcome: c
-                .outcome
-                .as_deref()
-                .and_then(SpotCheckOutcome::parse)
-                .map_or(String::new(), |o| o.label_zh().to_owned()),
-            failed_items: c.failed_items,
-        })
-        .collect();
-    let listings = listing::Entity::find()
-        .filter(listing::Column::MerchantId.eq(id))
-        .filter(listing::Column::RemovedOn.is_null())
-        .all(&state.db)
-        .await
-        .map_err(AppError::from)?
-        .into_iter()
-        .map(|l| ListingLine {
-            kind_label: ListingKind::parse(&l.kind)
-                .map_or(l.kind.clone(), |k| k.label_zh().to_owned()),
-            reason: l.reason,
-            authority: l.authority,
-            listed_on: l.listed_on,
-        })
-        .collect();
-    let enrolment = trusted_enrolment::Entity::find()
-        .filter(trusted_enrolment::Column::MerchantId.eq(id))
-        .filter(trusted_enrolment::Column::Status.eq("active"))
-        .one(&state.db)
-        .await
-        .map_err(AppError::from)?
-        .filter(|t| t.valid_from <= today && t.valid_to.is_none_or(|end| end >= today));
-    let pledges = enrolment
-        .as_ref()
-        .map(|t| {
-            t.pledges
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(|p| p.as_str().and_then(Pledge::parse))
-                .map(|p| p.label_zh().to_owned())
-                .collect()
-        })
-        .unwrap_or_default();
-    let trusted_level = enrolment
-        .as_ref()
-        .and_then(|t| TrustedLevel::parse(&t.level))
-        .map(|l| l.label_zh().to_owned());
-
+    let months = complaints_per_month(state, id, today, now).await?;
+    let answers = recent_answers(state, id).await?;
+    let spot_checks = published_checks(state, id).await?;
+    let listings = current_listings(state, id).await?;
+    let (trusted_level, pledges) = trusted_parts(state, id, today).await?;
     let (grade_label, grade_class) = grade_parts(explained.as_ref().map(|s| s.grade.as_str()));
-    let factors = explained
-        .as_ref()
-        .map(|s| {
-            s.factors
-                .iter()
-                .map(|f| FactorLine {
-                    label: f.label_zh.clone(),
-                    points: if f.points > 0 {
-                        format!("+{}", f.points)
-                    } else {
-                        f.points.to_string()
-                    },
-                    class: if f.points >= 0 { "plus" } else { "minus" },
-                    expires: f
-                        .expires_at
-                        .map_or_else(|| "仍在计入".to_owned(), |d| format!("{d} 起")),
-                })
-                .collect()
-        })
-        .unwrap_or_default();
+    let factors = factor_lines(explained.as_ref());
     let points: Vec<(NaiveDate, i32)> = history.iter().map(|h| (h.as_of, h.score)).collect();
     let score_chart = charts::score_over_time(&points, today, "信用分走势");
     let history_caption = match (history.first(), history.last()) {
@@ -551,6 +433,165 @@ pub async fn merchant(state: &AppState, uscc: &Uscc, now: DateTime<Utc>) -> Page
         m,
     };
     Ok(page.render()?)
+}
+
+/// Complaints and reports per month over the last 12 months, oldest first.
+async fn complaints_per_month(
+    state: &AppState,
+    id: i64,
+    today: NaiveDate,
+    now: DateTime<Utc>,
+) -> Result<Vec<u64>, AppError> {
+    let since = month_start(today, 11);
+    // From the district's midnight on the first of the month, not UTC's.
+    let since_time = fangxin_core::clock::start_of_day(since).unwrap_or(now);
+    let received: Vec<DateTime<Utc>> = complaint::Entity::find()
+        .select_only()
+        .column(complaint::Column::ReceivedAt)
+        .filter(complaint::Column::MerchantId.eq(id))
+        .filter(complaint::Column::Kind.ne("inquiry"))
+        .filter(complaint::Column::ReceivedAt.gte(since_time))
+        .into_tuple()
+        .all(&state.db)
+        .await
+        .map_err(AppError::from)?;
+    let mut months = vec![0u64; 12];
+    for r in received {
+        let d = fangxin_core::clock::date_of(r);
+        let index =
+            (d.year() * 12 + d.month0() as i32) - (since.year() * 12 + since.month0() as i32);
+        if let Some(slot) = usize::try_from(index).ok().and_then(|i| months.get_mut(i)) {
+            *slot += 1;
+        }
+    }
+    Ok(months)
+}
+
+/// The merchant's five latest answers to complaints.
+async fn recent_answers(state: &AppState, id: i64) -> Result<Vec<AnswerLine>, AppError> {
+    Ok(complaint::Entity::find()
+        .filter(complaint::Column::MerchantId.eq(id))
+        .filter(complaint::Column::MerchantResponse.is_not_null())
+        .order_by_desc(complaint::Column::RespondedAt)
+        .limit(5)
+        .all(&state.db)
+        .await
+        .map_err(AppError::from)?
+        .into_iter()
+        .map(|c| AnswerLine {
+            received_on: fangxin_core::clock::date_of(c.received_at),
+            category: c
+                .category
+                .as_deref()
+                .and_then(ComplaintCategory::parse)
+                .map_or(String::new(), |c| c.label_zh().to_owned()),
+            response: c.merchant_response.unwrap_or_default(),
+            responded_on: c
+                .responded_at
+                .map(|t| fangxin_core::clock::date_of(t).to_string())
+                .unwrap_or_default(),
+        })
+        .collect())
+}
+
+/// The ten latest published spot checks.
+async fn published_checks(state: &AppState, id: i64) -> Result<Vec<CheckLine>, AppError> {
+    Ok(spot_check_result::Entity::find()
+        .filter(spot_check_result::Column::MerchantId.eq(id))
+        .filter(spot_check_result::Column::Published.eq(true))
+        .filter(spot_check_result::Column::Outcome.is_not_null())
+        .order_by_desc(spot_check_result::Column::CheckedOn)
+        .limit(10)
+        .all(&state.db)
+        .await
+        .map_err(AppError::from)?
+        .into_iter()
+        .map(|c| CheckLine {
+            checked_on: c.checked_on.map(|d| d.to_string()).unwrap_or_default(),
+            product: c.product.unwrap_or_default(),
+            outcome: c
+                .outcome
+                .as_deref()
+                .and_then(SpotCheckOutcome::parse)
+                .map_or(String::new(), |o| o.label_zh().to_owned()),
+            failed_items: c.failed_items,
+        })
+        .collect())
+}
+
+/// The lists the merchant is on now.
+async fn current_listings(state: &AppState, id: i64) -> Result<Vec<ListingLine>, AppError> {
+    Ok(listing::Entity::find()
+        .filter(listing::Column::MerchantId.eq(id))
+        .filter(listing::Column::RemovedOn.is_null())
+        .all(&state.db)
+        .await
+        .map_err(AppError::from)?
+        .into_iter()
+        .map(|l| ListingLine {
+            kind_label: ListingKind::parse(&l.kind)
+                .map_or(l.kind.clone(), |k| k.label_zh().to_owned()),
+            reason: l.reason,
+            authority: l.authority,
+            listed_on: l.listed_on,
+        })
+        .collect())
+}
+
+/// The trusted-consumption level and pledges, while the enrolment is active and valid.
+async fn trusted_parts(
+    state: &AppState,
+    id: i64,
+    today: NaiveDate,
+) -> Result<(Option<String>, Vec<String>), AppError> {
+    let enrolment = trusted_enrolment::Entity::find()
+        .filter(trusted_enrolment::Column::MerchantId.eq(id))
+        .filter(trusted_enrolment::Column::Status.eq("active"))
+        .one(&state.db)
+        .await
+        .map_err(AppError::from)?
+        .filter(|t| t.valid_from <= today && t.valid_to.is_none_or(|end| end >= today));
+    let pledges = enrolment
+        .as_ref()
+        .map(|t| {
+            t.pledges
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|p| p.as_str().and_then(Pledge::parse))
+                .map(|p| p.label_zh().to_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    let trusted_level = enrolment
+        .as_ref()
+        .and_then(|t| TrustedLevel::parse(&t.level))
+        .map(|l| l.label_zh().to_owned());
+
+    Ok((trusted_level, pledges))
+}
+
+/// The score's factors as the page lists them.
+fn factor_lines(explained: Option<&fangxin_core::scores::ScoreView>) -> Vec<FactorLine> {
+    explained
+        .map(|s| {
+            s.factors
+                .iter()
+                .map(|f| FactorLine {
+                    label: f.label_zh.clone(),
+                    points: if f.points > 0 {
+                        format!("+{}", f.points)
+                    } else {
+                        f.points.to_string()
+                    },
+                    class: if f.points >= 0 { "plus" } else { "minus" },
+                    expires: f
+                        .expires_at
+                        .map_or_else(|| "仍在计入".to_owned(), |d| format!("{d} 起")),
+                })
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// The Atom feed of a merchant's public changes: score changes, penalties, spot checks.

@@ -125,57 +125,8 @@ impl ImportRow {
             .map(|y| y.fen("amount_recovered_yuan"))
             .transpose()?
             .unwrap_or(0);
-        let satisfaction = match self
-            .satisfaction
-            .as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-        {
-            None => None,
-            Some(s @ ("satisfied" | "basically_satisfied" | "unsatisfied")) => Some(s.to_owned()),
-            Some("满意") => Some("satisfied".to_owned()),
-            Some("基本满意") => Some("basically_satisfied".to_owned()),
-            Some("不满意") => Some("unsatisfied".to_owned()),
-            Some(_) => {
-                return Err(AppError::invalid_field(
-                    "satisfaction",
-                    "invalid_satisfaction",
-                    "satisfaction is satisfied, basically_satisfied or unsatisfied (满意, 基本满意, 不满意)",
-                ));
-            }
-        };
-        let complainant_key = match self
-            .complainant_key
-            .as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-        {
-            None => None,
-            Some(k) => {
-                let looks_personal = k.len() >= 7
-                    && k.chars()
-                        .all(|c| c.is_ascii_digit() || c == 'X' || c == 'x');
-                if looks_personal {
-                    return Err(AppError::invalid_field(
-                        "complainant_key",
-                        "personal_data",
-                        "complainant_key looks like a phone or ID number: import the pseudonymous key, never personal data",
-                    ));
-                }
-                if k.len() > 64
-                    || !k
-                        .chars()
-                        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-                {
-                    return Err(AppError::invalid_field(
-                        "complainant_key",
-                        "invalid_key",
-                        "complainant_key has 1 to 64 letters, digits, - or _",
-                    ));
-                }
-                Some(k.to_owned())
-            }
-        };
+        let satisfaction = parse_satisfaction(self.satisfaction.as_deref())?;
+        let complainant_key = parse_complainant_key(self.complainant_key.as_deref())?;
         let accepted_at = time_field("accepted_at", self.accepted_at.as_deref())?;
         let closed_at = time_field("closed_at", self.closed_at.as_deref())?;
         for (field, t) in [("accepted_at", accepted_at), ("closed_at", closed_at)] {
@@ -260,29 +211,7 @@ pub async fn import_batch<C: ConnectionTrait>(
         .filter(|c| c.valid.uscc.is_none() && !c.merchant_name.is_empty())
         .map(|c| c.merchant_name.clone())
         .collect();
-    let mut by_name: HashMap<String, Vec<&merchant::Model>> = HashMap::new();
-    let named: Vec<merchant::Model> = if names.is_empty() {
-        Vec::new()
-    } else {
-        merchant::Entity::find()
-            .filter(
-                Condition::any()
-                    .add(merchant::Column::Name.is_in(names.iter().cloned()))
-                    .add(merchant::Column::SignName.is_in(names.iter().cloned())),
-            )
-            .all(txn)
-            .await?
-    };
-    for m in &named {
-        for n in [Some(&m.name), m.sign_name.as_ref()].into_iter().flatten() {
-            if names.contains(n) {
-                let list = by_name.entry(n.clone()).or_default();
-                if !list.iter().any(|x| x.id == m.id) {
-                    list.push(m);
-                }
-            }
-        }
-    }
+    let (by_name, named) = match_names(txn, &names).await?;
     let tickets: HashSet<String> = rows.iter().map(|c| c.valid.ticket_no.clone()).collect();
     let channels: HashSet<&str> = rows.iter().map(|c| c.valid.channel.code()).collect();
     // Both columns of the unique (channel, ticket_no) index, so the lookup uses it.
@@ -308,10 +237,7 @@ pub async fn import_batch<C: ConnectionTrait>(
         let key = (c.valid.channel.code().to_owned(), c.valid.ticket_no.clone());
         let merchant = match &c.valid.uscc {
             Some(u) => by_uscc.get(u.as_str()),
-            None => by_name
-                .get(&c.merchant_name)
-                .filter(|list| list.len() == 1)
-                .and_then(|list| list.first().copied()),
+            None => by_name.get(&c.merchant_name),
         };
         if let Some(e) = existing.get(&key) {
             let same = e.status == c.status.code()
@@ -403,4 +329,94 @@ pub async fn import_batch<C: ConnectionTrait>(
     }
     outcome.changed = changed;
     Ok(outcome)
+}
+
+/// Follow-up satisfaction in English or Chinese words.
+fn parse_satisfaction(satisfaction: Option<&str>) -> AppResult<Option<String>> {
+    Ok(
+        match satisfaction.map(str::trim).filter(|s| !s.is_empty()) {
+            None => None,
+            Some(s @ ("satisfied" | "basically_satisfied" | "unsatisfied")) => Some(s.to_owned()),
+            Some("满意") => Some("satisfied".to_owned()),
+            Some("基本满意") => Some("basically_satisfied".to_owned()),
+            Some("不满意") => Some("unsatisfied".to_owned()),
+            Some(_) => {
+                return Err(AppError::invalid_field(
+                    "satisfaction",
+                    "invalid_satisfaction",
+                    "satisfaction is satisfied, basically_satisfied or unsatisfied (满意, 基本满意, 不满意)",
+                ));
+            }
+        },
+    )
+}
+
+/// The pseudonymous complainant key; a phone or ID number is refused as personal data.
+fn parse_complainant_key(complainant_key: Option<&str>) -> AppResult<Option<String>> {
+    Ok(
+        match complainant_key.map(str::trim).filter(|s| !s.is_empty()) {
+            None => None,
+            Some(k) => {
+                let looks_personal = k.len() >= 7
+                    && k.chars()
+                        .all(|c| c.is_ascii_digit() || c == 'X' || c == 'x');
+                if looks_personal {
+                    return Err(AppError::invalid_field(
+                        "complainant_key",
+                        "personal_data",
+                        "complainant_key looks like a phone or ID number: import the pseudonymous key, never personal data",
+                    ));
+                }
+                if k.len() > 64
+                    || !k
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+                {
+                    return Err(AppError::invalid_field(
+                        "complainant_key",
+                        "invalid_key",
+                        "complainant_key has 1 to 64 letters, digits, - or _",
+                    ));
+                }
+                Some(k.to_owned())
+            }
+        },
+    )
+}
+
+/// The merchants each name identifies alone: an exact legal or sign name that one merchant
+/// has. Also every merchant a name matched, to find a known ticket's merchant again.
+async fn match_names<C: ConnectionTrait>(
+    txn: &C,
+    names: &HashSet<String>,
+) -> AppResult<(HashMap<String, merchant::Model>, Vec<merchant::Model>)> {
+    let mut by_name: HashMap<String, Vec<&merchant::Model>> = HashMap::new();
+    let named: Vec<merchant::Model> = if names.is_empty() {
+        Vec::new()
+    } else {
+        merchant::Entity::find()
+            .filter(
+                Condition::any()
+                    .add(merchant::Column::Name.is_in(names.iter().cloned()))
+                    .add(merchant::Column::SignName.is_in(names.iter().cloned())),
+            )
+            .all(txn)
+            .await?
+    };
+    for m in &named {
+        for n in [Some(&m.name), m.sign_name.as_ref()].into_iter().flatten() {
+            if names.contains(n) {
+                let list = by_name.entry(n.clone()).or_default();
+                if !list.iter().any(|x| x.id == m.id) {
+                    list.push(m);
+                }
+            }
+        }
+    }
+    let unique = by_name
+        .into_iter()
+        .filter(|(_, list)| list.len() == 1)
+        .filter_map(|(name, list)| list.first().map(|m| (name, (*m).clone())))
+        .collect();
+    Ok((unique, named))
 }

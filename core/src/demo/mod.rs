@@ -173,11 +173,56 @@ fn generate_merchant(
     claimant_rate: f64,
     summary: &mut DemoSummary,
 ) -> AppResult<Generated> {
+    // One stream per merchant, drawn in a fixed order: each part below takes its draws
+    // after the one before, so the district is the same for the same seed.
     let mut rng = ChaCha8Rng::seed_from_u64(opts.seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ i);
+    let rng = &mut rng;
+    let m = demo_identity(rng, i, opts, now)?;
+    let (penalties, recent_penalty) = demo_penalties(rng, &m, opts, now);
+    summary.penalties += penalties.len() as u64;
+    let complaints = demo_complaints(rng, &m, now, claimants, claimant_rate, summary);
+    let listings = demo_listings(rng, &m, now);
+    summary.listings += listings.len() as u64;
+    let clean = !recent_penalty && listings.is_empty();
+    let trusted = demo_trusted(rng, &m, clean, now);
+    summary.trusted += u64::from(trusted.is_some());
+    let spot_checks = demo_spot_checks(rng, &m, now);
+    summary.spot_checks += spot_checks.len() as u64;
+    Ok(Generated {
+        merchant: m.row,
+        penalties,
+        complaints,
+        trusted,
+        listings,
+        spot_checks,
+    })
+}
+
+/// A generated merchant: its row and what the other parts draw from.
+struct DemoMerchant {
+    row: merchant::ActiveModel,
+    i: u64,
+    id: i64,
+    as_of: NaiveDate,
+    name: String,
+    sign_name: String,
+    industry: &'static Industry,
+    street: &'static str,
+    established_on: NaiveDate,
+    operating: bool,
+}
+
+/// Who the merchant is: names, kind, address, age and registration status.
+fn demo_identity(
+    rng: &mut ChaCha8Rng,
+    i: u64,
+    opts: &DemoOptions,
+    now: DateTime<Utc>,
+) -> AppResult<DemoMerchant> {
     let id = i as i64 + 1;
     let as_of = opts.as_of;
-    let industry: &Industry = pick_weighted(&mut rng, INDUSTRIES, |x| x.weight);
-    let (street, _, roads) = *pick_weighted(&mut rng, STREETS, |s| s.1);
+    let industry: &Industry = pick_weighted(rng, INDUSTRIES, |x| x.weight);
+    let (street, _, roads) = *pick_weighted(rng, STREETS, |s| s.1);
     let kind_roll: f64 = rng.random();
     let (kind, category_char) = if kind_roll < 0.62 {
         ("individual", '2')
@@ -188,13 +233,13 @@ fn generate_merchant(
     };
     let uscc = Uscc::from_parts('9', category_char, "530102", &organisation_body(i))?;
 
-    let surname = *pick(&mut rng, vocab::SURNAMES);
+    let surname = *pick(rng, vocab::SURNAMES);
     let prefix = if rng.random_bool(0.25) {
         format!("{surname}记")
     } else {
-        (*pick(&mut rng, vocab::SIGN_PREFIXES)).to_owned()
+        (*pick(rng, vocab::SIGN_PREFIXES)).to_owned()
     };
-    let shop = *pick(&mut rng, industry.shop_words);
+    let shop = *pick(rng, industry.shop_words);
     let sign_name = format!("{prefix}{shop}");
     let name = match kind {
         "individual" => format!("昆明市五华区{prefix}{}", industry.individual_form),
@@ -206,7 +251,7 @@ fn generate_merchant(
                 "昆明"
             };
             let word = if rng.random_bool(0.7) {
-                *pick(&mut rng, vocab::COMPANY_WORDS)
+                *pick(rng, vocab::COMPANY_WORDS)
             } else {
                 ""
             };
@@ -217,11 +262,11 @@ fn generate_merchant(
     if kind == "enterprise" && rng.random_bool(0.05) {
         former_names.push(format!(
             "昆明{}{}有限公司",
-            pick(&mut rng, vocab::SIGN_PREFIXES),
+            pick(rng, vocab::SIGN_PREFIXES),
             industry.trade
         ));
     }
-    let road = *pick(&mut rng, roads);
+    let road = *pick(rng, roads);
     let address = format!("昆明市五华区{road}{}号", rng.random_range(1..400));
     let age_days = ((-rng.random::<f64>().max(1e-9).ln()) * 2200.0) as i64 + 30;
     let established_on = days_before(as_of, age_days.min(30 * 365));
@@ -233,9 +278,9 @@ fn generate_merchant(
     } else {
         "revoked"
     };
-    let legal_rep = format!("{surname}{}", pick(&mut rng, vocab::GIVEN_NAMES));
+    let legal_rep = format!("{surname}{}", pick(rng, vocab::GIVEN_NAMES));
 
-    let merchant = merchant::ActiveModel {
+    let row = merchant::ActiveModel {
         id: Set(id),
         uscc: Set(uscc.to_string()),
         name: Set(name.clone()),
@@ -254,7 +299,37 @@ fn generate_merchant(
         updated_at: Set(now),
     };
 
-    // Penalties: a few per cent of merchants, heavier ones rarer.
+    Ok(DemoMerchant {
+        row,
+        i,
+        id,
+        as_of,
+        name,
+        sign_name,
+        industry,
+        street,
+        established_on,
+        operating: status == "operating",
+    })
+}
+
+/// Penalties: a few per cent of merchants, heavier ones rarer. Also says whether one was
+/// decided in the past year (the trusted-consumption entry rule).
+fn demo_penalties(
+    rng: &mut ChaCha8Rng,
+    m: &DemoMerchant,
+    opts: &DemoOptions,
+    now: DateTime<Utc>,
+) -> (Vec<penalty::ActiveModel>, bool) {
+    let DemoMerchant {
+        i,
+        id,
+        as_of,
+        ref name,
+        ref sign_name,
+        industry,
+        ..
+    } = *m;
     let mut penalties = Vec::new();
     let n_penalties = if rng.random_bool(0.035) {
         1 + u32::from(rng.random_bool(0.2))
@@ -267,7 +342,7 @@ fn generate_merchant(
         if (as_of - decided_on).num_days() < 365 {
             recent_penalty = true;
         }
-        let (violation, basis) = *pick(&mut rng, industry.violations);
+        let (violation, basis) = *pick(rng, industry.violations);
         let roll: f64 = rng.random();
         let mut categories = if roll < 0.28 {
             vec![PenaltyCategory::Warning]
@@ -298,12 +373,12 @@ fn generate_merchant(
         };
         categories.dedup();
         let fine_fen = if categories.contains(&PenaltyCategory::Fine) {
-            amount_fen(&mut rng, 500.0, 200_000.0) / 10_000 * 10_000
+            amount_fen(rng, 500.0, 200_000.0) / 10_000 * 10_000
         } else {
             0
         };
         let confiscated_fen = if categories.contains(&PenaltyCategory::ConfiscateGains) {
-            amount_fen(&mut rng, 100.0, 50_000.0)
+            amount_fen(rng, 100.0, 50_000.0)
         } else {
             0
         };
@@ -321,7 +396,7 @@ fn generate_merchant(
                     PenaltyCategory::PersonsBarred | PenaltyCategory::BusinessRestricted
                 )
             })
-            .then(|| *pick(&mut rng, &[12u32, 36, 60]));
+            .then(|| *pick(rng, &[12u32, 36, 60]));
         let end = publicity_end(
             &categories,
             fine_fen,
@@ -377,19 +452,37 @@ fn generate_merchant(
             ..Default::default()
         });
     }
-    summary.penalties += u64::from(n_penalties);
 
-    // Complaints over three years: a long tail (most none, a few dozens).
+    (penalties, recent_penalty)
+}
+
+/// Complaints over three years: a long tail (most none, a few dozens), and those of
+/// professional claimants.
+fn demo_complaints(
+    rng: &mut ChaCha8Rng,
+    m: &DemoMerchant,
+    now: DateTime<Utc>,
+    claimants: u64,
+    claimant_rate: f64,
+    summary: &mut DemoSummary,
+) -> Vec<complaint::ActiveModel> {
+    let DemoMerchant {
+        i,
+        id,
+        as_of,
+        ref name,
+        industry,
+        street,
+        ..
+    } = *m;
     let mut rate = industry.complaint_rate * 0.6;
     if rng.random_bool(0.02) {
         rate *= 15.0;
     }
-    let n_complaints = poisson(&mut rng, rate * 3.0);
+    let n_complaints = poisson(rng, rate * 3.0);
     let mut complaints = Vec::with_capacity(n_complaints as usize);
     for k in 0..n_complaints {
-        let mut c = demo_complaint(
-            &mut rng, i, k, id, &name, industry, street, as_of, now, None,
-        );
+        let mut c = demo_complaint(rng, i, k, id, name, industry, street, as_of, now, None);
         if let Some(key) = heavy_complainant(i, k, claimants, claimant_rate) {
             c.complainant_key = Set(Some(key));
         }
@@ -398,18 +491,18 @@ fn generate_merchant(
     // Professional claimants: labels, expiry, advertising wording; often withdrawn.
     let claimant_here = if matches!(industry.name, "零售" | "餐饮" | "药店" | "农贸市场")
     {
-        poisson(&mut rng, claimant_rate * 2.2)
+        poisson(rng, claimant_rate * 2.2)
     } else {
         0
     };
     for k in 0..claimant_here {
         let who = rng.random_range(0..claimants);
         complaints.push(demo_complaint(
-            &mut rng,
+            rng,
             i,
             1000 + k,
             id,
-            &name,
+            name,
             industry,
             street,
             as_of,
@@ -420,7 +513,16 @@ fn generate_merchant(
     summary.complaints += u64::from(n_complaints);
     summary.claimant_complaints += u64::from(claimant_here);
 
-    // Listings.
+    complaints
+}
+
+/// The abnormal-operations and serious-violation lists.
+fn demo_listings(
+    rng: &mut ChaCha8Rng,
+    m: &DemoMerchant,
+    now: DateTime<Utc>,
+) -> Vec<listing::ActiveModel> {
+    let (id, as_of) = (m.id, m.as_of);
     let mut listings = Vec::new();
     if rng.random_bool(0.02) {
         let listed_on = days_before(as_of, rng.random_range(10..3 * 365));
@@ -428,7 +530,7 @@ fn generate_merchant(
         listings.push(listing::ActiveModel {
             merchant_id: Set(id),
             kind: Set("abnormal".into()),
-            reason: Set((*pick(&mut rng, vocab::LISTING_REASONS_ABNORMAL)).into()),
+            reason: Set((*pick(rng, vocab::LISTING_REASONS_ABNORMAL)).into()),
             authority: Set("昆明市五华区市场监督管理局".into()),
             listed_on: Set(listed_on),
             removed_on: Set(removed
@@ -444,7 +546,7 @@ fn generate_merchant(
         listings.push(listing::ActiveModel {
             merchant_id: Set(id),
             kind: Set("serious_violation".into()),
-            reason: Set((*pick(&mut rng, vocab::LISTING_REASONS_SERIOUS)).into()),
+            reason: Set((*pick(rng, vocab::LISTING_REASONS_SERIOUS)).into()),
             authority: Set("昆明市市场监督管理局".into()),
             listed_on: Set(days_before(as_of, rng.random_range(10..2 * 365))),
             removed_on: Set(None),
@@ -454,18 +556,22 @@ fn generate_merchant(
             ..Default::default()
         });
     }
-    summary.listings += listings.len() as u64;
 
-    // Trusted consumption: a few per cent of established, clean, operating merchants.
-    let established_a_year = (as_of - established_on).num_days() > 365;
+    listings
+}
+
+/// Trusted consumption: a few per cent of established, clean (`clean`: no penalty in the
+/// past year, never listed), operating merchants.
+fn demo_trusted(
+    rng: &mut ChaCha8Rng,
+    m: &DemoMerchant,
+    clean: bool,
+    now: DateTime<Utc>,
+) -> Option<trusted_enrolment::ActiveModel> {
+    let (id, as_of) = (m.id, m.as_of);
     // Entry rule: a year in business, no penalty or listing in the past year.
-    let listed = !listings.is_empty();
-    let trusted = (status == "operating"
-        && established_a_year
-        && !recent_penalty
-        && !listed
-        && rng.random_bool(0.045))
-    .then(|| {
+    let established_a_year = (as_of - m.established_on).num_days() > 365;
+    (m.operating && established_a_year && clean && rng.random_bool(0.045)).then(|| {
         let demonstration = rng.random_bool(0.25);
         let mut pledges = vec!["first_inquiry", "incoming_inspection"];
         if rng.random_bool(0.6) {
@@ -478,7 +584,6 @@ fn generate_merchant(
             pledges.push("recall");
         }
         let valid_from = days_before(as_of, rng.random_range(30..3 * 365));
-        summary.trusted += 1;
         trusted_enrolment::ActiveModel {
             merchant_id: Set(id),
             level: Set(if demonstration {
@@ -498,9 +603,16 @@ fn generate_merchant(
             updated_at: Set(now),
             ..Default::default()
         }
-    });
+    })
+}
 
-    // Spot checks of goods sellers.
+/// Spot checks of goods sellers.
+fn demo_spot_checks(
+    rng: &mut ChaCha8Rng,
+    m: &DemoMerchant,
+    now: DateTime<Utc>,
+) -> Vec<spot_check_result::ActiveModel> {
+    let (id, as_of, industry) = (m.id, m.as_of, m.industry);
     let mut spot_checks = Vec::new();
     if matches!(
         industry.name,
@@ -508,7 +620,7 @@ fn generate_merchant(
     ) && rng.random_bool(0.06)
     {
         let unqualified = rng.random_bool(0.08);
-        let product = *pick(&mut rng, industry.products);
+        let product = *pick(rng, industry.products);
         let a = rng.random_range(1..=vocab::INSPECTORS.len() as i64);
         let b = (a % vocab::INSPECTORS.len() as i64) + 1;
         spot_checks.push(spot_check_result::ActiveModel {
@@ -538,16 +650,8 @@ fn generate_merchant(
             ..Default::default()
         });
     }
-    summary.spot_checks += spot_checks.len() as u64;
 
-    Ok(Generated {
-        merchant,
-        penalties,
-        complaints,
-        trusted,
-        listings,
-        spot_checks,
-    })
+    spot_checks
 }
 
 /// Heavy but ordinary complainants (`hc…`): as many as there are professional claimants,

@@ -512,11 +512,38 @@ pub async fn complaints<C: ConnectionTrait>(
     calendar: &WorkCalendar,
     now: DateTime<Utc>,
 ) -> AppResult<ComplaintReport> {
-    let previous = period.previous();
-    let (start, _) = previous.bounds();
-    let (_, end) = period.bounds();
-    let today = crate::clock::today(now);
     let regulator = audience == Audience::Regulator;
+    let claimants = if regulator {
+        claimant_keys(db).await?
+    } else {
+        ClaimantKeys::default()
+    };
+    let tally = tally(db, period, regulator, &claimants, calendar, now).await?;
+    let top_merchants = if regulator {
+        Some(top_merchants(db, &tally.cur, &tally.prev).await?)
+    } else {
+        None
+    };
+    let hot_topics = regulator.then(|| hot_topics(&tally.cur, &tally.prev));
+    Ok(assemble(
+        period,
+        tally,
+        top_merchants,
+        hot_topics,
+        regulator,
+        now,
+    ))
+}
+
+/// The keys of complainants a regulator confirmed as professional claimants, and of those
+/// flagged for review.
+#[derive(Default)]
+struct ClaimantKeys {
+    confirmed: HashSet<String>,
+    flagged: HashSet<String>,
+}
+
+async fn claimant_keys<C: ConnectionTrait>(db: &C) -> AppResult<ClaimantKeys> {
     let status_keys = |s: &'static str| async move {
         claimant_review::Entity::find()
             .select_only()
@@ -526,15 +553,32 @@ pub async fn complaints<C: ConnectionTrait>(
             .all(db)
             .await
     };
-    let (confirmed, flagged): (HashSet<String>, HashSet<String>) = if regulator {
-        (
-            status_keys("confirmed").await?.into_iter().collect(),
-            status_keys("flagged").await?.into_iter().collect(),
-        )
-    } else {
-        Default::default()
-    };
+    Ok(ClaimantKeys {
+        confirmed: status_keys("confirmed").await?.into_iter().collect(),
+        flagged: status_keys("flagged").await?.into_iter().collect(),
+    })
+}
 
+/// The period's and the previous period's counts, and the period's handling.
+struct Tally {
+    cur: Counts,
+    prev: Counts,
+    handling: HandlingTally,
+}
+
+/// Reads the complaints of both periods in batches and counts them.
+async fn tally<C: ConnectionTrait>(
+    db: &C,
+    period: Period,
+    regulator: bool,
+    claimants: &ClaimantKeys,
+    calendar: &WorkCalendar,
+    now: DateTime<Utc>,
+) -> AppResult<Tally> {
+    let (start, _) = period.previous().bounds();
+    let (_, end) = period.bounds();
+    let today = crate::clock::today(now);
+    let (confirmed, flagged) = (&claimants.confirmed, &claimants.flagged);
     let mut cur = Counts::default();
     let mut prev = Counts::default();
     let mut handling = HandlingTally::default();
@@ -617,76 +661,99 @@ pub async fn complaints<C: ConnectionTrait>(
             }
         }
     }
+    Ok(Tally {
+        cur,
+        prev,
+        handling,
+    })
+}
 
-    // Merchants with the most complaints.
-    let top_merchants = if regulator {
-        let mut top: Vec<(&(Option<i64>, String), &u64)> = cur.merchant.iter().collect();
-        top.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
-        top.truncate(TOP_MERCHANTS);
-        let ids: Vec<i64> = top.iter().filter_map(|((id, _), _)| *id).collect();
-        let usccs: HashMap<i64, (String, String)> = merchant::Entity::find()
-            .select_only()
-            .column(merchant::Column::Id)
-            .column(merchant::Column::Uscc)
-            .column(merchant::Column::Name)
-            .filter(merchant::Column::Id.is_in(ids))
-            .into_tuple::<(i64, String, String)>()
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|(id, uscc, name)| (id, (uscc, name)))
-            .collect();
-        Some(
-            top.into_iter()
-                .map(|((id, name), &count)| {
-                    let known = id.and_then(|id| usccs.get(&id));
-                    let previous = *prev.merchant.get(&(*id, name.clone())).unwrap_or(&0);
-                    MerchantRow {
-                        uscc: known.map(|(u, _)| u.clone()),
-                        name: known.map_or_else(|| name.clone(), |(_, n)| n.clone()),
-                        count,
-                        previous,
-                        change_percent: change(count, previous),
-                    }
-                })
-                .collect(),
-        )
+/// The merchants with the most complaints in the period, against the previous one.
+async fn top_merchants<C: ConnectionTrait>(
+    db: &C,
+    cur: &Counts,
+    prev: &Counts,
+) -> AppResult<Vec<MerchantRow>> {
+    let mut top: Vec<(&(Option<i64>, String), &u64)> = cur.merchant.iter().collect();
+    top.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+    top.truncate(TOP_MERCHANTS);
+    let ids: Vec<i64> = top.iter().filter_map(|((id, _), _)| *id).collect();
+    let usccs: HashMap<i64, (String, String)> = merchant::Entity::find()
+        .select_only()
+        .column(merchant::Column::Id)
+        .column(merchant::Column::Uscc)
+        .column(merchant::Column::Name)
+        .filter(merchant::Column::Id.is_in(ids))
+        .into_tuple::<(i64, String, String)>()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|(id, uscc, name)| (id, (uscc, name)))
+        .collect();
+    Ok(top
+        .into_iter()
+        .map(|((id, name), &count)| {
+            let known = id.and_then(|id| usccs.get(&id));
+            let previous = *prev.merchant.get(&(*id, name.clone())).unwrap_or(&0);
+            MerchantRow {
+                uscc: known.map(|(u, _)| u.clone()),
+                name: known.map_or_else(|| name.clone(), |(_, n)| n.clone()),
+                count,
+                previous,
+                change_percent: change(count, previous),
+            }
+        })
+        .collect())
+}
+
+/// The words that rose most against the previous period, scaled to this period's volume.
+fn hot_topics(cur: &Counts, prev: &Counts) -> Vec<Topic> {
+    // The previous period's counts scaled to this period's volume.
+    let scale = if prev.total > 0 {
+        cur.total as f64 / prev.total as f64
     } else {
-        None
+        1.0
     };
-
-    let hot_topics = regulator.then(|| {
-        // The previous period's counts scaled to this period's volume.
-        let scale = if prev.total > 0 {
-            cur.total as f64 / prev.total as f64
-        } else {
-            1.0
-        };
-        let mut topics: Vec<Topic> = cur
-            .words
-            .iter()
-            .filter(|(_, n)| **n >= TOPIC_MIN)
-            .map(|(w, &count)| {
-                let previous = *prev.words.get(w).unwrap_or(&0);
-                Topic {
-                    word: w.clone(),
-                    count,
-                    previous,
-                    rise: ((count as f64 - previous as f64 * scale) * 10.0).round() / 10.0,
-                }
-            })
-            .filter(|t| t.rise > 0.0)
-            .collect();
-        topics.sort_by(|a, b| {
-            b.rise
-                .total_cmp(&a.rise)
-                .then(b.count.cmp(&a.count))
-                .then(a.word.cmp(&b.word))
-        });
-        topics.truncate(TOPICS);
-        topics
+    let mut topics: Vec<Topic> = cur
+        .words
+        .iter()
+        .filter(|(_, n)| **n >= TOPIC_MIN)
+        .map(|(w, &count)| {
+            let previous = *prev.words.get(w).unwrap_or(&0);
+            Topic {
+                word: w.clone(),
+                count,
+                previous,
+                rise: ((count as f64 - previous as f64 * scale) * 10.0).round() / 10.0,
+            }
+        })
+        .filter(|t| t.rise > 0.0)
+        .collect();
+    topics.sort_by(|a, b| {
+        b.rise
+            .total_cmp(&a.rise)
+            .then(b.count.cmp(&a.count))
+            .then(a.word.cmp(&b.word))
     });
+    topics.truncate(TOPICS);
+    topics
+}
 
+/// The report from its parts.
+fn assemble(
+    period: Period,
+    tally: Tally,
+    top_merchants: Option<Vec<MerchantRow>>,
+    hot_topics: Option<Vec<Topic>>,
+    regulator: bool,
+    now: DateTime<Utc>,
+) -> ComplaintReport {
+    let Tally {
+        cur,
+        prev,
+        handling,
+    } = tally;
+    let previous = period.previous();
     let channel_kind = |c: &Counts| -> BTreeMap<String, u64> {
         c.channel_kind
             .iter()
@@ -695,7 +762,7 @@ pub async fn complaints<C: ConnectionTrait>(
     };
     let (ck_now, ck_before) = (channel_kind(&cur), channel_kind(&prev));
     let h = handling;
-    Ok(ComplaintReport {
+    ComplaintReport {
         period,
         previous_period: previous,
         total: cur.total,
@@ -729,7 +796,7 @@ pub async fn complaints<C: ConnectionTrait>(
             flagged: Ratio::of(h.flagged, cur.total),
         }),
         generated_at: now,
-    })
+    }
 }
 
 /// One line of the report's CSV: `section,key,label,count,share_percent,previous,change_percent`

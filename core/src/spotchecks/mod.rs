@@ -265,19 +265,7 @@ pub async fn draw_plan<C: TransactionTrait + ConnectionTrait>(
             format!("sample_size is 1 to {MAX_SAMPLE}"),
         ));
     }
-    let mut grades = Vec::new();
-    for g in &req.grades {
-        let grade = parse_grade(g).ok_or_else(|| {
-            AppError::invalid_field(
-                "grades",
-                "invalid_grade",
-                format!("{g:?} is not A, B, C or D"),
-            )
-        })?;
-        if !grades.contains(&grade) {
-            grades.push(grade);
-        }
-    }
+    let grades = parse_grades(&req.grades)?;
     let streets: Vec<String> = req
         .streets
         .iter()
@@ -291,57 +279,7 @@ pub async fn draw_plan<C: TransactionTrait + ConnectionTrait>(
         .filter(|s| !s.is_empty())
         .collect();
 
-    let mut select = merchant::Entity::find()
-        .select_only()
-        .column(merchant::Column::Id)
-        .column(merchant::Column::Uscc)
-        .filter(merchant::Column::Status.eq(MerchantStatus::Operating.code()));
-    if !streets.is_empty() {
-        select = select.filter(merchant::Column::Street.is_in(streets.clone()));
-    }
-    if !industries.is_empty() {
-        select = select.filter(merchant::Column::Industry.is_in(industries.clone()));
-    }
-    let rows: Vec<(i64, String)> = select
-        .order_by_asc(merchant::Column::Uscc)
-        .limit(MAX_POPULATION as u64 + 1)
-        .into_tuple()
-        .all(db)
-        .await?;
-    if rows.len() > MAX_POPULATION {
-        return Err(AppError::invalid_field(
-            "streets",
-            "population_too_large",
-            format!(
-                "the population has more than {MAX_POPULATION} merchants: narrow it by street or industry"
-            ),
-        ));
-    }
-    let ids: Vec<i64> = rows.iter().map(|(id, _)| *id).collect();
-    let mut grade_of: HashMap<i64, Grade> = HashMap::with_capacity(ids.len());
-    for chunk in crate::store::chunks(&ids) {
-        for (id, g) in score::Entity::find()
-            .select_only()
-            .column(score::Column::MerchantId)
-            .column(score::Column::Grade)
-            .filter(score::Column::MerchantId.is_in(chunk.iter().copied()))
-            .into_tuple::<(i64, String)>()
-            .all(db)
-            .await?
-        {
-            if let Some(g) = parse_grade(&g) {
-                grade_of.insert(id, g);
-            }
-        }
-    }
-    let frame: Vec<(i64, String, u32)> = rows
-        .into_iter()
-        .filter(|(id, _)| grades.is_empty() || grade_of.get(id).is_some_and(|g| grades.contains(g)))
-        .map(|(id, uscc)| {
-            let w = spotcheck::grade_weight(grade_of.get(&id).copied());
-            (id, uscc, w)
-        })
-        .collect();
+    let frame = sampling_frame(db, &streets, &industries, &grades).await?;
     let pool: Vec<inspector::Model> = inspector::Entity::find()
         .filter(inspector::Column::Active.eq(true))
         .order_by_asc(inspector::Column::Id)
@@ -433,6 +371,86 @@ pub async fn draw_plan<C: TransactionTrait + ConnectionTrait>(
     .await?;
     txn.commit().await?;
     plan_view(db, plan.id).await
+}
+
+/// The grades a plan draws from, each once, in the order given.
+fn parse_grades(codes: &[String]) -> AppResult<Vec<Grade>> {
+    let mut grades = Vec::new();
+    for g in codes {
+        let grade = parse_grade(g).ok_or_else(|| {
+            AppError::invalid_field(
+                "grades",
+                "invalid_grade",
+                format!("{g:?} is not A, B, C or D"),
+            )
+        })?;
+        if !grades.contains(&grade) {
+            grades.push(grade);
+        }
+    }
+    Ok(grades)
+}
+
+/// The sampling frame: operating merchants of the streets and industries (all when none
+/// is named) whose grade is among `grades` (any when none is), each with its draw weight,
+/// in USCC order so the frame and its digest can be replayed.
+async fn sampling_frame<C: ConnectionTrait>(
+    db: &C,
+    streets: &[String],
+    industries: &[String],
+    grades: &[Grade],
+) -> AppResult<Vec<(i64, String, u32)>> {
+    let mut select = merchant::Entity::find()
+        .select_only()
+        .column(merchant::Column::Id)
+        .column(merchant::Column::Uscc)
+        .filter(merchant::Column::Status.eq(MerchantStatus::Operating.code()));
+    if !streets.is_empty() {
+        select = select.filter(merchant::Column::Street.is_in(streets.iter().cloned()));
+    }
+    if !industries.is_empty() {
+        select = select.filter(merchant::Column::Industry.is_in(industries.iter().cloned()));
+    }
+    let rows: Vec<(i64, String)> = select
+        .order_by_asc(merchant::Column::Uscc)
+        .limit(MAX_POPULATION as u64 + 1)
+        .into_tuple()
+        .all(db)
+        .await?;
+    if rows.len() > MAX_POPULATION {
+        return Err(AppError::invalid_field(
+            "streets",
+            "population_too_large",
+            format!(
+                "the population has more than {MAX_POPULATION} merchants: narrow it by street or industry"
+            ),
+        ));
+    }
+    let ids: Vec<i64> = rows.iter().map(|(id, _)| *id).collect();
+    let mut grade_of: HashMap<i64, Grade> = HashMap::with_capacity(ids.len());
+    for chunk in crate::store::chunks(&ids) {
+        for (id, g) in score::Entity::find()
+            .select_only()
+            .column(score::Column::MerchantId)
+            .column(score::Column::Grade)
+            .filter(score::Column::MerchantId.is_in(chunk.iter().copied()))
+            .into_tuple::<(i64, String)>()
+            .all(db)
+            .await?
+        {
+            if let Some(g) = parse_grade(&g) {
+                grade_of.insert(id, g);
+            }
+        }
+    }
+    Ok(rows
+        .into_iter()
+        .filter(|(id, _)| grades.is_empty() || grade_of.get(id).is_some_and(|g| grades.contains(g)))
+        .map(|(id, uscc)| {
+            let w = spotcheck::grade_weight(grade_of.get(&id).copied());
+            (id, uscc, w)
+        })
+        .collect())
 }
 
 async fn check_views<C: ConnectionTrait>(
