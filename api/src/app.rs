@@ -5,7 +5,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use chrono::Utc;
 use sea_orm::{DatabaseConnection, EntityTrait, PaginatorTrait};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -76,8 +75,12 @@ pub async fn generate_demo(
     let (_keep_running, never) = watch::channel(false);
     let scoring = settings.scoring()?;
     // Assess complainants first: the flags wait for a regulator and change no score.
-    let claimants =
-        fangxin_core::claimants::reassess_all(db, &scoring.model.claimants, Utc::now()).await?;
+    let claimants = fangxin_core::claimants::reassess_all(
+        db,
+        &scoring.model.claimants,
+        fangxin_core::clock::now(),
+    )
+    .await?;
     tracing::info!(
         assessed = claimants.assessed,
         flagged = claimants.flagged,
@@ -86,7 +89,7 @@ pub async fn generate_demo(
     scores::rescore_all(
         db,
         &scoring,
-        Utc::now(),
+        fangxin_core::clock::now(),
         scores::FullRescore {
             restart: true,
             ..Default::default()

@@ -4,7 +4,6 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use chrono::Utc;
 use fangxin_indexer::{MerchantIndex, SearchRequest};
 use pinyin::ToPinyin;
 use rand::{Rng, SeedableRng};
@@ -342,7 +341,7 @@ pub async fn feed_latency(app_state: &crate::state::AppState, writes: usize) -> 
                 established_on: m.established_on,
             },
             &fangxin_core::audit::Actor::system(),
-            Utc::now(),
+            fangxin_core::clock::now(),
         )
         .await?;
         app_state.notifier.changed().await;
@@ -381,7 +380,7 @@ pub async fn feed_latency(app_state: &crate::state::AppState, writes: usize) -> 
                 established_on: m.established_on,
             },
             &fangxin_core::audit::Actor::system(),
-            Utc::now(),
+            fangxin_core::clock::now(),
         )
         .await?;
         app_state.notifier.changed().await;

@@ -3,7 +3,6 @@
 use std::path::PathBuf;
 
 use anyhow::Context;
-use chrono::Utc;
 use clap::{Parser, Subcommand};
 
 use crate::app::{self, App};
@@ -345,7 +344,7 @@ async fn create_account(
             display_name: None,
         },
         &fangxin_core::audit::Actor::system(),
-        Utc::now(),
+        fangxin_core::clock::now(),
     )
     .await?;
     println!("created {} account {username} (id {id})", role.code());
@@ -428,7 +427,7 @@ async fn report_complaints(
     to: Option<chrono::NaiveDate>,
     format: ReportFormat,
 ) -> anyhow::Result<()> {
-    let now = Utc::now();
+    let now = fangxin_core::clock::now();
     let today = fangxin_core::clock::today(now);
     let period = match (from, to) {
         (Some(from), Some(to)) => fangxin_core::reports::Period::new(from, to)?,
@@ -460,8 +459,12 @@ async fn report_complaints(
 async fn assess_claimants(settings: Settings) -> anyhow::Result<()> {
     let db = app::open_database(&settings).await?;
     let scoring = settings.scoring()?;
-    let summary =
-        fangxin_core::claimants::reassess_all(&db, &scoring.model.claimants, Utc::now()).await?;
+    let summary = fangxin_core::claimants::reassess_all(
+        &db,
+        &scoring.model.claimants,
+        fangxin_core::clock::now(),
+    )
+    .await?;
     println!(
         "assessed {} complainants; {} waiting for a regulator's review",
         summary.assessed, summary.flagged
@@ -501,7 +504,7 @@ async fn import_file(
         &file,
         &ctx,
         &fangxin_core::audit::Actor::system(),
-        Utc::now(),
+        fangxin_core::clock::now(),
         &|p| {
             let (message, n, last) = p.line();
             spinner.show(&message, n, last)
@@ -521,7 +524,8 @@ async fn rescore(settings: Settings, all: bool, restart: bool, due: bool) -> any
     let db = app::open_database(&settings).await?;
     let scoring = settings.scoring()?;
     if due {
-        let (rescored, changed) = scores::rescore_due(&db, &scoring, Utc::now()).await?;
+        let (rescored, changed) =
+            scores::rescore_due(&db, &scoring, fangxin_core::clock::now()).await?;
         println!(
             "rescored {rescored} merchants due for review, {changed} changed; a running server's index follows"
         );
@@ -540,7 +544,7 @@ async fn rescore(settings: Settings, all: bool, restart: bool, due: bool) -> any
     let outcome = scores::rescore_all(
         &db,
         &scoring,
-        Utc::now(),
+        fangxin_core::clock::now(),
         scores::FullRescore {
             restart,
             ..Default::default()

@@ -19,8 +19,9 @@ async fn bad_input_is_refused_with_a_stable_code(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let regulator = app.token_for("regulator", None).await;
     let uscc = app.search("").await.hits[0].uscc.clone();
-    let tomorrow =
-        (fangxin_core::clock::date_of(chrono::Utc::now()) + chrono::TimeDelta::days(1)).to_string();
+    let tomorrow = (fangxin_core::clock::date_of(fangxin_core::clock::now())
+        + chrono::TimeDelta::days(1))
+    .to_string();
     let (_, before) = app.get_json("/api/v1/penalties").await;
     // The check character is fixed by the first 17: any other 18th character fails it.
     let bad_check = format!(

@@ -380,7 +380,7 @@ async fn an_enterprise_answers_a_complaint(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let uscc = app.search("").await.hits[0].uscc.clone();
     let regulator = app.token_for("regulator", None).await;
-    let received = (chrono::Utc::now() - chrono::TimeDelta::days(2)).to_rfc3339();
+    let received = (fangxin_core::clock::now() - chrono::TimeDelta::days(2)).to_rfc3339();
     let (status, body) = app
         .post_json(
             "/api/v1/admin/complaints",
@@ -850,7 +850,7 @@ async fn an_enterprise_applies_too_early_and_objects(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let uscc = app.search("").await.hits[1].uscc.clone();
     let regulator = app.token_for("regulator", None).await;
-    let today = fangxin_core::clock::date_of(chrono::Utc::now());
+    let today = fangxin_core::clock::date_of(fangxin_core::clock::now());
     let (status, body) = app
         .post_json(
             "/api/v1/admin/penalties",

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use chrono::{TimeDelta, Utc};
+use chrono::TimeDelta;
 use serde_json::{Value, json};
 
 use crate::helpers::{Backend, Options, TestApp};
@@ -123,7 +123,7 @@ fn flood_ndjson(uscc: &str, name: &str, key: &str, n: usize) -> String {
     let categories = ["food_label", "expiry", "false_advertising"];
     let mut out = String::new();
     for i in 0..n {
-        let received = Utc::now() - TimeDelta::days(1 + (i % 80) as i64);
+        let received = fangxin_core::clock::now() - TimeDelta::days(1 + (i % 80) as i64);
         out.push_str(
             &json!({
                 "channel": channels[i % 3],
@@ -265,7 +265,7 @@ async fn a_confirmed_flood_moves_a_score_by_two_points_at_most(backend: Backend)
     fangxin_core::claimants::reassess_all(
         &app.state.db,
         &app.state.scoring.model.claimants,
-        Utc::now(),
+        fangxin_core::clock::now(),
     )
     .await
     .unwrap();

@@ -252,7 +252,7 @@ async fn a_person_matches_a_complaint_to_its_merchant(backend: Backend) {
         &app.state.db,
         &app.state.scoring.calendar,
         500,
-        chrono::Utc::now(),
+        fangxin_core::clock::now(),
     )
     .await
     .unwrap();

@@ -1,6 +1,5 @@
 //! Writes reach the index through the change feed.
 
-use chrono::Utc;
 use fangxin_core::audit::Actor;
 use fangxin_core::merchants::{self, NewMerchant};
 use fangxin_core::store::entities::{audit_log, change_event};
@@ -30,13 +29,18 @@ pub async fn create_and_announce(app: &TestApp, uscc: &Uscc, sign: &str) -> i64 
         &app.state.db,
         new_merchant(uscc, sign),
         &Actor::system(),
-        Utc::now(),
+        fangxin_core::clock::now(),
     )
     .await
     .expect("merchant written");
-    fangxin_core::scores::rescore_one(&app.state.db, id, &app.state.scoring, Utc::now())
-        .await
-        .expect("rescored");
+    fangxin_core::scores::rescore_one(
+        &app.state.db,
+        id,
+        &app.state.scoring,
+        fangxin_core::clock::now(),
+    )
+    .await
+    .expect("rescored");
     app.state.notifier.changed().await;
     id
 }
@@ -168,7 +172,6 @@ crate::on_every_backend!(
 mod gaps_and_replicas {
     use std::time::{Duration, Instant};
 
-    use chrono::Utc;
     use fangxin_core::feed;
     use fangxin_core::store::{self, entities::merchant};
     use fangxin_scoring::Uscc;
@@ -182,7 +185,7 @@ mod gaps_and_replicas {
     async fn slow_write(app: &TestApp, uscc: Uscc, sign: &str, hold: Duration) {
         let db = &app.state.db;
         let txn = store::begin_write(db).await.unwrap();
-        let now = Utc::now();
+        let now = fangxin_core::clock::now();
         let m = merchant::Entity::insert(merchant::ActiveModel {
             uscc: Set(uscc.to_string()),
             name: Set(format!("昆明市五华区{sign}商行")),

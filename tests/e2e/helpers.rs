@@ -326,7 +326,7 @@ impl TestApp {
                 display_name: None,
             },
             &fangxin_core::audit::Actor::system(),
-            chrono::Utc::now(),
+            fangxin_core::clock::now(),
         )
         .await
         .expect("account created");

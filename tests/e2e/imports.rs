@@ -1,6 +1,6 @@
 //! Imports: a regulator's CSV and NDJSON files, all or nothing, idempotent.
 
-use chrono::{TimeDelta, Utc};
+use chrono::TimeDelta;
 use fangxin_scoring::Uscc;
 use serde_json::{Value, json};
 
@@ -122,7 +122,7 @@ async fn a_regulator_imports_files_once_and_the_portal_follows(backend: Backend)
     assert!(profile["score"]["score"].as_i64().unwrap() < 100);
 
     // Complaints as NDJSON: by USCC, by an exact sign name, and one no merchant matches.
-    let received = (Utc::now() - TimeDelta::days(3)).format("%Y-%m-%d %H:%M:%S");
+    let received = (fangxin_core::clock::now() - TimeDelta::days(3)).format("%Y-%m-%d %H:%M:%S");
     let rows = [
         json!({"channel": "12315", "ticket_no": "IMP-1", "kind": "complaint", "uscc": uscc(2),
                "merchant_name": "翠湖眼镜", "received_at": received.to_string(), "category": "quality",
@@ -207,7 +207,7 @@ fn errors(body: &Value) -> Vec<(u64, String, String)> {
 async fn a_file_with_bad_rows_is_rejected_whole_with_every_row_named(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let regulator = app.token_for("regulator", None).await;
-    let tomorrow = fangxin_core::clock::date_of(Utc::now()) + TimeDelta::days(1);
+    let tomorrow = fangxin_core::clock::date_of(fangxin_core::clock::now()) + TimeDelta::days(1);
     let csv = format!(
         "uscc,name,sign_name,former_names,kind,industry,street,address,legal_representative,established_on\n\
          {},好店,好店,,individual,餐饮,护国街道,正义路1号,,2019-03-01\n\
@@ -351,7 +351,7 @@ async fn a_large_complaint_file_imports_in_batches(backend: Backend) {
     let path = dir.path().join("complaints.csv");
     let mut csv =
         String::from("channel,ticket_no,kind,uscc,merchant_name,received_at,category,text\n");
-    let received = (Utc::now() - TimeDelta::days(20)).format("%Y-%m-%dT%H:%M:%SZ");
+    let received = (fangxin_core::clock::now() - TimeDelta::days(20)).format("%Y-%m-%dT%H:%M:%SZ");
     for i in 0..2_600 {
         let u = &usccs[i % usccs.len()];
         csv.push_str(&format!(
@@ -372,7 +372,7 @@ async fn a_large_complaint_file_imports_in_batches(backend: Backend) {
         &path,
         &ctx,
         &fangxin_core::audit::Actor::system(),
-        Utc::now(),
+        fangxin_core::clock::now(),
         &|p| seen.lock().unwrap().push(p),
     )
     .await

@@ -39,7 +39,7 @@ async fn replicas_share_rate_limits_through_redis() {
         return;
     };
     // Stay inside one minute window, and start it clean.
-    let second = chrono::Utc::now().timestamp() % 60;
+    let second = fangxin_core::clock::now().timestamp() % 60;
     if second > 45 {
         tokio::time::sleep(std::time::Duration::from_secs((61 - second) as u64)).await;
     }

@@ -196,7 +196,7 @@ async fn the_public_statistics_name_no_one(backend: Backend) {
         .await
         .unwrap();
     assert!(response.url().path().starts_with("/login"));
-    let today = fangxin_core::clock::date_of(Utc::now());
+    let today = fangxin_core::clock::date_of(fangxin_core::clock::now());
     let from: NaiveDate = today - TimeDelta::days(180);
     let regulator = app.token_for("regulator", None).await;
     let (code, report) = app

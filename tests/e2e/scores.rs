@@ -1,6 +1,6 @@
 //! Scores: explained over the API, kept current by writes, the sweep and full rescores.
 
-use chrono::{TimeDelta, Utc};
+use chrono::TimeDelta;
 use fangxin_core::scores::{self, FullRescore, rescore_all, rescore_due};
 use fangxin_core::store::entities::{merchant, penalty, score, score_history};
 use sea_orm::{
@@ -88,9 +88,13 @@ async fn the_sweep_rescores_when_publicity_ends(backend: Backend) {
     assert!(before.next_due_on.is_some());
 
     // Nothing is due today (the demo was scored just now).
-    let (rescored, _) = rescore_due(&app.state.db, &app.state.scoring, Utc::now())
-        .await
-        .unwrap();
+    let (rescored, _) = rescore_due(
+        &app.state.db,
+        &app.state.scoring,
+        fangxin_core::clock::now(),
+    )
+    .await
+    .unwrap();
     assert_eq!(rescored, 0);
 
     // The day after publicity ends, the penalty stops counting.
@@ -148,7 +152,7 @@ async fn a_full_rescore_stops_and_resumes(backend: Backend) {
         batch_size: 50,
     };
     let (stop_tx, stop_rx) = watch::channel(true);
-    let first = rescore_all(&db, &scoring, Utc::now(), small, stop_rx)
+    let first = rescore_all(&db, &scoring, fangxin_core::clock::now(), small, stop_rx)
         .await
         .unwrap();
     assert!(first.interrupted);
@@ -156,7 +160,7 @@ async fn a_full_rescore_stops_and_resumes(backend: Backend) {
     drop(stop_tx);
 
     let (_keep, running) = watch::channel(false);
-    let second = rescore_all(&db, &scoring, Utc::now(), small, running)
+    let second = rescore_all(&db, &scoring, fangxin_core::clock::now(), small, running)
         .await
         .unwrap();
     assert!(!second.interrupted);
@@ -171,7 +175,7 @@ async fn a_full_rescore_stops_and_resumes(backend: Backend) {
 
     // A third run starts from the beginning: nothing left to resume.
     let (_keep, running) = watch::channel(false);
-    let third = rescore_all(&db, &scoring, Utc::now(), small, running)
+    let third = rescore_all(&db, &scoring, fangxin_core::clock::now(), small, running)
         .await
         .unwrap();
     assert_eq!(third.resumed_after, None);
@@ -202,13 +206,18 @@ async fn a_confirmed_claimant_weighs_less_in_scores(backend: Backend) {
             flood.id = sea_orm::ActiveValue::NotSet;
             flood.ticket_no = Set(format!("FLOOD{n:04}"));
             flood.status = Set("withdrawn".into());
-            flood.received_at = Set(Utc::now() - TimeDelta::days(3));
+            flood.received_at = Set(fangxin_core::clock::now() - TimeDelta::days(3));
             flood.insert(&db).await.unwrap();
         }
     }
-    scores::rescore_one(&db, merchant_id, &app.state.scoring, Utc::now())
-        .await
-        .unwrap();
+    scores::rescore_one(
+        &db,
+        merchant_id,
+        &app.state.scoring,
+        fangxin_core::clock::now(),
+    )
+    .await
+    .unwrap();
     let flooded = score::Entity::find_by_id(merchant_id)
         .one(&db)
         .await
@@ -216,7 +225,7 @@ async fn a_confirmed_claimant_weighs_less_in_scores(backend: Backend) {
         .unwrap()
         .score;
 
-    let now = Utc::now();
+    let now = fangxin_core::clock::now();
     // The assessment flagged the demo's claimant already; a regulator's confirmation
     // replaces the flag.
     claimant_review::Entity::delete_many()
@@ -240,9 +249,14 @@ async fn a_confirmed_claimant_weighs_less_in_scores(backend: Backend) {
     .insert(&db)
     .await
     .unwrap();
-    scores::rescore_one(&db, merchant_id, &app.state.scoring, Utc::now())
-        .await
-        .unwrap();
+    scores::rescore_one(
+        &db,
+        merchant_id,
+        &app.state.scoring,
+        fangxin_core::clock::now(),
+    )
+    .await
+    .unwrap();
     let reviewed = score::Entity::find_by_id(merchant_id)
         .one(&db)
         .await

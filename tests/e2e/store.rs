@@ -1,6 +1,5 @@
 //! The schema and the store on each backend.
 
-use chrono::Utc;
 use fangxin_core::store::entities::{merchant, score, score_history};
 use fangxin_migrations::{Migrator, MigratorTrait};
 use sea_orm::{EntityTrait, PaginatorTrait};
@@ -69,7 +68,7 @@ async fn rescoring_records_history_only_on_change(backend: Backend) {
     fangxin_core::scores::rescore_all(
         &db,
         &app.state.scoring,
-        Utc::now(),
+        fangxin_core::clock::now(),
         Default::default(),
         stop,
     )

@@ -3,7 +3,6 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use chrono::Utc;
 
 use super::AppState;
 use super::extract::{Admin, ApiPath, Body};
@@ -25,7 +24,7 @@ pub async fn create(
     Admin(actor): Admin,
     Body(req): Body<NewAccount>,
 ) -> ApiResult<(StatusCode, Json<AccountView>)> {
-    let id = accounts::create(&state.db, req, &actor, Utc::now()).await?;
+    let id = accounts::create(&state.db, req, &actor, fangxin_core::clock::now()).await?;
     Ok((
         StatusCode::CREATED,
         Json(accounts::get(&state.db, id).await?),
@@ -64,6 +63,6 @@ pub async fn change(
     Body(req): Body<AccountChange>,
 ) -> ApiResult<Json<AccountView>> {
     Ok(Json(
-        accounts::change(&state.db, id, req, &actor, Utc::now()).await?,
+        accounts::change(&state.db, id, req, &actor, fangxin_core::clock::now()).await?,
     ))
 }

@@ -5,7 +5,6 @@ use std::sync::atomic::Ordering;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use chrono::Utc;
 use serde_json::json;
 
 use super::AppState;
@@ -48,7 +47,7 @@ pub async fn reindex(
         }
         .into());
     }
-    let now = Utc::now();
+    let now = fangxin_core::clock::now();
     audit::record(
         &state.db,
         &actor,

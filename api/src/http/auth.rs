@@ -6,7 +6,6 @@ use axum::extract::rejection::JsonRejection;
 use axum::http::StatusCode;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
-use chrono::Utc;
 use serde::Deserialize;
 
 use super::AppState;
@@ -39,7 +38,7 @@ pub async fn session(parts: &Parts, state: &AppState) -> Result<Session, AppErro
         message: "log in first: send Authorization: Bearer <token> from POST /api/v1/auth/login"
             .into(),
     })?;
-    accounts::authenticate(&state.db, token, Utc::now()).await
+    accounts::authenticate(&state.db, token, fangxin_core::clock::now()).await
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -74,7 +73,13 @@ pub async fn login(
         }
     }
     Ok(Json(
-        accounts::login(&state.db, &body.username, &body.password, Utc::now()).await?,
+        accounts::login(
+            &state.db,
+            &body.username,
+            &body.password,
+            fangxin_core::clock::now(),
+        )
+        .await?,
     ))
 }
 
@@ -88,7 +93,7 @@ pub async fn login(
 )]
 pub async fn logout(State(state): State<AppState>, parts: Parts) -> ApiResult<StatusCode> {
     if let Some(token) = bearer(&parts) {
-        accounts::logout(&state.db, token, Utc::now()).await?;
+        accounts::logout(&state.db, token, fangxin_core::clock::now()).await?;
     }
     Ok(StatusCode::NO_CONTENT)
 }

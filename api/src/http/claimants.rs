@@ -4,7 +4,6 @@
 
 use axum::Json;
 use axum::extract::State;
-use chrono::Utc;
 
 use super::AppState;
 use super::extract::{ApiPath, ApiQuery, Body, Regulator};
@@ -46,7 +45,13 @@ pub async fn file(
     ApiPath(key): ApiPath<String>,
 ) -> ApiResult<Json<ClaimFile>> {
     Ok(Json(
-        claimants::claim_file(&state.db, &key, &state.scoring.model.claimants, Utc::now()).await?,
+        claimants::claim_file(
+            &state.db,
+            &key,
+            &state.scoring.model.claimants,
+            fangxin_core::clock::now(),
+        )
+        .await?,
     ))
 }
 
@@ -66,8 +71,15 @@ pub async fn review(
     ApiPath(key): ApiPath<String>,
     Body(req): Body<ReviewDecision>,
 ) -> ApiResult<Json<ReviewOutcome>> {
-    let outcome =
-        claimants::review(&state.db, &key, req, &state.scoring, &actor, Utc::now()).await?;
+    let outcome = claimants::review(
+        &state.db,
+        &key,
+        req,
+        &state.scoring,
+        &actor,
+        fangxin_core::clock::now(),
+    )
+    .await?;
     state.notifier.changed().await;
     Ok(Json(outcome))
 }

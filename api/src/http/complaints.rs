@@ -4,7 +4,6 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
-use chrono::Utc;
 use fangxin_scoring::Uscc;
 use serde::Deserialize;
 
@@ -36,7 +35,8 @@ pub async fn intake(
         key_secret: state.settings.privacy.complainant_key_secret.expose(),
         index: Some(state.index.current()),
     };
-    let result = complaints::intake(&state.db, req, &ctx, &actor, Utc::now()).await?;
+    let result =
+        complaints::intake(&state.db, req, &ctx, &actor, fangxin_core::clock::now()).await?;
     if result.created {
         state.notifier.changed().await;
     }
@@ -63,7 +63,14 @@ pub async fn list(
     ApiQuery(filter): ApiQuery<ComplaintFilter>,
 ) -> ApiResult<Json<ComplaintPage>> {
     Ok(Json(
-        complaints::list(&state.db, filter, None, &state.scoring.calendar, Utc::now()).await?,
+        complaints::list(
+            &state.db,
+            filter,
+            None,
+            &state.scoring.calendar,
+            fangxin_core::clock::now(),
+        )
+        .await?,
     ))
 }
 
@@ -82,7 +89,14 @@ pub async fn get(
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<ComplaintView>> {
     Ok(Json(
-        complaints::get(&state.db, id, None, &state.scoring.calendar, Utc::now()).await?,
+        complaints::get(
+            &state.db,
+            id,
+            None,
+            &state.scoring.calendar,
+            fangxin_core::clock::now(),
+        )
+        .await?,
     ))
 }
 
@@ -102,8 +116,15 @@ pub async fn transition(
     ApiPath(id): ApiPath<i64>,
     Body(req): Body<Transition>,
 ) -> ApiResult<Json<ComplaintView>> {
-    let view =
-        complaints::transition(&state.db, id, req, &state.scoring, &actor, Utc::now()).await?;
+    let view = complaints::transition(
+        &state.db,
+        id,
+        req,
+        &state.scoring,
+        &actor,
+        fangxin_core::clock::now(),
+    )
+    .await?;
     state.notifier.changed().await;
     Ok(Json(view))
 }
@@ -124,8 +145,15 @@ pub async fn assign_merchant(
     ApiPath(id): ApiPath<i64>,
     Body(req): Body<complaints::MerchantMatch>,
 ) -> ApiResult<Json<ComplaintView>> {
-    let view =
-        complaints::assign_merchant(&state.db, id, req, &state.scoring, &actor, Utc::now()).await?;
+    let view = complaints::assign_merchant(
+        &state.db,
+        id,
+        req,
+        &state.scoring,
+        &actor,
+        fangxin_core::clock::now(),
+    )
+    .await?;
     state.notifier.changed().await;
     Ok(Json(view))
 }
@@ -153,7 +181,7 @@ pub async fn my_complaints(
             filter,
             Some(merchant_id),
             &state.scoring.calendar,
-            Utc::now(),
+            fangxin_core::clock::now(),
         )
         .await?,
     ))
@@ -187,7 +215,7 @@ pub async fn answer(
         &req.text,
         &state.scoring,
         &actor,
-        Utc::now(),
+        fangxin_core::clock::now(),
     )
     .await?;
     state.notifier.changed().await;
@@ -210,7 +238,7 @@ pub async fn stats(
 ) -> ApiResult<axum::response::Response> {
     let uscc = Uscc::parse(&uscc)?;
     let csv = crate::export::wants_csv(&headers, format.format.as_deref())?;
-    let now = Utc::now();
+    let now = fangxin_core::clock::now();
     let stats = complaints::stats(&state.db, &uscc, now).await?;
     if csv {
         return Ok(crate::export::csv_response(

@@ -8,7 +8,6 @@ use axum::body::Body as RawBody;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::http::header::CONTENT_TYPE;
-use chrono::Utc;
 use futures_util::StreamExt;
 use tokio::io::AsyncWriteExt;
 
@@ -93,7 +92,7 @@ pub async fn upload(
         &spool.path(),
         &ctx,
         &actor,
-        Utc::now(),
+        fangxin_core::clock::now(),
         &|_| {},
     )
     .await?;

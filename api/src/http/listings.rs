@@ -3,7 +3,6 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use chrono::Utc;
 
 use super::AppState;
 use super::extract::{ApiPath, Body, Regulator};
@@ -25,7 +24,14 @@ pub async fn create(
     Regulator(actor): Regulator,
     Body(req): Body<NewListing>,
 ) -> ApiResult<(StatusCode, Json<ListingView>)> {
-    let view = listings::list_merchant(&state.db, req, &state.scoring, &actor, Utc::now()).await?;
+    let view = listings::list_merchant(
+        &state.db,
+        req,
+        &state.scoring,
+        &actor,
+        fangxin_core::clock::now(),
+    )
+    .await?;
     state.notifier.changed().await;
     Ok((StatusCode::CREATED, Json(view)))
 }
@@ -46,7 +52,15 @@ pub async fn remove(
     ApiPath(id): ApiPath<i64>,
     Body(req): Body<Removal>,
 ) -> ApiResult<Json<ListingView>> {
-    let view = listings::remove(&state.db, id, req, &state.scoring, &actor, Utc::now()).await?;
+    let view = listings::remove(
+        &state.db,
+        id,
+        req,
+        &state.scoring,
+        &actor,
+        fangxin_core::clock::now(),
+    )
+    .await?;
     state.notifier.changed().await;
     Ok(Json(view))
 }

@@ -2,7 +2,6 @@
 
 use axum::Json;
 use axum::extract::State;
-use chrono::Utc;
 
 use super::AppState;
 use super::extract::Enterprise;
@@ -26,6 +25,12 @@ pub async fn record(
     }: Enterprise,
 ) -> ApiResult<Json<EnterpriseRecord>> {
     Ok(Json(
-        enterprise::record(&state.db, merchant_id, &state.scoring, Utc::now()).await?,
+        enterprise::record(
+            &state.db,
+            merchant_id,
+            &state.scoring,
+            fangxin_core::clock::now(),
+        )
+        .await?,
     ))
 }

@@ -2,7 +2,6 @@
 
 use axum::Json;
 use axum::extract::State;
-use chrono::Utc;
 use fangxin_indexer::SearchRequest;
 use fangxin_scoring::Uscc;
 
@@ -98,7 +97,7 @@ pub async fn profile(
 ) -> ApiResult<Json<MerchantProfile>> {
     let uscc = Uscc::parse(&uscc)?;
     Ok(Json(
-        merchants::profile(&state.db, &uscc, Utc::now()).await?,
+        merchants::profile(&state.db, &uscc, fangxin_core::clock::now()).await?,
     ))
 }
 
@@ -117,7 +116,14 @@ pub async fn create(
     Regulator(actor): Regulator,
     Body(req): Body<merchants::NewMerchant>,
 ) -> ApiResult<(StatusCode, Json<MerchantProfile>)> {
-    let profile = merchants::create(&state.db, req, &state.scoring, &actor, Utc::now()).await?;
+    let profile = merchants::create(
+        &state.db,
+        req,
+        &state.scoring,
+        &actor,
+        fangxin_core::clock::now(),
+    )
+    .await?;
     state.notifier.changed().await;
     Ok((StatusCode::CREATED, Json(profile)))
 }
@@ -140,8 +146,15 @@ pub async fn update(
     Body(req): Body<merchants::MerchantUpdate>,
 ) -> ApiResult<Json<MerchantProfile>> {
     let uscc = Uscc::parse(&uscc)?;
-    let profile =
-        merchants::update(&state.db, &uscc, req, &state.scoring, &actor, Utc::now()).await?;
+    let profile = merchants::update(
+        &state.db,
+        &uscc,
+        req,
+        &state.scoring,
+        &actor,
+        fangxin_core::clock::now(),
+    )
+    .await?;
     state.notifier.changed().await;
     Ok(Json(profile))
 }
@@ -164,7 +177,8 @@ pub async fn change_status(
     Body(req): Body<merchants::StatusChange>,
 ) -> ApiResult<Json<MerchantProfile>> {
     let uscc = Uscc::parse(&uscc)?;
-    let profile = merchants::change_status(&state.db, &uscc, req, &actor, Utc::now()).await?;
+    let profile =
+        merchants::change_status(&state.db, &uscc, req, &actor, fangxin_core::clock::now()).await?;
     state.notifier.changed().await;
     Ok(Json(profile))
 }

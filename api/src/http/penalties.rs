@@ -3,7 +3,6 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use chrono::Utc;
 
 use axum::http::HeaderMap;
 use axum::response::Response;
@@ -38,7 +37,7 @@ pub async fn publish(
         &state.scoring,
         state.settings.penalties.lower_amount_threshold_yuan * 100,
         &actor,
-        Utc::now(),
+        fangxin_core::clock::now(),
     )
     .await?;
     state.notifier.changed().await;
@@ -59,7 +58,7 @@ pub async fn list(
     ApiQuery(query): ApiQuery<PenaltyQuery>,
     ApiQuery(format): ApiQuery<FormatParam>,
 ) -> ApiResult<Response> {
-    let now = Utc::now();
+    let now = fangxin_core::clock::now();
     let db = &state.db;
     Ok(export::json_or_csv(
         &headers,
@@ -129,7 +128,7 @@ pub async fn correct(
         &state.scoring,
         state.settings.penalties.lower_amount_threshold_yuan * 100,
         &actor,
-        Utc::now(),
+        fangxin_core::clock::now(),
     )
     .await?;
     state.notifier.changed().await;
@@ -152,7 +151,15 @@ pub async fn revoke(
     ApiPath(id): ApiPath<i64>,
     Body(req): Body<Revocation>,
 ) -> ApiResult<Json<PenaltyDetail>> {
-    let detail = penalties::revoke(&state.db, id, req, &state.scoring, &actor, Utc::now()).await?;
+    let detail = penalties::revoke(
+        &state.db,
+        id,
+        req,
+        &state.scoring,
+        &actor,
+        fangxin_core::clock::now(),
+    )
+    .await?;
     state.notifier.changed().await;
     Ok(Json(detail))
 }

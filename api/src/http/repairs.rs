@@ -3,7 +3,6 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use chrono::Utc;
 
 use super::AppState;
 use super::extract::{ApiPath, Body, Enterprise, Regulator};
@@ -25,7 +24,14 @@ pub async fn apply(
     Enterprise { merchant_id, actor }: Enterprise,
     Body(req): Body<Application>,
 ) -> ApiResult<(StatusCode, Json<RepairView>)> {
-    let view = repairs::apply(&state.db, merchant_id, req, &actor, Utc::now()).await?;
+    let view = repairs::apply(
+        &state.db,
+        merchant_id,
+        req,
+        &actor,
+        fangxin_core::clock::now(),
+    )
+    .await?;
     Ok((StatusCode::CREATED, Json(view)))
 }
 
@@ -45,7 +51,15 @@ pub async fn decide(
     ApiPath(id): ApiPath<i64>,
     Body(req): Body<Decision>,
 ) -> ApiResult<Json<RepairView>> {
-    let view = repairs::decide(&state.db, id, req, &state.scoring, &actor, Utc::now()).await?;
+    let view = repairs::decide(
+        &state.db,
+        id,
+        req,
+        &state.scoring,
+        &actor,
+        fangxin_core::clock::now(),
+    )
+    .await?;
     state.notifier.changed().await;
     Ok(Json(view))
 }

@@ -5,7 +5,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use serde::Deserialize;
 
 use super::AppState;
@@ -58,7 +58,7 @@ pub async fn complaints(
     ApiQuery(q): ApiQuery<ReportQuery>,
 ) -> ApiResult<Response> {
     let csv = crate::export::wants_csv(&headers, q.format.as_deref())?;
-    let now = Utc::now();
+    let now = fangxin_core::clock::now();
     let period = period(&q, fangxin_core::clock::today(now))?;
     let report = reports::complaints(
         &state.db,

@@ -3,7 +3,6 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use chrono::Utc;
 
 use axum::http::HeaderMap;
 use axum::response::Response;
@@ -32,7 +31,8 @@ pub async fn add_inspector(
     Regulator(actor): Regulator,
     Body(req): Body<NewInspector>,
 ) -> ApiResult<(StatusCode, Json<InspectorView>)> {
-    let view = spotchecks::add_inspector(&state.db, req, &actor, Utc::now()).await?;
+    let view =
+        spotchecks::add_inspector(&state.db, req, &actor, fangxin_core::clock::now()).await?;
     Ok((StatusCode::CREATED, Json(view)))
 }
 
@@ -65,7 +65,7 @@ pub async fn draw(
     Regulator(actor): Regulator,
     Body(req): Body<NewPlan>,
 ) -> ApiResult<(StatusCode, Json<PlanView>)> {
-    let plan = spotchecks::draw_plan(&state.db, req, &actor, Utc::now()).await?;
+    let plan = spotchecks::draw_plan(&state.db, req, &actor, fangxin_core::clock::now()).await?;
     Ok((StatusCode::CREATED, Json(plan)))
 }
 
@@ -115,8 +115,15 @@ pub async fn record_result(
     ApiPath(id): ApiPath<i64>,
     Body(req): Body<ResultEntry>,
 ) -> ApiResult<Json<CheckView>> {
-    let view =
-        spotchecks::record_result(&state.db, id, req, &state.scoring, &actor, Utc::now()).await?;
+    let view = spotchecks::record_result(
+        &state.db,
+        id,
+        req,
+        &state.scoring,
+        &actor,
+        fangxin_core::clock::now(),
+    )
+    .await?;
     state.notifier.changed().await;
     Ok(Json(view))
 }
@@ -135,7 +142,7 @@ pub async fn list(
     ApiQuery(query): ApiQuery<SpotCheckQuery>,
     ApiQuery(format): ApiQuery<FormatParam>,
 ) -> ApiResult<Response> {
-    let now = Utc::now();
+    let now = fangxin_core::clock::now();
     let db = &state.db;
     Ok(export::json_or_csv(
         &headers,

@@ -3,7 +3,6 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use chrono::Utc;
 
 use super::AppState;
 use super::extract::{ApiPath, Body, Regulator};
@@ -25,7 +24,14 @@ pub async fn enrol(
     Regulator(actor): Regulator,
     Body(req): Body<Enrolment>,
 ) -> ApiResult<(StatusCode, Json<EnrolmentView>)> {
-    let view = trusted::enrol(&state.db, req, &state.scoring, &actor, Utc::now()).await?;
+    let view = trusted::enrol(
+        &state.db,
+        req,
+        &state.scoring,
+        &actor,
+        fangxin_core::clock::now(),
+    )
+    .await?;
     state.notifier.changed().await;
     Ok((StatusCode::CREATED, Json(view)))
 }
@@ -46,7 +52,15 @@ pub async fn change(
     ApiPath(id): ApiPath<i64>,
     Body(req): Body<StatusChange>,
 ) -> ApiResult<Json<EnrolmentView>> {
-    let view = trusted::change(&state.db, id, req, &state.scoring, &actor, Utc::now()).await?;
+    let view = trusted::change(
+        &state.db,
+        id,
+        req,
+        &state.scoring,
+        &actor,
+        fangxin_core::clock::now(),
+    )
+    .await?;
     state.notifier.changed().await;
     Ok(Json(view))
 }

@@ -5,7 +5,6 @@ use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::http::StatusCode;
 use axum::response::Response;
-use chrono::Utc;
 
 use super::AppState;
 use super::extract::{ApiQuery, Body, Regulator};
@@ -28,7 +27,7 @@ pub async fn publish(
     Regulator(actor): Regulator,
     Body(req): Body<NewWarning>,
 ) -> ApiResult<(StatusCode, Json<WarningView>)> {
-    let view = warnings::publish(&state.db, req, &actor, Utc::now()).await?;
+    let view = warnings::publish(&state.db, req, &actor, fangxin_core::clock::now()).await?;
     Ok((StatusCode::CREATED, Json(view)))
 }
 
@@ -46,7 +45,7 @@ pub async fn list(
     ApiQuery(query): ApiQuery<WarningQuery>,
     ApiQuery(format): ApiQuery<FormatParam>,
 ) -> ApiResult<Response> {
-    let now = Utc::now();
+    let now = fangxin_core::clock::now();
     let db = &state.db;
     Ok(export::json_or_csv(
         &headers,

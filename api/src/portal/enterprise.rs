@@ -7,7 +7,6 @@ use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
-use chrono::Utc;
 use fangxin_scoring::domain::{Channel, ComplaintStatus, PenaltyStatus, Role};
 use serde::Deserialize;
 
@@ -87,7 +86,7 @@ async fn me_page(
     else {
         return redirect("/admin");
     };
-    let now = Utc::now();
+    let now = fangxin_core::clock::now();
     let record =
         match fangxin_core::enterprise::record(&state.db, merchant_id, &state.scoring, now).await {
             Ok(r) => r,
@@ -288,7 +287,8 @@ pub async fn apply_repair(
         &form.csrf,
         "repair",
         |merchant_id, actor| async move {
-            fangxin_core::repairs::apply(db, merchant_id, req, &actor, Utc::now()).await
+            fangxin_core::repairs::apply(db, merchant_id, req, &actor, fangxin_core::clock::now())
+                .await
         },
     )
     .await
@@ -321,7 +321,8 @@ pub async fn file_objection(
         &form.csrf,
         "objection",
         |merchant_id, actor| async move {
-            fangxin_core::objections::file(db, merchant_id, req, &actor, Utc::now()).await
+            fangxin_core::objections::file(db, merchant_id, req, &actor, fangxin_core::clock::now())
+                .await
         },
     )
     .await
@@ -355,7 +356,7 @@ pub async fn answer(
                 &form.text,
                 scoring,
                 &actor,
-                Utc::now(),
+                fangxin_core::clock::now(),
             )
             .await
         },

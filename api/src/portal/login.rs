@@ -8,7 +8,6 @@ use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use axum::http::header::SET_COOKIE;
 use axum::response::Response;
-use chrono::Utc;
 use fangxin_scoring::domain::Role;
 use serde::Deserialize;
 
@@ -52,7 +51,7 @@ pub async fn login_form(
             next: local(&q.next).unwrap_or("").to_owned(),
             username: String::new(),
             error: None,
-            as_of: stamp(Utc::now()),
+            as_of: stamp(fangxin_core::clock::now()),
         },
         &csrf,
     )
@@ -85,7 +84,7 @@ pub async fn login(
                 next: local(&form.next).unwrap_or("").to_owned(),
                 username: form.username.clone(),
                 error: Some(message.to_owned()),
-                as_of: stamp(Utc::now()),
+                as_of: stamp(fangxin_core::clock::now()),
             },
             &csrf,
         )
@@ -96,7 +95,7 @@ pub async fn login(
             return again("登录尝试太频繁，请一分钟后再试。");
         }
     }
-    let now = Utc::now();
+    let now = fangxin_core::clock::now();
     match fangxin_core::accounts::login(&state.db, &form.username, &form.password, now).await {
         Ok(issued) => {
             let to = local(&form.next)
@@ -134,7 +133,7 @@ pub async fn logout(
         return refused();
     }
     if let Some(token) = super::session::cookie(&headers, super::session::SESSION_COOKIE) {
-        let _ = fangxin_core::accounts::logout(&state.db, &token, Utc::now()).await;
+        let _ = fangxin_core::accounts::logout(&state.db, &token, fangxin_core::clock::now()).await;
     }
     let mut response = redirect("/");
     if let Some(c) = logout_cookie(state.settings.server.secure_cookies) {

@@ -233,7 +233,7 @@ pub fn error_page(status: StatusCode, title: &str, message: &str) -> Response {
     let body = ErrorPage {
         title,
         message,
-        as_of: stamp(Utc::now()),
+        as_of: stamp(fangxin_core::clock::now()),
     }
     .render()
     .unwrap_or_else(|_| {
@@ -267,14 +267,14 @@ async fn home(
     query: Result<Query<HomeQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Page {
     let q = query.map(|Query(q)| q).unwrap_or_default();
-    page(public::home(&state, q, Utc::now()).await)
+    page(public::home(&state, q, fangxin_core::clock::now()).await)
 }
 
 async fn merchant(
     State(state): State<AppState>,
     axum::extract::Path(uscc): axum::extract::Path<String>,
 ) -> Page {
-    let now = Utc::now();
+    let now = fangxin_core::clock::now();
     page(
         async {
             let uscc = Uscc::parse(&uscc).map_err(AppError::from)?;
@@ -290,7 +290,7 @@ async fn atom(
 ) -> Response {
     let result = async {
         let uscc = Uscc::parse(&uscc).map_err(AppError::from)?;
-        public::atom(&state, &uscc, Utc::now()).await
+        public::atom(&state, &uscc, fangxin_core::clock::now()).await
     }
     .await;
     match result {
@@ -320,7 +320,7 @@ async fn penalties(
     q: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Page {
     let q = q.map(|Query(q)| q).unwrap_or_default();
-    page(public::penalties(&state, q.page, Utc::now()).await)
+    page(public::penalties(&state, q.page, fangxin_core::clock::now()).await)
 }
 
 async fn warnings(
@@ -328,7 +328,7 @@ async fn warnings(
     q: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Page {
     let q = q.map(|Query(q)| q).unwrap_or_default();
-    page(public::warnings(&state, q.page, Utc::now()).await)
+    page(public::warnings(&state, q.page, fangxin_core::clock::now()).await)
 }
 
 async fn spot_checks(
@@ -336,5 +336,5 @@ async fn spot_checks(
     q: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Page {
     let q = q.map(|Query(q)| q).unwrap_or_default();
-    page(public::spot_checks(&state, q.page, Utc::now()).await)
+    page(public::spot_checks(&state, q.page, fangxin_core::clock::now()).await)
 }

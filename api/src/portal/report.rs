@@ -5,7 +5,7 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use axum::response::{Html, IntoResponse, Response};
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use serde::Deserialize;
 
 use super::charts;
@@ -198,7 +198,7 @@ pub async fn stats(State(state): State<AppState>) -> Page {
     {
         return Page(Ok(html.clone()));
     }
-    let now = Utc::now();
+    let now = fangxin_core::clock::now();
     let period = Period::recent_half_year(fangxin_core::clock::today(now));
     let result = async {
         let report = fangxin_core::reports::complaints(
@@ -237,7 +237,7 @@ pub async fn admin_report(
     headers: HeaderMap,
     q: Result<Query<PeriodQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
-    let now = Utc::now();
+    let now = fangxin_core::clock::now();
     let today = fangxin_core::clock::today(now);
     let q = q.map(|Query(q)| q).unwrap_or_default();
     let fallback = Period::last_half_year(today);

@@ -8,7 +8,6 @@ use axum::http::header::{COOKIE, LOCATION, SET_COOKIE};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use chrono::Utc;
 use rand::RngCore;
 
 use crate::state::AppState;
@@ -124,7 +123,7 @@ impl FromRequestParts<AppState> for PageSession {
         let Some(token) = cookie(&parts.headers, SESSION_COOKIE) else {
             return Err(to_login());
         };
-        match accounts::authenticate(&state.db, &token, Utc::now()).await {
+        match accounts::authenticate(&state.db, &token, fangxin_core::clock::now()).await {
             Ok(session) => Ok(PageSession { session }),
             Err(_) => Err(to_login()),
         }

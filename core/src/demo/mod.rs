@@ -132,7 +132,7 @@ pub async fn generate(db: &DatabaseConnection, opts: DemoOptions) -> AppResult<D
             ),
         ));
     }
-    let now = Utc::now();
+    let now = crate::clock::now();
     let progress = Progress::new("demo", opts.merchants);
     let mut summary = DemoSummary::default();
     // About one professional claimant per thousand merchants, each filing hundreds.
@@ -945,7 +945,7 @@ mod tests {
             as_of: "2026-11-28".parse().unwrap(),
             lower_amount_threshold_fen: 1_000_000,
         };
-        let now = Utc::now();
+        let now = crate::clock::now();
         let a = generate_merchant(3, &opts, now, 3, 0.1, &mut DemoSummary::default()).unwrap();
         let b = generate_merchant(3, &opts, now, 3, 0.1, &mut DemoSummary::default()).unwrap();
         assert_eq!(a.merchant.uscc, b.merchant.uscc);

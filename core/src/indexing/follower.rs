@@ -97,7 +97,7 @@ impl IndexFollower {
         let mut total = 0;
 
         // Late commits below the cursor, inside either window.
-        let since = Utc::now() - self.lookback;
+        let since = crate::clock::now() - self.lookback;
         let floor = (self.cursor - self.lookback_events).max(0);
         let window: Vec<(i64, DateTime<Utc>)> = change_event::Entity::find()
             .select_only()

@@ -608,7 +608,7 @@ pub async fn rescore_all(
     while let Some(batch) = batches.next().await {
         let ids = batch??;
         if let Some(&last) = ids.last() {
-            save_position(db, &job, last, Utc::now()).await?;
+            save_position(db, &job, last, crate::clock::now()).await?;
         }
         done += ids.len() as u64;
         progress.set(done);

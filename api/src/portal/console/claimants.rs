@@ -5,7 +5,7 @@ use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use fangxin_scoring::domain::ComplaintCategory;
 use serde::Deserialize;
 
@@ -108,7 +108,7 @@ pub async fn claimant_queue(
                     key: i.key,
                 })
                 .collect(),
-            as_of: stamp(Utc::now()),
+            as_of: stamp(fangxin_core::clock::now()),
         },
         &csrf,
     )
@@ -165,7 +165,7 @@ async fn claim_file_page(
     notice: Option<&'static str>,
     error: Option<String>,
 ) -> Response {
-    let now = Utc::now();
+    let now = fangxin_core::clock::now();
     let file = match fangxin_core::claimants::claim_file(
         &state.db,
         key,
@@ -297,7 +297,7 @@ pub async fn review(
         },
         &state.scoring,
         &page.session.actor(None),
-        Utc::now(),
+        fangxin_core::clock::now(),
     )
     .await
     {

@@ -206,7 +206,7 @@ pub async fn enrol(
                 valid_from: f.date("valid_from")?,
                 valid_to: f.date("valid_to")?,
             };
-            fangxin_core::trusted::enrol(db, req, scoring, &actor, Utc::now()).await
+            fangxin_core::trusted::enrol(db, req, scoring, &actor, fangxin_core::clock::now()).await
         },
     )
     .await
@@ -244,7 +244,15 @@ pub async fn trusted_status(
                 level: None,
                 reason: f.get("reason"),
             };
-            fangxin_core::trusted::change(db, current.id, req, scoring, &actor, Utc::now()).await
+            fangxin_core::trusted::change(
+                db,
+                current.id,
+                req,
+                scoring,
+                &actor,
+                fangxin_core::clock::now(),
+            )
+            .await
         },
     )
     .await
@@ -274,7 +282,14 @@ pub async fn list_merchant(
                     AppError::invalid_field("listed_on", "missing_field", "listed_on is required")
                 })?,
             };
-            fangxin_core::listings::list_merchant(db, req, scoring, &actor, Utc::now()).await
+            fangxin_core::listings::list_merchant(
+                db,
+                req,
+                scoring,
+                &actor,
+                fangxin_core::clock::now(),
+            )
+            .await
         },
     )
     .await
@@ -313,7 +328,15 @@ pub async fn unlist(
                 removed_on: f.date("removed_on")?,
                 reason: f.get("reason"),
             };
-            fangxin_core::listings::remove(db, current.id, req, scoring, &actor, Utc::now()).await
+            fangxin_core::listings::remove(
+                db,
+                current.id,
+                req,
+                scoring,
+                &actor,
+                fangxin_core::clock::now(),
+            )
+            .await
         },
     )
     .await
@@ -338,8 +361,15 @@ pub async fn match_complaint(
             let req = fangxin_core::complaints::MerchantMatch {
                 uscc: f.get("uscc"),
             };
-            fangxin_core::complaints::assign_merchant(db, id, req, scoring, &actor, Utc::now())
-                .await
+            fangxin_core::complaints::assign_merchant(
+                db,
+                id,
+                req,
+                scoring,
+                &actor,
+                fangxin_core::clock::now(),
+            )
+            .await
         },
     )
     .await
@@ -381,7 +411,7 @@ pub async fn draw(
                 sample_size,
                 seed,
             };
-            fangxin_core::spotchecks::draw_plan(db, req, &actor, Utc::now()).await
+            fangxin_core::spotchecks::draw_plan(db, req, &actor, fangxin_core::clock::now()).await
         },
     )
     .await
@@ -407,7 +437,7 @@ async fn plan_page(
         Ok(p) => p,
         Err(e) => return app_error(e),
     };
-    let now = Utc::now();
+    let now = fangxin_core::clock::now();
     let csrf = Csrf::of(headers, state.settings.server.secure_cookies);
     render(
         PlanPage {
@@ -460,7 +490,7 @@ pub async fn record_result(
             req,
             &state.scoring,
             &page.0.session.actor(None),
-            Utc::now(),
+            fangxin_core::clock::now(),
         )
         .await
     }
@@ -567,7 +597,7 @@ pub async fn audit(
             pages: log.total.div_ceil(log.per_page.max(1)).max(1),
             total: log.total,
             query,
-            as_of: stamp(Utc::now()),
+            as_of: stamp(fangxin_core::clock::now()),
         },
         &csrf,
     )

@@ -201,7 +201,8 @@ pub async fn decide_repair(
     };
     let (db, scoring) = (&state.db, &state.scoring);
     regulator_form(&state, &page, &headers, &form.csrf, |actor| async move {
-        fangxin_core::repairs::decide(db, id, req, scoring, &actor, Utc::now()).await
+        fangxin_core::repairs::decide(db, id, req, scoring, &actor, fangxin_core::clock::now())
+            .await
     })
     .await
 }
@@ -219,7 +220,8 @@ pub async fn decide_objection(
     };
     let (db, scoring) = (&state.db, &state.scoring);
     regulator_form(&state, &page, &headers, &form.csrf, |actor| async move {
-        fangxin_core::objections::decide(db, id, req, scoring, &actor, Utc::now()).await
+        fangxin_core::objections::decide(db, id, req, scoring, &actor, fangxin_core::clock::now())
+            .await
     })
     .await
 }
@@ -242,7 +244,7 @@ async fn admin_page_with(
     error: Option<String>,
     report: Option<fangxin_core::imports::ImportReport>,
 ) -> Response {
-    let now = Utc::now();
+    let now = fangxin_core::clock::now();
     let calendar = &state.scoring.calendar;
     let unmatched = fangxin_core::complaints::list(
         &state.db,
@@ -403,7 +405,7 @@ pub async fn publish_penalty(
         &state.scoring,
         state.settings.penalties.lower_amount_threshold_yuan * 100,
         &actor,
-        Utc::now(),
+        fangxin_core::clock::now(),
     )
     .await
     {
@@ -453,8 +455,13 @@ pub async fn publish_warning(
         category: form.category,
         published_on: None,
     };
-    match fangxin_core::warnings::publish(&state.db, req, &page.0.session.actor(None), Utc::now())
-        .await
+    match fangxin_core::warnings::publish(
+        &state.db,
+        req,
+        &page.0.session.actor(None),
+        fangxin_core::clock::now(),
+    )
+    .await
     {
         Ok(_) => redirect("/admin?done=warning"),
         Err(e @ AppError::InvalidInput { .. }) => {
@@ -591,7 +598,7 @@ pub async fn upload_import(
         &spool.path(),
         &ctx,
         &actor,
-        Utc::now(),
+        fangxin_core::clock::now(),
         &|_| {},
     )
     .await
