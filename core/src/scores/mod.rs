@@ -450,13 +450,25 @@ pub async fn rescore<C: TransactionTrait + ConnectionTrait>(
             .exec_without_returning(&txn)
             .await?;
     }
-    // Changes recorded up to `now` are in these scores; a later one keeps its marker.
-    for chunk in crate::store::chunks(ids) {
-        pending_rescore::Entity::delete_many()
-            .filter(pending_rescore::Column::MerchantId.is_in(chunk.iter().copied()))
-            .filter(pending_rescore::Column::QueuedAt.lte(now))
-            .exec(&txn)
-            .await?;
+    // Changes recorded up to `now` are in these scores; a later one keeps its marker. The
+    // table is empty but for moments after a write, so look before deleting by the batch:
+    // a full rescore would otherwise spend seconds on deletes that find nothing.
+    let any_pending = pending_rescore::Entity::find()
+        .select_only()
+        .column(pending_rescore::Column::MerchantId)
+        .limit(1)
+        .into_tuple::<i64>()
+        .one(&txn)
+        .await?
+        .is_some();
+    if any_pending {
+        for chunk in crate::store::chunks(ids) {
+            pending_rescore::Entity::delete_many()
+                .filter(pending_rescore::Column::MerchantId.is_in(chunk.iter().copied()))
+                .filter(pending_rescore::Column::QueuedAt.lte(now))
+                .exec(&txn)
+                .await?;
+        }
     }
     txn.commit().await?;
     Ok(changed)
