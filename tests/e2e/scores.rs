@@ -267,7 +267,77 @@ async fn a_confirmed_claimant_weighs_less_in_scores(backend: Backend) {
     app.finish().await;
 }
 
+/// A write stands once committed, even when the rescore after it fails: the answer is a
+/// success, the score says it is pending, and the sweep brings it up to date.
+async fn a_failed_rescore_after_a_write_is_finished_by_the_sweep(backend: Backend) {
+    use sea_orm::ConnectionTrait;
+    let app = TestApp::spawn(backend).await;
+    let db = &app.state.db;
+    let regulator = app.token_for("regulator", None).await;
+    let (_, found) = app
+        .get_json("/api/v1/merchants/search?grade=A&per_page=1")
+        .await;
+    let uscc = found["hits"][0]["uscc"]
+        .as_str()
+        .expect("a merchant graded A")
+        .to_owned();
+    let (_, before) = app
+        .get_json(&format!("/api/v1/merchants/{uscc}/score"))
+        .await;
+    assert_eq!(before["pending"], false, "{before}");
+
+    // Break the rescore, not the write: score history cannot be written.
+    db.execute_unprepared("ALTER TABLE score_history RENAME TO score_history_away")
+        .await
+        .unwrap();
+    let today = fangxin_core::clock::today(fangxin_core::clock::now());
+    let (status, body) = app
+        .post_json(
+            "/api/v1/admin/penalties",
+            Some(&regulator),
+            serde_json::json!({
+                "decision_no": "五市监处罚〔2026〕9601号", "uscc": uscc,
+                "categories": ["罚款"], "fine_yuan": "50000", "violation_type": "价格违法",
+                "facts": "未明码标价", "legal_basis": "《价格法》第四十二条",
+                "authority": "昆明市五华区市场监督管理局",
+                "decided_on": today.to_string(), "procedure": "ordinary"
+            }),
+        )
+        .await;
+    assert_eq!(status, 201, "the decision is recorded: {body}");
+    let (_, waiting) = app
+        .get_json(&format!("/api/v1/merchants/{uscc}/score"))
+        .await;
+    assert_eq!(waiting["pending"], true, "{waiting}");
+    assert_eq!(waiting["score"], before["score"], "not rescored yet");
+
+    db.execute_unprepared("ALTER TABLE score_history_away RENAME TO score_history")
+        .await
+        .unwrap();
+    rescore_due(db, &app.state.scoring, fangxin_core::clock::now())
+        .await
+        .unwrap();
+    let (_, after) = app
+        .get_json(&format!("/api/v1/merchants/{uscc}/score"))
+        .await;
+    assert_eq!(after["pending"], false, "{after}");
+    assert!(
+        after["score"].as_i64() < before["score"].as_i64(),
+        "{before} → {after}"
+    );
+    assert!(
+        after["factors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["code"] == "penalty"),
+        "{after}"
+    );
+    app.finish().await;
+}
+
 crate::on_every_backend!(
+    a_failed_rescore_after_a_write_is_finished_by_the_sweep,
     the_score_explains_itself,
     the_sweep_rescores_when_publicity_ends,
     a_full_rescore_stops_and_resumes,
