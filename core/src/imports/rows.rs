@@ -218,6 +218,74 @@ fn read_csv<R: Read>(
             return Ok(());
         }
     };
+    let Some(layout) = header_layout(&header, columns, &mut sink) else {
+        sink.flush();
+        return Ok(());
+    };
+    loop {
+        let line = csv.position().line();
+        match csv.read_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {
+                let end = csv.position();
+                let inner_breaks: u64 = record
+                    .iter()
+                    .map(|f| f.bytes().filter(|b| *b == b'\n').count() as u64)
+                    .sum();
+                let terminated = end.byte() < tail.len || tail.ends_with_newline;
+                let line = end
+                    .line()
+                    .saturating_sub(inner_breaks + u64::from(terminated))
+                    .max(line);
+                if record.iter().all(|f| f.trim().is_empty()) {
+                    continue;
+                }
+                if record.len() != layout.len() {
+                    if !sink.push(bad(
+                        line,
+                        None,
+                        "wrong_field_count",
+                        format!(
+                            "{} fields where the header has {}",
+                            record.len(),
+                            layout.len()
+                        ),
+                    )) {
+                        return Ok(());
+                    }
+                    continue;
+                }
+                let item = row_item(&record, &layout, line);
+                if !sink.push(item) {
+                    return Ok(());
+                }
+            }
+            Err(e) => {
+                let line = e.position().map_or(line, |p| p.line());
+                let message = match e.kind() {
+                    csv::ErrorKind::Utf8 { .. } => {
+                        "the row is not valid UTF-8 (save the file as UTF-8)".to_owned()
+                    }
+                    csv::ErrorKind::Io(_) => return Err(std::io::Error::other(e.to_string())),
+                    _ => format!("not readable as CSV: {e}"),
+                };
+                if !sink.push(bad(line, None, "invalid_csv", message)) {
+                    return Ok(());
+                }
+            }
+        }
+    }
+    sink.flush();
+    Ok(())
+}
+
+/// The column of each header cell, or `None` (with every problem reported) when the header
+/// names an unknown column, one twice, or lacks a required one.
+fn header_layout(
+    header: &[String],
+    columns: &'static [Column],
+    sink: &mut Sink,
+) -> Option<Vec<Option<Column>>> {
     let mut layout = Vec::with_capacity(header.len());
     let mut header_ok = true;
     for (i, name) in header.iter().enumerate() {
@@ -271,80 +339,27 @@ fn read_csv<R: Read>(
             ));
         }
     }
-    if !header_ok {
-        sink.flush();
-        return Ok(());
-    }
-    loop {
-        let line = csv.position().line();
-        match csv.read_record(&mut record) {
-            Ok(false) => break,
-            Ok(true) => {
-                let end = csv.position();
-                let inner_breaks: u64 = record
-                    .iter()
-                    .map(|f| f.bytes().filter(|b| *b == b'\n').count() as u64)
-                    .sum();
-                let terminated = end.byte() < tail.len || tail.ends_with_newline;
-                let line = end
-                    .line()
-                    .saturating_sub(inner_breaks + u64::from(terminated))
-                    .max(line);
-                if record.iter().all(|f| f.trim().is_empty()) {
-                    continue;
-                }
-                if record.len() != layout.len() {
-                    if !sink.push(bad(
-                        line,
-                        None,
-                        "wrong_field_count",
-                        format!(
-                            "{} fields where the header has {}",
-                            record.len(),
-                            layout.len()
-                        ),
-                    )) {
-                        return Ok(());
-                    }
-                    continue;
-                }
-                let mut fields = Map::new();
-                let mut problem = None;
-                for (cell, column) in record.iter().zip(&layout) {
-                    let Some(column) = column else { continue };
-                    match cell_value(cell, column) {
-                        Ok(Some(v)) => {
-                            fields.insert(column.name.to_owned(), v);
-                        }
-                        Ok(None) => {}
-                        Err(e) => {
-                            problem = Some(bad(line, Some(column.name), "invalid_value", e));
-                            break;
-                        }
-                    }
-                }
-                let item = problem.unwrap_or(Item::Row(RawRow { line, fields }));
-                if !sink.push(item) {
-                    return Ok(());
-                }
+    header_ok.then_some(layout)
+}
+
+/// A CSV record as a row, or the first cell that is not a value of its column.
+fn row_item(record: &csv::StringRecord, layout: &[Option<Column>], line: u64) -> Item {
+    let mut fields = Map::new();
+    let mut problem = None;
+    for (cell, column) in record.iter().zip(layout) {
+        let Some(column) = column else { continue };
+        match cell_value(cell, column) {
+            Ok(Some(v)) => {
+                fields.insert(column.name.to_owned(), v);
             }
+            Ok(None) => {}
             Err(e) => {
-                let line = e.position().map_or(line, |p| p.line());
-                let message = match e.kind() {
-                    csv::ErrorKind::Utf8 { .. } => {
-                        "the row is not valid UTF-8 (save the file as UTF-8)".to_owned()
-                    }
-                    csv::ErrorKind::Io(_) => return Err(std::io::Error::other(e.to_string())),
-                    _ => format!("not readable as CSV: {e}"),
-                };
-                if !sink.push(bad(line, None, "invalid_csv", message)) {
-                    return Ok(());
-                }
+                problem = Some(bad(line, Some(column.name), "invalid_value", e));
+                break;
             }
         }
     }
-    sink.flush();
-    Ok(())
+    problem.unwrap_or(Item::Row(RawRow { line, fields }))
 }
 
 fn read_ndjson<R: BufRead>(
