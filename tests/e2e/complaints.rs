@@ -304,7 +304,36 @@ async fn a_person_matches_a_complaint_to_its_merchant(backend: Backend) {
     app.finish().await;
 }
 
+/// The same ticket sent twice at the same moment (a hotline system retrying): one complaint
+/// is recorded, and both senders get it back — never a conflict or a server error.
+async fn the_same_ticket_sent_twice_at_once_is_recorded_once(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let regulator = app.token_for("regulator", None).await;
+    let received =
+        fangxin_core::clock::today(fangxin_core::clock::now()) - chrono::TimeDelta::days(1);
+    let body = serde_json::json!({
+        "channel": "12315", "ticket_no": "RACE-1", "kind": "complaint",
+        "merchant_name": "某某小店", "received_at": format!("{received} 09:30:00"),
+        "text": "购买的商品有质量问题"
+    });
+    let send = || app.post_json("/api/v1/admin/complaints", Some(&regulator), body.clone());
+    let ((a, body_a), (b, body_b)) = tokio::join!(send(), send());
+    let mut statuses = [a, b];
+    statuses.sort_unstable();
+    assert_eq!(statuses, [200, 201], "{body_a} {body_b}");
+    assert_eq!(body_a["complaint"]["id"], body_b["complaint"]["id"]);
+    let (_, audit) = app
+        .get_json_as(
+            "/api/v1/admin/audit-log?entity=complaint&q=12315/RACE-1",
+            &regulator,
+        )
+        .await;
+    assert_eq!(audit["total"], 1, "{audit}");
+    app.finish().await;
+}
+
 crate::on_every_backend!(
+    the_same_ticket_sent_twice_at_once_is_recorded_once,
     a_complaint_from_intake_to_answer,
     a_complaint_naming_an_unknown_shop_waits_for_a_person,
     a_person_matches_a_complaint_to_its_merchant,

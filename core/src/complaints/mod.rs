@@ -473,18 +473,10 @@ pub async fn intake<C: TransactionTrait + ConnectionTrait>(
         involved,
         uscc,
     } = valid;
-    if let Some(existing) = complaint::Entity::find()
-        .filter(complaint::Column::Channel.eq(channel.code()))
-        .filter(complaint::Column::TicketNo.eq(&ticket_no))
-        .one(db)
-        .await?
-    {
-        return Ok(IntakeResult {
-            created: false,
-            complaint: view(db, existing, &ctx.scoring.calendar, true, now).await?,
-            merchant_suggestions: vec![],
-        });
+    if let Some(known) = already_taken_in(db, channel, &ticket_no, ctx, now).await? {
+        return Ok(known);
     }
+    let ticket = ticket_no.clone();
     let (merchant, suggestions) =
         match_merchant(db, uscc.as_ref(), &req.merchant_name, ctx.index.clone()).await?;
     let key = req
@@ -538,7 +530,22 @@ pub async fn intake<C: TransactionTrait + ConnectionTrait>(
         ..Default::default()
     })
     .exec_with_returning(&txn)
-    .await?;
+    .await;
+    let saved = match saved {
+        Ok(saved) => saved,
+        Err(e) => {
+            // The same ticket taken in by a request running at the same moment: intake is
+            // idempotent, so this one answers as a repeat would.
+            let e = AppError::from(e);
+            drop(txn);
+            if e.is_unique_violation()
+                && let Some(known) = already_taken_in(db, channel, &ticket, ctx, now).await?
+            {
+                return Ok(known);
+            }
+            return Err(e);
+        }
+    };
     // The audit row carries no personal data: the contact lives in its own table.
     audit::record(
         &txn,
@@ -547,7 +554,7 @@ pub async fn intake<C: TransactionTrait + ConnectionTrait>(
             action: "complaint.intake",
             entity: "complaint",
             entity_id: saved.id.to_string(),
-            subject: None,
+            subject: Some(format!("{}/{}", saved.channel, saved.ticket_no)),
             before: None,
             after: serde_json::to_value(&saved).ok(),
         },
@@ -567,6 +574,29 @@ pub async fn intake<C: TransactionTrait + ConnectionTrait>(
         complaint: view(db, saved, &ctx.scoring.calendar, true, now).await?,
         merchant_suggestions: suggestions,
     })
+}
+
+/// The answer to a ticket already taken in: the recorded complaint, `created: false`.
+async fn already_taken_in<C: ConnectionTrait>(
+    db: &C,
+    channel: Channel,
+    ticket_no: &str,
+    ctx: &IntakeContext<'_>,
+    now: DateTime<Utc>,
+) -> AppResult<Option<IntakeResult>> {
+    let Some(existing) = complaint::Entity::find()
+        .filter(complaint::Column::Channel.eq(channel.code()))
+        .filter(complaint::Column::TicketNo.eq(ticket_no))
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    Ok(Some(IntakeResult {
+        created: false,
+        complaint: view(db, existing, &ctx.scoring.calendar, true, now).await?,
+        merchant_suggestions: vec![],
+    }))
 }
 
 #[derive(Debug, Clone, Deserialize)]
