@@ -103,15 +103,25 @@ async fn the_index_resumes_from_its_cursor_after_restart(backend: Backend) {
     };
     app.wait_for_search("重启测试", |r| copies(r, &uscc) == 1)
         .await;
-    let cursor_before = app
-        .state
-        .index
-        .current()
-        .committed_payload()
-        .unwrap()
-        .unwrap()
-        .cursor;
-    assert!(cursor_before > 0);
+    // The document shows once the merchant's event is applied; its score's event may still
+    // be on its way. Wait for the index to reach the feed's head before noting the cursor.
+    let head = fangxin_core::indexing::head(&app.state.db).await.unwrap();
+    let mut cursor_before = 0;
+    for _ in 0..200 {
+        cursor_before = app
+            .state
+            .index
+            .current()
+            .committed_payload()
+            .unwrap()
+            .map_or(0, |p| p.cursor);
+        if cursor_before >= head {
+            break;
+        }
+        app.state.notifier.changed().await;
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(cursor_before, head, "the index caught up with the feed");
 
     let app = app.restart().await;
     // Nothing new: the same document, the same cursor, no rebuild.
