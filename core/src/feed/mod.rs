@@ -19,16 +19,7 @@ pub async fn append<C: ConnectionTrait>(
     kind: &str,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
-    change_event::Entity::insert(change_event::ActiveModel {
-        merchant_id: Set(merchant_id),
-        uscc: Set(uscc.to_owned()),
-        kind: Set(kind.to_owned()),
-        created_at: Set(now),
-        ..Default::default()
-    })
-    .exec_without_returning(db)
-    .await?;
-    Ok(())
+    append_many(db, &[(merchant_id, uscc.to_owned())], kind, now).await
 }
 
 /// Appends change events for merchants, many at a time.
