@@ -9,6 +9,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use fangxin_core::error::{AppError, AppResult};
+use fangxin_core::paging::{Listed, Page};
 
 /// Rows an export holds at most; narrow the filters for more.
 pub const MAX_ROWS: u64 = 100_000;
@@ -146,14 +147,8 @@ pub trait PagedQuery: Clone {
     fn at_page(&self, page: u64, per_page: u64) -> Self;
 }
 
-/// A page of a list and the rows it holds.
-pub trait PageRows: Serialize {
-    type Row: CsvRow;
-    fn into_rows(self) -> Vec<Self::Row>;
-}
-
 /// A public list as JSON (one page), or as CSV (every row) when the caller asked for it.
-pub async fn json_or_csv<Q, P, F, Fut>(
+pub async fn json_or_csv<Q, T, F, Fut>(
     headers: &HeaderMap,
     format: Option<&str>,
     name: &str,
@@ -163,23 +158,23 @@ pub async fn json_or_csv<Q, P, F, Fut>(
 ) -> AppResult<Response>
 where
     Q: PagedQuery,
-    P: PageRows,
+    T: CsvRow + Listed + Serialize,
     F: Fn(Q) -> Fut,
-    Fut: std::future::Future<Output = AppResult<P>>,
+    Fut: std::future::Future<Output = AppResult<Page<T>>>,
 {
     if !wants_csv(headers, format)? {
         return Ok(axum::Json(fetch(query).await?).into_response());
     }
     let rows = all_pages(|page, per_page| {
         let page = fetch(query.at_page(page, per_page));
-        async move { Ok(page.await?.into_rows()) }
+        async move { Ok(page.await?.rows) }
     })
     .await?;
     csv_response(name, now, rows)
 }
 
 macro_rules! paged {
-    ($query:ty, $page:ty, $row:ty, $field:ident) => {
+    ($($query:ty),* $(,)?) => {$(
         impl PagedQuery for $query {
             fn at_page(&self, page: u64, per_page: u64) -> Self {
                 Self {
@@ -189,33 +184,13 @@ macro_rules! paged {
                 }
             }
         }
-
-        impl PageRows for $page {
-            type Row = $row;
-            fn into_rows(self) -> Vec<$row> {
-                self.$field
-            }
-        }
-    };
+    )*};
 }
 
 paged!(
     fangxin_core::penalties::PenaltyQuery,
-    fangxin_core::penalties::PenaltyPage,
-    fangxin_core::penalties::PenaltyRecord,
-    penalties
-);
-paged!(
     fangxin_core::warnings::WarningQuery,
-    fangxin_core::warnings::WarningPage,
-    fangxin_core::warnings::WarningView,
-    warnings
-);
-paged!(
     fangxin_core::spotchecks::SpotCheckQuery,
-    fangxin_core::spotchecks::SpotCheckPage,
-    fangxin_core::spotchecks::CheckView,
-    results
 );
 
 /// Yuan with two decimals, as exports show money.

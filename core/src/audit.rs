@@ -96,13 +96,12 @@ pub struct AuditFilter {
     pub per_page: Option<u64>,
 }
 
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct AuditPage {
-    pub total: u64,
-    pub page: u64,
-    pub per_page: u64,
-    pub entries: Vec<audit_log::Model>,
+/// A page of entries.
+pub type AuditPage = crate::paging::Page<audit_log::Model>;
+
+impl crate::paging::Listed for audit_log::Model {
+    const ROWS: &'static str = "entries";
+    const PAGE: &'static str = "AuditPage";
 }
 
 /// The audit log, newest first, filtered.
@@ -139,10 +138,5 @@ pub async fn list<C: ConnectionTrait>(
         .limit(per_page)
         .all(db)
         .await?;
-    Ok(AuditPage {
-        total,
-        page,
-        per_page,
-        entries,
-    })
+    Ok(crate::paging::Page::new(total, page, per_page, entries))
 }

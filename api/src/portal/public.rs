@@ -121,7 +121,7 @@ pub async fn home(state: &AppState, q: HomeQuery, now: DateTime<Utc>) -> PageRes
         now,
     )
     .await?
-    .warnings
+    .rows
     .into_iter()
     .map(|w| WarningLine {
         summary: summary(&w.body, 80),
@@ -704,7 +704,7 @@ pub async fn penalties(state: &AppState, page: Option<u64>, now: DateTime<Utc>) 
     .await?;
     let (prev, next) = list_links("/penalties", p.page, p.per_page, p.total);
     let items = p
-        .penalties
+        .rows
         .into_iter()
         .map(|r| ListItem {
             href: Some(format!("/m/{}", r.uscc)),
@@ -744,7 +744,7 @@ pub async fn warnings(state: &AppState, page: Option<u64>, now: DateTime<Utc>) -
     .await?;
     let (prev, next) = list_links("/warnings", p.page, p.per_page, p.total);
     let items = p
-        .warnings
+        .rows
         .into_iter()
         .map(|w| ListItem {
             title: w.title,
@@ -778,7 +778,7 @@ pub async fn spot_checks(state: &AppState, page: Option<u64>, now: DateTime<Utc>
     .await?;
     let (prev, next) = list_links("/spot-checks", p.page, p.per_page, p.total);
     let items = p
-        .results
+        .rows
         .into_iter()
         .map(|c| ListItem {
             href: Some(format!("/m/{}", c.uscc)),

@@ -294,13 +294,12 @@ pub struct QueueFilter {
     pub per_page: Option<u64>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct ClaimantPage {
-    pub total: u64,
-    pub page: u64,
-    pub per_page: u64,
-    pub items: Vec<ClaimantSummary>,
+/// A page of items.
+pub type ClaimantPage = crate::paging::Page<ClaimantSummary>;
+
+impl crate::paging::Listed for ClaimantSummary {
+    const ROWS: &'static str = "items";
+    const PAGE: &'static str = "ClaimantPage";
 }
 
 const STATUSES: [&str; 4] = ["watch", "flagged", "confirmed", "cleared"];
@@ -340,12 +339,7 @@ pub async fn queue<C: ConnectionTrait>(db: &C, f: QueueFilter) -> AppResult<Clai
         .into_iter()
         .map(ClaimantSummary::from)
         .collect();
-    Ok(ClaimantPage {
-        total,
-        page,
-        per_page,
-        items,
-    })
+    Ok(crate::paging::Page::new(total, page, per_page, items))
 }
 
 /// One complaint in a claim file.

@@ -887,13 +887,12 @@ pub struct ComplaintFilter {
     pub per_page: Option<u64>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct ComplaintPage {
-    pub total: u64,
-    pub page: u64,
-    pub per_page: u64,
-    pub complaints: Vec<ComplaintView>,
+/// A page of complaints.
+pub type ComplaintPage = crate::paging::Page<ComplaintView>;
+
+impl crate::paging::Listed for ComplaintView {
+    const ROWS: &'static str = "complaints";
+    const PAGE: &'static str = "ComplaintPage";
 }
 
 /// Complaints for the regulator's queues, newest first; or one merchant's own.
@@ -929,12 +928,7 @@ pub async fn list<C: ConnectionTrait>(
     for c in rows {
         complaints.push(view(db, c, calendar, for_merchant.is_none(), now).await?);
     }
-    Ok(ComplaintPage {
-        total,
-        page,
-        per_page,
-        complaints,
-    })
+    Ok(crate::paging::Page::new(total, page, per_page, complaints))
 }
 
 /// Which merchant a complaint that arrived with a name only is about.

@@ -168,7 +168,7 @@ pub async fn record<C: ConnectionTrait>(
     )
     .await?;
     let unanswered_failed = complaints
-        .complaints
+        .rows
         .iter()
         .filter(|c| c.status == "mediation_failed" && c.merchant_response.is_none())
         .count();
@@ -212,7 +212,7 @@ pub async fn record<C: ConnectionTrait>(
         score,
         penalties,
         complaints_total: complaints.total,
-        complaints: complaints.complaints,
+        complaints: complaints.rows,
         listings,
         spot_checks,
         trusted,

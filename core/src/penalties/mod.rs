@@ -302,15 +302,13 @@ pub struct PenaltyQuery {
     pub per_page: Option<u64>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct PenaltyPage {
-    pub total: u64,
-    pub page: u64,
-    pub per_page: u64,
-    pub penalties: Vec<PenaltyRecord>,
-    /// When this answer was read from the database.
-    pub as_of: DateTime<Utc>,
+/// A page of penalties.
+pub type PenaltyPage = crate::paging::Page<PenaltyRecord>;
+
+impl crate::paging::Listed for PenaltyRecord {
+    const ROWS: &'static str = "penalties";
+    const PAGE: &'static str = "PenaltyPage";
+    const STAMPED: bool = true;
 }
 
 /// Penalties in publicity, newest first.
@@ -347,7 +345,14 @@ pub async fn public_list<C: ConnectionTrait>(
                 format!("unknown penalty category {c:?}"),
             )
         })?;
-        select = select.filter(penalty::Column::Categories.like(format!("%\"{}\"%", c.code())));
+        // The categories are a JSON array (jsonb on PostgreSQL): match its text.
+        use sea_orm::sea_query::{Alias, Expr, ExprTrait};
+        let categories = Expr::col((penalty::Entity, penalty::Column::Categories));
+        select = select.filter(
+            categories
+                .cast_as(Alias::new("text"))
+                .like(format!("%\"{}\"%", c.code())),
+        );
     }
     if let Some(f) = q.from {
         select = select.filter(penalty::Column::DecidedOn.gte(f));
@@ -374,19 +379,14 @@ pub async fn public_list<C: ConnectionTrait>(
         .await?
         .into_iter()
         .collect();
-    Ok(PenaltyPage {
-        total,
-        page,
-        per_page,
-        penalties: rows
-            .into_iter()
-            .map(|p| {
-                let uscc = usccs.get(&p.merchant_id).cloned().unwrap_or_default();
-                record_of(p, uscc)
-            })
-            .collect(),
-        as_of: now,
-    })
+    let records = rows
+        .into_iter()
+        .map(|p| {
+            let uscc = usccs.get(&p.merchant_id).cloned().unwrap_or_default();
+            record_of(p, uscc)
+        })
+        .collect();
+    Ok(crate::paging::Page::new(total, page, per_page, records).read_at(now))
 }
 
 /// A correction of a published decision: the whole corrected record and why.

@@ -220,19 +220,9 @@ pub async fn load_facts<C: ConnectionTrait>(
             .all(db)
             .await?
         {
-            let Some(f) = facts.get_mut(&p.merchant_id) else {
-                continue;
-            };
-            f.penalties.push(PenaltyFact {
-                id: p.id,
-                categories: parse_list(&p.categories, PenaltyCategory::parse),
-                decision_no: p.decision_no,
-                fine_fen: p.fine_fen,
-                confiscated_fen: p.confiscated_fen,
-                decided_on: p.decided_on,
-                publicity_end: p.publicity_end,
-                status: PenaltyStatus::parse(&p.status).unwrap_or(PenaltyStatus::NotPublic),
-            });
+            if let Some(f) = facts.get_mut(&p.merchant_id) {
+                f.penalties.push(penalty_fact(p));
+            }
         }
         let since = as_of - TimeDelta::days(3 * 365);
         let complaints = complaint::Entity::find()
@@ -242,105 +232,117 @@ pub async fn load_facts<C: ConnectionTrait>(
             .await?;
         let weights = confirmed_claimant_weights(db, &complaints).await?;
         for c in complaints {
-            let complainant_weight = c
-                .complainant_key
-                .as_ref()
-                .and_then(|k| weights.get(k))
-                .copied()
-                .unwrap_or(1.0);
-            let Some(mid) = c.merchant_id else { continue };
-            let Some(f) = facts.get_mut(&mid) else {
+            let Some(f) = c.merchant_id.and_then(|id| facts.get_mut(&id)) else {
                 continue;
             };
-            let (Some(kind), Some(status)) = (
-                ComplaintKind::parse(&c.kind),
-                ComplaintStatus::parse(&c.status),
-            ) else {
-                continue;
-            };
-            f.complaints.push(ComplaintFact {
-                id: c.id,
-                kind,
-                status,
-                received_on: crate::clock::date_of(c.received_at),
-                answered: c.merchant_response.is_some(),
-                due_on: deadlines::current_due_on(
-                    kind,
-                    status,
-                    crate::clock::date_of(c.received_at),
-                    c.accepted_at.map(crate::clock::date_of),
-                    calendar,
-                ),
-                complainant_weight,
-                claimant: (complainant_weight < 1.0)
-                    .then(|| c.complainant_key.clone())
-                    .flatten(),
-            });
+            f.complaints.extend(complaint_fact(c, &weights, calendar));
         }
         for l in listing::Entity::find()
             .filter(listing::Column::MerchantId.is_in(ids()))
             .all(db)
             .await?
         {
-            let Some(f) = facts.get_mut(&l.merchant_id) else {
-                continue;
-            };
-            let Some(kind) = ListingKind::parse(&l.kind) else {
-                continue;
-            };
-            f.listings.push(ListingFact {
-                id: l.id,
-                kind,
-                listed_on: l.listed_on,
-                removed_on: l.removed_on,
-            });
+            if let Some(f) = facts.get_mut(&l.merchant_id) {
+                f.listings.extend(listing_fact(l));
+            }
         }
         for s in spot_check_result::Entity::find()
             .filter(spot_check_result::Column::MerchantId.is_in(ids()))
             .all(db)
             .await?
         {
-            let Some(f) = facts.get_mut(&s.merchant_id) else {
-                continue;
-            };
-            let (Some(outcome), Some(checked_on)) = (
-                s.outcome.as_deref().and_then(SpotCheckOutcome::parse),
-                s.checked_on,
-            ) else {
-                continue;
-            };
-            f.spot_checks.push(SpotCheckFact {
-                id: s.id,
-                outcome,
-                checked_on,
-            });
+            if let Some(f) = facts.get_mut(&s.merchant_id) {
+                f.spot_checks.extend(spot_check_fact(s));
+            }
         }
         for t in trusted_enrolment::Entity::find()
             .filter(trusted_enrolment::Column::MerchantId.is_in(ids()))
             .all(db)
             .await?
         {
-            let Some(f) = facts.get_mut(&t.merchant_id) else {
-                continue;
-            };
-            let (Some(level), Some(status)) = (
-                TrustedLevel::parse(&t.level),
-                TrustedStatus::parse(&t.status),
-            ) else {
-                continue;
-            };
-            f.trusted.push(TrustedFact {
-                id: t.id,
-                level,
-                status,
-                pledges: parse_list(&t.pledges, Pledge::parse),
-                service_station: t.service_station,
-                valid_from: t.valid_from,
-                valid_to: t.valid_to,
-            });
+            if let Some(f) = facts.get_mut(&t.merchant_id) {
+                f.trusted.extend(trusted_fact(t));
+            }
         }
     }
     Ok(facts)
+}
+
+fn penalty_fact(p: penalty::Model) -> PenaltyFact {
+    PenaltyFact {
+        id: p.id,
+        categories: parse_list(&p.categories, PenaltyCategory::parse),
+        decision_no: p.decision_no,
+        fine_fen: p.fine_fen,
+        confiscated_fen: p.confiscated_fen,
+        decided_on: p.decided_on,
+        publicity_end: p.publicity_end,
+        status: PenaltyStatus::parse(&p.status).unwrap_or(PenaltyStatus::NotPublic),
+    }
+}
+
+/// A complaint as the model weighs it: a confirmed professional claimant's counts for less.
+fn complaint_fact(
+    c: complaint::Model,
+    weights: &HashMap<String, f64>,
+    calendar: &WorkCalendar,
+) -> Option<ComplaintFact> {
+    let kind = ComplaintKind::parse(&c.kind)?;
+    let status = ComplaintStatus::parse(&c.status)?;
+    let complainant_weight = c
+        .complainant_key
+        .as_ref()
+        .and_then(|k| weights.get(k))
+        .copied()
+        .unwrap_or(1.0);
+    let received_on = crate::clock::date_of(c.received_at);
+    Some(ComplaintFact {
+        id: c.id,
+        kind,
+        status,
+        received_on,
+        answered: c.merchant_response.is_some(),
+        due_on: deadlines::current_due_on(
+            kind,
+            status,
+            received_on,
+            c.accepted_at.map(crate::clock::date_of),
+            calendar,
+        ),
+        complainant_weight,
+        claimant: (complainant_weight < 1.0)
+            .then_some(c.complainant_key)
+            .flatten(),
+    })
+}
+
+fn listing_fact(l: listing::Model) -> Option<ListingFact> {
+    Some(ListingFact {
+        id: l.id,
+        kind: ListingKind::parse(&l.kind)?,
+        listed_on: l.listed_on,
+        removed_on: l.removed_on,
+    })
+}
+
+fn spot_check_fact(s: spot_check_result::Model) -> Option<SpotCheckFact> {
+    Some(SpotCheckFact {
+        id: s.id,
+        outcome: s.outcome.as_deref().and_then(SpotCheckOutcome::parse)?,
+        checked_on: s.checked_on?,
+    })
+}
+
+fn trusted_fact(t: trusted_enrolment::Model) -> Option<TrustedFact> {
+    Some(TrustedFact {
+        id: t.id,
+        level: TrustedLevel::parse(&t.level)?,
+        status: TrustedStatus::parse(&t.status)?,
+        pledges: parse_list(&t.pledges, Pledge::parse),
+        service_station: t.service_station,
+        valid_from: t.valid_from,
+        valid_to: t.valid_to,
+    })
 }
 
 /// Rescores the given merchants as of `now`; stores scores, history rows for changes,

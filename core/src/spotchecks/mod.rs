@@ -696,14 +696,13 @@ pub struct SpotCheckQuery {
     pub per_page: Option<u64>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct SpotCheckPage {
-    pub total: u64,
-    pub page: u64,
-    pub per_page: u64,
-    pub results: Vec<CheckView>,
-    pub as_of: DateTime<Utc>,
+/// A page of results.
+pub type SpotCheckPage = crate::paging::Page<CheckView>;
+
+impl crate::paging::Listed for CheckView {
+    const ROWS: &'static str = "results";
+    const PAGE: &'static str = "SpotCheckPage";
+    const STAMPED: bool = true;
 }
 
 /// Published results, newest check first.
@@ -739,11 +738,5 @@ pub async fn public_list<C: ConnectionTrait>(
         .limit(per_page)
         .all(db)
         .await?;
-    Ok(SpotCheckPage {
-        total,
-        page,
-        per_page,
-        results: check_views(db, rows).await?,
-        as_of: now,
-    })
+    Ok(crate::paging::Page::new(total, page, per_page, check_views(db, rows).await?).read_at(now))
 }

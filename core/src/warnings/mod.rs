@@ -117,14 +117,13 @@ pub struct WarningQuery {
     pub per_page: Option<u64>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct WarningPage {
-    pub total: u64,
-    pub page: u64,
-    pub per_page: u64,
-    pub warnings: Vec<WarningView>,
-    pub as_of: DateTime<Utc>,
+/// A page of warnings.
+pub type WarningPage = crate::paging::Page<WarningView>;
+
+impl crate::paging::Listed for WarningView {
+    const ROWS: &'static str = "warnings";
+    const PAGE: &'static str = "WarningPage";
+    const STAMPED: bool = true;
 }
 
 /// Newest first.
@@ -155,11 +154,5 @@ pub async fn list<C: ConnectionTrait>(
         .into_iter()
         .map(Into::into)
         .collect();
-    Ok(WarningPage {
-        total,
-        page,
-        per_page,
-        warnings,
-        as_of: now,
-    })
+    Ok(crate::paging::Page::new(total, page, per_page, warnings).read_at(now))
 }

@@ -92,7 +92,7 @@ pub async fn claimant_queue(
             status,
             total: queue.total,
             items: queue
-                .items
+                .rows
                 .into_iter()
                 .map(|i| QueueLine {
                     risk: i.risk_label,

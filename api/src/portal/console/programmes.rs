@@ -104,7 +104,7 @@ pub async fn desk_data(state: &AppState, now: DateTime<Utc>) -> AppResult<DeskDa
     Ok(DeskData {
         overdue_total,
         overdue: overdue.into_iter().map(line).collect(),
-        unmatched: unmatched.complaints.into_iter().map(line).collect(),
+        unmatched: unmatched.rows.into_iter().map(line).collect(),
         plans,
         pledges: Pledge::ALL
             .iter()
@@ -572,7 +572,7 @@ pub async fn audit(
     render(
         AuditPage {
             entries: log
-                .entries
+                .rows
                 .into_iter()
                 .map(|e| {
                     (

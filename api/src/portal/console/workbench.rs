@@ -293,7 +293,7 @@ async fn admin_page_with(
     )
     .await
     .map(|p| {
-        p.entries
+        p.rows
             .into_iter()
             .map(|e| {
                 (
