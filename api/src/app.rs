@@ -16,6 +16,7 @@ use crate::telemetry;
 use fangxin_core::demo::{self, DemoOptions};
 use fangxin_core::feed::FeedNotifier;
 use fangxin_core::indexing::{self, IndexFollower, SharedIndex};
+use fangxin_core::redis_link::{Health, RedisLink};
 use fangxin_core::store::entities::merchant;
 use fangxin_core::{scores, store};
 
@@ -36,11 +37,24 @@ pub struct App {
     workers: Vec<JoinHandle<()>>,
 }
 
-/// Opens the database (migrating it) and the index, as every command does.
+/// Opens the database (migrating it) for a command-line job, which may wait for connections
+/// as long as it takes (half a minute).
 pub async fn open_database(settings: &Settings) -> anyhow::Result<DatabaseConnection> {
-    let db = store::connect(&settings.database_url(), settings.database.max_connections)
-        .await
-        .context("cannot connect to the database")?;
+    open_database_waiting(settings, Duration::from_secs(30)).await
+}
+
+/// Opens the database (migrating it); a connection is waited for at most `acquire_timeout`.
+pub async fn open_database_waiting(
+    settings: &Settings,
+    acquire_timeout: Duration,
+) -> anyhow::Result<DatabaseConnection> {
+    let db = store::connect(
+        &settings.database_url(),
+        settings.database.max_connections,
+        acquire_timeout,
+    )
+    .await
+    .context("cannot connect to the database")?;
     store::migrate(&db).await.context("migrations failed")?;
     Ok(db)
 }
@@ -106,7 +120,9 @@ impl App {
     pub async fn build(settings: Settings, demo: bool) -> anyhow::Result<App> {
         let metrics = telemetry::metrics_handle();
         let scoring = Arc::new(settings.scoring()?);
-        let db = open_database(&settings).await?;
+        // A server fails fast when the database is away, rather than hold requests.
+        let acquire = Duration::from_millis(settings.database.acquire_timeout_ms.max(100));
+        let db = open_database_waiting(&settings, acquire).await?;
         if demo && merchant::Entity::find().count(&db).await? == 0 {
             tracing::info!(
                 merchants = settings.demo.merchants,
@@ -141,11 +157,13 @@ impl App {
         let (notifier, redis) = match settings.redis_url() {
             Some(url) => {
                 let client = redis::Client::open(url).context("invalid redis url")?;
-                let notifier = FeedNotifier::with_redis(client.clone(), shutdown_rx.clone())
-                    .await
-                    .context("cannot connect to redis")?;
-                let manager = client.get_connection_manager().await?;
-                (notifier, Some(manager))
+                let timeout = Duration::from_millis(settings.redis.timeout_ms.max(1));
+                let link = RedisLink::new(client, timeout).context("invalid redis settings")?;
+                if link.health().await == Health::Degraded {
+                    tracing::warn!("Redis does not answer: serving without it until it does");
+                }
+                let notifier = FeedNotifier::with_redis(link.clone(), shutdown_rx.clone());
+                (notifier, Some(link))
             }
             None => (FeedNotifier::in_process(), None),
         };

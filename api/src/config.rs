@@ -102,11 +102,15 @@ pub struct ServerSettings {
 pub struct DatabaseSettings {
     pub url: Secret,
     pub max_connections: u32,
+    /// Longest wait for a connection (and for connecting), in ms.
+    pub acquire_timeout_ms: u64,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
 pub struct RedisSettings {
     pub url: Secret,
+    /// Longest wait for any Redis call; past it the process serves without Redis.
+    pub timeout_ms: u64,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]

@@ -15,7 +15,7 @@ pub struct AppState {
     pub index: Arc<fangxin_core::indexing::SharedIndex>,
     pub settings: Arc<Settings>,
     pub notifier: FeedNotifier,
-    pub redis: Option<redis::aio::ConnectionManager>,
+    pub redis: Option<fangxin_core::redis_link::RedisLink>,
     pub scoring: Arc<fangxin_core::scores::Scoring>,
     pub metrics: PrometheusHandle,
     /// Login attempts per address and per username.

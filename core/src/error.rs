@@ -43,6 +43,13 @@ pub enum AppError {
         message: String,
         details: Box<serde_json::Value>,
     },
+    /// 503: a dependency (the database) does not answer now; the client may try again later.
+    #[error("{message}")]
+    Unavailable {
+        code: &'static str,
+        message: String,
+        retry_after_secs: u64,
+    },
     #[error("database error")]
     Database(sea_orm::DbErr),
     #[error("search index error")]
@@ -66,6 +73,7 @@ impl AppError {
             AppError::TooLarge { code, .. } => code,
             AppError::UnsupportedMediaType { code, .. } => code,
             AppError::Rejected { code, .. } => code,
+            AppError::Unavailable { code, .. } => code,
             AppError::Database(_) => "database_error",
             AppError::Index(_) => "index_error",
             AppError::Internal(_) => "internal_error",
@@ -129,9 +137,45 @@ impl From<sea_orm::DbErr> for AppError {
                           reload it before trying again"
                     .into(),
             },
+            _ if database_unreachable(&e) => AppError::Unavailable {
+                code: "database_unavailable",
+                message: "the database does not answer just now; try again in a few seconds".into(),
+                retry_after_secs: 5,
+            },
             _ => AppError::Database(e),
         }
     }
+}
+
+/// The database is away (down, restarting, unreachable, or its pool is exhausted): nothing
+/// is wrong with the request, and the same request may succeed in a moment.
+fn database_unreachable(e: &sea_orm::DbErr) -> bool {
+    use sea_orm::sqlx::Error as Sqlx;
+    use sea_orm::{DbErr, RuntimeErr};
+    match e {
+        DbErr::ConnectionAcquire(_) => true,
+        DbErr::Conn(RuntimeErr::SqlxError(inner))
+        | DbErr::Exec(RuntimeErr::SqlxError(inner))
+        | DbErr::Query(RuntimeErr::SqlxError(inner)) => {
+            matches!(
+                **inner,
+                Sqlx::Io(_)
+                    | Sqlx::Tls(_)
+                    | Sqlx::PoolTimedOut
+                    | Sqlx::PoolClosed
+                    | Sqlx::WorkerCrashed
+            ) || admin_shutdown(inner)
+        }
+        DbErr::Conn(_) => true,
+        _ => false,
+    }
+}
+
+/// PostgreSQL closing sessions as it shuts down or restarts (class 57P: operator intervention).
+fn admin_shutdown(e: &sea_orm::sqlx::Error) -> bool {
+    e.as_database_error()
+        .and_then(|d| d.code())
+        .is_some_and(|code| code.starts_with("57P"))
 }
 
 impl From<tokio::task::JoinError> for AppError {

@@ -20,6 +20,7 @@ pub mod objections;
 pub mod paging;
 pub mod penalties;
 pub mod progress;
+pub mod redis_link;
 pub mod repairs;
 pub mod reports;
 pub mod scores;

@@ -81,6 +81,33 @@ async fn login_logout_and_lockout(backend: Backend) {
     app.finish().await;
 }
 
+/// Fifteen wrong passwords sent at once: five are checked, the rest find the account locked,
+/// and the right password is refused afterwards.
+async fn parallel_guesses_lock_the_account(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.create_account("regulator", "zhao.min", "correct horse battery", None)
+        .await;
+    let guesses = (0..15).map(|i| {
+        let app = &app;
+        async move { app.login("zhao.min", &format!("wrong password {i}")).await }
+    });
+    let answers = futures_util::future::join_all(guesses).await;
+    let checked = answers.iter().filter(|(status, _)| *status == 401).count();
+    let locked = answers
+        .iter()
+        .filter(|(status, body)| *status == 429 && body["code"] == "account_locked")
+        .count();
+    assert!(checked <= 5, "{checked} guesses were checked: {answers:?}");
+    assert_eq!(checked + locked, 15, "{answers:?}");
+    let (status, body) = app.login("zhao.min", "correct horse battery").await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (429, Some("account_locked")),
+        "{body}"
+    );
+    app.finish().await;
+}
+
 async fn only_regulators_rebuild_the_index(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let post = |token: Option<String>| {
@@ -127,4 +154,8 @@ async fn only_regulators_rebuild_the_index(backend: Backend) {
     app.finish().await;
 }
 
-crate::on_every_backend!(login_logout_and_lockout, only_regulators_rebuild_the_index);
+crate::on_every_backend!(
+    login_logout_and_lockout,
+    parallel_guesses_lock_the_account,
+    only_regulators_rebuild_the_index
+);

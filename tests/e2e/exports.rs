@@ -53,6 +53,31 @@ async fn public_lists_export_as_csv_with_a_freshness_stamp(backend: Backend) {
         "money in yuan with two decimals"
     );
 
+    // Filtered by category, on PostgreSQL too (the categories are jsonb there).
+    let (status, fines) = app.get_json("/api/v1/penalties?category=fine").await;
+    assert_eq!(status, 200, "{fines}");
+    let fined = fines["total"].as_u64().unwrap();
+    assert!(fined > 0 && fined <= total, "{fined} of {total}");
+    assert!(
+        fines["penalties"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|p| p["categories"].as_array().unwrap().contains(&"fine".into())),
+        "{fines}"
+    );
+    let (_, rows) = csv_rows(
+        &app,
+        "/api/v1/penalties?format=csv&category=%E7%BD%9A%E6%AC%BE",
+        None,
+    )
+    .await;
+    assert_eq!(
+        rows.len() as u64,
+        fined + 1,
+        "the CSV holds the same decisions"
+    );
+
     let (_, rows) = csv_rows(&app, "/api/v1/spot-checks", Some("text/csv")).await;
     assert_eq!(rows[0][1], "plan_id");
     let (_, rows) = csv_rows(&app, "/api/v1/warnings?format=csv", None).await;

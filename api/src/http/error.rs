@@ -109,10 +109,17 @@ impl IntoResponse for ApiError {
                 message,
                 retry_after_secs,
                 ..
+            }
+            | AppError::Unavailable {
+                message,
+                retry_after_secs,
+                ..
             } => {
-                let mut response =
-                    Problem::new(StatusCode::TOO_MANY_REQUESTS, code, message.clone())
-                        .into_response();
+                let status = match error {
+                    AppError::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
+                    _ => StatusCode::TOO_MANY_REQUESTS,
+                };
+                let mut response = Problem::new(status, code, message.clone()).into_response();
                 if let Ok(v) = HeaderValue::from_str(&retry_after_secs.to_string()) {
                     response.headers_mut().insert(header::RETRY_AFTER, v);
                 }

@@ -4,7 +4,9 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use fangxin_core::redis_link::Health;
 use serde_json::json;
+use std::time::Duration;
 
 use super::AppState;
 use super::error::Problem;
@@ -21,53 +23,64 @@ pub async fn healthz() -> Json<serde_json::Value> {
     Json(json!({ "status": "ok" }))
 }
 
-/// The process can serve: database, index and (when configured) Redis answer.
+/// The process can serve: the database and the index answer, each within a second. Redis is
+/// reported but never makes the process unready: without it, limits and wake-ups stay in
+/// process (`"redis": "degraded"`).
 #[utoipa::path(
     get,
     path = "/readyz",
     tag = "operations",
-    summary = "Readiness: database, index and Redis answer",
+    summary = "Readiness: database and index answer (Redis is reported, degraded or not)",
     responses((status = 200, description = "Ready", body = Object), (status = 503, description = "Not ready", body = super::error::Problem, content_type = "application/problem+json"))
 )]
 pub async fn readyz(State(state): State<AppState>) -> Response {
+    const WITHIN: Duration = Duration::from_secs(1);
     let mut failing = Vec::new();
-    let database = state.db.ping().await.is_ok();
+    let database = matches!(
+        tokio::time::timeout(WITHIN, state.db.ping()).await,
+        Ok(Ok(()))
+    );
     if !database {
         failing.push("database");
     }
     let index = state.index.current();
-    let docs = tokio::task::spawn_blocking(move || index.num_docs())
-        .await
-        .ok();
+    let docs = tokio::time::timeout(
+        WITHIN,
+        tokio::task::spawn_blocking(move || index.num_docs()),
+    )
+    .await
+    .ok()
+    .and_then(Result::ok);
     if docs.is_none() {
         failing.push("index");
     }
     let redis = match &state.redis {
-        None => None,
-        Some(conn) => {
-            let mut conn = conn.clone();
-            let pong: redis::RedisResult<String> = redis::cmd("PING").query_async(&mut conn).await;
-            Some(pong.is_ok())
-        }
+        None => "not_configured",
+        Some(link) => match link.health().await {
+            Health::Up => "ok",
+            Health::Degraded => "degraded",
+        },
     };
-    if redis == Some(false) {
-        failing.push("redis");
-    }
     if failing.is_empty() {
         Json(json!({
             "status": "ready",
             "database": "ok",
             "index": { "status": "ok", "documents": docs.unwrap_or(0) },
-            "redis": match redis { None => "not_configured", Some(_) => "ok" },
+            "redis": redis,
         }))
         .into_response()
     } else {
-        Problem::new(
+        let mut problem = Problem::new(
             StatusCode::SERVICE_UNAVAILABLE,
             "not_ready",
             format!("not ready: {} unavailable", failing.join(", ")),
         )
-        .into_response()
+        .into_response();
+        problem.headers_mut().insert(
+            axum::http::header::RETRY_AFTER,
+            axum::http::HeaderValue::from_static("5"),
+        );
+        problem
     }
 }
 

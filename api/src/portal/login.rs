@@ -18,9 +18,20 @@ use crate::state::AppState;
 use fangxin_core::error::AppError;
 
 use super::forms::{app_error, redirect, refused, render};
-/// Only a local path may be the page after login.
+
+/// Only a path of this site may be the page after login. Browsers drop tabs and line breaks
+/// from a URL and read `\\` as `/`, so `/\t/host` would become `//host`, another site: a
+/// `next` is taken only when it is printable ASCII without a backslash, starts with one `/`, and
+/// resolves against this site to this site.
 fn local(next: &str) -> Option<&str> {
-    (next.starts_with('/') && !next.starts_with("//") && !next.contains('\\')).then_some(next)
+    let printable = next.bytes().all(|b| b.is_ascii_graphic() && b != b'\\');
+    let one_slash = next.starts_with('/') && !next.starts_with("//");
+    if !printable || !one_slash {
+        return None;
+    }
+    let base = url::Url::parse("http://fangxin.invalid/").ok()?;
+    let joined = base.join(next).ok()?;
+    (joined.origin() == base.origin()).then_some(next)
 }
 
 #[derive(Template)]
@@ -140,4 +151,37 @@ pub async fn logout(
         response.headers_mut().append(SET_COOKIE, c);
     }
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::local;
+
+    #[test]
+    fn only_paths_of_this_site_are_taken() {
+        for ok in [
+            "/",
+            "/me",
+            "/m/91530102MA6K0XYZ12?tab=penalties",
+            "/search?q=%E9%A4%90",
+        ] {
+            assert_eq!(local(ok), Some(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "//evil.example",
+            "/\t/evil.example",
+            "/\\evil.example",
+            "\\/evil.example",
+            "/\n/evil.example",
+            "/\r\nSet-Cookie: x=1",
+            "/\0",
+            "https://evil.example/",
+            "/ /evil.example",
+            "/餐饮",
+            "evil.example",
+        ] {
+            assert_eq!(local(bad), None, "{bad:?}");
+        }
+    }
 }

@@ -129,6 +129,8 @@ pub struct PageError {
     status: StatusCode,
     title: &'static str,
     message: String,
+    /// Seconds after which trying again may succeed (`Retry-After`).
+    retry_after: Option<u64>,
 }
 
 impl From<AppError> for PageError {
@@ -139,6 +141,7 @@ impl From<AppError> for PageError {
             status,
             title,
             message,
+            retry_after: None,
         };
         let server_error = |e: &AppError| {
             tracing::error!(error = %e, "portal page failed");
@@ -173,11 +176,26 @@ impl From<AppError> for PageError {
                 "当前账号没有权限查看这个页面或进行这项操作。".into(),
             ),
             AppError::Conflict { .. } => page(StatusCode::CONFLICT, "无法完成", zh::message(&e)),
-            AppError::TooManyRequests { .. } => page(
-                StatusCode::TOO_MANY_REQUESTS,
-                "请求过于频繁",
-                "请稍等一分钟再试。".into(),
-            ),
+            AppError::TooManyRequests {
+                retry_after_secs, ..
+            } => PageError {
+                retry_after: Some(*retry_after_secs),
+                ..page(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "请求过于频繁",
+                    "请稍等一分钟再试。".into(),
+                )
+            },
+            AppError::Unavailable {
+                retry_after_secs, ..
+            } => PageError {
+                retry_after: Some(*retry_after_secs),
+                ..page(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "服务暂时繁忙",
+                    "数据库暂时无法访问，请几秒钟后刷新页面。按店名查询仍可使用。".into(),
+                )
+            },
             AppError::TooLarge { .. } => page(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "文件过大",
@@ -223,7 +241,15 @@ impl IntoResponse for Page {
     fn into_response(self) -> Response {
         match self.0 {
             Ok(html) => Html(html).into_response(),
-            Err(e) => error_page(e.status, e.title, &e.message),
+            Err(e) => {
+                let mut response = error_page(e.status, e.title, &e.message);
+                if let Some(secs) = e.retry_after {
+                    response
+                        .headers_mut()
+                        .insert(axum::http::header::RETRY_AFTER, secs.into());
+                }
+                response
+            }
         }
     }
 }

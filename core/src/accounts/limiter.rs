@@ -1,6 +1,7 @@
 //! Fixed-window rate limits. With Redis configured the counters live there, so every
 //! replica shares them; without it (or while Redis does not answer) they are kept in
-//! process.
+//! process. A Redis that fails is left alone for a while (`RedisLink`), so a request never
+//! waits for it beyond one short timeout.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -12,7 +13,7 @@ pub struct RateLimiter {
     limit: u32,
     window: Duration,
     local: Mutex<HashMap<String, (Instant, u32)>>,
-    redis: Option<redis::aio::ConnectionManager>,
+    redis: Option<crate::redis_link::RedisLink>,
 }
 
 impl RateLimiter {
@@ -21,7 +22,7 @@ impl RateLimiter {
         name: &'static str,
         limit: u32,
         window: Duration,
-        redis: Option<redis::aio::ConnectionManager>,
+        redis: Option<crate::redis_link::RedisLink>,
     ) -> Self {
         RateLimiter {
             name,
@@ -38,39 +39,32 @@ impl RateLimiter {
             return Ok(());
         }
         if let Some(redis) = &self.redis {
-            match self.check_redis(redis.clone(), key).await {
-                Ok(result) => return result,
-                Err(e) => {
-                    tracing::warn!(error = %e, limit = self.name, "rate limit falls back to this process: Redis did not answer");
+            let window = self.window.as_secs().max(1);
+            let now = SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .unwrap_or_default()
+                .as_secs();
+            let redis_key = format!("fangxin:rl:{}:{key}:{}", self.name, now / window);
+            let counted = redis
+                .run("rate limit", |mut conn| async move {
+                    let (count,): (u64,) = redis::pipe()
+                        .atomic()
+                        .incr(&redis_key, 1u64)
+                        .expire(&redis_key, (window * 2) as i64)
+                        .ignore()
+                        .query_async(&mut conn)
+                        .await?;
+                    Ok(count)
+                })
+                .await;
+            if let Some(count) = counted {
+                if count > u64::from(self.limit) {
+                    return Err((window - now % window).max(1));
                 }
+                return Ok(());
             }
         }
         self.check_local(key)
-    }
-
-    async fn check_redis(
-        &self,
-        mut redis: redis::aio::ConnectionManager,
-        key: &str,
-    ) -> redis::RedisResult<Result<(), u64>> {
-        let window = self.window.as_secs().max(1);
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap_or_default()
-            .as_secs();
-        let slot = now / window;
-        let redis_key = format!("fangxin:rl:{}:{key}:{slot}", self.name);
-        let (count,): (u64,) = redis::pipe()
-            .atomic()
-            .incr(&redis_key, 1u64)
-            .expire(&redis_key, (window * 2) as i64)
-            .ignore()
-            .query_async(&mut redis)
-            .await?;
-        if count > u64::from(self.limit) {
-            return Ok(Err((window - now % window).max(1)));
-        }
-        Ok(Ok(()))
     }
 
     fn check_local(&self, key: &str) -> Result<(), u64> {

@@ -12,9 +12,10 @@ use chrono::{DateTime, TimeDelta, Utc};
 use fangxin_scoring::Uscc;
 use fangxin_scoring::domain::Role;
 use rand::RngCore;
+use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, TransactionSession,
-    TransactionTrait,
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
+    TransactionSession, TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -92,6 +93,50 @@ pub struct IssuedToken {
 
 fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// Counts a login attempt against the account: false when it is locked, or when the tries
+/// left are all taken by attempts in flight.
+async fn take_attempt<C: ConnectionTrait>(db: &C, id: i64, now: DateTime<Utc>) -> AppResult<bool> {
+    use sea_orm::sea_query::ExprTrait;
+    let taken = account::Entity::update_many()
+        .col_expr(
+            account::Column::FailedLogins,
+            Expr::col(account::Column::FailedLogins).add(1),
+        )
+        .col_expr(
+            account::Column::LockedUntil,
+            Expr::value(None::<DateTime<Utc>>),
+        )
+        .filter(account::Column::Id.eq(id))
+        .filter(account::Column::FailedLogins.lt(MAX_FAILED_LOGINS))
+        .filter(
+            Condition::any()
+                .add(account::Column::LockedUntil.is_null())
+                .add(account::Column::LockedUntil.lte(now)),
+        )
+        .exec(db)
+        .await?;
+    Ok(taken.rows_affected == 1)
+}
+
+/// The refusal of a locked account, with the time it opens again.
+async fn locked<C: ConnectionTrait>(db: &C, id: i64, now: DateTime<Utc>) -> AppResult<AppError> {
+    let until = account::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .and_then(|a| a.locked_until)
+        .filter(|until| *until > now)
+        // The last tries are still being checked: the lock is a moment away.
+        .unwrap_or(now + TimeDelta::minutes(LOCK_MINUTES));
+    Ok(AppError::TooManyRequests {
+        code: "account_locked",
+        message: format!(
+            "too many failed logins: this account is locked until {} UTC",
+            until.format("%Y-%m-%d %H:%M")
+        ),
+        retry_after_secs: (until - now).num_seconds().max(1) as u64,
+    })
 }
 
 fn invalid_credentials() -> AppError {
@@ -215,35 +260,32 @@ pub async fn login<C: TransactionTrait + ConnectionTrait>(
         let _ = hash_password(password.to_owned()).await;
         return Err(invalid_credentials());
     };
-    if let Some(until) = acc.locked_until
-        && until > now
-    {
-        let retry = (until - now).num_seconds().max(1) as u64;
-        return Err(AppError::TooManyRequests {
-            code: "account_locked",
-            message: format!(
-                "too many failed logins: this account is locked until {} UTC",
-                until.format("%Y-%m-%d %H:%M")
-            ),
-            retry_after_secs: retry,
-        });
+    // Each attempt takes one of the five tries before its password is checked, in one
+    // statement, so parallel guesses cannot all read the same count: the sixth finds none left.
+    if !take_attempt(db, acc.id, now).await? {
+        return Err(locked(db, acc.id, now).await?);
     }
     let ok = acc.active && verify_password(password.to_owned(), acc.password_hash.clone()).await?;
-    let mut update = account::ActiveModel {
+    if !ok {
+        // The fifth failure locks the account (and gives the tries back for afterwards).
+        account::Entity::update_many()
+            .col_expr(account::Column::FailedLogins, Expr::value(0))
+            .col_expr(
+                account::Column::LockedUntil,
+                Expr::value(Some(now + TimeDelta::minutes(LOCK_MINUTES))),
+            )
+            .col_expr(account::Column::UpdatedAt, Expr::value(now))
+            .filter(account::Column::Id.eq(acc.id))
+            .filter(account::Column::FailedLogins.gte(MAX_FAILED_LOGINS))
+            .exec(db)
+            .await?;
+        return Err(invalid_credentials());
+    }
+    let update = account::ActiveModel {
         id: Set(acc.id),
         updated_at: Set(now),
         ..Default::default()
     };
-    if !ok {
-        let failed = acc.failed_logins + 1;
-        update.failed_logins = Set(failed);
-        if failed >= MAX_FAILED_LOGINS {
-            update.failed_logins = Set(0);
-            update.locked_until = Set(Some(now + TimeDelta::minutes(LOCK_MINUTES)));
-        }
-        account::Entity::update(update).exec(db).await?;
-        return Err(invalid_credentials());
-    }
     let role = Role::parse(&acc.role).ok_or_else(|| {
         AppError::Internal(anyhow::anyhow!("account {} has an unknown role", acc.id))
     })?;
@@ -252,6 +294,7 @@ pub async fn login<C: TransactionTrait + ConnectionTrait>(
     let token = hex::encode(bytes);
     let expires_at = now + TimeDelta::hours(TOKEN_HOURS);
     let txn = crate::store::begin_write(db).await?;
+    let mut update = update;
     update.failed_logins = Set(0);
     update.locked_until = Set(None);
     account::Entity::update(update).exec(&txn).await?;

@@ -9,8 +9,13 @@ use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbB
 
 /// Connects to the configured database. For SQLite the file and its directory are
 /// created when missing, and the journal is switched to WAL so readers never wait for
-/// the writer.
-pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnection, DbErr> {
+/// the writer. A request waits at most `acquire_timeout` for a connection: when the
+/// database is away it fails fast (503) instead of hanging.
+pub async fn connect(
+    url: &str,
+    max_connections: u32,
+    acquire_timeout: Duration,
+) -> Result<DatabaseConnection, DbErr> {
     if let Some(path) = sqlite_path(url)
         && let Some(dir) = std::path::Path::new(&path).parent()
         && !dir.as_os_str().is_empty()
@@ -20,8 +25,8 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnecti
     let mut opts = ConnectOptions::new(url.to_owned());
     opts.max_connections(max_connections.max(1))
         .min_connections(1)
-        .connect_timeout(Duration::from_secs(10))
-        .acquire_timeout(Duration::from_secs(30))
+        .connect_timeout(acquire_timeout)
+        .acquire_timeout(acquire_timeout)
         .sqlx_logging(false)
         // sqlx prepares every statement; after five runs PostgreSQL may switch to a
         // generic plan, which for `merchant_id IN ($1 … $900)` is a sequential scan

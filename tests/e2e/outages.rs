@@ -1,0 +1,163 @@
+//! A dependency goes away while people read: Redis and PostgreSQL are stopped under a running
+//! app (throwaway servers on free ports, never the machine's shared ones). Readers must not
+//! wait for the missing one, refusals say "try again" (503 with Retry-After), and everything
+//! recovers when it is back, without a restart.
+
+use std::time::{Duration, Instant};
+
+use fangxin_scoring::Uscc;
+
+use crate::feed::create_and_announce;
+use crate::helpers::{Backend, Options, TestApp, redis_url};
+use crate::throwaway::{ThrowawayPostgres, ThrowawayRedis};
+
+/// Far above what a reader should ever wait, far below the 9–30 s stalls these tests guard
+/// against: a bound on hanging, not a speed measurement.
+const NO_STALL: Duration = Duration::from_secs(3);
+
+async fn timed_get(app: &TestApp, path: &str) -> (u16, Duration, reqwest::Response) {
+    let started = Instant::now();
+    let response = app.get(path).await;
+    (response.status().as_u16(), started.elapsed(), response)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn readers_do_not_wait_for_a_redis_that_went_away() {
+    if redis_url().is_none() {
+        eprintln!("skipped: FANGXIN_TEST_REDIS_URL is not set");
+        return;
+    }
+    let mut redis = ThrowawayRedis::start()
+        .expect("redis-server must be installed where FANGXIN_TEST_REDIS_URL is set");
+    let app = TestApp::spawn_with(
+        Backend::Sqlite,
+        Options {
+            demo_merchants: Some(50),
+            redis: Some(redis.url()),
+            // A limit, so every anonymous request asks Redis for its count.
+            public_per_minute: 100_000,
+            ..Default::default()
+        },
+    )
+    .await;
+    let (status, body) = app.get_json("/readyz").await;
+    assert_eq!(
+        (status, body["redis"].as_str()),
+        (200, Some("ok")),
+        "{body}"
+    );
+
+    redis.kill();
+    for round in 0..5 {
+        for path in [
+            "/api/v1/merchants/search?q=%E9%A4%90%E9%A5%AE",
+            "/",
+            "/api/v1/penalties",
+            "/readyz",
+        ] {
+            let (status, took, _) = timed_get(&app, path).await;
+            assert_eq!(status, 200, "{path} with Redis down");
+            assert!(took < NO_STALL, "{path} took {took:?} (round {round})");
+        }
+    }
+    let (status, body) = app.get_json("/readyz").await;
+    assert_eq!(
+        (status, body["redis"].as_str()),
+        (200, Some("degraded")),
+        "Redis down is degraded, not unready: {body}"
+    );
+    // Writes still reach search: the wake-up stays in process.
+    let uscc = Uscc::from_parts('9', '2', "530102", "MC000077").unwrap();
+    let started = Instant::now();
+    create_and_announce(&app, &uscc, "红云断线测试店").await;
+    assert!(started.elapsed() < NO_STALL);
+    let found = app.wait_for_search("断线测试", |r| r.total == 1).await;
+    assert_eq!(found.total, 1);
+
+    redis.resume().expect("redis-server starts again");
+    let started = Instant::now();
+    loop {
+        let (_, body) = app.get_json("/readyz").await;
+        if body["redis"] == "ok" {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(15),
+            "Redis is back but readiness still says {body}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    app.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_database_outage_fails_fast_and_recovers_by_itself() {
+    if Backend::postgres().is_none() {
+        eprintln!("skipped: FANGXIN_TEST_DATABASE_URL is not set");
+        return;
+    }
+    let pg = ThrowawayPostgres::start().expect(
+        "PostgreSQL's server binaries must be installed where FANGXIN_TEST_DATABASE_URL is set",
+    );
+    let app = TestApp::spawn_with(
+        Backend::Sqlite,
+        Options {
+            demo_merchants: Some(50),
+            database_url: Some(pg.url()),
+            ..Default::default()
+        },
+    )
+    .await;
+    let uscc = app.search("").await.hits[0].uscc.clone();
+    let (status, _, _) = timed_get(&app, "/api/v1/penalties").await;
+    assert_eq!(status, 200);
+
+    pg.kill();
+    for round in 0..3 {
+        let (status, took, response) = timed_get(&app, "/api/v1/penalties").await;
+        assert_eq!(status, 503, "round {round}");
+        assert!(
+            took < NO_STALL,
+            "the API waited {took:?} for a database that is down"
+        );
+        assert!(response.headers().contains_key("retry-after"));
+        let body: serde_json::Value = response.json().await.unwrap();
+        assert_eq!(body["code"], "database_unavailable", "{body}");
+
+        let (status, took, response) = timed_get(&app, &format!("/m/{uscc}")).await;
+        assert_eq!(status, 503, "the merchant page with the database down");
+        assert!(took < NO_STALL, "the page waited {took:?}");
+        assert!(response.headers().contains_key("retry-after"));
+        let html = response.text().await.unwrap();
+        assert!(html.contains("请几秒钟后刷新"), "a Chinese page: {html}");
+
+        // Search needs only its index.
+        let (status, took, _) =
+            timed_get(&app, "/api/v1/merchants/search?q=%E9%A4%90%E9%A5%AE").await;
+        assert_eq!(status, 200);
+        assert!(took < NO_STALL);
+
+        let (status, took, _) = timed_get(&app, "/readyz").await;
+        assert_eq!(status, 503);
+        assert!(took < NO_STALL, "readiness took {took:?}");
+    }
+
+    pg.resume();
+    let started = Instant::now();
+    loop {
+        let (status, _, _) = timed_get(&app, "/api/v1/penalties").await;
+        if status == 200 {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "the database is back but the API still answers {status}"
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    let (status, _, _) = timed_get(&app, &format!("/m/{uscc}")).await;
+    assert_eq!(status, 200);
+    let (status, body) = app.get_json("/readyz").await;
+    assert_eq!(status, 200, "{body}");
+    app.finish().await;
+}
