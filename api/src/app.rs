@@ -246,14 +246,22 @@ impl App {
             wait_for_signal().await;
             let _ = tx.send(true);
         });
-        axum::serve(
+        let server = &self.state.settings.server;
+        let limits = crate::serve::ConnectionLimits {
+            header_timeout: Duration::from_millis(server.header_timeout_ms.max(100)),
+            body_timeout: Duration::from_millis(server.body_timeout_ms.max(100)),
+            max_connections: server.max_connections.max(1),
+        };
+        crate::serve::serve(
             self.listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
+            router,
+            limits,
+            async move {
+                let _ = stop.wait_for(|s| *s).await;
+            },
+            Duration::from_secs(30),
         )
-        .with_graceful_shutdown(async move {
-            let _ = stop.wait_for(|s| *s).await;
-        })
-        .await?;
+        .await;
         let _ = self.shutdown_tx.send(true);
         signals.abort();
         for w in self.workers {

@@ -96,6 +96,13 @@ pub struct ServerSettings {
     /// Bearer token for `/metrics`; empty means only loopback clients may read it.
     #[serde(default)]
     pub metrics_token: Secret,
+    /// A client has this long to send a request's headers (and an idle connection this long
+    /// to start its next request), in ms.
+    pub header_timeout_ms: u64,
+    /// Longest pause while a request body arrives, in ms.
+    pub body_timeout_ms: u64,
+    /// Connections served at once; further clients wait to be accepted.
+    pub max_connections: usize,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]

@@ -89,7 +89,9 @@ pub fn csv_bytes<R: CsvRow>(
             .map_err(fail)?;
         for row in rows {
             writer
-                .write_record(std::iter::once(stamp.clone()).chain(row.cells()))
+                .write_record(
+                    std::iter::once(stamp.clone()).chain(row.cells().into_iter().map(neutralised)),
+                )
                 .map_err(fail)?;
         }
         writer
@@ -97,6 +99,28 @@ pub fn csv_bytes<R: CsvRow>(
             .map_err(|e| AppError::Internal(anyhow::anyhow!("writing CSV: {e}")))?;
     }
     Ok(out)
+}
+
+/// A cell that a spreadsheet would run as a formula (it begins with `=`, `+`, `-`, `@`, a tab
+/// or a carriage return) gets a leading `'`, as OWASP advises, so that a shop or complaint
+/// text cannot run code in the reader's Excel. A plain number (`-12.5`, `-3%`) stays a number.
+pub fn neutralised(cell: String) -> String {
+    let risky = cell.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    if !risky || is_plain_number(&cell) {
+        return cell;
+    }
+    format!("'{cell}")
+}
+
+fn is_plain_number(cell: &str) -> bool {
+    let digits = cell.strip_prefix('-').unwrap_or(cell);
+    let digits = digits.strip_suffix('%').unwrap_or(digits);
+    let mut parts = digits.splitn(2, '.');
+    let whole = parts.next().unwrap_or("");
+    let fraction = parts.next();
+    !whole.is_empty()
+        && whole.bytes().all(|b| b.is_ascii_digit())
+        && fraction.is_none_or(|f| !f.is_empty() && f.bytes().all(|b| b.is_ascii_digit()))
 }
 
 impl CsvRow for fangxin_core::reports::ReportLine {
@@ -315,5 +339,33 @@ impl CsvRow for fangxin_core::complaints::ComplaintStats {
             opt(&self.mediation_success_percent),
             opt(&self.answered_percent),
         ]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::neutralised;
+
+    #[test]
+    fn formulas_are_neutralised_and_numbers_kept() {
+        for (cell, out) in [
+            (
+                "=HYPERLINK(\"http://evil\",\"点我\")",
+                "'=HYPERLINK(\"http://evil\",\"点我\")",
+            ),
+            ("+1+1", "'+1+1"),
+            ("-1+1", "'-1+1"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("\tx", "'\tx"),
+            ("\rx", "'\rx"),
+            ("-", "'-"),
+            ("-12.5", "-12.5"),
+            ("-3%", "-3%"),
+            ("12", "12"),
+            ("老滇味", "老滇味"),
+            ("", ""),
+        ] {
+            assert_eq!(neutralised(cell.to_owned()), out, "{cell:?}");
+        }
     }
 }

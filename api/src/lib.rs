@@ -11,6 +11,7 @@ pub mod portal;
 pub mod request;
 pub mod router;
 pub mod search;
+pub mod serve;
 pub mod state;
 pub mod telemetry;
 

@@ -98,6 +98,8 @@ pub struct Options {
     pub public_per_minute: u32,
     pub max_body_bytes: Option<usize>,
     pub metrics_token: Option<String>,
+    /// `[server] header_timeout_ms`, `body_timeout_ms` and `max_connections`.
+    pub connection_limits: Option<(u64, u64, usize)>,
 }
 
 impl Default for Options {
@@ -109,6 +111,7 @@ impl Default for Options {
             public_per_minute: 0,
             max_body_bytes: None,
             metrics_token: None,
+            connection_limits: None,
         }
     }
 }
@@ -151,6 +154,11 @@ impl TestApp {
         settings.limits.public_per_minute = options.public_per_minute;
         if let Some(max) = options.max_body_bytes {
             settings.server.max_body_bytes = max;
+        }
+        if let Some((header, body, connections)) = options.connection_limits {
+            settings.server.header_timeout_ms = header;
+            settings.server.body_timeout_ms = body;
+            settings.server.max_connections = connections;
         }
         if let Some(token) = &options.metrics_token {
             settings.server.metrics_token = fangxin_api::config::Secret::new(token.clone());

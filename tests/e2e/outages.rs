@@ -161,3 +161,73 @@ async fn a_database_outage_fails_fast_and_recovers_by_itself() {
     assert_eq!(status, 200, "{body}");
     app.finish().await;
 }
+
+/// Reads until the server closes the connection (or `limit` passes); what it sent.
+async fn read_until_closed(stream: &mut tokio::net::TcpStream, limit: Duration) -> Option<String> {
+    use tokio::io::AsyncReadExt;
+    let mut got = Vec::new();
+    let mut buf = [0u8; 4096];
+    let deadline = Instant::now() + limit;
+    loop {
+        let left = deadline.checked_duration_since(Instant::now())?;
+        match tokio::time::timeout(left, stream.read(&mut buf)).await {
+            Err(_) => return None,
+            Ok(Ok(0)) | Ok(Err(_)) => return Some(String::from_utf8_lossy(&got).into_owned()),
+            Ok(Ok(n)) => got.extend_from_slice(&buf[..n]),
+        }
+    }
+}
+
+/// Clients that send half a request are dropped, and cannot hold every connection.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stalled_clients_are_dropped() {
+    use tokio::io::AsyncWriteExt;
+    let app = TestApp::spawn_with(
+        Backend::Sqlite,
+        Options {
+            demo_merchants: Some(20),
+            connection_limits: Some((1_000, 1_000, 4)),
+            ..Default::default()
+        },
+    )
+    .await;
+    let connect = || tokio::net::TcpStream::connect(app.addr);
+
+    // Half the headers, then nothing: closed after the header timeout.
+    let mut half_headers = connect().await.unwrap();
+    half_headers
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+        .await
+        .unwrap();
+    assert!(
+        read_until_closed(&mut half_headers, Duration::from_secs(10))
+            .await
+            .is_some(),
+        "a client that never finishes its headers is dropped"
+    );
+
+    // Headers and part of the body, then nothing: refused and closed.
+    let mut half_body = connect().await.unwrap();
+    half_body
+        .write_all(
+            b"POST /api/v1/auth/login HTTP/1.1\r\nHost: 127.0.0.1\r\n\
+              Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"username\"",
+        )
+        .await
+        .unwrap();
+    let answer = read_until_closed(&mut half_body, Duration::from_secs(10))
+        .await
+        .expect("a body that stops arriving is not waited for");
+    assert!(answer.starts_with("HTTP/1.1 4"), "{answer}");
+
+    // Four stalled clients fill every slot; a fifth is served once they are dropped.
+    let mut stalled = Vec::new();
+    for _ in 0..4 {
+        let mut s = connect().await.unwrap();
+        s.write_all(b"GET / HTTP/1.1\r\n").await.unwrap();
+        stalled.push(s);
+    }
+    let (status, body) = app.get_json("/healthz").await;
+    assert_eq!(status, 200, "{body}");
+    app.finish().await;
+}
