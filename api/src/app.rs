@@ -119,6 +119,7 @@ impl App {
     /// brings the index up to date, starts the workers and binds the listener.
     pub async fn build(settings: Settings, demo: bool) -> anyhow::Result<App> {
         let metrics = telemetry::metrics_handle();
+        settings.apply_district()?;
         let scoring = Arc::new(settings.scoring()?);
         // A server fails fast when the database is away, rather than hold requests.
         let acquire = Duration::from_millis(settings.database.acquire_timeout_ms.max(100));

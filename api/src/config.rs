@@ -57,6 +57,9 @@ pub struct Settings {
 pub struct DistrictSettings {
     /// Its offset from UTC in minutes east (Beijing: 480): what "today" is.
     pub utc_offset_minutes: i32,
+    /// Its subdistricts and towns; empty takes any street.
+    #[serde(default)]
+    pub streets: Vec<String>,
 }
 
 /// Requests per minute and client address (0: no limit).
@@ -166,9 +169,16 @@ impl Settings {
         if let Some(d) = data_dir {
             settings.data_dir = d.to_path_buf();
         }
-        fangxin_core::clock::set_utc_offset_minutes(settings.district.utc_offset_minutes)
-            .map_err(anyhow::Error::msg)?;
+        settings.apply_district()?;
         Ok(settings)
+    }
+
+    /// Makes the district's settings those of the domain: its clock and its streets.
+    pub fn apply_district(&self) -> anyhow::Result<()> {
+        fangxin_core::clock::set_utc_offset_minutes(self.district.utc_offset_minutes)
+            .map_err(anyhow::Error::msg)?;
+        fangxin_core::checks::set_district_streets(&self.district.streets);
+        Ok(())
     }
 
     /// The defaults alone, with the data directory given (tests).

@@ -5,6 +5,7 @@ pub mod app;
 pub mod bench;
 pub mod cli;
 pub mod config;
+pub mod edge;
 pub mod export;
 pub mod http;
 pub mod portal;

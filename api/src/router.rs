@@ -30,6 +30,10 @@ pub fn router(state: AppState) -> Router {
         .merge(SwaggerUi::new("/docs").url("/api-docs/openapi.json", api))
         .merge(crate::portal::routes())
         .fallback(not_found)
+        .layer(middleware::from_fn_with_state(
+            state.settings.server.max_body_bytes,
+            crate::edge::refuse_nul,
+        ))
         .layer(middleware::from_fn_with_state(state.clone(), limit_public))
         .with_state(state)
         .layer(middleware::from_fn(record_metrics))

@@ -4,6 +4,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod checks;
 pub mod claimants;
 pub mod clock;
 pub mod complaints;

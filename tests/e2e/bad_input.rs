@@ -30,6 +30,9 @@ async fn bad_input_is_refused_with_a_stable_code(backend: Backend) {
         if uscc.ends_with('0') { '1' } else { '0' }
     );
 
+    let fresh = fangxin_scoring::Uscc::from_parts('9', '2', "530102", "MC000099")
+        .unwrap()
+        .to_string();
     let cases: Vec<(&str, String, String, u16, &str)> = vec![
         ("malformed JSON", "/api/v1/admin/penalties".into(), "{\"decision_no\": ".into(), 400, "invalid_body"),
         ("wrong type", "/api/v1/admin/penalties".into(), penalty(&uscc, |b| b["categories"] = json!("罚款")), 400, "invalid_body"),
@@ -49,6 +52,19 @@ async fn bad_input_is_refused_with_a_stable_code(backend: Backend) {
         ("unreadable time", "/api/v1/admin/complaints".into(),
             json!({"channel": "12315", "ticket_no": "F2", "kind": "complaint", "merchant_name": "某店",
                    "received_at": "yesterday", "text": "x"}).to_string(), 400, "invalid_time"),
+        ("year one", "/api/v1/admin/penalties".into(), penalty(&uscc, |b| b["decided_on"] = json!("0001-01-01")), 400, "implausible_date"),
+        ("year minus 262143", "/api/v1/admin/penalties".into(), penalty(&uscc, |b| b["decided_on"] = json!("-262143-01-01")), 400, "implausible_date"),
+        ("escaped NUL", "/api/v1/admin/penalties".into(), penalty(&uscc, |b| b["facts"] = json!("未明码\u{0}标价")), 400, "nul_character"),
+        ("right-to-left override", "/api/v1/admin/penalties".into(), penalty(&uscc, |b| b["violation_type"] = json!("价格\u{202E}违法")), 400, "invalid_character"),
+        ("a bell in a name", "/api/v1/admin/merchants".into(),
+            json!({"uscc": fresh, "name": "响铃\u{7}店", "kind": "individual", "industry": "餐饮",
+                   "street": "护国", "address": "护国路1号"}).to_string(), 400, "invalid_character"),
+        ("another district's street", "/api/v1/admin/merchants".into(),
+            json!({"uscc": fresh, "name": "外区店", "kind": "individual", "industry": "餐饮",
+                   "street": "呈贡新区", "address": "某路1号"}).to_string(), 400, "unknown_street"),
+        ("a complaint from 1900", "/api/v1/admin/complaints".into(),
+            json!({"channel": "12315", "ticket_no": "F3", "kind": "complaint", "merchant_name": "某店",
+                   "received_at": "1900-01-05 10:00:00", "text": "x"}).to_string(), 400, "implausible_date"),
         ("unknown grade", "/api/v1/admin/spot-check-plans".into(),
             json!({"title": "x", "grades": ["Z"], "sample_size": 1}).to_string(), 400, "invalid_grade"),
     ];
@@ -85,6 +101,18 @@ async fn bad_input_is_refused_with_a_stable_code(backend: Backend) {
             "invalid_paging",
         ),
         ("unknown endpoint", "/api/v1/nothing", 404, "not_found"),
+        (
+            "NUL in a filter",
+            "/api/v1/penalties?authority=a%00b",
+            400,
+            "nul_character",
+        ),
+        (
+            "NUL in a search",
+            "/api/v1/merchants/search?q=%E9%A4%90%00",
+            400,
+            "nul_character",
+        ),
     ] {
         let (got, problem) = app.get_json(path).await;
         if got != status || problem["code"] != code {

@@ -138,10 +138,22 @@ async fn a_draw_replays_from_its_seed_and_results_are_public(backend: Backend) {
         .post_json(
             "/api/v1/admin/spot-check-plans",
             Some(&regulator),
-            json!({"title": "太多", "streets": ["不存在街道"], "sample_size": 5}),
+            json!({"title": "太多", "industries": ["不存在的行业"], "sample_size": 5}),
         )
         .await;
     assert_eq!((status, body["code"].as_str()), (400, Some("cannot_draw")));
+    let (status, body) = app
+        .post_json(
+            "/api/v1/admin/spot-check-plans",
+            Some(&regulator),
+            json!({"title": "别区", "streets": ["不存在街道"], "sample_size": 5}),
+        )
+        .await;
+    assert_eq!(
+        (status, body["code"].as_str(), body["field"].as_str()),
+        (400, Some("unknown_street"), Some("streets")),
+        "{body}"
+    );
     let (status, body) = app
         .post_json(
             "/api/v1/admin/spot-check-plans",

@@ -388,6 +388,26 @@ pub fn validate(req: &NewComplaint, now: DateTime<Utc>) -> AppResult<ValidCompla
             "received_at cannot be in the future",
         ));
     }
+    crate::checks::date(
+        "received_at",
+        crate::clock::date_of(received_at),
+        crate::checks::EARLIEST_COMPLAINT,
+        crate::clock::today(now + TimeDelta::minutes(5)),
+    )?;
+    crate::checks::line("ticket_no", &ticket_no)?;
+    crate::checks::line("merchant_name", &req.merchant_name)?;
+    crate::checks::text("text", &req.text)?;
+    if let Some(contact) = &req.complainant {
+        for (field, value) in [
+            ("complainant.name", &contact.name),
+            ("complainant.phone", &contact.phone),
+            ("complainant.id_number", &contact.id_number),
+        ] {
+            if let Some(v) = value {
+                crate::checks::line(field, v)?;
+            }
+        }
+    }
     let category = match req
         .category
         .as_deref()

@@ -273,6 +273,19 @@ pub fn validate(new: &NewMerchant, today: NaiveDate) -> AppResult<()> {
             ));
         }
     }
+    for (field, value) in required {
+        crate::checks::line(field, value)?;
+    }
+    crate::checks::street("street", &new.street)?;
+    if let Some(sign) = &new.sign_name {
+        crate::checks::line("sign_name", sign)?;
+    }
+    if let Some(person) = &new.legal_representative {
+        crate::checks::line("legal_representative", person)?;
+    }
+    for former in &new.former_names {
+        crate::checks::line("former_names", former)?;
+    }
     if new.former_names.len() > 50 || new.former_names.iter().any(|n| n.chars().count() > 200) {
         return Err(AppError::invalid_field(
             "former_names",
@@ -280,12 +293,13 @@ pub fn validate(new: &NewMerchant, today: NaiveDate) -> AppResult<()> {
             "at most 50 former names of at most 200 characters each",
         ));
     }
-    if new.established_on.is_some_and(|d| d > today) {
-        return Err(AppError::invalid_field(
+    if let Some(established) = new.established_on {
+        crate::checks::date(
             "established_on",
-            "future_date",
-            "established_on cannot be in the future",
-        ));
+            established,
+            crate::checks::EARLIEST_ESTABLISHMENT,
+            today,
+        )?;
     }
     Ok(())
 }

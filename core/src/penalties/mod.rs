@@ -17,6 +17,7 @@ use sea_orm::{
 };
 use serde::{Deserialize, Serialize};
 
+use crate::checks;
 use crate::error::{AppError, AppResult};
 use crate::store::entities::{merchant, penalty, penalty_revision};
 pub use crate::yuan::Yuan;
@@ -166,6 +167,14 @@ pub fn validate(
     let facts = required("facts", &req.facts)?;
     let legal_basis = required("legal_basis", &req.legal_basis)?;
     let authority = required("authority", &req.authority)?;
+    checks::line("decision_no", &decision_no)?;
+    checks::line("violation_type", &violation_type)?;
+    checks::text("facts", &facts)?;
+    checks::text("legal_basis", &legal_basis)?;
+    checks::line("authority", &authority)?;
+    if let Some(content) = &req.content {
+        checks::text("content", content)?;
+    }
     if req.categories.is_empty() {
         return Err(AppError::invalid_field(
             "categories",
@@ -200,13 +209,12 @@ pub fn validate(
             "procedure must be ordinary or simple",
         )
     })?;
-    if req.decided_on > today {
-        return Err(AppError::invalid_field(
-            "decided_on",
-            "future_date",
-            "decided_on cannot be in the future",
-        ));
-    }
+    checks::date(
+        "decided_on",
+        req.decided_on,
+        checks::EARLIEST_DECISION,
+        today,
+    )?;
     let fine_fen = req
         .fine_yuan
         .as_ref()

@@ -266,12 +266,13 @@ pub async fn draw_plan<C: TransactionTrait + ConnectionTrait>(
         ));
     }
     let grades = parse_grades(&req.grades)?;
-    let streets: Vec<String> = req
-        .streets
-        .iter()
-        .map(|s| crate::merchants::normalize_street(s))
-        .filter(|s| !s.is_empty())
-        .collect();
+    let mut streets = Vec::new();
+    for s in &req.streets {
+        let street = crate::checks::street("streets", s)?;
+        if !street.is_empty() {
+            streets.push(street);
+        }
+    }
     let industries: Vec<String> = req
         .industries
         .iter()
