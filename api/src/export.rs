@@ -16,6 +16,7 @@ pub const MAX_ROWS: u64 = 100_000;
 
 /// The `format` query parameter of the lists.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct FormatParam {
     pub format: Option<String>,
 }

@@ -11,6 +11,7 @@ use crate::state::AppState;
 const COUNT_CAP: usize = 10_000;
 
 #[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SearchParams {
     #[serde(default)]
     pub q: String,
@@ -52,6 +53,7 @@ pub struct SearchResponse {
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SuggestParams {
     #[serde(default)]
     pub q: String,

@@ -85,6 +85,7 @@ pub async fn record_many<C: ConnectionTrait>(
 
 #[derive(Debug, Clone, Default, serde::Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
 pub struct AuditFilter {
     pub entity: Option<String>,
     pub entity_id: Option<String>,

@@ -50,6 +50,22 @@ async fn the_document_covers_every_route(backend: Backend) {
                 "{method} {template} has no summary"
             );
             assert!(op["tags"].is_array(), "{method} {template} has no tag");
+            // A path parameter is one the template names; everything else is in the query.
+            for p in op["parameters"].as_array().into_iter().flatten() {
+                let name = p["name"].as_str().unwrap_or("");
+                if p["in"] == "path" {
+                    assert!(
+                        template.contains(&format!("{{{name}}}")),
+                        "{method} {template}: {name} is declared in the path but is not in it"
+                    );
+                }
+            }
+            // OpenAPI 3.1 has no tuple `items` (an array of schemas).
+            let text = op.to_string();
+            assert!(
+                !text.contains("\"items\":["),
+                "{method} {template} uses tuple items"
+            );
             if template.starts_with("/api/v1/") && template != "/api/v1/auth/logout" {
                 let responses = op["responses"].as_object().unwrap();
                 assert!(

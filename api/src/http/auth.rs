@@ -53,7 +53,16 @@ pub struct LoginRequest {
     tag = "auth",
     summary = "Log in: a bearer token",
     request_body = LoginRequest,
-    responses((status = 200, description = "The token", body = IssuedToken), (status = 401, description = "Wrong username or password", body = super::error::Problem, content_type = "application/problem+json"), (status = 429, description = "Too many attempts or the account is locked", body = super::error::Problem, content_type = "application/problem+json"))
+    responses(
+        (status = 200, description = "The token", body = IssuedToken),
+        (status = 400, description = "The body is not a login request", body = super::error::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Wrong username or password", body = super::error::Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The body is larger than the service accepts", body = super::error::Problem, content_type = "application/problem+json"),
+        (status = 415, description = "The body is not JSON", body = super::error::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many attempts or the account is locked", body = super::error::Problem, content_type = "application/problem+json"),
+        (status = 500, description = "The service failed; nothing internal is revealed", body = super::error::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database does not answer just now", body = super::error::Problem, content_type = "application/problem+json")
+    )
 )]
 pub async fn login(
     State(state): State<AppState>,

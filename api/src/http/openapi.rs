@@ -82,6 +82,10 @@ impl IntoResponses for PublicErrors {
                 "Too many requests from this address; see Retry-After",
             ),
             ("500", "The service failed; nothing internal is revealed"),
+            (
+                "503",
+                "The database does not answer just now; see Retry-After",
+            ),
         ])
     }
 }
@@ -102,7 +106,16 @@ impl IntoResponses for StaffErrors {
             ),
             ("413", "The body is larger than the service accepts"),
             ("415", "The body is not in a format this endpoint reads"),
+            (
+                "429",
+                "Too many requests from this address (a request without a valid token \
+                 counts against the public limit); see Retry-After",
+            ),
             ("500", "The service failed; nothing internal is revealed"),
+            (
+                "503",
+                "The database does not answer just now; see Retry-After",
+            ),
         ])
     }
 }

@@ -15,6 +15,7 @@ use crate::http::error::ApiResult;
 use fangxin_core::reports::{self, Audience, Period};
 
 #[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ReportQuery {
     /// First Beijing day of the period; with `to`. Both absent: the last complete half-year.
     pub from: Option<NaiveDate>,

@@ -287,6 +287,7 @@ impl From<claimant_review::Model> for ClaimantSummary {
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
 pub struct QueueFilter {
     /// `flagged` (default), `confirmed`, `cleared`, `watch` or `all`.
     pub status: Option<String>,

@@ -898,6 +898,7 @@ pub async fn stats<C: ConnectionTrait>(
 
 #[derive(Debug, Clone, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
 pub struct ComplaintFilter {
     pub status: Option<String>,
     /// Only complaints waiting for a merchant match.

@@ -301,6 +301,7 @@ pub fn validate(
 
 #[derive(Debug, Clone, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
 pub struct PenaltyQuery {
     pub authority: Option<String>,
     pub category: Option<String>,

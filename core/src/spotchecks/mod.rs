@@ -137,10 +137,22 @@ pub struct Frame {
     pub seed: u64,
     pub sample_size: i32,
     /// `[uscc, weight]` in frame order.
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<Vec<FrameCell>>))]
     pub merchants: Vec<(String, u32)>,
     /// Inspector ids in pool order.
     pub inspectors: Vec<i64>,
     pub digest: Option<String>,
+}
+
+/// A cell of a frame row as the OpenAPI document describes it: the merchant's USCC, then its
+/// weight. (OpenAPI 3.1 tools read a tuple's `prefixItems` unevenly; this says the same.)
+#[cfg(feature = "openapi")]
+#[derive(Serialize, utoipa::ToSchema)]
+#[serde(untagged)]
+#[allow(dead_code)]
+pub enum FrameCell {
+    Uscc(String),
+    Weight(u32),
 }
 
 /// A result entered for a drawn merchant.
@@ -691,6 +703,7 @@ pub async fn record_result<C: TransactionTrait + ConnectionTrait>(
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
 pub struct SpotCheckQuery {
     pub outcome: Option<String>,
     pub page: Option<u64>,

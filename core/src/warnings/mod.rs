@@ -111,6 +111,7 @@ pub async fn publish<C: TransactionTrait + ConnectionTrait>(
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
 pub struct WarningQuery {
     pub category: Option<String>,
     pub page: Option<u64>,
