@@ -20,6 +20,7 @@ mod browser;
 mod claimants;
 mod clock;
 mod complaints;
+mod contract;
 mod exports;
 mod feed;
 mod outages;
