@@ -59,6 +59,31 @@ pub async fn open_database_waiting(
     Ok(db)
 }
 
+/// The configured CSRF key, or the one kept in the data directory (made on first start).
+fn csrf_key(settings: &Settings) -> anyhow::Result<Vec<u8>> {
+    let configured = settings.server.csrf_key.expose().trim();
+    if !configured.is_empty() {
+        return Ok(configured.as_bytes().to_vec());
+    }
+    let path = settings.data_dir.join("csrf.key");
+    if let Ok(key) = std::fs::read(&path)
+        && key.len() >= 32
+    {
+        return Ok(key);
+    }
+    let mut key = vec![0u8; 32];
+    rand::RngCore::fill_bytes(&mut rand::rng(), &mut key);
+    std::fs::create_dir_all(&settings.data_dir)
+        .with_context(|| format!("cannot create {}", settings.data_dir.display()))?;
+    std::fs::write(&path, &key).with_context(|| format!("cannot write {}", path.display()))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600));
+    }
+    Ok(key)
+}
+
 pub fn open_index(settings: &Settings) -> anyhow::Result<Arc<SharedIndex>> {
     let dir = settings.index_dir();
     SharedIndex::open(&dir).map(Arc::new).with_context(|| {
@@ -120,6 +145,7 @@ impl App {
     pub async fn build(settings: Settings, demo: bool) -> anyhow::Result<App> {
         let metrics = telemetry::metrics_handle();
         settings.apply_district()?;
+        crate::portal::session::set_csrf_key(&csrf_key(&settings)?);
         let scoring = Arc::new(settings.scoring()?);
         // A server fails fast when the database is away, rather than hold requests.
         let acquire = Duration::from_millis(settings.database.acquire_timeout_ms.max(100));

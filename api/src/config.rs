@@ -106,6 +106,10 @@ pub struct ServerSettings {
     pub body_timeout_ms: u64,
     /// Connections served at once; further clients wait to be accepted.
     pub max_connections: usize,
+    /// The key the portal's CSRF tokens are signed with; empty: a random key kept in the data
+    /// directory (`csrf.key`). Replicas behind one address must share one.
+    #[serde(default)]
+    pub csrf_key: Secret,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]

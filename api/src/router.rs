@@ -37,6 +37,7 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn_with_state(state.clone(), limit_public))
         .with_state(state)
         .layer(middleware::from_fn(record_metrics))
+        .layer(middleware::from_fn(crate::edge::security_headers))
         .layer(CompressionLayer::new())
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {

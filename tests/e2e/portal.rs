@@ -28,6 +28,29 @@ async fn the_portal_finds_explains_and_escapes(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let (status, home) = page(&app, "/").await;
     assert_eq!(status, 200);
+    // Hardened pages: no inline script, a policy that forbids it, no framing, no sniffing.
+    assert!(!home.contains("<script>"), "no inline script");
+    let r = app.get("/").await;
+    let header = |name: &str| {
+        r.headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_owned()
+    };
+    assert!(header("content-security-policy").contains("script-src 'self'"));
+    assert!(header("content-security-policy").contains("frame-ancestors 'none'"));
+    assert_eq!(header("x-frame-options"), "DENY");
+    assert_eq!(header("x-content-type-options"), "nosniff");
+    assert_eq!(header("referrer-policy"), "same-origin");
+    let js = app.get("/assets/suggest.js").await;
+    assert_eq!(js.status(), 200);
+    assert!(
+        js.text()
+            .await
+            .unwrap()
+            .contains("/api/v1/merchants/suggest")
+    );
     assert!(
         home.contains("name=\"q\"") && home.contains("<label"),
         "a labelled search box"
@@ -141,6 +164,15 @@ fn pinyin_initial(c: char) -> Option<char> {
         .map(|p| p.first_letter().chars().next().unwrap_or('x'))
 }
 
+/// The CSRF token in a page's form.
+fn form_token(page: &str) -> String {
+    let at = page
+        .find("name=\"csrf\" value=\"")
+        .expect("a form with a CSRF token");
+    let rest = &page[at + "name=\"csrf\" value=\"".len()..];
+    rest[..rest.find('"').unwrap()].to_owned()
+}
+
 /// Logs in through the portal's form; returns the session cookie (`name=value`).
 async fn portal_session(app: &TestApp, client: &reqwest::Client, username: &str) -> String {
     let form = client.get(app.url("/login")).send().await.unwrap();
@@ -152,7 +184,22 @@ async fn portal_session(app: &TestApp, client: &reqwest::Client, username: &str)
         .find(|c| c.starts_with("fangxin_csrf="))
         .map(|c| c.split(';').next().unwrap_or("").to_owned())
         .expect("a CSRF cookie");
-    let token = csrf_cookie.trim_start_matches("fangxin_csrf=").to_owned();
+    let page = form.text().await.unwrap();
+    let token = form_token(&page);
+    // The bare cookie value (a double submit) is not a token: it is signed by the server.
+    let nonce = csrf_cookie.trim_start_matches("fangxin_csrf=");
+    let forged = client
+        .post(app.url("/login"))
+        .header("cookie", &csrf_cookie)
+        .form(&[
+            ("csrf", nonce),
+            ("username", username),
+            ("password", "a long enough password"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), 403, "the nonce alone is refused");
     let done = client
         .post(app.url("/login"))
         .header("cookie", &csrf_cookie)

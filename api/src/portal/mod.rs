@@ -14,7 +14,7 @@ mod forms;
 mod login;
 mod public;
 mod report;
-mod session;
+pub mod session;
 mod zh;
 
 pub use report::render_report;
@@ -36,6 +36,7 @@ use fangxin_core::error::AppError;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/", get(home))
+        .route("/assets/suggest.js", get(suggest_js))
         .route("/m/{uscc}", get(merchant))
         .route("/m/{uscc}/feed.atom", get(atom))
         .route("/penalties", get(penalties))
@@ -120,6 +121,22 @@ pub fn routes() -> Router<AppState> {
             axum::routing::post(console::workbench::upload_import)
                 .layer(axum::extract::DefaultBodyLimit::disable()),
         )
+}
+
+/// The search box's suggestions, as a file of its own so that the Content-Security-Policy
+/// can forbid inline scripts.
+async fn suggest_js() -> Response {
+    (
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "text/javascript; charset=utf-8",
+            ),
+            (axum::http::header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../../assets/suggest.js"),
+    )
+        .into_response()
 }
 
 /// A portal page or a friendly Chinese error page with the right status.

@@ -1,14 +1,19 @@
 //! Logins for the pages: the bearer token of `POST /api/v1/auth/login` kept in an
-//! HttpOnly, SameSite=Lax cookie (Secure with `[server] secure_cookies`), and CSRF tokens
-//! on every form by the double-submit pattern: a random token in its own cookie and in a
-//! hidden field, which must match on every POST.
+//! HttpOnly, SameSite=Lax cookie (Secure with `[server] secure_cookies`), and a CSRF token
+//! on every form, signed and bound to the session: the browser holds a random nonce in its
+//! own cookie, and a form's token is an HMAC of that nonce and the session cookie under the
+//! server's key. A cookie an attacker plants (from a sibling domain, say) is useless without
+//! the key, and a token of one login does not serve another.
 
 use axum::extract::FromRequestParts;
 use axum::http::header::{COOKIE, LOCATION, SET_COOKIE};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use hmac::{Hmac, Mac};
 use rand::RngCore;
+use sha2::{Digest, Sha256};
+use std::sync::OnceLock;
 
 use crate::state::AppState;
 use fangxin_core::accounts::{self, Session};
@@ -46,7 +51,41 @@ fn set_cookie(
     HeaderValue::from_str(&c).ok()
 }
 
-/// The CSRF token of this browser, and the cookie to set when it has none yet.
+static CSRF_KEY: OnceLock<Vec<u8>> = OnceLock::new();
+
+/// Sets the key CSRF tokens are signed with (once per process; replicas share it through
+/// `[server] csrf_key`). Without it a random key of this process is used.
+pub fn set_csrf_key(key: &[u8]) {
+    let _ = CSRF_KEY.set(key.to_vec());
+}
+
+fn csrf_key() -> &'static [u8] {
+    CSRF_KEY.get_or_init(|| {
+        let mut key = vec![0u8; 32];
+        rand::rng().fill_bytes(&mut key);
+        key
+    })
+}
+
+/// The token of a form: the nonce signed together with the session it was shown to.
+fn signed(nonce: &str, headers: &HeaderMap) -> String {
+    let session = cookie(headers, SESSION_COOKIE).unwrap_or_default();
+    let bound = Sha256::digest(session.as_bytes());
+    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(csrf_key()) else {
+        return String::new();
+    };
+    mac.update(b"fangxin csrf\0");
+    mac.update(nonce.as_bytes());
+    mac.update(b"\0");
+    mac.update(&bound);
+    hex::encode(mac.finalize().into_bytes())
+}
+
+fn valid_nonce(nonce: &str) -> bool {
+    nonce.len() == 64 && nonce.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// The CSRF token of this browser's forms, and the cookie to set when it has no nonce yet.
 pub struct Csrf {
     pub token: String,
     new_cookie: Option<HeaderValue>,
@@ -54,19 +93,20 @@ pub struct Csrf {
 
 impl Csrf {
     pub fn of(headers: &HeaderMap, secure: bool) -> Csrf {
-        match cookie(headers, CSRF_COOKIE)
-            .filter(|t| t.len() == 64 && t.bytes().all(|b| b.is_ascii_hexdigit()))
-        {
-            Some(token) => Csrf {
-                token,
+        match cookie(headers, CSRF_COOKIE).filter(|n| valid_nonce(n)) {
+            Some(nonce) => Csrf {
+                token: signed(&nonce, headers),
                 new_cookie: None,
             },
             None => {
                 let mut bytes = [0u8; 32];
                 rand::rng().fill_bytes(&mut bytes);
-                let token = hex::encode(bytes);
-                let new_cookie = set_cookie(CSRF_COOKIE, &token, None, "Strict", secure);
-                Csrf { token, new_cookie }
+                let nonce = hex::encode(bytes);
+                let new_cookie = set_cookie(CSRF_COOKIE, &nonce, None, "Strict", secure);
+                Csrf {
+                    token: signed(&nonce, headers),
+                    new_cookie,
+                }
             }
         }
     }
@@ -79,10 +119,13 @@ impl Csrf {
         response
     }
 
-    /// Whether a submitted form carries this browser's token.
+    /// Whether a submitted form carries the token of this browser's nonce and session.
     pub fn check(headers: &HeaderMap, submitted: &str) -> bool {
         cookie(headers, CSRF_COOKIE)
-            .is_some_and(|t| !t.is_empty() && constant_time_eq(t.as_bytes(), submitted.as_bytes()))
+            .filter(|n| valid_nonce(n))
+            .is_some_and(|nonce| {
+                constant_time_eq(signed(&nonce, headers).as_bytes(), submitted.as_bytes())
+            })
     }
 }
 
@@ -159,16 +202,24 @@ mod tests {
 
     #[test]
     fn reads_cookies_and_checks_tokens() {
+        let nonce = "ab".repeat(32);
         let mut h = HeaderMap::new();
         h.insert(
             COOKIE,
-            HeaderValue::from_static("a=1; fangxin_csrf=abc; b=2"),
+            HeaderValue::from_str(&format!("a=1; fangxin_csrf={nonce}; b=2")).unwrap(),
         );
-        assert_eq!(cookie(&h, "fangxin_csrf").as_deref(), Some("abc"));
+        assert_eq!(cookie(&h, "fangxin_csrf"), Some(nonce.clone()));
         assert_eq!(cookie(&h, "c"), None);
-        assert!(Csrf::check(&h, "abc"));
-        assert!(!Csrf::check(&h, "abd"));
+        let token = Csrf::of(&h, false).token;
+        assert!(Csrf::check(&h, &token));
+        // The bare nonce (double submit) is not a token.
+        assert!(!Csrf::check(&h, &nonce));
         assert!(!Csrf::check(&HeaderMap::new(), ""));
+        // After logging in, a token of the anonymous page no longer serves.
+        let mut logged_in = h.clone();
+        logged_in.append(COOKIE, HeaderValue::from_static("fangxin_session=tok"));
+        assert!(!Csrf::check(&logged_in, &token));
+        assert!(Csrf::check(&logged_in, &Csrf::of(&logged_in, false).token));
         let c = login_cookie("t", 60, true).unwrap();
         let c = c.to_str().unwrap();
         assert!(c.contains("HttpOnly") && c.contains("SameSite=Lax") && c.contains("Secure"));
