@@ -100,6 +100,18 @@ pub enum Command {
         #[command(subcommand)]
         command: ClaimantsCommand,
     },
+    /// Complainants' personal data at rest.
+    Privacy {
+        #[command(subcommand)]
+        command: PrivacyCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PrivacyCommand {
+    /// Seal every complainant contact with the current key ([privacy] contact_keys, first):
+    /// after adding a key (rotation), or to seal rows written before sealing existed.
+    Reseal,
 }
 
 #[derive(Debug, Subcommand)]
@@ -244,6 +256,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Claimants {
             command: ClaimantsCommand::Assess,
         } => assess_claimants(settings).await,
+        Command::Privacy {
+            command: PrivacyCommand::Reseal,
+        } => reseal_contacts(settings).await,
         Command::Import { kind, file, format } => import_file(settings, kind, file, format).await,
         Command::Rescore { all, restart, due } => rescore(settings, all, restart, due).await,
     }
@@ -456,6 +471,22 @@ async fn report_complaints(
 }
 
 /// `fangxin claimants assess`.
+/// `fangxin privacy reseal`: every contact under the current key.
+async fn reseal_contacts(settings: Settings) -> anyhow::Result<()> {
+    let db = app::open_database(&settings).await?;
+    let spinner = fangxin_core::progress::Spinner::new();
+    let (resealed, already) = fangxin_core::complaints::reseal_contacts(&db, |n| {
+        spinner.show("contacts checked", n, false);
+    })
+    .await?;
+    spinner.finish();
+    println!(
+        "sealed {resealed} contacts again with key {}; {already} were already under it",
+        fangxin_core::privacy::current_key_id()
+    );
+    Ok(())
+}
+
 async fn assess_claimants(settings: Settings) -> anyhow::Result<()> {
     let db = app::open_database(&settings).await?;
     let scoring = settings.scoring()?;

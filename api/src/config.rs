@@ -82,6 +82,10 @@ pub struct ImportSettings {
 #[derive(Debug, Clone, Deserialize, Serialize)]
 pub struct PrivacySettings {
     pub complainant_key_secret: Secret,
+    /// Keys that seal complainants' contacts: the first seals, all open. Empty: one random
+    /// key kept in the data directory (`contact.key`).
+    #[serde(default)]
+    pub contact_keys: Vec<Secret>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -182,6 +186,46 @@ impl Settings {
         fangxin_core::clock::set_utc_offset_minutes(self.district.utc_offset_minutes)
             .map_err(anyhow::Error::msg)?;
         fangxin_core::checks::set_district_streets(&self.district.streets);
+        self.apply_privacy()
+    }
+
+    /// Makes the configured contact keys the ones that seal and open complainants' contacts;
+    /// without any, the key kept in the data directory (made on first use).
+    fn apply_privacy(&self) -> anyhow::Result<()> {
+        use fangxin_core::privacy::{self, ContactKey};
+        let mut keys = Vec::new();
+        for k in &self.privacy.contact_keys {
+            keys.push(
+                ContactKey::from_config(k.expose())
+                    .map_err(|e| anyhow::anyhow!("[privacy] contact_keys: {e}"))?,
+            );
+        }
+        if keys.is_empty() {
+            let path = self.data_dir.join("contact.key");
+            let key = match std::fs::read(&path) {
+                Ok(bytes) if bytes.len() == 32 => {
+                    let mut key = [0u8; 32];
+                    key.copy_from_slice(&bytes);
+                    ContactKey::from_bytes(key)
+                }
+                _ => {
+                    let mut key = [0u8; 32];
+                    rand::RngCore::fill_bytes(&mut rand::rng(), &mut key);
+                    std::fs::create_dir_all(&self.data_dir)?;
+                    std::fs::write(&path, key)
+                        .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
+                    #[cfg(unix)]
+                    {
+                        use std::os::unix::fs::PermissionsExt;
+                        let _ =
+                            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600));
+                    }
+                    ContactKey::from_bytes(key)
+                }
+            };
+            keys.push(key);
+        }
+        privacy::set_contact_keys(keys);
         Ok(())
     }
 

@@ -20,6 +20,7 @@ pub mod merchants;
 pub mod objections;
 pub mod paging;
 pub mod penalties;
+pub mod privacy;
 pub mod progress;
 pub mod redis_link;
 pub mod repairs;

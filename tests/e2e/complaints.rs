@@ -20,7 +20,7 @@ async fn a_complaint_from_intake_to_answer(backend: Backend) {
         "received_at": format!("{received_day} 10:15:00"),
         "category": "expiry",
         "amount_involved_yuan": "88.50",
-        "text": "购买的酸奶已过保质期。",
+        "text": "购买的酸奶已过保质期。请回电13812341234，身份证530102198001011234。",
         "complainant": { "name": "张三丰", "phone": "13812341234" }
     });
     let (status, body) = app
@@ -40,6 +40,33 @@ async fn a_complaint_from_intake_to_answer(backend: Backend) {
         "regulators see contacts"
     );
     assert!(body["complaint"]["due_on"].is_string());
+    assert!(
+        body["complaint"]["text"]
+            .as_str()
+            .unwrap()
+            .contains("13812341234"),
+        "regulators read the text as it came"
+    );
+    // At rest the contact is sealed: neither the name nor the number is in the row.
+    use sea_orm::{ConnectionTrait, Statement};
+    let backend = app.state.db.get_database_backend();
+    let row = app
+        .state
+        .db
+        .query_one_raw(Statement::from_string(
+            backend,
+            "SELECT name, phone FROM complainant_contacts",
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    let stored: String = row.try_get("", "phone").unwrap();
+    let name: String = row.try_get("", "name").unwrap();
+    assert!(
+        stored.starts_with("v1.") && !stored.contains("1381234"),
+        "{stored}"
+    );
+    assert!(name.starts_with("v1.") && !name.contains("张"), "{name}");
 
     // The same export imported twice changes nothing.
     let (status, again) = app
@@ -99,6 +126,12 @@ async fn a_complaint_from_intake_to_answer(backend: Backend) {
         .clone();
     assert_eq!(seen["complainant_phone"], "138****1234");
     assert_eq!(seen["complainant_name"], "张**");
+    let text = seen["text"].as_str().unwrap();
+    assert!(
+        !text.contains("13812341234") && !text.contains("530102198001011234"),
+        "numbers that name the complainant stay with the regulator: {text}"
+    );
+    assert!(text.starts_with("购买的酸奶已过保质期。"), "{text}");
     assert!(seen["complainant_key"].is_null());
     let answer = format!("/api/v1/me/complaints/{id}/answer");
     let (status, body) = app
@@ -332,7 +365,71 @@ async fn the_same_ticket_sent_twice_at_once_is_recorded_once(backend: Backend) {
     app.finish().await;
 }
 
+/// Contacts written before sealing existed are sealed by `reseal`; after a new key is put
+/// first (rotation), `reseal` moves every row to it, and every row still opens.
+async fn contacts_are_sealed_again_when_the_key_rotates(backend: Backend) {
+    use fangxin_core::privacy::{self, ContactKey};
+    use sea_orm::{ConnectionTrait, Statement};
+    let app = TestApp::spawn_with(
+        backend,
+        crate::helpers::Options {
+            demo_merchants: Some(10),
+            ..Default::default()
+        },
+    )
+    .await;
+    let db = &app.state.db;
+    let backend = db.get_database_backend();
+    // A row from before sealing: plain text.
+    db.execute_raw(Statement::from_string(
+        backend,
+        "INSERT INTO complainant_contacts (complainant_key, name, phone, id_number, created_at) \
+         VALUES ('ckplain', '李四', '13900001111', NULL, '2026-01-01T00:00:00Z')",
+    ))
+    .await
+    .unwrap();
+    let phone = |key: &'static str| async move {
+        fangxin_core::complaints::contact_of(db, key)
+            .await
+            .unwrap()
+            .and_then(|c| c.phone())
+    };
+    assert_eq!(phone("ckplain").await.as_deref(), Some("13900001111"));
+    let (sealed, _) = fangxin_core::complaints::reseal_contacts(db, |_| {})
+        .await
+        .unwrap();
+    assert!(sealed >= 1);
+    let stored = |key: &'static str| async move {
+        let row = db
+            .query_one_raw(Statement::from_string(
+                backend,
+                format!("SELECT phone FROM complainant_contacts WHERE complainant_key = '{key}'"),
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+        row.try_get::<String>("", "phone").unwrap()
+    };
+    let first = stored("ckplain").await;
+    assert!(first.starts_with("v1."), "{first}");
+    assert_eq!(phone("ckplain").await.as_deref(), Some("13900001111"));
+
+    // Rotation: a new key in front; the old one still opens until the reseal is done.
+    let new = ContactKey::random();
+    let new_id = new.id().to_owned();
+    privacy::set_contact_keys(vec![new]);
+    let (sealed, _) = fangxin_core::complaints::reseal_contacts(db, |_| {})
+        .await
+        .unwrap();
+    assert!(sealed >= 1);
+    let after = stored("ckplain").await;
+    assert_eq!(privacy::sealed_with(&after), Some(new_id.as_str()));
+    assert_eq!(phone("ckplain").await.as_deref(), Some("13900001111"));
+    app.finish().await;
+}
+
 crate::on_every_backend!(
+    contacts_are_sealed_again_when_the_key_rotates,
     the_same_ticket_sent_twice_at_once_is_recorded_once,
     a_complaint_from_intake_to_answer,
     a_complaint_naming_an_unknown_shop_waits_for_a_person,

@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 use crate::audit::{self, Actor};
 use crate::error::{AppError, AppResult};
 use crate::scores::{self, Scoring};
-use crate::store::entities::{claimant_review, complainant_contact, complaint, merchant};
+use crate::store::entities::{claimant_review, complaint, merchant};
 
 /// The level at which a complainant joins the review queue.
 pub const QUEUE_AT: RiskLevel = RiskLevel::Medium;
@@ -422,10 +422,7 @@ pub async fn claim_file<C: ConnectionTrait>(
         .one(db)
         .await?
         .map(ClaimantSummary::from);
-    let contact = complainant_contact::Entity::find()
-        .filter(complainant_contact::Column::ComplainantKey.eq(key))
-        .one(db)
-        .await?;
+    let contact = crate::complaints::contact_of(db, key).await?;
     let ids: BTreeSet<i64> = rows.iter().filter_map(|c| c.merchant_id).collect();
     let mut usccs: HashMap<i64, String> = HashMap::new();
     let ids: Vec<i64> = ids.into_iter().collect();
@@ -488,8 +485,8 @@ pub async fn claim_file<C: ConnectionTrait>(
         key: key.to_owned(),
         review,
         assessment,
-        contact_name: contact.as_ref().and_then(|c| c.name.clone()),
-        contact_phone: contact.and_then(|c| c.phone),
+        contact_name: contact.as_ref().and_then(|c| c.name()),
+        contact_phone: contact.as_ref().and_then(|c| c.phone()),
         totals,
         complaints,
     })

@@ -26,6 +26,7 @@ use sha2::Sha256;
 
 use crate::audit::{self, Actor};
 use crate::error::{AppError, AppResult};
+use crate::privacy;
 use crate::scores::{self, Scoring};
 use crate::store::entities::{complainant_contact, complaint, merchant};
 use crate::yuan::Yuan;
@@ -156,22 +157,100 @@ fn is_closed(status: ComplaintStatus) -> bool {
     )
 }
 
-fn mask_phone(phone: &str) -> String {
-    let digits: Vec<char> = phone.chars().filter(|c| !c.is_whitespace()).collect();
-    if digits.len() >= 7 {
-        let head: String = digits[..3].iter().collect();
-        let tail: String = digits[digits.len() - 4..].iter().collect();
-        format!("{head}****{tail}")
-    } else {
-        "****".into()
+/// A complainant's contact, opened: for regulators, who reach people, and for masking.
+pub struct Contact {
+    row: complainant_contact::Model,
+}
+
+impl Contact {
+    fn field(&self, field: &str, value: &Option<String>) -> Option<String> {
+        value
+            .as_deref()
+            .and_then(|v| privacy::open(&self.row.complainant_key, field, v))
+    }
+    pub fn name(&self) -> Option<String> {
+        self.field("name", &self.row.name)
+    }
+    pub fn phone(&self) -> Option<String> {
+        self.field("phone", &self.row.phone)
+    }
+    pub fn id_number(&self) -> Option<String> {
+        self.field("id_number", &self.row.id_number)
     }
 }
 
-fn mask_name(name: &str) -> String {
-    let mut chars = name.chars();
-    match chars.next() {
-        Some(first) => format!("{first}{}", "*".repeat(chars.count().max(1))),
-        None => String::new(),
+/// The contact behind a complainant key, if one was given.
+pub async fn contact_of<C: ConnectionTrait>(db: &C, key: &str) -> AppResult<Option<Contact>> {
+    Ok(complainant_contact::Entity::find()
+        .filter(complainant_contact::Column::ComplainantKey.eq(key))
+        .one(db)
+        .await?
+        .map(|row| Contact { row }))
+}
+
+/// Seals every contact again with the current key: after a key is added in front (rotation),
+/// or to seal rows written before sealing existed. Returns (rows sealed again, rows already
+/// under the current key). A row no listed key opens is an error, and nothing is half-done
+/// for it.
+pub async fn reseal_contacts<C: TransactionTrait + ConnectionTrait>(
+    db: &C,
+    mut progress: impl FnMut(u64),
+) -> AppResult<(u64, u64)> {
+    let current = privacy::current_key_id();
+    let (mut resealed, mut current_already) = (0u64, 0u64);
+    let mut after = 0i64;
+    loop {
+        let rows = complainant_contact::Entity::find()
+            .filter(complainant_contact::Column::Id.gt(after))
+            .order_by_asc(complainant_contact::Column::Id)
+            .limit(500)
+            .all(db)
+            .await?;
+        let Some(last) = rows.last() else {
+            return Ok((resealed, current_already));
+        };
+        after = last.id;
+        let txn = crate::store::begin_write(db).await?;
+        for row in rows {
+            let fields = [
+                ("name", &row.name),
+                ("phone", &row.phone),
+                ("id_number", &row.id_number),
+            ];
+            if fields.iter().all(|(_, v)| {
+                v.as_deref()
+                    .is_none_or(|v| privacy::sealed_with(v) == Some(current.as_str()))
+            }) {
+                current_already += 1;
+                continue;
+            }
+            let mut again = Vec::with_capacity(3);
+            for (field, value) in fields {
+                again.push(match value.as_deref() {
+                    None => None,
+                    Some(v) => {
+                        let plain =
+                            privacy::open(&row.complainant_key, field, v).ok_or_else(|| {
+                                AppError::Internal(anyhow::anyhow!(
+                                    "contact {} ({field}) opens with none of the listed keys",
+                                    row.id
+                                ))
+                            })?;
+                        Some(privacy::seal(&row.complainant_key, field, &plain))
+                    }
+                });
+            }
+            let mut active: complainant_contact::ActiveModel = row.into();
+            active.name = Set(again[0].take());
+            active.phone = Set(again[1].take());
+            active.id_number = Set(again[2].take());
+            complainant_contact::Entity::update(active)
+                .exec(&txn)
+                .await?;
+            resealed += 1;
+        }
+        sea_orm::TransactionSession::commit(txn).await?;
+        progress(resealed + current_already);
     }
 }
 
@@ -225,12 +304,7 @@ async fn view<C: ConnectionTrait>(
         None => None,
     };
     let contact = match &c.complainant_key {
-        Some(key) => {
-            complainant_contact::Entity::find()
-                .filter(complainant_contact::Column::ComplainantKey.eq(key))
-                .one(db)
-                .await?
-        }
+        Some(key) => contact_of(db, key).await?,
         None => None,
     };
     Ok(ComplaintView {
@@ -249,26 +323,28 @@ async fn view<C: ConnectionTrait>(
         amount_involved_fen: c.amount_involved_fen,
         amount_recovered_fen: c.amount_recovered_fen,
         satisfaction: c.satisfaction,
-        text: c.text,
+        // Numbers that name a person stay with the regulator.
+        text: if regulator {
+            c.text
+        } else {
+            privacy::redact(&c.text)
+        },
         due_on,
         overdue: due_on.is_some_and(|d| d < crate::clock::today(now)),
         merchant_response: c.merchant_response,
         responded_at: c.responded_at,
         complainant_key: regulator.then_some(c.complainant_key).flatten(),
-        complainant_phone: contact.as_ref().and_then(|c| c.phone.as_deref()).map(|p| {
+        complainant_phone: contact.as_ref().and_then(|c| c.phone()).map(|p| {
             if regulator {
-                p.to_owned()
+                p
             } else {
-                mask_phone(p)
+                privacy::mask_phone(&p)
             }
         }),
-        complainant_name: contact.as_ref().and_then(|c| c.name.as_deref()).map(|n| {
-            if regulator {
-                n.to_owned()
-            } else {
-                mask_name(n)
-            }
-        }),
+        complainant_name: contact
+            .as_ref()
+            .and_then(|c| c.name())
+            .map(|n| if regulator { n } else { privacy::mask_name(&n) }),
         next: allowed_next(kind, status)
             .into_iter()
             .map(|s| s.code().to_owned())
@@ -512,11 +588,14 @@ pub async fn intake<C: TransactionTrait + ConnectionTrait>(
             .await?
             .is_none()
     {
+        let sealed = |field: &str, value: &Option<String>| {
+            value.as_deref().map(|v| privacy::seal(key, field, v))
+        };
         complainant_contact::Entity::insert(complainant_contact::ActiveModel {
             complainant_key: Set(key.clone()),
-            name: Set(contact.name.clone()),
-            phone: Set(contact.phone.clone()),
-            id_number: Set(contact.id_number.clone()),
+            name: Set(sealed("name", &contact.name)),
+            phone: Set(sealed("phone", &contact.phone)),
+            id_number: Set(sealed("id_number", &contact.id_number)),
             created_at: Set(now),
             ..Default::default()
         })
@@ -1104,8 +1183,8 @@ mod tests {
 
     #[test]
     fn masks_personal_data() {
-        assert_eq!(mask_phone("13812341234"), "138****1234");
-        assert_eq!(mask_name("张三丰"), "张**");
+        assert_eq!(privacy::mask_phone("13812341234"), "138****1234");
+        assert_eq!(privacy::mask_name("张三丰"), "张**");
     }
 
     #[test]
