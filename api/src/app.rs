@@ -146,6 +146,14 @@ impl App {
         let metrics = telemetry::metrics_handle();
         settings.apply_district()?;
         crate::portal::session::set_csrf_key(&csrf_key(&settings)?);
+        let leftovers =
+            fangxin_core::imports::Spool::clear_leftovers(&settings.data_dir.join("imports"));
+        if leftovers > 0 {
+            tracing::info!(
+                files = leftovers,
+                "removed upload spool files of an earlier run"
+            );
+        }
         let scoring = Arc::new(settings.scoring()?);
         // A server fails fast when the database is away, rather than hold requests.
         let acquire = Duration::from_millis(settings.database.acquire_timeout_ms.max(100));

@@ -8,8 +8,8 @@
 //! - **Key rotation.** The first key is current; earlier ones stay listed for reading only.
 //!   Add a new key in front, run `fangxin privacy reseal` (every row is opened with whichever
 //!   key sealed it and sealed again with the current one), then drop the old key.
-//! - **Masking.** A phone number shows its first 3 and last 4 digits only when it has 11 or
-//!   more; shorter ones show at most their last 2. Complaint texts shown outside the regulator
+//! - **Masking.** A mobile number shows its first 3 and last 4 digits; any other number at
+//!   most its last 2. Complaint texts shown outside the regulator
 //!   role have mobile and landline numbers, ID numbers and bank-card numbers starred out.
 
 use std::sync::RwLock;
@@ -166,14 +166,16 @@ pub fn current_key_id() -> String {
     keys().first().map(|k| k.id.clone()).unwrap_or_default()
 }
 
-/// A phone number as people other than regulators see it: its first 3 and last 4 digits when
-/// it has 11 or more, its last 2 when it has 6 to 10, nothing of it when shorter.
+/// A phone number as people other than regulators see it: a mobile number (11 digits from 1)
+/// its first 3 and last 4 digits, any other of 6 digits or more its last 2, a shorter one
+/// nothing.
 pub fn mask_phone(phone: &str) -> String {
     let digits: Vec<char> = phone.chars().filter(|c| c.is_ascii_digit()).collect();
     let n = digits.len();
+    let mobile = n == 11 && digits.first() == Some(&'1');
     let (head, tail) = match n {
-        11.. => (3, 4),
-        6..=10 => (0, 2),
+        _ if mobile => (3, 4),
+        6.. => (0, 2),
         _ => (0, 0),
     };
     let mut out = String::with_capacity(n);
@@ -266,7 +268,7 @@ mod tests {
         assert_eq!(mask_phone("13812341234"), "138****1234");
         assert_eq!(mask_phone("138 1234 1234"), "138****1234");
         assert_eq!(mask_phone("65432109"), "******09", "8 digits show 2");
-        assert_eq!(mask_phone("0871-65432109"), "*********09");
+        assert_eq!(mask_phone("0871-65432109"), "**********09");
         assert_eq!(mask_phone("12345"), "*****");
         assert_eq!(mask_phone(""), "****");
         assert_eq!(mask_name("张三丰"), "张**");

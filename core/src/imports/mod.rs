@@ -355,4 +355,39 @@ impl Spool {
     pub fn path(&self) -> PathBuf {
         self.file.path().to_path_buf()
     }
+
+    /// Removes spool files a killed process left behind (a spool is removed when dropped,
+    /// which a SIGKILL skips). Run at start-up, before any upload of this process; returns
+    /// how many were removed.
+    pub fn clear_leftovers(dir: &Path) -> usize {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return 0;
+        };
+        entries
+            .filter_map(Result::ok)
+            .filter(|e| e.file_name().to_string_lossy().starts_with("import-"))
+            .filter(|e| std::fs::remove_file(e.path()).is_ok())
+            .count()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Spool;
+
+    #[test]
+    fn spool_files_a_killed_process_left_are_cleared() {
+        let dir = tempfile::tempdir().unwrap();
+        let kept = dir.path().join("notes.txt");
+        std::fs::write(&kept, "x").unwrap();
+        let left = Spool::new(dir.path()).unwrap();
+        let path = left.path();
+        // A SIGKILL skips the drop that removes it.
+        std::mem::forget(left);
+        assert!(path.exists());
+        assert_eq!(Spool::clear_leftovers(dir.path()), 1);
+        assert!(!path.exists());
+        assert!(kept.exists(), "only spool files go");
+        assert_eq!(Spool::clear_leftovers(&dir.path().join("missing")), 0);
+    }
 }
