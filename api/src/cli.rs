@@ -475,7 +475,7 @@ async fn report_complaints(
 async fn reseal_contacts(settings: Settings) -> anyhow::Result<()> {
     let db = app::open_database(&settings).await?;
     let spinner = fangxin_core::progress::Spinner::new();
-    let (resealed, already) = fangxin_core::complaints::reseal_contacts(&db, |n| {
+    let (resealed, already) = fangxin_core::privacy::reseal_contacts(&db, |n| {
         spinner.show("contacts checked", n, false);
     })
     .await?;

@@ -93,6 +93,21 @@ pub fn date(
     Ok(())
 }
 
+/// A subdistrict's name as stored: `华山` and `华山街道` are the same street. Towns (镇)
+/// and townships (乡) keep their own suffix.
+pub fn normalize_street(street: &str) -> String {
+    let s = street.trim();
+    if s.is_empty()
+        || ["街道", "镇", "乡"]
+            .iter()
+            .any(|suffix| s.ends_with(suffix))
+    {
+        s.to_owned()
+    } else {
+        format!("{s}街道")
+    }
+}
+
 static STREETS: RwLock<Vec<String>> = RwLock::new(Vec::new());
 
 /// The district's streets (subdistricts, towns), as settings list them; an empty list takes
@@ -100,7 +115,7 @@ static STREETS: RwLock<Vec<String>> = RwLock::new(Vec::new());
 pub fn set_district_streets(streets: &[String]) {
     let normalized = streets
         .iter()
-        .map(|s| crate::merchants::normalize_street(s))
+        .map(|s| normalize_street(s))
         .filter(|s| !s.is_empty())
         .collect();
     match STREETS.write() {
@@ -112,7 +127,7 @@ pub fn set_district_streets(streets: &[String]) {
 /// A street of this district, normalised (`华山` → `华山街道`).
 pub fn street(field: &'static str, value: &str) -> AppResult<String> {
     line(field, value)?;
-    let street = crate::merchants::normalize_street(value);
+    let street = normalize_street(value);
     let known = match STREETS.read() {
         Ok(s) => s.clone(),
         Err(poisoned) => poisoned.into_inner().clone(),

@@ -1,4 +1,6 @@
 //! Complainants' personal data: sealed at rest, masked wherever anyone but a regulator reads.
+//! This module owns the `complainant_contacts` table: intake records a contact through it,
+//! regulators' views and the claimant review open one through it.
 //!
 //! - **At rest.** Names, phone and ID numbers in `complainant_contacts` are sealed with
 //!   XChaCha20-Poly1305 under the district's contact key, bound to the row's complainant key
@@ -18,8 +20,17 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
+use chrono::{DateTime, Utc};
 use rand::RngCore;
+use sea_orm::ActiveValue::Set;
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    TransactionTrait,
+};
 use sha2::{Digest, Sha256};
+
+use crate::error::{AppError, AppResult};
+use crate::store::entities::complainant_contact;
 
 /// One contact key: 32 bytes, known by the first 8 hex digits of its hash.
 #[derive(Clone)]
@@ -164,6 +175,132 @@ pub fn open(owner: &str, field: &str, stored: &str) -> Option<String> {
 /// The id of the current key.
 pub fn current_key_id() -> String {
     keys().first().map(|k| k.id.clone()).unwrap_or_default()
+}
+
+/// Records a complainant's contact (name, phone, ID number), sealed, unless one is recorded
+/// under the key already. Part of the caller's transaction.
+pub async fn record_contact<C: ConnectionTrait>(
+    txn: &C,
+    key: &str,
+    [name, phone, id_number]: [Option<&str>; 3],
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    let known = complainant_contact::Entity::find()
+        .filter(complainant_contact::Column::ComplainantKey.eq(key))
+        .one(txn)
+        .await?
+        .is_some();
+    if known {
+        return Ok(());
+    }
+    let sealed = |field: &str, value: Option<&str>| value.map(|v| seal(key, field, v));
+    complainant_contact::Entity::insert(complainant_contact::ActiveModel {
+        complainant_key: Set(key.to_owned()),
+        name: Set(sealed("name", name)),
+        phone: Set(sealed("phone", phone)),
+        id_number: Set(sealed("id_number", id_number)),
+        created_at: Set(now),
+        ..Default::default()
+    })
+    .exec_without_returning(txn)
+    .await?;
+    Ok(())
+}
+
+/// A complainant's contact, opened: for regulators, who reach people, and for masking.
+pub struct Contact {
+    row: complainant_contact::Model,
+}
+
+impl Contact {
+    fn field(&self, field: &str, value: &Option<String>) -> Option<String> {
+        value
+            .as_deref()
+            .and_then(|v| open(&self.row.complainant_key, field, v))
+    }
+    pub fn name(&self) -> Option<String> {
+        self.field("name", &self.row.name)
+    }
+    pub fn phone(&self) -> Option<String> {
+        self.field("phone", &self.row.phone)
+    }
+    pub fn id_number(&self) -> Option<String> {
+        self.field("id_number", &self.row.id_number)
+    }
+}
+
+/// The contact behind a complainant key, if one was given.
+pub async fn contact_of<C: ConnectionTrait>(db: &C, key: &str) -> AppResult<Option<Contact>> {
+    Ok(complainant_contact::Entity::find()
+        .filter(complainant_contact::Column::ComplainantKey.eq(key))
+        .one(db)
+        .await?
+        .map(|row| Contact { row }))
+}
+
+/// Seals every contact again with the current key: after a key is added in front (rotation),
+/// or to seal rows written before sealing existed. Returns (rows sealed again, rows already
+/// under the current key). A row no listed key opens is an error, and nothing is half-done
+/// for it.
+pub async fn reseal_contacts<C: TransactionTrait + ConnectionTrait>(
+    db: &C,
+    mut progress: impl FnMut(u64),
+) -> AppResult<(u64, u64)> {
+    let current = current_key_id();
+    let (mut resealed, mut current_already) = (0u64, 0u64);
+    let mut after = 0i64;
+    loop {
+        let rows = complainant_contact::Entity::find()
+            .filter(complainant_contact::Column::Id.gt(after))
+            .order_by_asc(complainant_contact::Column::Id)
+            .limit(500)
+            .all(db)
+            .await?;
+        let Some(last) = rows.last() else {
+            return Ok((resealed, current_already));
+        };
+        after = last.id;
+        let txn = crate::store::begin_write(db).await?;
+        for row in rows {
+            let fields = [
+                ("name", &row.name),
+                ("phone", &row.phone),
+                ("id_number", &row.id_number),
+            ];
+            if fields.iter().all(|(_, v)| {
+                v.as_deref()
+                    .is_none_or(|v| sealed_with(v) == Some(current.as_str()))
+            }) {
+                current_already += 1;
+                continue;
+            }
+            let mut again = Vec::with_capacity(3);
+            for (field, value) in fields {
+                again.push(match value.as_deref() {
+                    None => None,
+                    Some(v) => {
+                        let plain = open(&row.complainant_key, field, v).ok_or_else(|| {
+                            AppError::Internal(anyhow::anyhow!(
+                                "contact {} ({field}) opens with none of the listed keys",
+                                row.id
+                            ))
+                        })?;
+                        Some(seal(&row.complainant_key, field, &plain))
+                    }
+                });
+            }
+            let mut active: complainant_contact::ActiveModel = row.into();
+            active.name = Set(again[0].take());
+            active.phone = Set(again[1].take());
+            active.id_number = Set(again[2].take());
+            complainant_contact::Entity::update(active)
+                .exec(&txn)
+                .await?;
+            resealed += 1;
+        }
+        sea_orm::TransactionSession::commit(txn).await?;
+        progress(resealed + current_already);
+    }
 }
 
 /// A phone number as people other than regulators see it: a mobile number (11 digits from 1)

@@ -479,3 +479,76 @@ fn paging_is_stable_and_complete() {
     }
     assert_eq!(seen.len(), total);
 }
+
+mod any_query {
+    //! The search query parser takes whatever people (and scripts) type: query syntax,
+    //! punctuation of any width, half a USCC, emoji, very long strings. It answers every one
+    //! with a page (maybe empty), never an error or a panic. Cases: `PROPTEST_CASES` (256).
+    use std::sync::OnceLock;
+
+    use fangxin_indexer::{MerchantIndex, SearchRequest};
+    use proptest::prelude::*;
+
+    fn index() -> &'static MerchantIndex {
+        static INDEX: OnceLock<MerchantIndex> = OnceLock::new();
+        INDEX.get_or_init(super::fixture)
+    }
+
+    fn typed() -> impl Strategy<Value = String> {
+        let pieces = prop::sample::select(vec![
+            "老滇味",
+            "米线",
+            "laodianwei",
+            "ldw",
+            "\"",
+            "(",
+            ")",
+            "*",
+            "~",
+            "^2",
+            ":",
+            "+",
+            "-",
+            "AND",
+            "OR",
+            "NOT",
+            "name:",
+            "[a TO z]",
+            "\\",
+            "/",
+            "（",
+            "）",
+            "ＫＦＣ",
+            "７天",
+            " ",
+            "　",
+            "91530102",
+            "🍜",
+            "\u{202E}",
+            "\t",
+            "%",
+            "'",
+            "?",
+            "{",
+            "}",
+            "!",
+        ]);
+        prop_oneof![
+            "\\PC{0,60}",
+            prop::collection::vec(pieces, 0..12).prop_map(|p| p.concat()),
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn every_query_gets_a_page(q in typed(), page in 1usize..5) {
+            let mut request = SearchRequest::query(&q);
+            request.page = page;
+            let results = index().search(&request);
+            prop_assert!(results.is_ok(), "{q:?}: {:?}", results.err());
+            let results = results.unwrap();
+            prop_assert!(results.hits.len() <= 20);
+            prop_assert!(results.hits.len() <= results.total);
+        }
+    }
+}

@@ -389,13 +389,13 @@ async fn contacts_are_sealed_again_when_the_key_rotates(backend: Backend) {
     .await
     .unwrap();
     let phone = |key: &'static str| async move {
-        fangxin_core::complaints::contact_of(db, key)
+        fangxin_core::privacy::contact_of(db, key)
             .await
             .unwrap()
             .and_then(|c| c.phone())
     };
     assert_eq!(phone("ckplain").await.as_deref(), Some("13900001111"));
-    let (sealed, _) = fangxin_core::complaints::reseal_contacts(db, |_| {})
+    let (sealed, _) = fangxin_core::privacy::reseal_contacts(db, |_| {})
         .await
         .unwrap();
     assert!(sealed >= 1);
@@ -418,7 +418,7 @@ async fn contacts_are_sealed_again_when_the_key_rotates(backend: Backend) {
     let new = ContactKey::random();
     let new_id = new.id().to_owned();
     privacy::set_contact_keys(vec![new]);
-    let (sealed, _) = fangxin_core::complaints::reseal_contacts(db, |_| {})
+    let (sealed, _) = fangxin_core::privacy::reseal_contacts(db, |_| {})
         .await
         .unwrap();
     assert!(sealed >= 1);

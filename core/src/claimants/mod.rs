@@ -422,7 +422,7 @@ pub async fn claim_file<C: ConnectionTrait>(
         .one(db)
         .await?
         .map(ClaimantSummary::from);
-    let contact = crate::complaints::contact_of(db, key).await?;
+    let contact = crate::privacy::contact_of(db, key).await?;
     let ids: BTreeSet<i64> = rows.iter().filter_map(|c| c.merchant_id).collect();
     let mut usccs: HashMap<i64, String> = HashMap::new();
     let ids: Vec<i64> = ids.into_iter().collect();

@@ -28,7 +28,7 @@ use crate::audit::{self, Actor};
 use crate::error::{AppError, AppResult};
 use crate::privacy;
 use crate::scores::{self, Scoring};
-use crate::store::entities::{complainant_contact, complaint, merchant};
+use crate::store::entities::{complaint, merchant};
 use crate::yuan::Yuan;
 
 /// What a channel sends about a complainant; stored apart, never shown unmasked outside
@@ -157,103 +157,6 @@ fn is_closed(status: ComplaintStatus) -> bool {
     )
 }
 
-/// A complainant's contact, opened: for regulators, who reach people, and for masking.
-pub struct Contact {
-    row: complainant_contact::Model,
-}
-
-impl Contact {
-    fn field(&self, field: &str, value: &Option<String>) -> Option<String> {
-        value
-            .as_deref()
-            .and_then(|v| privacy::open(&self.row.complainant_key, field, v))
-    }
-    pub fn name(&self) -> Option<String> {
-        self.field("name", &self.row.name)
-    }
-    pub fn phone(&self) -> Option<String> {
-        self.field("phone", &self.row.phone)
-    }
-    pub fn id_number(&self) -> Option<String> {
-        self.field("id_number", &self.row.id_number)
-    }
-}
-
-/// The contact behind a complainant key, if one was given.
-pub async fn contact_of<C: ConnectionTrait>(db: &C, key: &str) -> AppResult<Option<Contact>> {
-    Ok(complainant_contact::Entity::find()
-        .filter(complainant_contact::Column::ComplainantKey.eq(key))
-        .one(db)
-        .await?
-        .map(|row| Contact { row }))
-}
-
-/// Seals every contact again with the current key: after a key is added in front (rotation),
-/// or to seal rows written before sealing existed. Returns (rows sealed again, rows already
-/// under the current key). A row no listed key opens is an error, and nothing is half-done
-/// for it.
-pub async fn reseal_contacts<C: TransactionTrait + ConnectionTrait>(
-    db: &C,
-    mut progress: impl FnMut(u64),
-) -> AppResult<(u64, u64)> {
-    let current = privacy::current_key_id();
-    let (mut resealed, mut current_already) = (0u64, 0u64);
-    let mut after = 0i64;
-    loop {
-        let rows = complainant_contact::Entity::find()
-            .filter(complainant_contact::Column::Id.gt(after))
-            .order_by_asc(complainant_contact::Column::Id)
-            .limit(500)
-            .all(db)
-            .await?;
-        let Some(last) = rows.last() else {
-            return Ok((resealed, current_already));
-        };
-        after = last.id;
-        let txn = crate::store::begin_write(db).await?;
-        for row in rows {
-            let fields = [
-                ("name", &row.name),
-                ("phone", &row.phone),
-                ("id_number", &row.id_number),
-            ];
-            if fields.iter().all(|(_, v)| {
-                v.as_deref()
-                    .is_none_or(|v| privacy::sealed_with(v) == Some(current.as_str()))
-            }) {
-                current_already += 1;
-                continue;
-            }
-            let mut again = Vec::with_capacity(3);
-            for (field, value) in fields {
-                again.push(match value.as_deref() {
-                    None => None,
-                    Some(v) => {
-                        let plain =
-                            privacy::open(&row.complainant_key, field, v).ok_or_else(|| {
-                                AppError::Internal(anyhow::anyhow!(
-                                    "contact {} ({field}) opens with none of the listed keys",
-                                    row.id
-                                ))
-                            })?;
-                        Some(privacy::seal(&row.complainant_key, field, &plain))
-                    }
-                });
-            }
-            let mut active: complainant_contact::ActiveModel = row.into();
-            active.name = Set(again[0].take());
-            active.phone = Set(again[1].take());
-            active.id_number = Set(again[2].take());
-            complainant_contact::Entity::update(active)
-                .exec(&txn)
-                .await?;
-            resealed += 1;
-        }
-        sea_orm::TransactionSession::commit(txn).await?;
-        progress(resealed + current_already);
-    }
-}
-
 /// The pseudonymous key of a complainant: a keyed hash of the phone or ID number.
 pub fn complainant_key(secret: &str, contact: &ComplainantContact) -> Option<String> {
     let basis = contact
@@ -304,7 +207,7 @@ async fn view<C: ConnectionTrait>(
         None => None,
     };
     let contact = match &c.complainant_key {
-        Some(key) => contact_of(db, key).await?,
+        Some(key) => privacy::contact_of(db, key).await?,
         None => None,
     };
     Ok(ComplaintView {
@@ -581,25 +484,17 @@ pub async fn intake<C: TransactionTrait + ConnectionTrait>(
         .and_then(|c| complainant_key(ctx.key_secret, c));
 
     let txn = crate::store::begin_write(db).await?;
-    if let (Some(key), Some(contact)) = (&key, &req.complainant)
-        && complainant_contact::Entity::find()
-            .filter(complainant_contact::Column::ComplainantKey.eq(key))
-            .one(&txn)
-            .await?
-            .is_none()
-    {
-        let sealed = |field: &str, value: &Option<String>| {
-            value.as_deref().map(|v| privacy::seal(key, field, v))
-        };
-        complainant_contact::Entity::insert(complainant_contact::ActiveModel {
-            complainant_key: Set(key.clone()),
-            name: Set(sealed("name", &contact.name)),
-            phone: Set(sealed("phone", &contact.phone)),
-            id_number: Set(sealed("id_number", &contact.id_number)),
-            created_at: Set(now),
-            ..Default::default()
-        })
-        .exec_without_returning(&txn)
+    if let (Some(key), Some(contact)) = (&key, &req.complainant) {
+        privacy::record_contact(
+            &txn,
+            key,
+            [
+                contact.name.as_deref(),
+                contact.phone.as_deref(),
+                contact.id_number.as_deref(),
+            ],
+            now,
+        )
         .await?;
     }
     let saved = complaint::Entity::insert(complaint::ActiveModel {

@@ -551,4 +551,83 @@ mod tests {
         assert!(matches!(&items[1], Item::Bad(e) if e.line == 2 && e.code == "invalid_json"));
         assert!(matches!(&items[2], Item::Bad(e) if e.code == "unknown_column"));
     }
+
+    mod any_file {
+        //! Whatever a file holds — stray quotes, broken UTF-8, NUL bytes, ragged rows, a
+        //! header in any order — reading it ends, with every row either a row or a bad row
+        //! that names its line, and never a panic. Cases: `PROPTEST_CASES` (256).
+        use super::*;
+        use proptest::prelude::*;
+
+        fn read_bytes(format: Format, bytes: &[u8]) -> Vec<Item> {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
+            runtime.block_on(async {
+                let dir = tempfile::tempdir().expect("temp dir");
+                let path = dir.path().join("f");
+                std::fs::write(&path, bytes).expect("write");
+                let (mut rx, handle) = spawn(path, format, COLUMNS);
+                let mut out = Vec::new();
+                while let Some(batch) = rx.recv().await {
+                    out.extend(batch);
+                }
+                let _ = handle.await.expect("the reader ends");
+                out
+            })
+        }
+
+        fn file() -> impl Strategy<Value = Vec<u8>> {
+            let cells = prop::sample::select(vec![
+                "uscc",
+                "names",
+                "n",
+                "USCC",
+                "A",
+                "甲|乙",
+                "3",
+                "-1",
+                "x",
+                "\"",
+                "\"\"",
+                ",",
+                "\n",
+                "\r\n",
+                "\u{0}",
+                "|",
+                "{",
+                "}",
+                "[",
+                "]",
+                ":",
+                "null",
+                "true",
+                "\u{feff}",
+                "\t",
+                "{\"uscc\":\"A\",\"n\":1}",
+                "{\"names\":[1,2]}",
+            ]);
+            prop_oneof![
+                prop::collection::vec(any::<u8>(), 0..400),
+                prop::collection::vec(cells, 0..60).prop_map(|c| c.concat().into_bytes()),
+            ]
+        }
+
+        proptest! {
+            #[test]
+            fn any_file_is_read_to_its_end(bytes in file()) {
+                let lines = bytes.iter().filter(|b| **b == b'\n').count() as u64 + 1;
+                for format in [Format::Csv, Format::Ndjson] {
+                    for item in read_bytes(format, &bytes) {
+                        let line = line_of(&item);
+                        prop_assert!(line >= 1 && line <= lines + 1, "line {line} of {lines}");
+                        if let Item::Bad(e) = &item {
+                            prop_assert!(!e.message.is_empty());
+                        }
+                    }
+                }
+            }
+        }
+    }
 }

@@ -234,20 +234,7 @@ pub async fn profile<C: ConnectionTrait>(
     })
 }
 
-/// A subdistrict's name as stored: `华山` and `华山街道` are the same street. Towns (镇)
-/// and townships (乡) keep their own suffix.
-pub fn normalize_street(street: &str) -> String {
-    let s = street.trim();
-    if s.is_empty()
-        || ["街道", "镇", "乡"]
-            .iter()
-            .any(|suffix| s.ends_with(suffix))
-    {
-        s.to_owned()
-    } else {
-        format!("{s}街道")
-    }
-}
+pub use crate::checks::normalize_street;
 
 /// Checks registration data; the API and the import share it.
 pub fn validate(new: &NewMerchant, today: NaiveDate) -> AppResult<()> {
