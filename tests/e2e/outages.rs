@@ -139,7 +139,7 @@ async fn a_database_outage_fails_fast_and_recovers_by_itself() {
 
         let (status, took, _) = timed_get(&app, "/readyz").await;
         assert_eq!(status, 503);
-        assert!(took < NO_STALL, "readiness took {took:?}");
+        assert!(took < Duration::from_secs(1), "readiness took {took:?}");
     }
 
     pg.resume();
