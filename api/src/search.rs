@@ -13,14 +13,22 @@ const COUNT_CAP: usize = 10_000;
 #[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct SearchParams {
+    /// Shop sign or legal name, pinyin, initials, or a USCC; empty lists every merchant.
     #[serde(default)]
+    #[param(max_length = 200)]
     pub q: String,
     pub street: Option<String>,
     pub industry: Option<String>,
+    #[param(pattern = "^[ABCDabcd]?$")]
     pub grade: Option<String>,
     pub trusted: Option<bool>,
+    #[param(pattern = "^(relevance|score)?$")]
     pub sort: Option<String>,
+    /// The page, from 1; page × per_page is at most 10,000.
+    #[param(minimum = 1, maximum = 100)]
     pub page: Option<usize>,
+    /// Hits a page holds (at most `[search] max_per_page`, 100 by default).
+    #[param(minimum = 1, maximum = 100)]
     pub per_page: Option<usize>,
 }
 

@@ -93,7 +93,11 @@ pub struct AuditFilter {
     pub q: Option<String>,
     pub actor_id: Option<i64>,
     pub action: Option<String>,
+    /// The page, from 1.
+    #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 1000000))]
     pub page: Option<u64>,
+    /// Rows a page holds.
+    #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 500))]
     pub per_page: Option<u64>,
 }
 

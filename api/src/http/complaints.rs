@@ -227,7 +227,7 @@ pub async fn answer(
     path = "/api/v1/merchants/{uscc}/complaint-stats",
     tag = "public",
     summary = "A merchant's complaint statistics, as the complaint-publicity rules publish them (JSON or CSV)",
-    params(("uscc" = String, Path, description = "Unified social credit code"), crate::export::FormatParam),
+    params(("uscc" = String, Path, description = "Unified social credit code: 18 characters of 0-9 and A-Y without I, O, S, V, Z; the last is a check character the pattern cannot express", pattern = "^[0-9A-HJ-NPQRTUWXY]{18}$", min_length = 18, max_length = 18), crate::export::FormatParam),
     responses((status = 200, description = "Statistics", content((fangxin_core::complaints::ComplaintStats = "application/json"), (String = "text/csv"))), PublicErrors)
 )]
 pub async fn stats(

@@ -88,7 +88,7 @@ pub async fn suggest(
     path = "/api/v1/merchants/{uscc}",
     tag = "public",
     summary = "A merchant's public record and score",
-    params(("uscc" = String, Path, description = "Unified social credit code")),
+    params(("uscc" = String, Path, description = "Unified social credit code: 18 characters of 0-9 and A-Y without I, O, S, V, Z; the last is a check character the pattern cannot express", pattern = "^[0-9A-HJ-NPQRTUWXY]{18}$", min_length = 18, max_length = 18)),
     responses((status = 200, description = "The profile", body = MerchantProfile), PublicErrors)
 )]
 pub async fn profile(
@@ -134,7 +134,7 @@ pub async fn create(
     path = "/api/v1/admin/merchants/{uscc}",
     tag = "regulator",
     summary = "Change a merchant's registration data",
-    params(("uscc" = String, Path, description = "Unified social credit code")),
+    params(("uscc" = String, Path, description = "Unified social credit code: 18 characters of 0-9 and A-Y without I, O, S, V, Z; the last is a check character the pattern cannot express", pattern = "^[0-9A-HJ-NPQRTUWXY]{18}$", min_length = 18, max_length = 18)),
     request_body = merchants::MerchantUpdate,
     responses((status = 200, description = "Changed; an old legal name is kept among the former names", body = MerchantProfile), StaffErrors),
     security(("bearer" = []))
@@ -165,7 +165,7 @@ pub async fn update(
     path = "/api/v1/admin/merchants/{uscc}/status",
     tag = "regulator",
     summary = "Change a merchant's registration status",
-    params(("uscc" = String, Path, description = "Unified social credit code")),
+    params(("uscc" = String, Path, description = "Unified social credit code: 18 characters of 0-9 and A-Y without I, O, S, V, Z; the last is a check character the pattern cannot express", pattern = "^[0-9A-HJ-NPQRTUWXY]{18}$", min_length = 18, max_length = 18)),
     request_body = merchants::StatusChange,
     responses((status = 200, description = "Changed", body = MerchantProfile), StaffErrors),
     security(("bearer" = []))

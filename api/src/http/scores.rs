@@ -16,7 +16,7 @@ use fangxin_core::scores::{self, ScoreHistoryEntry, ScoreView};
     path = "/api/v1/merchants/{uscc}/score",
     tag = "public",
     summary = "A merchant's trust score, every factor explained",
-    params(("uscc" = String, Path, description = "Unified social credit code")),
+    params(("uscc" = String, Path, description = "Unified social credit code: 18 characters of 0-9 and A-Y without I, O, S, V, Z; the last is a check character the pattern cannot express", pattern = "^[0-9A-HJ-NPQRTUWXY]{18}$", min_length = 18, max_length = 18)),
     responses((status = 200, description = "The score", body = ScoreView), PublicErrors)
 )]
 pub async fn score(
@@ -38,7 +38,7 @@ pub struct ScoreHistory {
     path = "/api/v1/merchants/{uscc}/score-history",
     tag = "public",
     summary = "A merchant's score over time",
-    params(("uscc" = String, Path, description = "Unified social credit code")),
+    params(("uscc" = String, Path, description = "Unified social credit code: 18 characters of 0-9 and A-Y without I, O, S, V, Z; the last is a check character the pattern cannot express", pattern = "^[0-9A-HJ-NPQRTUWXY]{18}$", min_length = 18, max_length = 18)),
     responses((status = 200, description = "Changes, oldest first", body = ScoreHistory), PublicErrors)
 )]
 pub async fn history(

@@ -291,7 +291,11 @@ impl From<claimant_review::Model> for ClaimantSummary {
 pub struct QueueFilter {
     /// `flagged` (default), `confirmed`, `cleared`, `watch` or `all`.
     pub status: Option<String>,
+    /// The page, from 1.
+    #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 1000000))]
     pub page: Option<u64>,
+    /// Rows a page holds.
+    #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 200))]
     pub per_page: Option<u64>,
 }
 
@@ -308,7 +312,13 @@ const STATUSES: [&str; 4] = ["watch", "flagged", "confirmed", "cleared"];
 /// The review queue: highest risk first, then the most complaints this year.
 pub async fn queue<C: ConnectionTrait>(db: &C, f: QueueFilter) -> AppResult<ClaimantPage> {
     let (page, per_page) = crate::paging::paging(f.page, f.per_page)?;
-    let status = f.status.as_deref().unwrap_or("flagged");
+    // An empty value (a form's blank choice) means the default, as an absent one does.
+    let status = f
+        .status
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .unwrap_or("flagged");
     let mut q = claimant_review::Entity::find();
     if status != "all" {
         if !STATUSES.contains(&status) {
@@ -497,8 +507,10 @@ pub async fn claim_file<C: ConnectionTrait>(
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ReviewDecision {
     /// `confirm` or `clear`.
+    #[cfg_attr(feature = "openapi", schema(pattern = "^(confirm|clear)$"))]
     pub decision: String,
     /// Why: required, kept in the record and the audit log.
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 2000))]
     pub reason: String,
 }
 

@@ -44,8 +44,16 @@ pub struct ComplainantContact {
 #[derive(Debug, Clone, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NewComplaint {
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            pattern = "^(12315|12345|12365|12331|96128|internet|consumer_association|city_transfer|city_supervision|letter|visit)$"
+        )
+    )]
     pub channel: String,
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 64))]
     pub ticket_no: String,
+    #[cfg_attr(feature = "openapi", schema(pattern = "^(complaint|report|inquiry)$"))]
     pub kind: String,
     pub uscc: Option<String>,
     pub merchant_name: String,
@@ -53,6 +61,7 @@ pub struct NewComplaint {
     pub received_at: String,
     pub category: Option<String>,
     pub amount_involved_yuan: Option<Yuan>,
+    #[cfg_attr(feature = "openapi", schema(min_length = 1))]
     pub text: String,
     pub complainant: Option<ComplainantContact>,
     #[serde(default)]
@@ -596,6 +605,12 @@ async fn already_taken_in<C: ConnectionTrait>(
 #[derive(Debug, Clone, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Transition {
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            pattern = "^(received|accepted|rejected|mediating|settled|mediation_failed|withdrawn|converted_to_case)$"
+        )
+    )]
     pub to: String,
     pub amount_recovered_yuan: Option<Yuan>,
     pub satisfaction: Option<String>,
@@ -878,7 +893,11 @@ pub struct ComplaintFilter {
     /// Only complaints waiting for a merchant match.
     #[serde(default)]
     pub unmatched: bool,
+    /// The page, from 1.
+    #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 1000000))]
     pub page: Option<u64>,
+    /// Rows a page holds.
+    #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 200))]
     pub per_page: Option<u64>,
 }
 
@@ -906,7 +925,12 @@ pub async fn list<C: ConnectionTrait>(
     if filter.unmatched {
         select = select.filter(complaint::Column::MerchantId.is_null());
     }
-    if let Some(s) = filter.status.as_deref() {
+    if let Some(s) = filter
+        .status
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
         let s = ComplaintStatus::parse(s)
             .ok_or_else(|| AppError::invalid("invalid_status", format!("unknown status {s:?}")))?;
         select = select.filter(complaint::Column::Status.eq(s.code()));
@@ -930,6 +954,7 @@ pub async fn list<C: ConnectionTrait>(
 #[derive(Debug, Clone, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MerchantMatch {
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[0-9A-HJ-NPQRTUWXY]{18}$"))]
     pub uscc: String,
 }
 

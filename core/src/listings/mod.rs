@@ -18,17 +18,27 @@ use crate::store::entities::{listing, merchant};
 #[derive(Debug, Clone, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NewListing {
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[0-9A-HJ-NPQRTUWXY]{18}$"))]
     pub uscc: String,
+    #[cfg_attr(
+        feature = "openapi",
+        schema(pattern = "^(abnormal|serious_violation)$")
+    )]
     pub kind: String,
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 2000))]
     pub reason: String,
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 200))]
     pub authority: String,
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"))]
     pub listed_on: NaiveDate,
 }
 
 #[derive(Debug, Clone, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Removal {
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"))]
     pub removed_on: Option<NaiveDate>,
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 2000))]
     pub reason: String,
 }
 

@@ -99,15 +99,20 @@ pub struct ComplaintCounts {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NewMerchant {
     pub uscc: Uscc,
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 200))]
     pub name: String,
     pub sign_name: Option<String>,
     #[serde(default)]
     pub former_names: Vec<String>,
     pub kind: MerchantKind,
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 200))]
     pub industry: String,
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 200))]
     pub street: String,
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 200))]
     pub address: String,
     pub legal_representative: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"))]
     pub established_on: Option<NaiveDate>,
 }
 
@@ -295,15 +300,20 @@ pub fn validate(new: &NewMerchant, today: NaiveDate) -> AppResult<()> {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MerchantUpdate {
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 200))]
     pub name: String,
     pub sign_name: Option<String>,
     #[serde(default)]
     pub former_names: Vec<String>,
     pub kind: MerchantKind,
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 200))]
     pub industry: String,
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 200))]
     pub street: String,
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 200))]
     pub address: String,
     pub legal_representative: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"))]
     pub established_on: Option<NaiveDate>,
 }
 
@@ -312,6 +322,7 @@ pub struct MerchantUpdate {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StatusChange {
     pub status: MerchantStatus,
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 2000))]
     pub reason: String,
 }
 

@@ -26,18 +26,32 @@ pub use crate::yuan::Yuan;
 #[derive(Debug, Clone, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PublishPenalty {
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 100))]
     pub decision_no: String,
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[0-9A-HJ-NPQRTUWXY]{18}$"))]
     pub uscc: String,
+    /// Codes (`fine`) or the law's words (`罚款`).
+    #[cfg_attr(
+        feature = "openapi",
+        schema(value_type = Vec<fangxin_scoring::domain::PenaltyCategory>, min_items = 1)
+    )]
     pub categories: Vec<String>,
     pub fine_yuan: Option<Yuan>,
     pub confiscated_yuan: Option<Yuan>,
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 10000))]
     pub violation_type: String,
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 10000))]
     pub facts: String,
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 10000))]
     pub legal_basis: String,
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 10000))]
     pub authority: String,
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"))]
     pub decided_on: NaiveDate,
+    #[cfg_attr(feature = "openapi", schema(pattern = "^(ordinary|simple)$"))]
     pub procedure: String,
     /// Length of a business or occupational ban, in months.
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 1200))]
     pub ban_months: Option<u32>,
     /// A serious-violation case (cannot be repaired early).
     #[serde(default)]
@@ -307,7 +321,11 @@ pub struct PenaltyQuery {
     pub category: Option<String>,
     pub from: Option<NaiveDate>,
     pub to: Option<NaiveDate>,
+    /// The page, from 1.
+    #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 1000000))]
     pub page: Option<u64>,
+    /// Rows a page holds.
+    #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 200))]
     pub per_page: Option<u64>,
 }
 
@@ -347,7 +365,12 @@ pub async fn public_list<C: ConnectionTrait>(
     {
         select = select.filter(penalty::Column::Authority.eq(a));
     }
-    if let Some(c) = q.category.as_deref() {
+    if let Some(c) = q
+        .category
+        .as_deref()
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+    {
         let c = PenaltyCategory::parse(c).ok_or_else(|| {
             AppError::invalid(
                 "invalid_category",
@@ -402,6 +425,7 @@ pub async fn public_list<C: ConnectionTrait>(
 #[derive(Debug, Clone, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Correction {
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 2000))]
     pub reason: String,
     pub record: PublishPenalty,
 }
@@ -410,6 +434,7 @@ pub struct Correction {
 #[derive(Debug, Clone, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Revocation {
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 2000))]
     pub reason: String,
 }
 

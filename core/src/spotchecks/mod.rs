@@ -29,7 +29,9 @@ pub const MAX_SAMPLE: u32 = 2_000;
 #[derive(Debug, Clone, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NewInspector {
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 64))]
     pub name: String,
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 100))]
     pub unit: String,
 }
 
@@ -57,6 +59,7 @@ impl From<inspector::Model> for InspectorView {
 #[derive(Debug, Clone, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NewPlan {
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 200))]
     pub title: String,
     /// Streets of the population (all when empty).
     #[serde(default)]
@@ -66,6 +69,7 @@ pub struct NewPlan {
     /// Grades of the population, `A`–`D` (all when empty).
     #[serde(default)]
     pub grades: Vec<String>,
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 2000))]
     pub sample_size: u32,
     /// The seed; drawn at random when absent. Published either way.
     pub seed: Option<u64>,
@@ -159,12 +163,18 @@ pub enum FrameCell {
 #[derive(Debug, Clone, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ResultEntry {
+    #[cfg_attr(
+        feature = "openapi",
+        schema(pattern = "^(qualified|unqualified|合格|不合格)$")
+    )]
     pub outcome: String,
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 200))]
     pub product: String,
     pub batch: Option<String>,
     pub standard: Option<String>,
     /// Required when unqualified: which items failed.
     pub failed_items: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"))]
     pub checked_on: NaiveDate,
 }
 
@@ -706,7 +716,11 @@ pub async fn record_result<C: TransactionTrait + ConnectionTrait>(
 #[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
 pub struct SpotCheckQuery {
     pub outcome: Option<String>,
+    /// The page, from 1.
+    #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 1000000))]
     pub page: Option<u64>,
+    /// Rows a page holds.
+    #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 200))]
     pub per_page: Option<u64>,
 }
 

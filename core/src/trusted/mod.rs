@@ -17,23 +17,31 @@ use crate::store::entities::{listing, merchant, penalty, trusted_enrolment};
 #[derive(Debug, Clone, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Enrolment {
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[0-9A-HJ-NPQRTUWXY]{18}$"))]
     pub uscc: String,
+    #[cfg_attr(feature = "openapi", schema(pattern = "^(pledged|demonstration)$"))]
     pub level: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<fangxin_scoring::domain::Pledge>))]
     #[serde(default)]
     pub pledges: Vec<String>,
     #[serde(default)]
     pub service_station: bool,
     #[serde(default)]
     pub odr_member: bool,
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"))]
     pub valid_from: Option<NaiveDate>,
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"))]
     pub valid_to: Option<NaiveDate>,
 }
 
+/// A regulator's change of a trusted-consumption unit's status or level.
 #[derive(Debug, Clone, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(as = TrustedStatusChange))]
 pub struct StatusChange {
     pub status: Option<String>,
     pub level: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 2000))]
     pub reason: String,
 }
 

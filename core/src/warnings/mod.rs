@@ -14,10 +14,14 @@ use crate::store::entities::warning;
 #[derive(Debug, Clone, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NewWarning {
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 200))]
     pub title: String,
+    #[cfg_attr(feature = "openapi", schema(min_length = 1))]
     pub body: String,
+    #[cfg_attr(feature = "openapi", schema(min_length = 1))]
     pub category: String,
     /// Defaults to today.
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"))]
     pub published_on: Option<NaiveDate>,
 }
 
@@ -114,7 +118,11 @@ pub async fn publish<C: TransactionTrait + ConnectionTrait>(
 #[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
 pub struct WarningQuery {
     pub category: Option<String>,
+    /// The page, from 1.
+    #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 1000000))]
     pub page: Option<u64>,
+    /// Rows a page holds.
+    #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 200))]
     pub per_page: Option<u64>,
 }
 
