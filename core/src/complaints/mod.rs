@@ -57,6 +57,12 @@ pub struct NewComplaint {
     pub kind: String,
     pub uscc: Option<String>,
     pub merchant_name: String,
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9]{2}:[0-9]{2}(:[0-9]{2}(\\.[0-9]+)?)?(Z|[+-][0-9]{2}:[0-9]{2})?$"
+        )
+    )]
     /// RFC 3339, or `YYYY-MM-DD HH:MM:SS` in Beijing time.
     pub received_at: String,
     pub category: Option<String>,
@@ -126,7 +132,14 @@ pub fn parse_time(input: &str) -> AppResult<DateTime<Utc>> {
     if let Ok(dt) = DateTime::parse_from_rfc3339(t) {
         return Ok(dt.with_timezone(&Utc));
     }
-    for fmt in ["%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"] {
+    for fmt in [
+        "%Y-%m-%d %H:%M:%S",
+        "%Y-%m-%d %H:%M",
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%d %H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M:%S%.f",
+    ] {
         if let Ok(naive) = NaiveDateTime::parse_from_str(t, fmt)
             && let Some(t) = crate::clock::from_local(naive)
         {
