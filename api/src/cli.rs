@@ -100,11 +100,34 @@ pub enum Command {
         #[command(subcommand)]
         command: ClaimantsCommand,
     },
+    /// The working-day calendar of statutory deadlines.
+    Calendar {
+        #[command(subcommand)]
+        command: CalendarCommand,
+    },
     /// Complainants' personal data at rest.
     Privacy {
         #[command(subcommand)]
         command: PrivacyCommand,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CalendarCommand {
+    /// Add (or correct) a year of the State Council's holiday schedule, as its notice gives
+    /// it: the days off and the weekend days worked. Kept in the data directory.
+    AddYear {
+        year: i32,
+        /// Days off: `2027-01-01` or a range `2027-02-06..2027-02-13`; repeat or separate
+        /// with commas.
+        #[arg(long, value_delimiter = ',', required = true)]
+        off: Vec<String>,
+        /// Weekend days declared working days (调休上班).
+        #[arg(long, value_delimiter = ',')]
+        work: Vec<String>,
+    },
+    /// The days off and worked weekends of a year, and how many working days it has.
+    Show { year: i32 },
 }
 
 #[derive(Debug, Subcommand)]
@@ -259,6 +282,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Privacy {
             command: PrivacyCommand::Reseal,
         } => reseal_contacts(settings).await,
+        Command::Calendar {
+            command: CalendarCommand::AddYear { year, off, work },
+        } => add_calendar_year(&settings, year, off, work),
+        Command::Calendar {
+            command: CalendarCommand::Show { year },
+        } => show_calendar_year(&settings, year),
         Command::Import { kind, file, format } => import_file(settings, kind, file, format).await,
         Command::Rescore { all, restart, due } => rescore(settings, all, restart, due).await,
     }
@@ -471,6 +500,74 @@ async fn report_complaints(
 }
 
 /// `fangxin claimants assess`.
+/// `fangxin calendar add-year`: checks the year's days and writes them to the data
+/// directory's `calendar.toml`, replacing what was there for that year.
+fn add_calendar_year(
+    settings: &Settings,
+    year: i32,
+    off: Vec<String>,
+    work: Vec<String>,
+) -> anyhow::Result<()> {
+    use fangxin_scoring::calendar::YearSchedule;
+    let trim = |v: Vec<String>| -> Vec<String> {
+        v.into_iter()
+            .map(|s| s.trim().to_owned())
+            .filter(|s| !s.is_empty())
+            .collect()
+    };
+    let schedule = YearSchedule {
+        off: trim(off),
+        work: trim(work),
+    };
+    schedule.check(year).map_err(anyhow::Error::msg)?;
+    let path = settings.added_calendar_file();
+    let mut years: toml::Table = match std::fs::read_to_string(&path) {
+        Ok(text) => text
+            .parse()
+            .with_context(|| format!("{} is not TOML", path.display()))?,
+        Err(_) => toml::Table::new(),
+    };
+    years.insert(year.to_string(), toml::Value::try_from(&schedule)?);
+    std::fs::create_dir_all(&settings.data_dir)?;
+    std::fs::write(&path, toml::to_string(&years)?)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    // Read back through the same path as every start, so a mistake shows now.
+    settings.work_calendar()?;
+    println!("added {year} to {}", path.display());
+    show_calendar_year(settings, year)
+}
+
+/// `fangxin calendar show YEAR`.
+fn show_calendar_year(settings: &Settings, year: i32) -> anyhow::Result<()> {
+    use chrono::Datelike;
+    let calendar = settings.work_calendar()?;
+    let (Some(first), Some(last)) = (
+        chrono::NaiveDate::from_ymd_opt(year, 1, 1),
+        chrono::NaiveDate::from_ymd_opt(year, 12, 31),
+    ) else {
+        anyhow::bail!("{year} is not a year");
+    };
+    if !calendar.years().contains(&year) {
+        println!("{year}: no holiday schedule known; only weekends are days off");
+    }
+    let days: Vec<_> = first.iter_days().take_while(|d| *d <= last).collect();
+    let off: Vec<String> = days
+        .iter()
+        .filter(|d| calendar.holidays.contains(d) && d.weekday().num_days_from_monday() < 5)
+        .map(|d| d.to_string())
+        .collect();
+    let worked: Vec<String> = days
+        .iter()
+        .filter(|d| calendar.working_weekends.contains(d))
+        .map(|d| d.to_string())
+        .collect();
+    let working = days.iter().filter(|d| calendar.is_working_day(**d)).count();
+    println!("{year}: {working} working days");
+    println!("weekdays off: {}", off.join(" "));
+    println!("weekends worked: {}", worked.join(" "));
+    Ok(())
+}
+
 /// `fangxin privacy reseal`: every contact under the current key.
 async fn reseal_contacts(settings: Settings) -> anyhow::Result<()> {
     let db = app::open_database(&settings).await?;

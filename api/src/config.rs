@@ -271,8 +271,30 @@ impl Settings {
         let model = fangxin_scoring::Model::from_toml(&toml::to_string(&merged)?)?;
         Ok(fangxin_core::scores::Scoring {
             model,
-            calendar: self.calendar.clone(),
+            calendar: self.work_calendar()?,
         })
+    }
+
+    /// The working-day calendar: the State Council's schedules Fangxin ships, the years added
+    /// with `fangxin calendar add-year` (`calendar.toml` in the data directory), and the days
+    /// of `[calendar]` in the settings.
+    pub fn work_calendar(&self) -> anyhow::Result<fangxin_scoring::calendar::WorkCalendar> {
+        use fangxin_scoring::calendar::WorkCalendar;
+        let mut calendar = WorkCalendar::shipped();
+        let added = self.added_calendar_file();
+        if added.exists() {
+            let text = std::fs::read_to_string(&added)?;
+            let years = WorkCalendar::from_schedule(&text)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", added.display()))?;
+            calendar.merge(&years);
+        }
+        calendar.merge(&self.calendar);
+        Ok(calendar)
+    }
+
+    /// Where `fangxin calendar add-year` keeps the years it adds.
+    pub fn added_calendar_file(&self) -> PathBuf {
+        self.data_dir.join("calendar.toml")
     }
 
     pub fn redis_url(&self) -> Option<&str> {
@@ -306,6 +328,39 @@ mod tests {
         assert_eq!(scoring.model.version, "v1.0-local");
         assert_eq!(scoring.model.grades.a, 88);
         assert_eq!(scoring.model.grades.b, 70);
+    }
+
+    #[test]
+    fn the_calendar_holds_the_shipped_years_an_added_year_and_configured_days() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = Settings::defaults_in(dir.path()).unwrap();
+        let day = |t: &str| t.parse::<chrono::NaiveDate>().unwrap();
+        let c = s.work_calendar().unwrap();
+        assert!(
+            !c.is_working_day(day("2026-02-16")),
+            "Spring Festival 2026 ships"
+        );
+        assert!(c.is_working_day(day("2027-02-08")), "2027 is not known yet");
+        std::fs::write(
+            s.added_calendar_file(),
+            "[2027]\noff = [\"2027-02-06..2027-02-12\"]\nwork = [\"2027-02-14\"]\n",
+        )
+        .unwrap();
+        s.calendar.holidays.insert(day("2027-03-01"));
+        let c = s.work_calendar().unwrap();
+        assert!(
+            !c.is_working_day(day("2027-02-08")),
+            "the added year counts"
+        );
+        assert!(c.is_working_day(day("2027-02-14")));
+        assert!(
+            !c.is_working_day(day("2027-03-01")),
+            "a configured day counts"
+        );
+        assert!(
+            !c.is_working_day(day("2026-10-01")),
+            "and the shipped years stay"
+        );
     }
 
     #[test]
