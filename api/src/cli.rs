@@ -222,6 +222,14 @@ pub enum ScoreCommand {
     },
     /// Print how many merchants hold each grade.
     Grades,
+    /// Print the grade mix overall and of the merchants holding each kind of record (a
+    /// penalty in publicity, a large fine, an unqualified spot check, a listing, no record):
+    /// what the grades say about the record they summarise.
+    Calibrate {
+        /// JSON instead of a Markdown table.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -273,6 +281,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Score {
             command: ScoreCommand::Grades,
         } => grade_mix(settings).await,
+        Command::Score {
+            command: ScoreCommand::Calibrate { json },
+        } => calibrate(settings, json).await,
         Command::Report {
             command: ReportCommand::Complaints { from, to, format },
         } => report_complaints(settings, from, to, format).await,
@@ -445,6 +456,20 @@ async fn explain_score(settings: Settings, uscc: String) -> anyhow::Result<()> {
     let db = app::open_database(&settings).await?;
     let view = scores::explain(&db, &uscc).await?;
     print!("{}", explain_table(&view));
+    Ok(())
+}
+
+/// `fangxin score calibrate`: the grade mix overall and by record kind.
+async fn calibrate(settings: Settings, json: bool) -> anyhow::Result<()> {
+    use fangxin_core::scores::calibration;
+    let db = app::open_database(&settings).await?;
+    let today = fangxin_core::clock::today(fangxin_core::clock::now());
+    let rows = calibration::calibration(&db, today).await?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&rows)?);
+    } else {
+        print!("{}", calibration::markdown(&rows));
+    }
     Ok(())
 }
 

@@ -336,7 +336,50 @@ async fn a_failed_rescore_after_a_write_is_finished_by_the_sweep(backend: Backen
     app.finish().await;
 }
 
+/// `fangxin score calibrate`'s table: the grade mix overall and by record kind, on both
+/// backends (its SQL reads JSON categories, booleans and dates the way each stores them).
+async fn the_calibration_table_gives_the_grades_of_each_record_kind(backend: Backend) {
+    use fangxin_core::scores::calibration;
+    let app = TestApp::spawn_with(
+        backend,
+        crate::helpers::Options {
+            demo_merchants: Some(1_000),
+            ..Default::default()
+        },
+    )
+    .await;
+    let today = fangxin_core::clock::today(fangxin_core::clock::now());
+    let rows = calibration::calibration(&app.state.db, today)
+        .await
+        .unwrap();
+    let row = |label: &str| rows.iter().find(|r| r.label == label).unwrap().clone();
+    let all = row("all");
+    assert_eq!(all.merchants, 1_000, "{rows:?}");
+    for r in &rows {
+        assert!(r.merchants <= all.merchants, "{r:?}");
+        assert_eq!(r.grades.iter().sum::<i64>(), r.merchants);
+    }
+    let in_publicity = row("with a penalty in publicity");
+    assert!(
+        in_publicity.merchants > 0,
+        "the demo has penalties in publicity"
+    );
+    assert!(row("with a penalty above a warning in publicity").merchants <= in_publicity.merchants);
+    let serious = row("on the serious-violation list");
+    assert!(serious.merchants > 0);
+    assert_eq!(
+        serious.grades[3], serious.merchants,
+        "a serious-violation listing is D"
+    );
+    assert!(row("with no record at all").merchants > 0);
+    let table = calibration::markdown(&rows);
+    assert!(table.starts_with("| merchants … | n | A | B | C | D |"));
+    assert_eq!(table.lines().count(), rows.len() + 2);
+    app.finish().await;
+}
+
 crate::on_every_backend!(
+    the_calibration_table_gives_the_grades_of_each_record_kind,
     a_failed_rescore_after_a_write_is_finished_by_the_sweep,
     the_score_explains_itself,
     the_sweep_rescores_when_publicity_ends,

@@ -1,6 +1,8 @@
 //! Keeping every score current: loading a merchant's facts, running `scoring::score`,
 //! storing the result and its history.
 
+pub mod calibration;
+
 use std::collections::HashMap;
 use std::sync::Arc;
 
