@@ -88,8 +88,15 @@ pub struct PrivacySettings {
     pub contact_keys: Vec<Secret>,
 }
 
+fn default_model() -> String {
+    "v1".into()
+}
+
 #[derive(Debug, Clone, Deserialize, Serialize)]
 pub struct ScoringSettings {
+    /// The shipped model the file's keys go over: `v1` or `v2`.
+    #[serde(default = "default_model")]
+    pub model: String,
     pub model_file: String,
     pub sweep_interval_minutes: u64,
 }
@@ -259,7 +266,12 @@ impl Settings {
     /// The scoring model (built in, with the configured file's keys over it) and the
     /// working-day calendar.
     pub fn scoring(&self) -> anyhow::Result<fangxin_core::scores::Scoring> {
-        let mut figment = Figment::from(Toml::string(fangxin_scoring::model::MODEL_V1_TOML));
+        let shipped = match self.scoring.model.trim() {
+            "" | "v1" => fangxin_scoring::model::MODEL_V1_TOML,
+            "v2" => fangxin_scoring::model::MODEL_V2_TOML,
+            other => anyhow::bail!("[scoring] model is v1 or v2, not {other:?}"),
+        };
+        let mut figment = Figment::from(Toml::string(shipped));
         let file = self.scoring.model_file.trim();
         if !file.is_empty() {
             if !Path::new(file).exists() {
@@ -361,6 +373,19 @@ mod tests {
             !c.is_working_day(day("2026-10-01")),
             "and the shipped years stay"
         );
+    }
+
+    #[test]
+    fn model_v2_is_chosen_by_name_and_an_unknown_model_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = Settings::defaults_in(dir.path()).unwrap();
+        assert_eq!(s.scoring().unwrap().model.version, "v1.0");
+        s.scoring.model = "v2".into();
+        let scoring = s.scoring().unwrap();
+        assert_eq!(scoring.model.version, "v2.0");
+        assert!(scoring.model.grade_caps.is_some());
+        s.scoring.model = "v9".into();
+        assert!(s.scoring().is_err());
     }
 
     #[test]

@@ -68,6 +68,8 @@ fn heavy() -> MerchantFacts {
             decided_on: as_of() - TimeDelta::days(90 * i),
             publicity_end: Some(as_of() + TimeDelta::days(700)),
             status: PenaltyStatus::InPublicity,
+            serious: false,
+            special_sector: i == 0,
         })
         .collect();
     f.trusted = vec![TrustedFact {

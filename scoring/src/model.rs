@@ -17,6 +17,9 @@ use crate::domain::{
 
 /// The model shipped with this build.
 pub const MODEL_V1_TOML: &str = include_str!("../model-v1.toml");
+/// Model v2: v1's factors, graver records weighing more, and grades capped by the most
+/// serious current record (`model-v2.toml`).
+pub const MODEL_V2_TOML: &str = include_str!("../model-v2.toml");
 
 /// A penalty as the score sees it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -30,6 +33,12 @@ pub struct PenaltyFact {
     /// Last day of publicity; `None` for a decision that is never public.
     pub publicity_end: Option<NaiveDate>,
     pub status: PenaltyStatus,
+    /// The decision marks the violation serious (情节严重).
+    #[serde(default)]
+    pub serious: bool,
+    /// Food, drugs, special equipment and the other sectors the law watches closely.
+    #[serde(default)]
+    pub special_sector: bool,
 }
 
 /// A complaint, report or inquiry as the score sees it.
@@ -67,6 +76,9 @@ pub struct SpotCheckFact {
     pub id: i64,
     pub outcome: SpotCheckOutcome,
     pub checked_on: NaiveDate,
+    /// A food or drug product (what people eat or take), the riskiest kind.
+    #[serde(default)]
+    pub high_risk: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -256,6 +268,50 @@ pub struct Caps {
     pub serious: i32,
 }
 
+/// How much more a record weighs when it is graver than its kind (model v2; 1 in v1).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeverityModel {
+    /// A penalty the decision marks serious.
+    pub serious_penalty: f64,
+    /// A penalty in a special sector (food, drugs, special equipment).
+    pub special_sector: f64,
+    /// An unqualified spot check of food or drugs.
+    pub high_risk_check: f64,
+}
+
+impl Default for SeverityModel {
+    fn default() -> Self {
+        SeverityModel {
+            serious_penalty: 1.0,
+            special_sector: 1.0,
+            high_risk_check: 1.0,
+        }
+    }
+}
+
+/// What a grade means, as rules (model v2): each current record holds the grade at or below
+/// a cap until the record ends, whatever the points say. The score is held at the top of the
+/// capped grade, and the explanation names the record and the day the cap ends.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GradeCaps {
+    /// A penalty above a warning in publicity.
+    pub penalty_above_warning: Grade,
+    /// A serious penalty in publicity: marked serious, suspending or restricting business,
+    /// barring persons, or fining at least `large_fine_yuan`.
+    pub serious_penalty: Grade,
+    pub large_fine_yuan: i64,
+    /// Two or more penalties above a warning in publicity.
+    pub repeated_penalties: Grade,
+    /// An unqualified spot check in the last `check_window_days` (food and drugs weigh more
+    /// in points, `severity`).
+    pub unqualified_check: Grade,
+    /// Two or more there.
+    pub repeated_checks: Grade,
+    pub check_window_days: i64,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ConfidenceModel {
@@ -284,6 +340,12 @@ pub struct Model {
     pub confidence: ConfidenceModel,
     pub review: ReviewModel,
     pub claimants: crate::claimant::ClaimantModel,
+    /// Graver records weigh more (v2).
+    #[serde(default)]
+    pub severity: SeverityModel,
+    /// What each grade means, as caps by the most serious current record (v2).
+    #[serde(default)]
+    pub grade_caps: Option<GradeCaps>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -387,6 +449,23 @@ impl Model {
             Grade::C
         } else {
             Grade::D
+        }
+    }
+}
+
+impl Model {
+    /// Model v2, shipped with this build.
+    pub fn v2() -> Model {
+        Model::from_toml(MODEL_V2_TOML).unwrap_or_else(|e| unreachable!("embedded model: {e}"))
+    }
+
+    /// The highest score a grade allows.
+    pub fn top_of(&self, grade: Grade) -> i32 {
+        match grade {
+            Grade::A => 100,
+            Grade::B => self.grades.a - 1,
+            Grade::C => self.grades.b - 1,
+            Grade::D => self.grades.c - 1,
         }
     }
 }
@@ -536,6 +615,7 @@ pub fn score(facts: &MerchantFacts, as_of: NaiveDate, model: &Model) -> Score {
     let base = model.base.round() as i32;
     let total = base + b.factors.iter().map(|f| f.points).sum::<i32>();
     let total = capped_total(&mut b, facts, as_of, model, total, serious_penalty);
+    let total = grade_cap(&mut b, facts, as_of, model, total);
     let confidence = confidence_of(&mut b, facts, as_of, model);
     Score {
         score: total,
@@ -575,7 +655,16 @@ fn penalty_factors(
     for p in penalties {
         let age = (as_of - p.decided_on).num_days();
         let weight = decay(age, pm.half_life_days).max(pm.min_weight);
-        let raw = (penalty_severity(p, pm) * weight)
+        let graver = if p.serious {
+            model.severity.serious_penalty
+        } else {
+            1.0
+        } * if p.special_sector {
+            model.severity.special_sector
+        } else {
+            1.0
+        };
+        let raw = (penalty_severity(p, pm) * graver * weight)
             .min(pm.cap - taken)
             .max(0.0);
         taken += raw;
@@ -751,7 +840,12 @@ fn spot_check_factors(b: &mut Builder, facts: &MerchantFacts, as_of: NaiveDate, 
     let mut taken = 0.0;
     for s in checks {
         let age = (as_of - s.checked_on).num_days();
-        let raw = (sm.unqualified_points * decay(age, sm.half_life_days))
+        let graver = if s.high_risk {
+            model.severity.high_risk_check
+        } else {
+            1.0
+        };
+        let raw = (sm.unqualified_points * graver * decay(age, sm.half_life_days))
             .min(sm.cap - taken)
             .max(0.0);
         taken += raw;
@@ -903,6 +997,189 @@ fn capped_total(
     }
 
     total
+}
+
+/// A penalty of more than a warning: it fined, confiscated, criticised publicly, suspended,
+/// restricted, barred or revoked.
+fn above_warning(p: &PenaltyFact) -> bool {
+    p.categories.iter().any(|c| *c != PenaltyCategory::Warning)
+}
+
+/// A penalty serious in itself: marked so, or stopping or restricting the business or its
+/// people, or a large fine.
+fn serious_penalty(p: &PenaltyFact, caps: &GradeCaps) -> bool {
+    p.serious
+        || p.fine_fen >= caps.large_fine_yuan.saturating_mul(100)
+        || p.categories.iter().any(|c| {
+            matches!(
+                c,
+                PenaltyCategory::PermitSuspended
+                    | PenaltyCategory::QualificationLowered
+                    | PenaltyCategory::BusinessRestricted
+                    | PenaltyCategory::OrderedToSuspend
+                    | PenaltyCategory::PersonsBarred
+            )
+        })
+}
+
+/// The grade cap of the most serious current record (model v2): the score is held at the top
+/// of the capped grade, explained by a factor naming the record and the day the cap ends.
+fn grade_cap(
+    b: &mut Builder,
+    facts: &MerchantFacts,
+    as_of: NaiveDate,
+    model: &Model,
+    total: i32,
+) -> i32 {
+    let Some(caps) = &model.grade_caps else {
+        return total;
+    };
+    let day = TimeDelta::days(1);
+    let mut candidates: Vec<Cap> = Vec::new();
+    let mut above: Vec<&PenaltyFact> = facts
+        .penalties
+        .iter()
+        .filter(|p| p.status == PenaltyStatus::InPublicity && p.decided_on <= as_of)
+        .filter(|p| p.publicity_end.is_some_and(|end| end >= as_of))
+        .filter(|p| above_warning(p))
+        .collect();
+    above.sort_by_key(|p| (p.publicity_end, p.id));
+    for p in &above {
+        let ends = p.publicity_end.map(|e| e + day);
+        if serious_penalty(p, caps) {
+            candidates.push(cap(
+                caps.serious_penalty,
+                "cap_serious_penalty",
+                format!(
+                    "严重行政处罚 {} 公示期内，等级不高于 {}",
+                    p.decision_no,
+                    caps.serious_penalty.as_str()
+                ),
+                "A serious penalty in publicity caps the grade",
+                rec("penalty", p.id),
+                ends,
+            ));
+        } else {
+            candidates.push(cap(
+                caps.penalty_above_warning,
+                "cap_penalty",
+                format!(
+                    "行政处罚 {} 公示期内，等级不高于 {}",
+                    p.decision_no,
+                    caps.penalty_above_warning.as_str()
+                ),
+                "A penalty above a warning in publicity caps the grade",
+                rec("penalty", p.id),
+                ends,
+            ));
+        }
+    }
+    if above.len() >= 2 {
+        // Repeated: holds until all but one have ended, that is, the second-latest end.
+        let mut ends: Vec<NaiveDate> = above.iter().filter_map(|p| p.publicity_end).collect();
+        ends.sort();
+        let until = ends.get(ends.len() - 2).map(|e| *e + day);
+        candidates.push(cap(
+            caps.repeated_penalties,
+            "cap_repeated_penalties",
+            format!(
+                "{} 项行政处罚同时在公示期内，等级不高于 {}",
+                above.len(),
+                caps.repeated_penalties.as_str()
+            ),
+            "Repeated penalties in publicity cap the grade",
+            rec("penalty", above[0].id),
+            until,
+        ));
+    }
+    let window = TimeDelta::days(caps.check_window_days);
+    let mut checks: Vec<&SpotCheckFact> = facts
+        .spot_checks
+        .iter()
+        .filter(|s| s.outcome == SpotCheckOutcome::Unqualified)
+        .filter(|s| s.checked_on <= as_of && s.checked_on + window > as_of)
+        .collect();
+    checks.sort_by_key(|s| (s.checked_on, s.id));
+    for s in &checks {
+        let grade = caps.unqualified_check;
+        candidates.push(cap(
+            grade,
+            "cap_spot_check",
+            format!(
+                "{} 抽检不合格，{} 天内等级不高于 {}",
+                s.checked_on,
+                caps.check_window_days,
+                grade.as_str()
+            ),
+            "An unqualified spot check caps the grade",
+            rec("spot_check", s.id),
+            Some(s.checked_on + window),
+        ));
+    }
+    if checks.len() >= 2 {
+        let until = checks.get(checks.len() - 2).map(|s| s.checked_on + window);
+        candidates.push(cap(
+            caps.repeated_checks,
+            "cap_repeated_checks",
+            format!(
+                "{} 次抽检不合格，等级不高于 {}",
+                checks.len(),
+                caps.repeated_checks.as_str()
+            ),
+            "Repeated unqualified spot checks cap the grade",
+            rec("spot_check", checks[0].id),
+            until,
+        ));
+    }
+    for c in &candidates {
+        if let Some(u) = c.until {
+            b.review(u);
+        }
+    }
+    // The lowest cap binds; among equal ones, the one that holds longest explains it.
+    let Some(binding) = candidates
+        .into_iter()
+        .max_by(|a, b| a.grade.cmp(&b.grade).then(a.until.cmp(&b.until)))
+    else {
+        return total;
+    };
+    let top = model.top_of(binding.grade);
+    if total <= top {
+        return total;
+    }
+    let mut f = factor(binding.code, binding.zh, binding.en.to_owned(), top - total);
+    f.records.push(binding.record);
+    f.expires_at = binding.until;
+    b.push(f);
+    top
+}
+
+/// A current record's hold on the grade: at most `grade` until `until`.
+struct Cap {
+    grade: Grade,
+    code: &'static str,
+    zh: String,
+    en: &'static str,
+    record: RecordRef,
+    until: Option<NaiveDate>,
+}
+
+fn cap(
+    grade: Grade,
+    code: &'static str,
+    zh: String,
+    en: &'static str,
+    record: RecordRef,
+    until: Option<NaiveDate>,
+) -> Cap {
+    Cap {
+        grade,
+        code,
+        zh,
+        en,
+        record,
+        until,
+    }
 }
 
 /// Low confidence for a young merchant without any record.

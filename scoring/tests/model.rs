@@ -41,6 +41,8 @@ fn penalty(id: i64, categories: &[PenaltyCategory], fine_yuan: i64, age_days: i6
         decided_on,
         publicity_end: Some(decided_on + TimeDelta::days(3 * 365)),
         status: PenaltyStatus::InPublicity,
+        serious: false,
+        special_sector: false,
     }
 }
 
@@ -238,11 +240,13 @@ fn an_unqualified_spot_check_deducts_and_fades() {
         id: 1,
         outcome: SpotCheckOutcome::Unqualified,
         checked_on: as_of(),
+        high_risk: false,
     });
     f.spot_checks.push(SpotCheckFact {
         id: 2,
         outcome: SpotCheckOutcome::Qualified,
         checked_on: as_of(),
+        high_risk: false,
     });
     assert_eq!(run(&f).score, 84);
     f.spot_checks[0].checked_on = as_of() - TimeDelta::days(365);
@@ -338,20 +342,26 @@ fn penalty_fact() -> impl Strategy<Value = PenaltyFact> {
         0i64..1500,
         0i64..1500,
         prop::sample::select(PenaltyStatus::ALL.to_vec()),
+        any::<bool>(),
+        any::<bool>(),
     )
-        .prop_map(|(id, categories, fine, confiscated, age, length, status)| {
-            let decided_on = as_of() - TimeDelta::days(age);
-            PenaltyFact {
-                id,
-                decision_no: format!("P{id}"),
-                categories,
-                fine_fen: fine,
-                confiscated_fen: confiscated,
-                decided_on,
-                publicity_end: Some(decided_on + TimeDelta::days(length)),
-                status,
-            }
-        })
+        .prop_map(
+            |(id, categories, fine, confiscated, age, length, status, serious, special_sector)| {
+                let decided_on = as_of() - TimeDelta::days(age);
+                PenaltyFact {
+                    id,
+                    decision_no: format!("P{id}"),
+                    categories,
+                    fine_fen: fine,
+                    confiscated_fen: confiscated,
+                    decided_on,
+                    publicity_end: Some(decided_on + TimeDelta::days(length)),
+                    status,
+                    serious,
+                    special_sector,
+                }
+            },
+        )
 }
 
 fn complaint_fact() -> impl Strategy<Value = ComplaintFact> {
@@ -399,11 +409,13 @@ fn spot_check_fact() -> impl Strategy<Value = SpotCheckFact> {
         0i64..100,
         prop::sample::select(SpotCheckOutcome::ALL.to_vec()),
         0i64..1500,
+        any::<bool>(),
     )
-        .prop_map(|(id, outcome, age)| SpotCheckFact {
+        .prop_map(|(id, outcome, age, high_risk)| SpotCheckFact {
             id,
             outcome,
             checked_on: as_of() - TimeDelta::days(age),
+            high_risk,
         })
 }
 
@@ -587,5 +599,199 @@ proptest! {
         let c = &mut g.complaints[i];
         c.complainant_weight = c.complainant_weight.min(weight);
         prop_assert!(run(&g).score >= before);
+    }
+}
+
+// ---- model v2: grades that mean something ----
+
+fn run_v2(facts: &MerchantFacts) -> Score {
+    score(facts, as_of(), &Model::v2())
+}
+
+#[test]
+fn model_v2_parses_and_v1_stays_loadable() {
+    let v2 = Model::v2();
+    assert_eq!(v2.version, "v2.0");
+    assert!(v2.grade_caps.is_some());
+    let v1 = Model::v1();
+    assert!(v1.grade_caps.is_none(), "v1 has no grade caps");
+    assert_eq!(v1.severity.serious_penalty, 1.0);
+    // Without caps or severity, v2 scores a clean merchant as v1 does.
+    assert_eq!(run_v2(&established()).score, run(&established()).score);
+}
+
+#[test]
+fn v2_a_fine_in_publicity_holds_the_grade_at_b_until_publicity_ends() {
+    let mut f = established();
+    f.penalties
+        .push(penalty(7, &[PenaltyCategory::Fine], 2_000, 30));
+    // 90 − (6 + 2·log10(20) ≈ 8.6) ≈ 81: B by points; trusted pledges could add 8 and make
+    // it A under v1. Under v2 the fine holds the grade at B while it is in publicity.
+    let s = run_v2(&f);
+    assert_eq!(s.grade, Grade::B, "{s:?}");
+    assert_eq!(sum_of(&s), s.score, "the factors still add up");
+    f.trusted.push(TrustedFact {
+        id: 1,
+        level: TrustedLevel::Demonstration,
+        status: TrustedStatus::Active,
+        pledges: vec![Pledge::AdvanceCompensation, Pledge::NoReasonReturns],
+        service_station: true,
+        valid_from: as_of() - TimeDelta::days(100),
+        valid_to: None,
+    });
+    let s = run_v2(&f);
+    assert_eq!(
+        s.grade,
+        Grade::B,
+        "pledges do not lift a current fine to A: {s:?}"
+    );
+    let cap = s.factors.iter().find(|x| x.code == "cap_penalty").unwrap();
+    let end = f.penalties[0].publicity_end.unwrap();
+    assert_eq!(
+        cap.expires_at,
+        Some(end + TimeDelta::days(1)),
+        "the cap says when it ends"
+    );
+    assert!(cap.label_zh.contains("等级不高于 B"));
+    // Once publicity is over, the cap is gone with the penalty.
+    let after = score(&f, end + TimeDelta::days(1), &Model::v2());
+    assert_eq!(after.grade, Grade::A, "{after:?}");
+}
+
+#[test]
+fn v2_a_large_fine_or_a_serious_decision_holds_the_grade_at_c() {
+    let mut f = established();
+    f.penalties
+        .push(penalty(1, &[PenaltyCategory::Fine], 150_000, 10));
+    assert_eq!(run_v2(&f).grade, Grade::C);
+    let mut g = established();
+    let mut p = penalty(2, &[PenaltyCategory::Fine], 500, 10);
+    p.serious = true;
+    g.penalties.push(p);
+    assert_eq!(run_v2(&g).grade, Grade::C);
+    let mut h = established();
+    h.penalties
+        .push(penalty(3, &[PenaltyCategory::OrderedToSuspend], 0, 10));
+    assert_eq!(run_v2(&h).grade, Grade::C);
+}
+
+#[test]
+fn v2_a_warning_alone_leaves_a_clean_merchant_a() {
+    let mut f = established();
+    f.penalties
+        .push(penalty(1, &[PenaltyCategory::Warning], 0, 10));
+    assert_eq!(run_v2(&f).grade, Grade::A);
+}
+
+#[test]
+fn v2_unqualified_checks_hold_b_for_a_year_and_two_hold_c() {
+    let check = |id, age, high_risk| SpotCheckFact {
+        id,
+        outcome: SpotCheckOutcome::Unqualified,
+        checked_on: as_of() - TimeDelta::days(age),
+        high_risk,
+    };
+    let mut f = established();
+    f.spot_checks.push(check(1, 40, true));
+    let s = run_v2(&f);
+    assert_eq!(s.grade, Grade::B, "{s:?}");
+    // Food or drugs weigh more in points.
+    let mut g = established();
+    g.spot_checks.push(check(1, 40, false));
+    assert!(run_v2(&g).score >= s.score);
+    f.spot_checks.push(check(2, 200, false));
+    assert_eq!(run_v2(&f).grade, Grade::C);
+    // Past the year, a check no longer caps (its points still fade out over three years).
+    let mut h = established();
+    h.spot_checks.push(check(3, 400, true));
+    assert_eq!(run_v2(&h).grade, Grade::A);
+}
+
+/// The cap the most serious current record sets, computed from the rules as
+/// `model-v2.toml` states them.
+fn expected_cap(f: &MerchantFacts) -> Grade {
+    let serious_kinds = [
+        PenaltyCategory::PermitSuspended,
+        PenaltyCategory::QualificationLowered,
+        PenaltyCategory::BusinessRestricted,
+        PenaltyCategory::OrderedToSuspend,
+        PenaltyCategory::PersonsBarred,
+    ];
+    let current: Vec<&PenaltyFact> = f
+        .penalties
+        .iter()
+        .filter(|p| p.status == PenaltyStatus::InPublicity && p.decided_on <= as_of())
+        .filter(|p| p.publicity_end.is_some_and(|e| e >= as_of()))
+        .filter(|p| p.categories.iter().any(|c| *c != PenaltyCategory::Warning))
+        .collect();
+    let mut cap = Grade::A;
+    for p in &current {
+        let serious = p.serious
+            || p.fine_fen >= 100_000 * 100
+            || p.categories.iter().any(|c| serious_kinds.contains(c));
+        cap = cap.max(if serious { Grade::C } else { Grade::B });
+    }
+    if current.len() >= 2 {
+        cap = cap.max(Grade::C);
+    }
+    let checks = f
+        .spot_checks
+        .iter()
+        .filter(|s| s.outcome == SpotCheckOutcome::Unqualified)
+        .filter(|s| s.checked_on <= as_of() && (as_of() - s.checked_on).num_days() < 365)
+        .count();
+    if checks >= 1 {
+        cap = cap.max(Grade::B);
+    }
+    if checks >= 2 {
+        cap = cap.max(Grade::C);
+    }
+    cap
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    #[test]
+    fn v2_bounded_and_adds_up(f in merchant_facts()) {
+        let s = run_v2(&f);
+        prop_assert!((0..=100).contains(&s.score));
+        prop_assert_eq!(sum_of(&s), s.score);
+        prop_assert_eq!(s.grade, Model::v2().grade(s.score));
+    }
+
+    #[test]
+    fn v2_the_grade_never_exceeds_the_cap_of_the_most_serious_current_record(
+        f in merchant_facts()
+    ) {
+        let s = run_v2(&f);
+        prop_assert!(s.grade >= expected_cap(&f), "{:?} above cap {:?}", s.grade, expected_cap(&f));
+    }
+
+    #[test]
+    fn v2_a_new_negative_record_never_raises_the_score_or_the_grade(
+        f in merchant_facts(), p in penalty_fact(), c in complaint_fact(),
+        l in listing_fact(), s in spot_check_fact()
+    ) {
+        let before = run_v2(&f);
+        let mut g = f.clone();
+        g.penalties.push(p);
+        g.complaints.push(c);
+        g.listings.push(l);
+        g.spot_checks.push(s);
+        let after = run_v2(&g);
+        prop_assert!(after.score <= before.score);
+        prop_assert!(after.grade >= before.grade);
+    }
+
+    #[test]
+    fn v2_an_ended_penalty_counts_for_nothing(f in merchant_facts(), p in penalty_fact()) {
+        let mut ended = p.clone();
+        ended.publicity_end = Some(as_of() - TimeDelta::days(1));
+        ended.decided_on = ended.decided_on.min(as_of() - TimeDelta::days(1));
+        let mut g = f.clone();
+        g.penalties.push(ended);
+        prop_assert_eq!(run_v2(&g).score, run_v2(&f).score);
+        prop_assert_eq!(run_v2(&g).grade, run_v2(&f).grade);
     }
 }

@@ -13,6 +13,16 @@ const FOOD_PRODUCT_WORDS: &[&str] = &[
     "食品", "酒", "饮料", "米线", "凉菜", "卤味", "蔬菜", "肉", "干货", "菌",
 ];
 
+/// Whether a spot check is of food: in a food industry, or of a food product.
+pub fn is_food(industry: &str, product: &str) -> bool {
+    FOOD_INDUSTRIES.contains(&industry) || FOOD_PRODUCT_WORDS.iter().any(|w| product.contains(w))
+}
+
+/// Whether a spot check is of drugs or medical devices.
+pub fn is_drug(industry: &str, product: &str) -> bool {
+    industry == "药店" || ["药", "医疗器械"].iter().any(|w| product.contains(w))
+}
+
 /// One line of the table: the merchants with a kind of record, and their grades.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct CalibrationRow {

@@ -201,6 +201,7 @@ pub async fn load_facts<C: ConnectionTrait>(
     calendar: &WorkCalendar,
 ) -> AppResult<HashMap<i64, MerchantFacts>> {
     let mut facts: HashMap<i64, MerchantFacts> = HashMap::with_capacity(ids.len());
+    let mut industries: HashMap<i64, String> = HashMap::with_capacity(ids.len());
     for chunk in crate::store::chunks(ids) {
         let ids = || chunk.iter().copied();
         for m in merchant::Entity::find()
@@ -216,6 +217,7 @@ pub async fn load_facts<C: ConnectionTrait>(
                     ..Default::default()
                 },
             );
+            industries.insert(m.id, m.industry);
         }
         for p in penalty::Entity::find()
             .filter(penalty::Column::MerchantId.is_in(ids()))
@@ -253,8 +255,9 @@ pub async fn load_facts<C: ConnectionTrait>(
             .all(db)
             .await?
         {
+            let industry = industries.get(&s.merchant_id).map_or("", String::as_str);
             if let Some(f) = facts.get_mut(&s.merchant_id) {
-                f.spot_checks.extend(spot_check_fact(s));
+                f.spot_checks.extend(spot_check_fact(s, industry));
             }
         }
         for t in trusted_enrolment::Entity::find()
@@ -280,6 +283,8 @@ fn penalty_fact(p: penalty::Model) -> PenaltyFact {
         decided_on: p.decided_on,
         publicity_end: p.publicity_end,
         status: PenaltyStatus::parse(&p.status).unwrap_or(PenaltyStatus::NotPublic),
+        serious: p.serious,
+        special_sector: p.special_sector,
     }
 }
 
@@ -327,11 +332,14 @@ fn listing_fact(l: listing::Model) -> Option<ListingFact> {
     })
 }
 
-fn spot_check_fact(s: spot_check_result::Model) -> Option<SpotCheckFact> {
+fn spot_check_fact(s: spot_check_result::Model, industry: &str) -> Option<SpotCheckFact> {
+    let high_risk = calibration::is_food(industry, s.product.as_deref().unwrap_or(""))
+        || calibration::is_drug(industry, s.product.as_deref().unwrap_or(""));
     Some(SpotCheckFact {
         id: s.id,
         outcome: s.outcome.as_deref().and_then(SpotCheckOutcome::parse)?,
         checked_on: s.checked_on?,
+        high_risk,
     })
 }
 
