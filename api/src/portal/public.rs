@@ -328,6 +328,9 @@ struct MerchantPage {
     review_on: Option<NaiveDate>,
     score_chart: Option<String>,
     history_caption: String,
+    /// When the scoring method last changed for this merchant, so that a step is not read as
+    /// a new record.
+    method_changed: Option<String>,
     penalties: Vec<PenaltySummary>,
     stats: ComplaintStats,
     growth: String,
@@ -414,6 +417,7 @@ pub async fn merchant(state: &AppState, uscc: &Uscc, now: DateTime<Utc>) -> Page
         factors,
         review_on: explained.as_ref().and_then(|s| s.review_on),
         score_chart,
+        method_changed: method_changed(&history),
         history_caption,
         penalties: m.penalties_in_publicity.clone(),
         growth: stats.growth_percent.map_or_else(
@@ -592,6 +596,21 @@ fn factor_lines(explained: Option<&fangxin_core::scores::ScoreView>) -> Vec<Fact
                 .collect()
         })
         .unwrap_or_default()
+}
+
+/// 「评分方法于…更新」: the day of the latest change of model in a merchant's score history
+/// (oldest first), with the scores either side.
+fn method_changed(history: &[fangxin_core::scores::ScoreHistoryEntry]) -> Option<String> {
+    history
+        .windows(2)
+        .rev()
+        .find(|w| w[0].model_version != w[1].model_version)
+        .map(|w| {
+            format!(
+                "评分方法于 {} 更新（{} → {}），分数由 {} 变为 {}：这一变化来自评分方法，并非新的记录。",
+                w[1].as_of, w[0].model_version, w[1].model_version, w[0].score, w[1].score
+            )
+        })
 }
 
 /// The Atom feed of a merchant's public changes: score changes, penalties, spot checks.
@@ -831,5 +850,34 @@ mod tests {
             NaiveDate::from_ymd_opt(2025, 3, 1).unwrap()
         );
         assert_eq!(urlencode("老 店&"), "%E8%80%81%20%E5%BA%97%26");
+    }
+
+    use fangxin_core::scores::ScoreHistoryEntry;
+
+    fn entry(score: i32, version: &str, day: &str) -> ScoreHistoryEntry {
+        ScoreHistoryEntry {
+            score,
+            grade: "A".into(),
+            model_version: version.into(),
+            as_of: day.parse().unwrap(),
+            computed_at: fangxin_core::clock::now(),
+        }
+    }
+
+    #[test]
+    fn a_change_of_method_is_told_apart_from_a_new_record() {
+        let same = [
+            entry(90, "v1.0", "2026-01-01"),
+            entry(84, "v1.0", "2026-06-01"),
+        ];
+        assert_eq!(method_changed(&same), None);
+        let changed = [
+            entry(90, "v1.0", "2026-01-01"),
+            entry(86, "v1.0", "2026-06-01"),
+            entry(84, "v2.0", "2026-12-01"),
+        ];
+        let note = method_changed(&changed).unwrap();
+        assert!(note.contains("评分方法于 2026-12-01 更新"), "{note}");
+        assert!(note.contains("86 变为 84"));
     }
 }
