@@ -43,6 +43,11 @@ async fn the_portal_finds_explains_and_escapes(backend: Backend) {
     assert_eq!(header("x-frame-options"), "DENY");
     assert_eq!(header("x-content-type-options"), "nosniff");
     assert_eq!(header("referrer-policy"), "same-origin");
+    // What the grades mean, from the model in use.
+    let (status, about) = page(&app, "/about/scoring").await;
+    assert_eq!(status, 200);
+    assert!(about.contains("等级的含义") && about.contains("等级不高于 B"), "{about}");
+    assert!(home.contains("/about/scoring"), "linked from every page");
     let js = app.get("/assets/suggest.js").await;
     assert_eq!(js.status(), 200);
     assert!(

@@ -37,6 +37,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/", get(home))
         .route("/assets/suggest.js", get(suggest_js))
+        .route("/about/scoring", get(scoring_explained))
         .route("/m/{uscc}", get(merchant))
         .route("/m/{uscc}/feed.atom", get(atom))
         .route("/penalties", get(penalties))
@@ -303,6 +304,10 @@ pub struct HomeQuery {
     #[serde(default)]
     trusted: String,
     page: Option<usize>,
+}
+
+async fn scoring_explained(State(state): State<AppState>) -> Page {
+    page(public::scoring_explained(&state, fangxin_core::clock::now()).await)
 }
 
 async fn home(

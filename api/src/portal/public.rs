@@ -598,6 +598,80 @@ fn factor_lines(explained: Option<&fangxin_core::scores::ScoreView>) -> Vec<Fact
         .unwrap_or_default()
 }
 
+#[derive(Template)]
+#[template(path = "scoring.html")]
+struct ScoringPage {
+    base: i32,
+    version: String,
+    /// (grade, its scores, what it means)
+    grades: Vec<(&'static str, String, String)>,
+    caps: Vec<String>,
+    penalty_floor: i64,
+    complaint_years: i64,
+    complaint_half_life: i64,
+    trusted_cap: i64,
+    as_of: String,
+}
+
+/// 评分说明: what the score counts and what each grade means, from the model in use.
+pub async fn scoring_explained(state: &AppState, now: DateTime<Utc>) -> PageResult {
+    use fangxin_scoring::Grade;
+    let m = &state.scoring.model;
+    let g = &m.grades;
+    let range = |low: i32, high: i32| format!("{low}–{high} 分");
+    let mut grades = vec![
+        ("A", format!("{} 分及以上", g.a), "放心：没有警告以上、仍在公示期内的行政处罚，近一年没有抽检不合格，投诉不高于同行业。".to_owned()),
+        ("B", range(g.b, g.a - 1), "基本放心：有轻微的现行记录，例如公示期内的罚款、一年内一次抽检不合格，或投诉明显高于同行业。".to_owned()),
+        ("C", range(g.c, g.b - 1), "谨慎：有严重或反复的记录，或被列入经营异常名录。".to_owned()),
+        ("D", format!("{} 分以下", g.c), "不放心：被列入严重违法失信名单，或被吊销许可证件、责令关闭且仍在公示期内。".to_owned()),
+    ];
+    let mut caps = Vec::new();
+    if let Some(c) = &m.grade_caps {
+        let at_most = |grade: Grade| format!("等级不高于 {}", grade.as_str());
+        caps.push(format!(
+            "公示期内有警告以上的行政处罚（罚款、没收、通报批评等）：{}。",
+            at_most(c.penalty_above_warning)
+        ));
+        caps.push(format!(
+            "公示期内有严重的行政处罚（情节严重，责令停产停业，暂扣许可证件，降低资质等级，限制开展生产经营活动或限制从业，或罚款 {} 元以上）：{}。",
+            c.large_fine_yuan,
+            at_most(c.serious_penalty)
+        ));
+        caps.push(format!(
+            "两项以上警告以上的行政处罚同时在公示期内：{}。",
+            at_most(c.repeated_penalties)
+        ));
+        caps.push(format!(
+            "{} 天内抽检不合格：{}；两次以上：{}。",
+            c.check_window_days,
+            at_most(c.unqualified_check),
+            at_most(c.repeated_checks)
+        ));
+    } else {
+        grades[0].2 = "分数在 A 级区间；现行记录按分值扣减。".into();
+    }
+    caps.push(format!(
+        "列入经营异常名录：分数不高于 {} 分。",
+        m.caps.abnormal
+    ));
+    caps.push(format!(
+        "列入严重违法失信名单，或被吊销许可证件、责令关闭：分数不高于 {} 分。",
+        m.caps.serious
+    ));
+    Ok(ScoringPage {
+        base: m.base.round() as i32,
+        version: m.version.clone(),
+        grades,
+        caps,
+        penalty_floor: (m.penalties.min_weight * 100.0).round() as i64,
+        complaint_years: m.complaints.window_days / 365,
+        complaint_half_life: m.complaints.half_life_days.round() as i64,
+        trusted_cap: m.trusted.cap.round() as i64,
+        as_of: stamp(now),
+    }
+    .render()?)
+}
+
 /// 「评分方法于…更新」: the day of the latest change of model in a merchant's score history
 /// (oldest first), with the scores either side.
 fn method_changed(history: &[fangxin_core::scores::ScoreHistoryEntry]) -> Option<String> {
