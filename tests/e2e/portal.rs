@@ -46,7 +46,10 @@ async fn the_portal_finds_explains_and_escapes(backend: Backend) {
     // What the grades mean, from the model in use.
     let (status, about) = page(&app, "/about/scoring").await;
     assert_eq!(status, 200);
-    assert!(about.contains("等级的含义") && about.contains("等级不高于 B"), "{about}");
+    assert!(
+        about.contains("等级的含义") && about.contains("等级不高于 B"),
+        "{about}"
+    );
     assert!(home.contains("/about/scoring"), "linked from every page");
     let js = app.get("/assets/suggest.js").await;
     assert_eq!(js.status(), 200);
