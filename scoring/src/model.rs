@@ -1047,31 +1047,31 @@ fn grade_cap(
     for p in &above {
         let ends = p.publicity_end.map(|e| e + day);
         if serious_penalty(p, caps) {
-            candidates.push(cap(
-                caps.serious_penalty,
-                "cap_serious_penalty",
-                format!(
+            candidates.push(Cap {
+                grade: caps.serious_penalty,
+                code: "cap_serious_penalty",
+                zh: format!(
                     "严重行政处罚 {} 公示期内，等级不高于 {}",
                     p.decision_no,
                     caps.serious_penalty.as_str()
                 ),
-                "A serious penalty in publicity caps the grade",
-                rec("penalty", p.id),
-                ends,
-            ));
+                en: "A serious penalty in publicity caps the grade",
+                record: rec("penalty", p.id),
+                until: ends,
+            });
         } else {
-            candidates.push(cap(
-                caps.penalty_above_warning,
-                "cap_penalty",
-                format!(
+            candidates.push(Cap {
+                grade: caps.penalty_above_warning,
+                code: "cap_penalty",
+                zh: format!(
                     "行政处罚 {} 公示期内，等级不高于 {}",
                     p.decision_no,
                     caps.penalty_above_warning.as_str()
                 ),
-                "A penalty above a warning in publicity caps the grade",
-                rec("penalty", p.id),
-                ends,
-            ));
+                en: "A penalty above a warning in publicity caps the grade",
+                record: rec("penalty", p.id),
+                until: ends,
+            });
         }
     }
     if above.len() >= 2 {
@@ -1079,18 +1079,18 @@ fn grade_cap(
         let mut ends: Vec<NaiveDate> = above.iter().filter_map(|p| p.publicity_end).collect();
         ends.sort();
         let until = ends.get(ends.len() - 2).map(|e| *e + day);
-        candidates.push(cap(
-            caps.repeated_penalties,
-            "cap_repeated_penalties",
-            format!(
+        candidates.push(Cap {
+            grade: caps.repeated_penalties,
+            code: "cap_repeated_penalties",
+            zh: format!(
                 "{} 项行政处罚同时在公示期内，等级不高于 {}",
                 above.len(),
                 caps.repeated_penalties.as_str()
             ),
-            "Repeated penalties in publicity cap the grade",
-            rec("penalty", above[0].id),
+            en: "Repeated penalties in publicity cap the grade",
+            record: rec("penalty", above[0].id),
             until,
-        ));
+        });
     }
     let window = TimeDelta::days(caps.check_window_days);
     let mut checks: Vec<&SpotCheckFact> = facts
@@ -1102,34 +1102,34 @@ fn grade_cap(
     checks.sort_by_key(|s| (s.checked_on, s.id));
     for s in &checks {
         let grade = caps.unqualified_check;
-        candidates.push(cap(
+        candidates.push(Cap {
             grade,
-            "cap_spot_check",
-            format!(
+            code: "cap_spot_check",
+            zh: format!(
                 "{} 抽检不合格，{} 天内等级不高于 {}",
                 s.checked_on,
                 caps.check_window_days,
                 grade.as_str()
             ),
-            "An unqualified spot check caps the grade",
-            rec("spot_check", s.id),
-            Some(s.checked_on + window),
-        ));
+            en: "An unqualified spot check caps the grade",
+            record: rec("spot_check", s.id),
+            until: Some(s.checked_on + window),
+        });
     }
     if checks.len() >= 2 {
         let until = checks.get(checks.len() - 2).map(|s| s.checked_on + window);
-        candidates.push(cap(
-            caps.repeated_checks,
-            "cap_repeated_checks",
-            format!(
+        candidates.push(Cap {
+            grade: caps.repeated_checks,
+            code: "cap_repeated_checks",
+            zh: format!(
                 "{} 次抽检不合格，等级不高于 {}",
                 checks.len(),
                 caps.repeated_checks.as_str()
             ),
-            "Repeated unqualified spot checks cap the grade",
-            rec("spot_check", checks[0].id),
+            en: "Repeated unqualified spot checks cap the grade",
+            record: rec("spot_check", checks[0].id),
             until,
-        ));
+        });
     }
     for c in &candidates {
         if let Some(u) = c.until {
@@ -1162,24 +1162,6 @@ struct Cap {
     en: &'static str,
     record: RecordRef,
     until: Option<NaiveDate>,
-}
-
-fn cap(
-    grade: Grade,
-    code: &'static str,
-    zh: String,
-    en: &'static str,
-    record: RecordRef,
-    until: Option<NaiveDate>,
-) -> Cap {
-    Cap {
-        grade,
-        code,
-        zh,
-        en,
-        record,
-        until,
-    }
 }
 
 /// Low confidence for a young merchant without any record.

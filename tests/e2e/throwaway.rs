@@ -118,17 +118,11 @@ impl ThrowawayPostgres {
             data,
             _dir: dir,
         };
-        let initdb = pg
-            .command("initdb")
-            .args(["-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8"])
-            .arg("-D")
-            .arg(&pg.data)
-            .output()
-            .expect("initdb runs");
-        assert!(
-            initdb.status.success(),
-            "initdb: {}",
-            String::from_utf8_lossy(&initdb.stderr)
+        succeeds(
+            pg.command("initdb")
+                .args(["-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8"])
+                .arg("-D")
+                .arg(&pg.data),
         );
         pg.resume();
         Some(pg)
@@ -156,19 +150,13 @@ impl ThrowawayPostgres {
             self.port,
             self.data.display()
         );
-        let out = self
-            .command("pg_ctl")
-            .arg("-D")
-            .arg(&self.data)
-            .args(["-o", &options, "-w", "-l"])
-            .arg(self.data.join("server.log"))
-            .arg("start")
-            .output()
-            .expect("pg_ctl runs");
-        assert!(
-            out.status.success(),
-            "pg_ctl start: {}",
-            String::from_utf8_lossy(&out.stderr)
+        succeeds(
+            self.command("pg_ctl")
+                .arg("-D")
+                .arg(&self.data)
+                .args(["-o", &options, "-w", "-l"])
+                .arg(self.data.join("server.log"))
+                .arg("start"),
         );
         wait_for_port(self.port, true);
     }
@@ -194,6 +182,16 @@ impl Drop for ThrowawayPostgres {
             .args(["-m", "immediate", "stop"])
             .output();
     }
+}
+
+/// Runs a command to its end; a failure stops the test with what the command said.
+fn succeeds(command: &mut Command) {
+    let out = command.output().expect("the command runs");
+    assert!(
+        out.status.success(),
+        "{command:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 fn is_root() -> bool {
