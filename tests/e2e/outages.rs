@@ -139,7 +139,12 @@ async fn a_database_outage_fails_fast_and_recovers_by_itself() {
 
         let (status, took, _) = timed_get(&app, "/readyz").await;
         assert_eq!(status, 503);
-        assert!(took < Duration::from_secs(1), "readiness took {took:?}");
+        // The server gives each check half a second (0.5 s measured); the rest is slack for
+        // a loaded CI machine, far below the 30 s hang this guards against.
+        assert!(
+            took < Duration::from_millis(1500),
+            "readiness took {took:?}"
+        );
     }
 
     pg.resume();
