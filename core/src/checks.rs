@@ -128,9 +128,10 @@ pub fn set_district_streets(streets: &[String]) {
 pub fn street(field: &'static str, value: &str) -> AppResult<String> {
     line(field, value)?;
     let street = normalize_street(value);
+    // Read in place: an import checks every row's street.
     let known = match STREETS.read() {
-        Ok(s) => s.clone(),
-        Err(poisoned) => poisoned.into_inner().clone(),
+        Ok(s) => s,
+        Err(poisoned) => poisoned.into_inner(),
     };
     if known.is_empty() || street.is_empty() || known.contains(&street) {
         return Ok(street);

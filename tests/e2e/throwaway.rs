@@ -163,24 +163,23 @@ impl ThrowawayPostgres {
 
     /// Stops the server at once, as a crash would (`-m immediate`).
     pub fn kill(&self) {
+        self.stop();
+        wait_for_port(self.port, false);
+    }
+
+    fn stop(&self) {
         let _ = self
             .command("pg_ctl")
             .arg("-D")
             .arg(&self.data)
             .args(["-m", "immediate", "stop"])
             .output();
-        wait_for_port(self.port, false);
     }
 }
 
 impl Drop for ThrowawayPostgres {
     fn drop(&mut self) {
-        let _ = self
-            .command("pg_ctl")
-            .arg("-D")
-            .arg(&self.data)
-            .args(["-m", "immediate", "stop"])
-            .output();
+        self.stop();
     }
 }
 

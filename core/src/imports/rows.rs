@@ -479,17 +479,23 @@ mod tests {
         col("n", Shape::Integer, false),
     ];
 
-    async fn read(format: Format, text: &str) -> Vec<Item> {
+    /// Every item of a file, and how the reading ended.
+    async fn read_file(format: Format, bytes: &[u8]) -> (Vec<Item>, std::io::Result<String>) {
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("f");
-        std::fs::write(&path, text).expect("write");
+        std::fs::write(&path, bytes).expect("write");
         let (mut rx, handle) = spawn(path, format, COLUMNS);
         let mut out = Vec::new();
         while let Some(batch) = rx.recv().await {
             out.extend(batch);
         }
-        handle.await.expect("joined").expect("read");
-        out
+        (out, handle.await.expect("the reader ends"))
+    }
+
+    async fn read(format: Format, text: &str) -> Vec<Item> {
+        let (items, ended) = read_file(format, text.as_bytes()).await;
+        ended.expect("read");
+        items
     }
 
     fn line_of(item: &Item) -> u64 {
@@ -564,18 +570,7 @@ mod tests {
                 .enable_all()
                 .build()
                 .expect("runtime");
-            runtime.block_on(async {
-                let dir = tempfile::tempdir().expect("temp dir");
-                let path = dir.path().join("f");
-                std::fs::write(&path, bytes).expect("write");
-                let (mut rx, handle) = spawn(path, format, COLUMNS);
-                let mut out = Vec::new();
-                while let Some(batch) = rx.recv().await {
-                    out.extend(batch);
-                }
-                let _ = handle.await.expect("the reader ends");
-                out
-            })
+            runtime.block_on(read_file(format, bytes)).0
         }
 
         fn file() -> impl Strategy<Value = Vec<u8>> {
