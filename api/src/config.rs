@@ -325,7 +325,7 @@ mod tests {
         assert_eq!(s.index_dir(), PathBuf::from("/tmp/x/index"));
         assert!(s.redis_url().is_none());
         assert_eq!(s.penalties.lower_amount_threshold_yuan, 10_000);
-        assert_eq!(s.scoring().unwrap().model.version, "v2.0");
+        assert_eq!(s.scoring().unwrap().model.version, "v2.1");
     }
 
     #[test]
@@ -379,12 +379,12 @@ mod tests {
     fn the_model_is_chosen_by_name_and_an_unknown_model_is_refused() {
         let dir = tempfile::tempdir().unwrap();
         let mut s = Settings::defaults_in(dir.path()).unwrap();
-        assert_eq!(s.scoring().unwrap().model.version, "v2.0");
+        assert_eq!(s.scoring().unwrap().model.version, "v2.1");
         s.scoring.model = "v1".into();
         assert_eq!(s.scoring().unwrap().model.version, "v1.0");
         s.scoring.model = "v2".into();
         let scoring = s.scoring().unwrap();
-        assert_eq!(scoring.model.version, "v2.0");
+        assert_eq!(scoring.model.version, "v2.1");
         assert!(scoring.model.grade_caps.is_some());
         s.scoring.model = "v9".into();
         assert!(s.scoring().is_err());

@@ -31,6 +31,7 @@ fn typical() -> MerchantFacts {
             .collect(),
         industry: Some(IndustryBaseline {
             mean_complaints: 0.2,
+            ..Default::default()
         }),
         ..Default::default()
     }
@@ -80,6 +81,7 @@ fn heavy() -> MerchantFacts {
         service_station: false,
         valid_from: as_of() - TimeDelta::days(100),
         valid_to: None,
+        revoked_on: None,
     }];
     f
 }

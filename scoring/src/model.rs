@@ -90,13 +90,20 @@ pub struct TrustedFact {
     pub service_station: bool,
     pub valid_from: NaiveDate,
     pub valid_to: Option<NaiveDate>,
+    /// The day a regulator revoked the enrolment (a broken pledge); set with status revoked.
+    #[serde(default)]
+    pub revoked_on: Option<NaiveDate>,
 }
 
 /// The industry the merchant is judged against.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]
 pub struct IndustryBaseline {
     /// Mean decayed complaint weight per merchant in the industry.
     pub mean_complaints: f64,
+    /// The industry's typical fine (the median of its fines in publicity), in fen; `None`
+    /// where it has none to judge by.
+    #[serde(default)]
+    pub typical_fine_fen: Option<i64>,
 }
 
 /// Everything the score needs about one merchant.
@@ -212,6 +219,13 @@ pub struct PenaltyModel {
     pub min_weight: f64,
     pub other_categories_share: f64,
     pub money_points_per_tenfold: f64,
+    /// Points per tenfold the fine stands above (or below) the industry's typical fine, at
+    /// most `relative_fine_cap` either way (v2; 0 in v1). The money's points never fall
+    /// below zero.
+    #[serde(default)]
+    pub relative_fine_points_per_tenfold: f64,
+    #[serde(default)]
+    pub relative_fine_cap: f64,
     pub cap: f64,
     /// Points by category code.
     pub category_points: BTreeMap<String, f64>,
@@ -230,6 +244,13 @@ pub struct ComplaintModel {
     pub report_weight: f64,
     /// Weight by status code.
     pub outcome_weight: BTreeMap<String, f64>,
+    /// Weight of a complaint the merchant answered, times its outcome's (v2; 1 in v1).
+    #[serde(default = "one")]
+    pub answered_weight: f64,
+}
+
+fn one() -> f64 {
+    1.0
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -259,6 +280,12 @@ pub struct TrustedModel {
     pub no_reason_returns: f64,
     pub service_station: f64,
     pub cap: f64,
+    /// A revoked enrolment (a broken pledge) costs this many points for `revoked_days`
+    /// after the revocation (v2; 0 in v1), on top of the bonus it loses.
+    #[serde(default)]
+    pub revoked_points: f64,
+    #[serde(default)]
+    pub revoked_days: i64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -312,6 +339,29 @@ pub struct GradeCaps {
     pub check_window_days: i64,
 }
 
+/// What a merchant's history adds above the base (model v2): years in business with no
+/// current record, and complaints below the industry once there is evidence enough. Both
+/// are read from the present record only, so a record that ends counts for nothing.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HistoryModel {
+    /// Points per full year in business after the first, up to `tenure_cap`; withheld while
+    /// a record is current (a penalty above a warning in publicity, a listing, an
+    /// unqualified spot check in the last `clean_window_days`, a revoked enrolment).
+    pub tenure_points_per_year: f64,
+    pub tenure_cap: f64,
+    pub clean_window_days: i64,
+    /// At most this many points for complaints below the industry mean.
+    pub below_industry_points: f64,
+    /// The share of them earned is how far below the mean the merchant is, shrunk toward
+    /// the mean by a prior of `complaints.prior_strength` × 3 / (full years in business, at
+    /// most 3): no bonus in the first year, a third of the evidence after it.
+    pub below_industry_min_years: u32,
+    /// An industry whose mean is below this says little by silence: the share is judged
+    /// against this floor instead.
+    pub below_industry_floor: f64,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ConfidenceModel {
@@ -346,6 +396,9 @@ pub struct Model {
     /// What each grade means, as caps by the most serious current record (v2).
     #[serde(default)]
     pub grade_caps: Option<GradeCaps>,
+    /// What a good history adds above the base (v2).
+    #[serde(default)]
+    pub history: Option<HistoryModel>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -481,8 +534,8 @@ fn decay(age_days: i64, half_life: f64) -> f64 {
 }
 
 /// Deduction of one penalty before decay: its heaviest category, a share of the others,
-/// and the money on a log scale.
-fn penalty_severity(p: &PenaltyFact, m: &PenaltyModel) -> f64 {
+/// and the money on a log scale, judged also against the industry's typical fine.
+fn penalty_severity(p: &PenaltyFact, m: &PenaltyModel, typical_fine_fen: Option<i64>) -> f64 {
     let mut weights: Vec<f64> = p
         .categories
         .iter()
@@ -497,21 +550,41 @@ fn penalty_severity(p: &PenaltyFact, m: &PenaltyModel) -> f64 {
     } else {
         0.0
     };
-    heaviest + rest + money
+    let relative = match typical_fine_fen {
+        Some(typical) if typical > 0 && p.fine_fen > 0 => (m.relative_fine_points_per_tenfold
+            * (p.fine_fen as f64 / typical as f64).log10())
+        .clamp(-m.relative_fine_cap, m.relative_fine_cap),
+        _ => 0.0,
+    };
+    heaviest + rest + (money + relative).max(0.0)
+}
+
+impl ComplaintModel {
+    /// A complaint's weight before it fades and before a confirmed claimant's is lowered:
+    /// by kind, outcome and whether the merchant answered. Industry means are counted with
+    /// the same weights, so a merchant is judged like for like.
+    pub fn weight_of(&self, kind: ComplaintKind, status: ComplaintStatus, answered: bool) -> f64 {
+        let kind = match kind {
+            ComplaintKind::Inquiry => return 0.0,
+            ComplaintKind::Complaint => 1.0,
+            ComplaintKind::Report => self.report_weight,
+        };
+        let outcome = self
+            .outcome_weight
+            .get(status.code())
+            .copied()
+            .unwrap_or(1.0);
+        let answered = if answered {
+            self.answered_weight.clamp(0.0, 1.0)
+        } else {
+            1.0
+        };
+        kind * outcome * answered
+    }
 }
 
 fn complaint_weight(c: &ComplaintFact, m: &ComplaintModel) -> f64 {
-    let kind = match c.kind {
-        ComplaintKind::Inquiry => return 0.0,
-        ComplaintKind::Complaint => 1.0,
-        ComplaintKind::Report => m.report_weight,
-    };
-    let outcome = m
-        .outcome_weight
-        .get(c.status.code())
-        .copied()
-        .unwrap_or(1.0);
-    kind * outcome * c.complainant_weight.clamp(0.0, 1.0)
+    m.weight_of(c.kind, c.status, c.answered) * c.complainant_weight.clamp(0.0, 1.0)
 }
 
 /// Sums complaint contributions, capping each confirmed claimant's together at `cap` times
@@ -608,10 +681,13 @@ pub fn score(facts: &MerchantFacts, as_of: NaiveDate, model: &Model) -> Score {
         review_on: None,
     };
     let serious_penalty = penalty_factors(&mut b, facts, as_of, model);
-    complaint_factor(&mut b, facts, as_of, model);
+    let load = complaint_factor(&mut b, facts, as_of, model);
     handling_factors(&mut b, facts, as_of, model);
     spot_check_factors(&mut b, facts, as_of, model);
     trusted_factor(&mut b, facts, as_of, model);
+    if let Some(h) = &model.history {
+        history_factors(&mut b, facts, as_of, model, h, load);
+    }
     let base = model.base.round() as i32;
     let total = base + b.factors.iter().map(|f| f.points).sum::<i32>();
     let total = capped_total(&mut b, facts, as_of, model, total, serious_penalty);
@@ -664,7 +740,8 @@ fn penalty_factors(
         } else {
             1.0
         };
-        let raw = (penalty_severity(p, pm) * graver * weight)
+        let typical = facts.industry.and_then(|i| i.typical_fine_fen);
+        let raw = (penalty_severity(p, pm, typical) * graver * weight)
             .min(pm.cap - taken)
             .max(0.0);
         taken += raw;
@@ -702,8 +779,22 @@ fn penalty_factors(
     serious_penalty
 }
 
+/// A merchant's decayed complaint weight and its industry's mean.
+#[derive(Debug, Clone, Copy)]
+struct ComplaintLoad {
+    decayed: f64,
+    mean: f64,
+    /// Whether any counted complaint is still fading (the load changes week by week).
+    fading: bool,
+}
+
 /// Complaint frequency against the industry, as one factor.
-fn complaint_factor(b: &mut Builder, facts: &MerchantFacts, as_of: NaiveDate, model: &Model) {
+fn complaint_factor(
+    b: &mut Builder,
+    facts: &MerchantFacts,
+    as_of: NaiveDate,
+    model: &Model,
+) -> ComplaintLoad {
     let step = TimeDelta::days(model.review.decay_step_days);
     let per_claimant = model.claimants.max_complaints_per_merchant.max(0.0);
     // Complaints judged against the industry, shrunk toward its mean.
@@ -750,6 +841,11 @@ fn complaint_factor(b: &mut Builder, facts: &MerchantFacts, as_of: NaiveDate, mo
     }
     if let Some(oldest) = counted.iter().map(|(c, _)| c.received_on).min() {
         b.review(oldest + TimeDelta::days(cm.window_days));
+    }
+    ComplaintLoad {
+        decayed,
+        mean,
+        fading: !counted.is_empty(),
     }
 }
 
@@ -901,6 +997,7 @@ fn trusted_factor(b: &mut Builder, facts: &MerchantFacts, as_of: NaiveDate, mode
             b.review(t.valid_from);
         }
     }
+    broken_pledge_factor(b, facts, as_of, model);
     if let Some(t) = active {
         let pledges: Vec<&str> = t.pledges.iter().map(|p| p.label_zh()).collect();
         let mut f = factor(
@@ -922,6 +1019,134 @@ fn trusted_factor(b: &mut Builder, facts: &MerchantFacts, as_of: NaiveDate, mode
             b.review(e);
         }
         b.push(f);
+    }
+}
+
+/// The latest enrolment revoked within `[trusted] revoked_days`: a broken pledge, if any.
+fn broken_pledge<'a>(
+    facts: &'a MerchantFacts,
+    as_of: NaiveDate,
+    model: &Model,
+) -> Option<(&'a TrustedFact, NaiveDate)> {
+    let days = TimeDelta::days(model.trusted.revoked_days);
+    facts
+        .trusted
+        .iter()
+        .filter(|t| t.status == TrustedStatus::Revoked)
+        .filter_map(|t| t.revoked_on.map(|on| (t, on)))
+        .filter(|(_, on)| *on <= as_of && *on + days > as_of)
+        .max_by_key(|(t, on)| (*on, std::cmp::Reverse(t.id)))
+}
+
+/// A broken pledge costs more than the bonus it loses, for a while.
+fn broken_pledge_factor(b: &mut Builder, facts: &MerchantFacts, as_of: NaiveDate, model: &Model) {
+    let tm = &model.trusted;
+    if tm.revoked_points <= 0.0 {
+        return;
+    }
+    let Some((t, on)) = broken_pledge(facts, as_of, model) else {
+        return;
+    };
+    let mut f = factor(
+        "trusted_revoked",
+        format!("{on} 放心消费{}资格被撤销（违反承诺）", t.level.label_zh()),
+        "Trusted-consumption status revoked for a broken pledge".to_owned(),
+        -Group::new().add(tm.revoked_points),
+    );
+    f.records.push(rec("trusted", t.id));
+    f.expires_at = Some(on + TimeDelta::days(tm.revoked_days));
+    if let Some(e) = f.expires_at {
+        b.review(e);
+    }
+    b.push(f);
+}
+
+/// Full years from establishment to `as_of`, and the next anniversary.
+fn years_in_business(facts: &MerchantFacts, as_of: NaiveDate) -> Option<(u32, NaiveDate)> {
+    let since = facts.established_on?;
+    let years = as_of.years_since(since)?;
+    let next = since.checked_add_months(chrono::Months::new(12 * (years + 1)))?;
+    Some((years, next))
+}
+
+/// Whether a record holds the merchant back now: a penalty above a warning in publicity, a
+/// listing, an unqualified spot check within the window, or a broken pledge.
+fn has_current_record(
+    b: &mut Builder,
+    facts: &MerchantFacts,
+    as_of: NaiveDate,
+    model: &Model,
+    h: &HistoryModel,
+) -> bool {
+    let window = TimeDelta::days(h.clean_window_days);
+    let penalty = facts.penalties.iter().any(|p| {
+        p.status == PenaltyStatus::InPublicity
+            && p.decided_on <= as_of
+            && p.publicity_end.is_some_and(|end| end >= as_of)
+            && above_warning(p)
+    });
+    let listing = facts
+        .listings
+        .iter()
+        .any(|l| l.listed_on <= as_of && l.removed_on.is_none_or(|r| r > as_of));
+    let checks: Vec<&SpotCheckFact> = facts
+        .spot_checks
+        .iter()
+        .filter(|s| s.outcome == SpotCheckOutcome::Unqualified)
+        .filter(|s| s.checked_on <= as_of && s.checked_on + window > as_of)
+        .collect();
+    for s in &checks {
+        b.review(s.checked_on + window);
+    }
+    let pledge = broken_pledge(facts, as_of, model).is_some();
+    penalty || listing || !checks.is_empty() || pledge
+}
+
+/// What a good history adds above the base: years in business with no current record, and
+/// complaints below the industry once there is evidence enough (model v2).
+fn history_factors(
+    b: &mut Builder,
+    facts: &MerchantFacts,
+    as_of: NaiveDate,
+    model: &Model,
+    h: &HistoryModel,
+    load: ComplaintLoad,
+) {
+    let Some((years, next)) = years_in_business(facts, as_of) else {
+        return;
+    };
+    let tenure = (f64::from(years.saturating_sub(1)) * h.tenure_points_per_year)
+        .clamp(0.0, h.tenure_cap.max(0.0));
+    if tenure < h.tenure_cap || years < h.below_industry_min_years.max(3) {
+        b.review(next);
+    }
+    if !has_current_record(b, facts, as_of, model, h) {
+        b.push(factor(
+            "history_tenure",
+            format!("经营满 {years} 年，当前无不良记录"),
+            format!("{years} years in business with no current negative record"),
+            Group::new().add(tenure),
+        ));
+    }
+    if years < h.below_industry_min_years.max(1) {
+        return;
+    }
+    // Shrunk toward the industry by a prior that weakens as the years of evidence grow.
+    let evidence = f64::from(years.min(3)) / 3.0;
+    let k = model.complaints.prior_strength.max(0.0) / evidence;
+    let below = (load.mean - load.decayed).max(0.0) / (1.0 + k);
+    let share = (below / load.mean.max(h.below_industry_floor).max(f64::EPSILON)).clamp(0.0, 1.0);
+    let points = Group::new().add(h.below_industry_points.max(0.0) * share);
+    if points != 0 {
+        b.push(factor(
+            "complaints_below_industry",
+            "投诉举报少于同行业平均（按经营年限折算）".into(),
+            "Fewer complaints than the industry mean (weighed by years in business)".into(),
+            points,
+        ));
+        if load.fading {
+            b.review(as_of + TimeDelta::days(model.review.decay_step_days));
+        }
     }
 }
 

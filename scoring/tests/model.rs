@@ -180,6 +180,7 @@ fn complaints_are_judged_against_the_industry() {
     // The same four in an industry where four is normal cost nothing.
     f.industry = Some(IndustryBaseline {
         mean_complaints: 4.0,
+        ..Default::default()
     });
     assert_eq!(run(&f).score, 90);
 }
@@ -268,6 +269,7 @@ fn trusted_consumption_adds_while_active_and_is_capped() {
         service_station: true,
         valid_from: d("2025-01-01"),
         valid_to: Some(d("2027-12-31")),
+        revoked_on: None,
     });
     let s = run(&f);
     // 6 + 1 + 1 + 1 = 9, capped at 8.
@@ -428,9 +430,10 @@ fn trusted_fact() -> impl Strategy<Value = TrustedFact> {
         any::<bool>(),
         0i64..1000,
         prop::option::of(-300i64..1000),
+        prop::option::of(0i64..800),
     )
         .prop_map(
-            |(id, level, status, pledges, station, from, to)| TrustedFact {
+            |(id, level, status, pledges, station, from, to, revoked)| TrustedFact {
                 id,
                 level,
                 status,
@@ -438,6 +441,9 @@ fn trusted_fact() -> impl Strategy<Value = TrustedFact> {
                 service_station: station,
                 valid_from: as_of() - TimeDelta::days(from),
                 valid_to: to.map(|t| as_of() + TimeDelta::days(t)),
+                revoked_on: revoked
+                    .filter(|_| status == TrustedStatus::Revoked)
+                    .map(|r| as_of() - TimeDelta::days(r)),
             },
         )
 }
@@ -451,6 +457,7 @@ prop_compose! {
         spot_checks in prop::collection::vec(spot_check_fact(), 0..4),
         trusted in prop::collection::vec(trusted_fact(), 0..3),
         mean in prop::option::of(0.0f64..20.0),
+        fine in prop::option::of(1i64..10_000_000),
     ) -> MerchantFacts {
         MerchantFacts {
             established_on: established.map(|a| as_of() - TimeDelta::days(a)),
@@ -459,7 +466,7 @@ prop_compose! {
             listings,
             spot_checks,
             trusted,
-            industry: mean.map(|m| IndustryBaseline { mean_complaints: m }),
+            industry: mean.map(|m| IndustryBaseline { mean_complaints: m, typical_fine_fen: fine }),
         }
     }
 }
@@ -611,22 +618,28 @@ fn run_v2(facts: &MerchantFacts) -> Score {
 #[test]
 fn model_v2_parses_and_v1_stays_loadable() {
     let v2 = Model::v2();
-    assert_eq!(v2.version, "v2.0");
+    assert_eq!(v2.version, "v2.1");
     assert!(v2.grade_caps.is_some());
     let v1 = Model::v1();
     assert!(v1.grade_caps.is_none(), "v1 has no grade caps");
     assert_eq!(v1.severity.serious_penalty, 1.0);
-    // Without caps or severity, v2 scores a clean merchant as v1 does.
-    assert_eq!(run_v2(&established()).score, run(&established()).score);
+    // A clean, long-established merchant stands above v2's base, inside A.
+    let clean = run_v2(&established());
+    assert!(
+        clean.score > clean.base && clean.grade == Grade::A,
+        "{clean:?}"
+    );
 }
 
 #[test]
 fn v2_a_fine_in_publicity_holds_the_grade_at_b_until_publicity_ends() {
     let mut f = established();
     f.penalties
-        .push(penalty(7, &[PenaltyCategory::Fine], 2_000, 30));
-    // 90 − (6 + 2·log10(20) ≈ 8.6) ≈ 81: B by points; trusted pledges could add 8 and make
-    // it A under v1. Under v2 the fine holds the grade at B while it is in publicity.
+        .push(penalty(7, &[PenaltyCategory::Fine], 2_000, 700));
+    // Nearly two years old, the fine weighs a quarter of its 6 + 2·log10(20) ≈ 8.6 points:
+    // 85 − 2 = 83, B by points (the years in business are withheld while it is current);
+    // trusted pledges add 8 and would make it A. The fine holds the grade at B while it is
+    // in publicity.
     let s = run_v2(&f);
     assert_eq!(s.grade, Grade::B, "{s:?}");
     assert_eq!(sum_of(&s), s.score, "the factors still add up");
@@ -638,6 +651,7 @@ fn v2_a_fine_in_publicity_holds_the_grade_at_b_until_publicity_ends() {
         service_station: true,
         valid_from: as_of() - TimeDelta::days(100),
         valid_to: None,
+        revoked_on: None,
     });
     let s = run_v2(&f);
     assert_eq!(
@@ -793,5 +807,218 @@ proptest! {
         g.penalties.push(ended);
         prop_assert_eq!(run_v2(&g).score, run_v2(&f).score);
         prop_assert_eq!(run_v2(&g).grade, run_v2(&f).grade);
+    }
+}
+
+// ---- model v2: spread above the base ----
+
+fn clean_since(years_ago: i64) -> MerchantFacts {
+    MerchantFacts {
+        established_on: Some(as_of() - TimeDelta::days(years_ago * 365 + 30)),
+        industry: Some(IndustryBaseline {
+            mean_complaints: 0.3,
+            typical_fine_fen: Some(500_000),
+        }),
+        ..Default::default()
+    }
+}
+
+#[test]
+fn v2_years_in_business_and_few_complaints_lift_a_clean_merchant() {
+    // Under a year: the base, nothing earned yet, and marked low-confidence.
+    let young = run_v2(&clean_since(0));
+    assert_eq!(young.score, 85);
+    assert_eq!(young.confidence, Confidence::Low);
+    // Two full years: one point of tenure; complaints below the industry with two thirds of
+    // the evidence: 4 × (0.3 / (1 + 1.5)) / 0.3 = 1.6 → 2.
+    let two = run_v2(&clean_since(2));
+    assert_eq!(two.score, 88, "{two:?}");
+    // Eleven years: five points of tenure (the cap) and 4 × 0.5 = 2.
+    let old = run_v2(&clean_since(11));
+    assert_eq!(old.score, 92, "{old:?}");
+    let tenure = old
+        .factors
+        .iter()
+        .find(|f| f.code == "history_tenure")
+        .unwrap();
+    assert!(tenure.label_zh.contains("经营满 11 年"), "{tenure:?}");
+    assert_eq!(sum_of(&old), old.score);
+    // The young merchant is reviewed on its first anniversary.
+    assert!(
+        young
+            .review_on
+            .is_some_and(|d| d <= as_of() + TimeDelta::days(365))
+    );
+}
+
+#[test]
+fn v2_a_current_record_withholds_the_years_and_they_return_when_it_ends() {
+    let mut f = clean_since(11);
+    f.spot_checks.push(SpotCheckFact {
+        id: 1,
+        outcome: SpotCheckOutcome::Unqualified,
+        checked_on: as_of() - TimeDelta::days(100),
+        high_risk: false,
+    });
+    let s = run_v2(&f);
+    assert!(
+        !s.factors.iter().any(|x| x.code == "history_tenure"),
+        "{s:?}"
+    );
+    assert_eq!(s.grade, Grade::B);
+    // A year after the check, the years count again (its points fade on for two more years).
+    let later = score(&f, as_of() + TimeDelta::days(266), &Model::v2());
+    assert!(later.factors.iter().any(|x| x.code == "history_tenure"));
+}
+
+#[test]
+fn v2_answered_and_settled_complaints_weigh_less() {
+    let mut open = clean_since(11);
+    let mut settled = clean_since(11);
+    for id in 0..4 {
+        let mut c = complaint(id, ComplaintStatus::Accepted, "2026-10-01");
+        c.answered = false;
+        open.complaints.push(c.clone());
+        c.status = ComplaintStatus::Settled;
+        c.answered = true;
+        settled.complaints.push(c);
+    }
+    assert!(run_v2(&settled).score > run_v2(&open).score);
+}
+
+#[test]
+fn v2_a_fine_weighs_by_its_industry() {
+    let fined = |typical: i64| {
+        let mut f = clean_since(11);
+        f.industry = Some(IndustryBaseline {
+            mean_complaints: 0.3,
+            typical_fine_fen: Some(typical),
+        });
+        f.penalties
+            .push(penalty(1, &[PenaltyCategory::Fine], 20_000, 30));
+        run_v2(&f).score
+    };
+    // ¥20,000 where ¥2,000 is typical costs a point more than where ¥20,000 is, and two more
+    // than where ¥2,000,000 is (the relative part is at most two either way).
+    assert_eq!(fined(200_000) + 1, fined(2_000_000));
+    assert_eq!(fined(2_000_000) + 2, fined(200_000_000));
+    assert_eq!(fined(200_000_000), fined(2_000_000_000));
+}
+
+#[test]
+fn v2_a_broken_pledge_loses_the_bonus_and_more_for_a_year() {
+    let enrolment = |status, revoked_on| TrustedFact {
+        id: 3,
+        level: TrustedLevel::Pledged,
+        status,
+        pledges: vec![Pledge::AdvanceCompensation],
+        service_station: false,
+        valid_from: as_of() - TimeDelta::days(500),
+        valid_to: None,
+        revoked_on,
+    };
+    let clean = run_v2(&clean_since(11)).score;
+    let mut f = clean_since(11);
+    f.trusted.push(enrolment(TrustedStatus::Active, None));
+    assert_eq!(run_v2(&f).score, clean + 4);
+    f.trusted[0] = enrolment(TrustedStatus::Revoked, Some(as_of() - TimeDelta::days(30)));
+    let broken = run_v2(&f);
+    let factor = broken
+        .factors
+        .iter()
+        .find(|x| x.code == "trusted_revoked")
+        .unwrap();
+    assert_eq!(factor.points, -5);
+    assert_eq!(
+        factor.expires_at,
+        Some(as_of() - TimeDelta::days(30) + TimeDelta::days(365))
+    );
+    // Five points, and the years in business are withheld while it is current.
+    assert_eq!(broken.score, clean - 5 - 5);
+    // After the year it counts for nothing.
+    f.trusted[0].revoked_on = Some(as_of() - TimeDelta::days(400));
+    assert_eq!(run_v2(&f).score, clean);
+}
+
+#[test]
+fn v2_a_confirmed_claimants_flood_moves_a_merchant_by_at_most_two_points() {
+    let clean = run_v2(&clean_since(11)).score;
+    for weight in [0.3, 0.1] {
+        let mut f = clean_since(11);
+        for id in 0..200 {
+            let mut c = complaint(id, ComplaintStatus::Accepted, "2026-11-20");
+            c.answered = false;
+            c.complainant_weight = weight;
+            c.claimant = Some("pc1".into());
+            f.complaints.push(c);
+        }
+        let flooded = run_v2(&f).score;
+        assert!(clean - flooded <= 2, "weight {weight}: {clean} → {flooded}");
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    #[test]
+    fn v2_an_active_enrolment_never_lowers(f in merchant_facts(), t in trusted_fact()) {
+        prop_assume!(t.status == TrustedStatus::Active);
+        let before = run_v2(&f).score;
+        let mut g = f.clone();
+        g.trusted.push(t);
+        prop_assert!(run_v2(&g).score >= before);
+    }
+
+    #[test]
+    fn v2_a_broken_pledge_never_raises(f in merchant_facts(), t in trusted_fact(), ago in 0i64..800) {
+        let before = run_v2(&f);
+        let mut broken = t;
+        broken.status = TrustedStatus::Revoked;
+        broken.revoked_on = Some(as_of() - TimeDelta::days(ago));
+        let mut g = f.clone();
+        g.trusted.push(broken);
+        let after = run_v2(&g);
+        prop_assert!(after.score <= before.score);
+        prop_assert!(after.grade >= before.grade);
+    }
+
+    #[test]
+    fn v2_ended_listings_and_old_revocations_count_for_nothing(
+        f in merchant_facts(), l in listing_fact(), t in trusted_fact(), ago in 365i64..2000
+    ) {
+        let mut removed = l;
+        removed.listed_on = removed.listed_on.min(as_of() - TimeDelta::days(2));
+        removed.removed_on = Some(as_of() - TimeDelta::days(1));
+        let mut old = t;
+        old.status = TrustedStatus::Revoked;
+        old.revoked_on = Some(as_of() - TimeDelta::days(ago));
+        let mut g = f.clone();
+        g.listings.push(removed);
+        g.trusted.push(old);
+        prop_assert_eq!(run_v2(&g).score, run_v2(&f).score);
+    }
+
+    #[test]
+    fn v2_older_records_never_weigh_more(
+        f in merchant_facts(), c in complaint_fact(), s in spot_check_fact(), older in 1i64..400,
+    ) {
+        let mut c = c;
+        if matches!(c.status, ComplaintStatus::Received | ComplaintStatus::Accepted | ComplaintStatus::Mediating) {
+            c.status = ComplaintStatus::Settled;
+        }
+        let mut newer = f.clone();
+        newer.complaints.push(c.clone());
+        let mut older_c = c;
+        older_c.received_on -= TimeDelta::days(older);
+        let mut aged = f.clone();
+        aged.complaints.push(older_c);
+        prop_assert!(run_v2(&aged).score >= run_v2(&newer).score);
+        let mut newer = f.clone();
+        newer.spot_checks.push(s.clone());
+        let mut older_s = s;
+        older_s.checked_on -= TimeDelta::days(older);
+        let mut aged = f;
+        aged.spot_checks.push(older_s);
+        prop_assert!(run_v2(&aged).score >= run_v2(&newer).score);
     }
 }

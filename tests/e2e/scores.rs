@@ -61,7 +61,7 @@ async fn the_score_explains_itself(backend: Backend) {
         penalty_factor["expires_at"].as_str().unwrap(),
         (p.publicity_end.unwrap() + TimeDelta::days(1)).to_string()
     );
-    assert_eq!(body["model_version"], "v2.0");
+    assert_eq!(body["model_version"], "v2.1");
 
     let (status, body) = app
         .get_json(&format!("/api/v1/merchants/{}/score-history", m.uscc))

@@ -609,7 +609,10 @@ struct ScoringPage {
     penalty_floor: i64,
     complaint_years: i64,
     complaint_half_life: i64,
-    trusted_cap: i64,
+    /// What lifts a merchant above the start (model v2).
+    lifts: Vec<String>,
+    /// What a broken trusted-consumption pledge costs, if anything.
+    broken_pledge: Option<String>,
     as_of: String,
 }
 
@@ -658,7 +661,35 @@ pub async fn scoring_explained(state: &AppState, now: DateTime<Utc>) -> PageResu
         "列入严重违法失信名单，或被吊销许可证件、责令关闭：分数不高于 {} 分。",
         m.caps.serious
     ));
+    let mut lifts = Vec::new();
+    if let Some(h) = &m.history {
+        lifts.push(format!(
+            "经营年限：成立满两年起，每满一年加 {} 分，最多 {} 分；有现行不良记录（公示期内警告以上的行政处罚、名录记录、{} 天内抽检不合格、放心消费资格被撤销）期间不加，记录结束后恢复。",
+            h.tenure_points_per_year,
+            h.tenure_cap,
+            h.clean_window_days
+        ));
+        lifts.push(format!(
+            "投诉少于同行业：按时间衰减后的投诉举报低于同行业平均的，最多加 {} 分；成立不满 {} 年的不加，经营年限越长、依据越充分，加分越多。",
+            h.below_industry_points, h.below_industry_min_years
+        ));
+    }
+    if m.complaints.answered_weight < 1.0 {
+        lifts.push("商家答复过的投诉、调解达成协议的投诉，计入时分量减轻。".to_owned());
+    }
+    lifts.push(format!(
+        "放心消费：承诺单位、示范单位在有效期内加分，承诺先行赔付、无理由退货等另有加分，合计不超过 {} 分。",
+        m.trusted.cap.round() as i64
+    ));
+    let broken_pledge = (m.trusted.revoked_points > 0.0).then(|| {
+        format!(
+            "放心消费单位违反承诺被撤销资格的，不仅失去加分，撤销之日起 {} 天内另扣 {} 分。",
+            m.trusted.revoked_days, m.trusted.revoked_points
+        )
+    });
     Ok(ScoringPage {
+        lifts,
+        broken_pledge,
         base: m.base.round() as i32,
         version: m.version.clone(),
         grades,
@@ -666,7 +697,6 @@ pub async fn scoring_explained(state: &AppState, now: DateTime<Utc>) -> PageResu
         penalty_floor: (m.penalties.min_weight * 100.0).round() as i64,
         complaint_years: m.complaints.window_days / 365,
         complaint_half_life: m.complaints.half_life_days.round() as i64,
-        trusted_cap: m.trusted.cap.round() as i64,
         as_of: stamp(now),
     }
     .render()?)

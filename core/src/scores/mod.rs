@@ -74,8 +74,14 @@ pub async fn industry_baselines<C: ConnectionTrait>(
         .all(db)
         .await?;
     let since = as_of - TimeDelta::days(365);
+    // Literal SQL, not bound values: PostgreSQL matches the GROUP BY expression to the
+    // selected one only when both read the same.
+    let answered = Expr::cust("CASE WHEN complaints.merchant_response IS NULL THEN 0 ELSE 1 END");
     let stmt = Query::select()
         .column((Alias::new("merchants"), Alias::new("industry")))
+        .column((Alias::new("complaints"), Alias::new("kind")))
+        .column((Alias::new("complaints"), Alias::new("status")))
+        .expr_as(answered.clone(), Alias::new("answered"))
         .expr_as(
             Func::count(Expr::col((Alias::new("complaints"), Alias::new("id")))),
             Alias::new("n"),
@@ -97,12 +103,25 @@ pub async fn industry_baselines<C: ConnectionTrait>(
                 .or(col("complaints", "complainant_key").not_in_subquery(confirmed.clone())),
         )
         .group_by_col((Alias::new("merchants"), Alias::new("industry")))
+        .group_by_col((Alias::new("complaints"), Alias::new("kind")))
+        .group_by_col((Alias::new("complaints"), Alias::new("status")))
+        .add_group_by([answered.into()])
         .to_owned();
+    let cm = &scoring.model.complaints;
     let mut complaints: HashMap<String, f64> = HashMap::new();
     for row in db.query_all(&stmt).await? {
         let industry: String = row.try_get("", "industry")?;
+        let kind: String = row.try_get("", "kind")?;
+        let status: String = row.try_get("", "status")?;
+        let answered: i32 = row.try_get("", "answered")?;
         let n: i64 = row.try_get("", "n")?;
-        complaints.insert(industry, n as f64);
+        let (Some(kind), Some(status)) =
+            (ComplaintKind::parse(&kind), ComplaintStatus::parse(&status))
+        else {
+            continue;
+        };
+        *complaints.entry(industry).or_insert(0.0) +=
+            n as f64 * cm.weight_of(kind, status, answered != 0);
     }
     // Confirmed claimants: one (capped) complaint per merchant, at their weight.
     let per_merchant = scoring
@@ -144,17 +163,58 @@ pub async fn industry_baselines<C: ConnectionTrait>(
         *complaints.entry(industry).or_insert(0.0) +=
             n as f64 * per_merchant * weight.clamp(0.0, 1.0);
     }
+    let fines = typical_fines(db, as_of).await?;
     Ok(merchants
         .into_iter()
         .map(|(industry, n)| {
             let c = complaints.get(&industry).copied().unwrap_or(0.0);
             let mean = YEAR_DECAY_MEAN * c / (std::cmp::max(n, 1) as f64);
+            let typical_fine_fen = fines.get(&industry).copied();
             (
                 industry,
                 IndustryBaseline {
                     mean_complaints: mean,
+                    typical_fine_fen,
                 },
             )
+        })
+        .collect())
+}
+
+/// The median fine of each industry's penalties in publicity: what a fine there usually is.
+async fn typical_fines<C: ConnectionTrait>(
+    db: &C,
+    as_of: DateTime<Utc>,
+) -> AppResult<HashMap<String, i64>> {
+    let today = crate::clock::today(as_of);
+    let col = |t: &str, c: &str| Expr::col((Alias::new(t), Alias::new(c)));
+    let stmt = Query::select()
+        .column((Alias::new("merchants"), Alias::new("industry")))
+        .column((Alias::new("penalties"), Alias::new("fine_fen")))
+        .from(Alias::new("penalties"))
+        .inner_join(
+            Alias::new("merchants"),
+            col("merchants", "id").equals((Alias::new("penalties"), Alias::new("merchant_id"))),
+        )
+        .and_where(col("penalties", "status").eq(PenaltyStatus::InPublicity.code()))
+        .and_where(col("penalties", "publicity_end").gte(today))
+        .and_where(col("penalties", "fine_fen").gt(0))
+        .to_owned();
+    let mut rows = Vec::new();
+    for row in db.query_all(&stmt).await? {
+        let industry: String = row.try_get("", "industry")?;
+        let fine: i64 = row.try_get("", "fine_fen")?;
+        rows.push((industry, fine));
+    }
+    let mut by_industry: HashMap<String, Vec<i64>> = HashMap::new();
+    for (industry, fine) in rows {
+        by_industry.entry(industry).or_default().push(fine);
+    }
+    Ok(by_industry
+        .into_iter()
+        .filter_map(|(industry, mut fines)| {
+            fines.sort_unstable();
+            fines.get(fines.len() / 2).map(|median| (industry, *median))
         })
         .collect())
 }
@@ -352,6 +412,9 @@ fn trusted_fact(t: trusted_enrolment::Model) -> Option<TrustedFact> {
         service_station: t.service_station,
         valid_from: t.valid_from,
         valid_to: t.valid_to,
+        // A revoked enrolment is never changed again, so its last change is the revocation.
+        revoked_on: (t.status == TrustedStatus::Revoked.code())
+            .then(|| crate::clock::date_of(t.updated_at)),
     })
 }
 

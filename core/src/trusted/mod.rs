@@ -314,6 +314,13 @@ pub async fn change<C: TransactionTrait + ConnectionTrait>(
         ));
     }
     let current = TrustedStatus::parse(&t.status).unwrap_or(TrustedStatus::Suspended);
+    if current == TrustedStatus::Revoked {
+        // Never changed again: the score dates the broken pledge by the revocation.
+        return Err(AppError::Conflict {
+            code: "invalid_transition",
+            message: "a revoked enrolment stays revoked; enrol again".into(),
+        });
+    }
     let mut active = trusted_enrolment::ActiveModel {
         id: Set(t.id),
         status_reason: Set(Some(req.reason.trim().to_owned())),
@@ -331,12 +338,6 @@ pub async fn change<C: TransactionTrait + ConnectionTrait>(
                 "status must be active, suspended or revoked",
             )
         })?;
-        if current == TrustedStatus::Revoked {
-            return Err(AppError::Conflict {
-                code: "invalid_transition",
-                message: "a revoked enrolment stays revoked; enrol again".into(),
-            });
-        }
         if to == TrustedStatus::Active && current != TrustedStatus::Active {
             // Reinstating after a review: the entry rules must hold again.
             check_entry_rules(db, &m, crate::clock::today(now)).await?;
