@@ -105,7 +105,7 @@ pub async fn industry_baselines<C: ConnectionTrait>(
         .group_by_col((Alias::new("merchants"), Alias::new("industry")))
         .group_by_col((Alias::new("complaints"), Alias::new("kind")))
         .group_by_col((Alias::new("complaints"), Alias::new("status")))
-        .add_group_by([answered.into()])
+        .add_group_by([answered])
         .to_owned();
     let cm = &scoring.model.complaints;
     let mut complaints: HashMap<String, f64> = HashMap::new();
