@@ -2,7 +2,7 @@
 //! become an `indexer::SearchRequest`, and the search runs on a blocking thread.
 
 use fangxin_core::error::AppError;
-use fangxin_indexer::{Facets, Highlights, SearchRequest, SortOrder};
+use fangxin_indexer::{Facets, Highlights, SearchRequest, SortOrder, UsccHint};
 use serde::{Deserialize, Serialize};
 
 use crate::state::AppState;
@@ -58,6 +58,10 @@ pub struct SearchResponse {
     /// Counts by grade, street, industry and trusted status over all matches; absent when
     /// there are more than 10,000 (narrow the search to see them).
     pub facets: Option<Facets>,
+    /// For a query typed as a USCC that names no merchant: which check it fails and the one
+    /// registered code a character away, if exactly one is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uscc_hint: Option<UsccHint>,
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -161,6 +165,7 @@ pub async fn run_search(
         page: request.page,
         per_page: request.per_page,
         facets: results.facets,
+        uscc_hint: results.uscc_hint,
         hits: results
             .hits
             .into_iter()

@@ -8,6 +8,7 @@ pub mod generations;
 mod pinyin;
 mod schema;
 mod search;
+mod understand;
 
 use std::path::Path;
 use std::sync::Mutex;
@@ -16,7 +17,11 @@ use serde::{Deserialize, Serialize};
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
 
 pub use schema::Fields;
-pub use search::{FacetCount, Facets, Highlights, Hit, SearchRequest, SearchResults, SortOrder};
+pub use search::{
+    FacetCount, Facets, Highlights, Hit, SearchRequest, SearchResults, SortOrder, UsccHint,
+    UsccSuggestion,
+};
+pub use understand::normalize;
 
 /// The words of a Chinese text as jieba cuts it (precise mode, the index's dictionary),
 /// for counting topics. CPU work.

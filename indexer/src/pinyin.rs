@@ -7,6 +7,47 @@
 
 use pinyin::ToPinyin;
 
+/// Polyphonic characters common in shop names with the readings people use, whichever one
+/// the pinyin table gives first (长 chang/zhang, 乐 le/yue, 重 zhong/chong, 行 xing/hang):
+/// the table's other readings are rare and would only add noise.
+const NAME_HETERONYMS: &[(char, &[&str])] = &[
+    ('长', &["chang", "zhang"]),
+    ('乐', &["le", "yue"]),
+    ('重', &["zhong", "chong"]),
+    ('行', &["xing", "hang"]),
+    ('藏', &["cang", "zang"]),
+    ('传', &["chuan", "zhuan"]),
+    ('调', &["tiao", "diao"]),
+    ('会', &["hui", "kuai"]),
+    ('厦', &["xia", "sha"]),
+    ('曾', &["zeng", "ceng"]),
+    ('单', &["dan", "shan"]),
+    ('朝', &["chao", "zhao"]),
+    ('都', &["du", "dou"]),
+    ('便', &["bian", "pian"]),
+    ('省', &["sheng", "xing"]),
+    ('解', &["jie", "xie"]),
+    ('盛', &["sheng", "cheng"]),
+    ('查', &["cha", "zha"]),
+    ('区', &["qu", "ou"]),
+    ('角', &["jiao", "jue"]),
+    ('强', &["qiang", "jiang"]),
+    ('校', &["xiao", "jiao"]),
+    ('降', &["jiang", "xiang"]),
+    ('露', &["lu", "lou"]),
+    ('薄', &["bo", "bao"]),
+    ('仇', &["chou", "qiu"]),
+    ('石', &["shi", "dan"]),
+    ('系', &["xi", "ji"]),
+    ('还', &["hai", "huan"]),
+    ('和', &["he", "huo"]),
+    ('干', &["gan"]),
+    ('几', &["ji"]),
+];
+
+/// At most this many polyphonic characters of a name get their other readings indexed.
+const HETERONYMS_PER_NAME: usize = 3;
+
 /// A name's syllables, lower case, with the char range of the name each comes from.
 pub fn syllables(name: &str) -> Vec<(String, std::ops::Range<usize>)> {
     let chars: Vec<char> = name.chars().collect();
@@ -32,6 +73,39 @@ pub fn syllables(name: &str) -> Vec<(String, std::ops::Range<usize>)> {
     out
 }
 
+/// A name's readings: its syllables as [`syllables`] gives them, then, for each of its first
+/// few polyphonic characters, the same with that character's other readings.
+pub fn readings(name: &str) -> Vec<Vec<String>> {
+    let syl = syllables(name);
+    let plain: Vec<String> = syl.iter().map(|(s, _)| s.clone()).collect();
+    let chars: Vec<char> = name.chars().collect();
+    let mut out = vec![plain.clone()];
+    let mut polyphonic = 0;
+    for (k, (reading, range)) in syl.iter().enumerate() {
+        if polyphonic == HETERONYMS_PER_NAME {
+            break;
+        }
+        let Some(c) = chars.get(range.start).filter(|_| range.len() == 1) else {
+            continue;
+        };
+        let Some((_, others)) = NAME_HETERONYMS.iter().find(|(h, _)| h == c) else {
+            continue;
+        };
+        polyphonic += 1;
+        // Every combination with the readings so far (at most 2^3 · … names, a handful).
+        let mut more = Vec::new();
+        for other in others.iter().filter(|o| *o != reading) {
+            for r in &out {
+                let mut variant: Vec<String> = r.clone();
+                variant[k] = (*other).to_owned();
+                more.push(variant);
+            }
+        }
+        out.extend(more);
+    }
+    out
+}
+
 fn initial(s: &str) -> String {
     // An ASCII run that starts with a digit, or a long Latin word, is its own initial:
     // "4s" stays "4s".
@@ -42,18 +116,40 @@ fn initial(s: &str) -> String {
     }
 }
 
-/// Every syllable-suffix of the full pinyin: `laodianwei`, `dianwei`, `wei`.
-pub fn full_suffixes(name: &str) -> Vec<String> {
-    let syl = syllables(name);
-    (0..syl.len())
-        .map(|i| syl[i..].iter().map(|(s, _)| s.as_str()).collect())
-        .collect()
+/// Suffixes of every reading, each once, in the order first met.
+fn suffixes_of(readings: Vec<Vec<String>>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for r in readings {
+        for i in 0..r.len() {
+            let s = r[i..].concat();
+            if !out.contains(&s) {
+                out.push(s);
+            }
+        }
+    }
+    out
 }
 
-/// Every syllable-suffix of the initials: `ldw`, `dw`, `w`.
+/// Every syllable-suffix of the full pinyin, of every reading: `laodianwei`, `dianwei`,
+/// `wei`.
+pub fn full_suffixes(name: &str) -> Vec<String> {
+    suffixes_of(readings(name))
+}
+
+/// Every syllable-suffix of the initials, of every reading: `ldw`, `dw`, `w`.
 pub fn initial_suffixes(name: &str) -> Vec<String> {
-    let inits: Vec<String> = syllables(name).iter().map(|(s, _)| initial(s)).collect();
-    (0..inits.len()).map(|i| inits[i..].concat()).collect()
+    suffixes_of(
+        readings(name)
+            .into_iter()
+            .map(|r| r.iter().map(|s| initial(s)).collect())
+            .collect(),
+    )
+}
+
+/// The full pinyin of a text, its default reading: what a person typing 「建新圆」 by
+/// sound meant (`jianxinyuan`).
+pub fn spelled(text: &str) -> String {
+    syllables(text).into_iter().map(|(s, _)| s).collect()
 }
 
 /// The char range of `name` that a pinyin query matches as a prefix of a full-pinyin or
@@ -99,6 +195,17 @@ mod tests {
         assert_eq!(full_suffixes("4S店"), vec!["4sdian", "dian"]);
         assert_eq!(initial_suffixes("4S店"), vec!["4sd", "d"]);
         assert_eq!(full_suffixes("绿园"), vec!["lvyuan", "yuan"]);
+    }
+
+    #[test]
+    fn other_readings_of_polyphonic_characters_are_indexed() {
+        let full = full_suffixes("长乐火锅");
+        assert!(full.contains(&"changlehuoguo".to_owned()), "{full:?}");
+        assert!(full.contains(&"zhanglehuoguo".to_owned()), "{full:?}");
+        assert!(full.contains(&"changyuehuoguo".to_owned()), "{full:?}");
+        let initials = initial_suffixes("银行");
+        assert!(initials.contains(&"yx".to_owned()) && initials.contains(&"yh".to_owned()));
+        assert_eq!(spelled("建新圆"), "jianxinyuan");
     }
 
     #[test]

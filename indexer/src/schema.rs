@@ -8,6 +8,7 @@ use tantivy::tokenizer::{LowerCaser, TextAnalyzer};
 use tantivy::{Index, TantivyDocument};
 
 use crate::MerchantDoc;
+use crate::understand::normalize;
 
 /// Jieba words (search mode) of names and addresses.
 pub const JIEBA: &str = "zh_jieba";
@@ -129,20 +130,25 @@ impl Fields {
     pub fn to_document(&self, d: &MerchantDoc) -> TantivyDocument {
         let mut doc = TantivyDocument::new();
         doc.add_text(self.uscc, &d.uscc);
+        // Matching fields hold names as queries are read (understand.rs): NFKC, lower
+        // case, simplified characters; the stored fields keep them as registered.
+        let name = normalize(&d.name);
         doc.add_text(self.name, &d.name);
-        doc.add_text(self.name_bi, &d.name);
-        doc.add_text(self.name_exact, d.name.trim().to_lowercase());
-        add_pinyin(&mut doc, self.name_py, self.name_py_init, &d.name);
+        doc.add_text(self.name_bi, &name);
+        doc.add_text(self.name_exact, name.trim());
+        add_pinyin(&mut doc, self.name_py, self.name_py_init, &name);
         if let Some(sign) = &d.sign_name {
+            let normal = normalize(sign);
             doc.add_text(self.sign_name, sign);
-            doc.add_text(self.sign_name_bi, sign);
-            doc.add_text(self.sign_exact, sign.trim().to_lowercase());
-            add_pinyin(&mut doc, self.sign_py, self.sign_py_init, sign);
+            doc.add_text(self.sign_name_bi, &normal);
+            doc.add_text(self.sign_exact, normal.trim());
+            add_pinyin(&mut doc, self.sign_py, self.sign_py_init, &normal);
         }
         for former in &d.former_names {
+            let normal = normalize(former);
             doc.add_text(self.former_names, former);
-            doc.add_text(self.former_names_bi, former);
-            add_pinyin(&mut doc, self.name_py, self.name_py_init, former);
+            doc.add_text(self.former_names_bi, &normal);
+            add_pinyin(&mut doc, self.name_py, self.name_py_init, &normal);
         }
         doc.add_text(self.address, &d.address);
         doc.add_text(self.street, &d.street);

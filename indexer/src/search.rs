@@ -105,6 +105,27 @@ pub struct Facets {
     pub trusted: Vec<FacetCount>,
 }
 
+/// Help for a mistyped USCC.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct UsccHint {
+    /// The check the code fails (`length`, `character`, `organisation_code_check`,
+    /// `check_character`); absent when it passes its checks but names no merchant.
+    pub check: Option<String>,
+    /// The failed check in words, naming the character.
+    pub problem: Option<String>,
+    /// The one registered code a single character away, if exactly one is.
+    pub did_you_mean: Option<UsccSuggestion>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct UsccSuggestion {
+    pub uscc: String,
+    /// The position (1–18) of the character that differs.
+    pub position: usize,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SearchResults {
     pub total: usize,
@@ -113,6 +134,8 @@ pub struct SearchResults {
     pub hits: Vec<Hit>,
     /// Counts over all matches; `None` when not asked for or when `total` is not exact.
     pub facets: Option<Facets>,
+    /// For a code typed in full that names no merchant: what is wrong with it.
+    pub uscc_hint: Option<UsccHint>,
 }
 
 fn tokens(index: &Index, tokenizer: &str, text: &str) -> Vec<String> {
@@ -198,8 +221,51 @@ fn is_latin(word: &str) -> bool {
     word.chars().all(|c| c.is_ascii_alphanumeric())
 }
 
+/// How far a query is read beyond its letter.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Reading {
+    /// Pinyin typos forgiven, and Chinese words also matched by their sound (建新圆 for
+    /// 建新园), ranking below exact matches.
+    loose: bool,
+    /// Not every word need match: the most matched rank first.
+    relaxed: bool,
+}
+
+/// The words of a Chinese word found apart, in any order, in one name field: 「金马火锅」
+/// in 金马碧鸡老火锅. Single characters are left out (too common to tell shops apart).
+fn pieces_query(index: &Index, field: Field, word: &str) -> Option<Box<dyn Query>> {
+    let pieces: Vec<String> = crate::words(word)
+        .into_iter()
+        .filter(|p| p.chars().count() >= 2)
+        .collect();
+    if pieces.len() < 2 {
+        return None;
+    }
+    let all: Option<Vec<(Occur, Box<dyn Query>)>> = pieces
+        .iter()
+        .map(|p| substring_query(index, field, p).map(|q| (Occur::Must, q)))
+        .collect();
+    all.map(|clauses| Box::new(BooleanQuery::new(clauses)) as Box<dyn Query>)
+}
+
+/// At least seven in ten of a word's distinct character pairs, in any order (words of
+/// three characters or more).
+fn most_pairs_query(index: &Index, field: Field, word: &str) -> Option<Box<dyn Query>> {
+    let mut grams = tokens(index, BIGRAM, word);
+    grams.sort();
+    grams.dedup();
+    if grams.len() < 2 {
+        return None;
+    }
+    let needed = (grams.len() * 7).div_ceil(10);
+    let clauses = grams.iter().map(|g| term_query(field, g)).collect();
+    Some(Box::new(BooleanQuery::union_with_minimum_required_clauses(
+        clauses, needed,
+    )))
+}
+
 /// One Chinese (or mixed) word.
-fn cjk_word_query(index: &Index, f: &Fields, word: &str) -> Box<dyn Query> {
+fn cjk_word_query(index: &Index, f: &Fields, word: &str, reading: Reading) -> Box<dyn Query> {
     let mut must_any: Vec<Box<dyn Query>> = Vec::new();
     for (field, boost) in [
         (f.sign_name_bi, 3.0),
@@ -208,6 +274,26 @@ fn cjk_word_query(index: &Index, f: &Fields, word: &str) -> Box<dyn Query> {
     ] {
         if let Some(q) = substring_query(index, field, word) {
             must_any.push(boosted(q, boost));
+        }
+        // The same words apart or in another order rank below the word as typed.
+        if let Some(q) = pieces_query(index, field, word) {
+            must_any.push(boosted(q, boost * 0.4));
+        }
+    }
+    if reading.loose {
+        // Most of the word's character pairs, in any order: words the dictionary cuts
+        // oddly, or a name typed back to front (「汽锅鸡福照楼」).
+        for (field, boost) in [(f.sign_name_bi, 3.0), (f.name_bi, 2.0)] {
+            if let Some(q) = most_pairs_query(index, field, word) {
+                must_any.push(boosted(q, boost * 0.3));
+            }
+        }
+        let sound = crate::pinyin::spelled(word);
+        if sound.len() >= 4 && is_latin(&sound) {
+            must_any.push(boosted(
+                latin_word_query(index, f, &sound, SOUND_TYPOS),
+                0.2,
+            ));
         }
     }
     let words = tokens(index, JIEBA, word);
@@ -235,15 +321,21 @@ fn cjk_word_query(index: &Index, f: &Fields, word: &str) -> Box<dyn Query> {
     Box::new(BooleanQuery::new(clauses))
 }
 
+/// Typos forgiven in a word typed in pinyin (by length, up to two), none when read exactly.
+const PINYIN_TYPOS: u8 = 2;
+/// Typos forgiven in the sound of a word typed in characters: a homophone sounds the same,
+/// a near one (建兴园 for 建新园) one letter off; two would turn 迟到 into 时代.
+const SOUND_TYPOS: u8 = 1;
+
 /// One Latin word: pinyin, initials, letters or digits.
-fn latin_word_query(index: &Index, f: &Fields, word: &str, typos: bool) -> Box<dyn Query> {
+fn latin_word_query(index: &Index, f: &Fields, word: &str, typos: u8) -> Box<dyn Query> {
     let lower = word.to_ascii_lowercase();
     let len = lower.chars().count();
     let mut must_any: Vec<Box<dyn Query>> = Vec::new();
     let fuzzy = |field: Field, boost: f32| -> Box<dyn Query> {
         let term = Term::from_field_text(field, &lower);
         let q: Box<dyn Query> = if len >= 2 {
-            let distance = if typos { typo_distance(len) } else { 0 };
+            let distance = typo_distance(len).min(typos);
             Box::new(FuzzyTermQuery::new_prefix(term, distance, true))
         } else {
             Box::new(TermQuery::new(term, IndexRecordOption::Basic))
@@ -288,23 +380,41 @@ fn latin_word_query(index: &Index, f: &Fields, word: &str, typos: bool) -> Box<d
     Box::new(BooleanQuery::new(clauses))
 }
 
-fn build_query(index: &Index, f: &Fields, req: &SearchRequest, typos: bool) -> Box<dyn Query> {
+/// A query typed as a USCC: its 18 characters, upper case, full-width and spaces forgiven.
+fn as_uscc(q: &str) -> Option<String> {
+    let compact: String = crate::understand::normalize(q)
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    fangxin_scoring::Uscc::looks_like(&compact).then(|| compact.to_ascii_uppercase())
+}
+
+fn build_query(
+    index: &Index,
+    f: &Fields,
+    req: &SearchRequest,
+    words: &[String],
+    reading: Reading,
+) -> Box<dyn Query> {
     let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-    let q = req.q.trim();
-    let compact: String = q.chars().filter(|c| !c.is_whitespace()).collect();
-    if fangxin_scoring::Uscc::looks_like(&compact) {
-        clauses.push((
-            Occur::Must,
-            term_query(f.uscc, &compact.to_ascii_uppercase()),
-        ));
+    if let Some(code) = as_uscc(&req.q) {
+        clauses.push((Occur::Must, term_query(f.uscc, &code)));
     } else {
-        for word in q.split_whitespace().take(16) {
+        let mut matches: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for word in words {
             let query = if is_latin(word) {
-                latin_word_query(index, f, word, typos)
+                latin_word_query(index, f, word, if reading.loose { PINYIN_TYPOS } else { 0 })
             } else {
-                cjk_word_query(index, f, word)
+                cjk_word_query(index, f, word, reading)
             };
-            clauses.push((Occur::Must, query));
+            matches.push((Occur::Should, query));
+        }
+        if !matches.is_empty() {
+            if reading.relaxed {
+                clauses.push((Occur::Must, Box::new(BooleanQuery::new(matches))));
+            } else {
+                clauses.extend(matches.into_iter().map(|(_, q)| (Occur::Must, q)));
+            }
         }
     }
     let filters = [
@@ -598,25 +708,44 @@ pub fn run(
     fields: &Fields,
     req: &SearchRequest,
 ) -> Result<SearchResults> {
-    // Typos are forgiven only when the exact reading finds too little: the common case
-    // stays cheap and exact matches are never crowded out by near ones.
-    let exact_query = build_query(index, fields, req, false);
+    // The query as meant: normalised like the index, question words dropped.
+    let understood = crate::understand::words(&req.q, 16);
+    // Read exactly first; typos and sounds only when that finds too little, so the common
+    // case stays cheap and exact matches are never crowded out by near ones; and when even
+    // that finds nothing, not every word need match.
+    let strict = Reading::default();
+    let query = build_query(index, fields, req, &understood, strict);
     let ((mut addresses, mut total, mut total_exact), mut facets) =
-        run_query(index, searcher, req, exact_query.as_ref())?;
-    if total < req.per_page.max(1)
-        && req
-            .q
-            .split_whitespace()
-            .any(|w| is_latin(w) && w.len() >= 5)
-    {
-        let fuzzy_query = build_query(index, fields, req, true);
-        let ((a, t, e), f) = run_query(index, searcher, req, fuzzy_query.as_ref())?;
+        run_query(index, searcher, req, query.as_ref())?;
+    let loose_helps = understood
+        .iter()
+        .any(|w| (is_latin(w) && w.len() >= 5) || (!is_latin(w) && w.chars().count() >= 2));
+    if total < req.per_page.max(1) && loose_helps && as_uscc(&req.q).is_none() {
+        let loose = Reading {
+            loose: true,
+            relaxed: false,
+        };
+        let query = build_query(index, fields, req, &understood, loose);
+        let ((a, t, e), f) = run_query(index, searcher, req, query.as_ref())?;
         if t > total {
             (addresses, total, total_exact, facets) = (a, t, e, f);
         }
     }
+    if total == 0 && understood.len() > 1 && as_uscc(&req.q).is_none() {
+        let relaxed = Reading {
+            loose: true,
+            relaxed: true,
+        };
+        let query = build_query(index, fields, req, &understood, relaxed);
+        ((addresses, total, total_exact), facets) =
+            run_query(index, searcher, req, query.as_ref())?;
+    }
+    let uscc_hint = match as_uscc(&req.q) {
+        Some(code) if total == 0 => uscc_hint(searcher, fields, &code)?,
+        _ => None,
+    };
 
-    let words: Vec<&str> = req.q.split_whitespace().collect();
+    let words: Vec<&str> = understood.iter().map(String::as_str).collect();
     let mut hits = Vec::with_capacity(addresses.len());
     for (relevance, addr) in addresses {
         let doc: TantivyDocument = searcher.doc(addr)?;
@@ -636,7 +765,46 @@ pub fn run(
         total_exact,
         hits,
         facets,
+        uscc_hint,
     })
+}
+
+/// What is wrong with a code typed in full that names no merchant: which check fails, and
+/// the one registered code a single character away, if there is exactly one.
+fn uscc_hint(searcher: &Searcher, fields: &Fields, code: &str) -> Result<Option<UsccHint>> {
+    let problem = fangxin_scoring::Uscc::parse(code).err();
+    let mut registered = Vec::new();
+    for candidate in fangxin_scoring::Uscc::one_character_away(code) {
+        let q = term_query(fields.uscc, candidate.as_str());
+        if searcher.search(q.as_ref(), &tantivy::collector::Count)? > 0 {
+            registered.push(candidate);
+            if registered.len() > 1 {
+                break;
+            }
+        }
+    }
+    if problem.is_none() && registered.is_empty() {
+        return Ok(None);
+    }
+    let did_you_mean = match registered.as_slice() {
+        [only] => {
+            let position = code
+                .chars()
+                .zip(only.as_str().chars())
+                .position(|(a, b)| a != b)
+                .map_or(0, |p| p + 1);
+            Some(UsccSuggestion {
+                uscc: only.as_str().to_owned(),
+                position,
+            })
+        }
+        _ => None,
+    };
+    Ok(Some(UsccHint {
+        check: problem.as_ref().map(|e| e.check().to_owned()),
+        problem: problem.as_ref().map(ToString::to_string),
+        did_you_mean,
+    }))
 }
 
 /// Facet values present in the whole index (for filter menus), by field.

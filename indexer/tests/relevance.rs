@@ -175,6 +175,84 @@ const TARGETS: &[Target] = &[
         industry: "餐饮",
         address: "昆明市五华区高新路9号",
     },
+    // 20: words people put in another order or shorten.
+    Target {
+        sign: "金马碧鸡老火锅",
+        name: "昆明市五华区金马碧鸡餐饮店",
+        former: &[],
+        street: "华山街道",
+        industry: "餐饮",
+        address: "昆明市五华区金碧路88号",
+    },
+    Target {
+        sign: "圆西路综合批发市场",
+        name: "昆明圆西路市场经营管理有限公司",
+        former: &[],
+        street: "龙翔街道",
+        industry: "农贸市场",
+        address: "昆明市五华区圆西路1号",
+    },
+    // 22: a branch, looked for with the branch in brackets.
+    Target {
+        sign: "小肥羊",
+        name: "昆明市五华区东风西路小肥羊火锅店",
+        former: &[],
+        street: "华山街道",
+        industry: "餐饮",
+        address: "昆明市五华区东风西路128号",
+    },
+    // 23, 24: Latin letters and digits typed full width.
+    Target {
+        sign: "KFC肯德基",
+        name: "昆明肯德基有限公司五华分店",
+        former: &[],
+        street: "华山街道",
+        industry: "餐饮",
+        address: "昆明市五华区南屏街6号",
+    },
+    Target {
+        sign: "7天连锁酒店",
+        name: "昆明七天酒店管理有限公司",
+        former: &[],
+        street: "护国街道",
+        industry: "住宿",
+        address: "昆明市五华区三市街9号",
+    },
+    // 25: typed in traditional characters.
+    Target {
+        sign: "顺城老茶馆",
+        name: "昆明市五华区顺城茶馆",
+        former: &[],
+        street: "护国街道",
+        industry: "餐饮",
+        address: "昆明市五华区顺城街30号",
+    },
+    // 26, 27: polyphonic characters read the other way (重庆 chongqing, 琴行 qinhang).
+    Target {
+        sign: "重庆小面",
+        name: "昆明市五华区重庆小面馆",
+        former: &[],
+        street: "丰宁街道",
+        industry: "餐饮",
+        address: "昆明市五华区虹山东路3号",
+    },
+    Target {
+        sign: "悦音琴行",
+        name: "昆明市五华区悦音乐器经营部",
+        former: &[],
+        street: "莲华街道",
+        industry: "零售",
+        address: "昆明市五华区北京路120号",
+    },
+    // 28: a rare character of a place name.
+    Target {
+        sign: "大箐鲜鱼庄",
+        name: "昆明市五华区大箐餐饮店",
+        former: &[],
+        street: "西翥街道",
+        industry: "餐饮",
+        address: "昆明市五华区西翥大箐村",
+    },
 ];
 
 /// Look-alikes and filler: same industries and streets, some sharing a word with a target.
@@ -370,13 +448,89 @@ const CASES: &[(&str, usize)] = &[
     ("丰田", 17),
     ("老街烧烤", 18),
     ("学府路", 15),
+    // Words in another order, shortened, or with words between them.
+    ("金马火锅", 20),
+    ("火锅 金马碧鸡", 20),
+    ("金马碧鸡火锅", 20),
+    ("碧鸡老火锅", 20),
+    ("圆西路市场", 21),
+    ("圆西路批发市场", 21),
+    ("市场 圆西路", 21),
+    ("米线 老滇味", 0),
+    ("汽锅鸡福照楼", 2),
+    ("民族服饰阿诗玛", 9),
+    // Questions and requests around a name.
+    ("建新园好不好", 1),
+    ("福照楼靠谱吗", 2),
+    ("翠湖宾馆电话", 4),
+    ("金鼎大药房在哪", 6),
+    ("附近的过桥米线", 0),
+    ("丽人美发投诉", 5),
+    ("彩云之南旅行社怎么样", 7),
+    ("老滇味 电话", 0),
+    ("顺达汽修地址", 8),
+    ("附近 小肥羊", 22),
+    ("请问红嘴鸥健身在哪里", 10),
+    // A branch in brackets, full width or not.
+    ("小肥羊（东风西路店）", 22),
+    ("小肥羊(东风西路店)", 22),
+    ("东风西路小肥羊", 22),
+    ("小肥羊 东风西路", 22),
+    // Full-width letters and digits.
+    ("ＫＦＣ", 23),
+    ("kfc", 23),
+    ("KFC 肯德基", 23),
+    ("７天", 24),
+    ("7天连锁", 24),
+    // Character typos and homophones, found by their sound.
+    ("建新圆", 1),
+    ("建兴园", 1),
+    ("福照搂", 2),
+    ("翠胡宾馆", 4),
+    ("老颠味", 0),
+    ("金顶大药房", 6),
+    // Traditional characters.
+    ("老茶館", 25),
+    ("順城茶館", 25),
+    ("建新園", 1),
+    ("福照樓", 2),
+    ("翠湖賓館", 4),
+    ("過橋米線", 0),
+    // Polyphonic characters read the other way.
+    ("chongqingxiaomian", 26),
+    ("cqxm", 26),
+    ("yueyinqinhang", 27),
+    ("qinhang", 27),
+    ("重庆小面", 26),
+    // Rare characters in place names.
+    ("大箐", 28),
+    ("箐鲜鱼", 28),
+    ("daqing", 28),
 ];
+
+/// Every target's sign name asked about as people ask: with a question or a request, or
+/// in traditional characters.
+fn asked_about() -> Vec<(String, usize)> {
+    let mut out = Vec::new();
+    for (i, t) in TARGETS.iter().enumerate() {
+        out.push((format!("{}怎么样", t.sign), i));
+        out.push((format!("{} 电话", t.sign), i));
+        out.push((format!("附近的{}", t.sign), i));
+        out.push((format!("{}（{}）", t.sign, t.street), i));
+    }
+    out
+}
 
 #[test]
 fn the_intended_merchant_is_in_the_top_three() {
     let idx = fixture();
     let mut failures = Vec::new();
-    for (q, target) in CASES {
+    let cases: Vec<(String, usize)> = CASES
+        .iter()
+        .map(|(q, t)| (q.to_string(), *t))
+        .chain(asked_about())
+        .collect();
+    for (q, target) in &cases {
         match rank_of(&idx, &SearchRequest::query(q), *target) {
             Some(r) if r < 3 => {}
             other => failures.push(format!("{q:?} → {} at {other:?}", TARGETS[*target].sign)),
@@ -386,10 +540,10 @@ fn the_intended_merchant_is_in_the_top_three() {
         failures.is_empty(),
         "{} of {} queries missed:\n{}",
         failures.len(),
-        CASES.len(),
+        cases.len(),
         failures.join("\n")
     );
-    assert!(CASES.len() >= 40);
+    assert!(cases.len() >= 150, "{} queries", cases.len());
 }
 
 #[test]
@@ -407,6 +561,42 @@ fn a_uscc_is_an_exact_lookup_in_any_case() {
             assert_eq!(r.total, 1, "{q}");
             assert_eq!(r.hits[0].doc.uscc, code);
         }
+    }
+}
+
+#[test]
+fn a_mistyped_uscc_says_what_is_wrong_and_which_code_was_meant() {
+    let idx = fixture();
+    let code = uscc(6);
+    // One character of the body mistyped: the check character no longer agrees.
+    let mut typed: Vec<char> = code.chars().collect();
+    typed[12] = if typed[12] == '3' { '4' } else { '3' };
+    let typed: String = typed.into_iter().collect();
+    let r = idx.search(&SearchRequest::query(&typed)).unwrap();
+    assert_eq!(r.total, 0);
+    let hint = r.uscc_hint.expect("a hint");
+    assert!(hint.check.is_some(), "{hint:?}");
+    let meant = hint
+        .did_you_mean
+        .expect("the registered code one character away");
+    assert_eq!(meant.uscc, code);
+    assert_eq!(meant.position, 13);
+    // Full width, as an input method types it, is read as the code itself.
+    let wide: String = code
+        .chars()
+        .map(|c| char::from_u32(c as u32 + 0xFEE0).unwrap())
+        .collect();
+    let r = idx.search(&SearchRequest::query(&wide)).unwrap();
+    assert_eq!(r.total, 1);
+    assert!(r.uscc_hint.is_none());
+    // A valid code of no merchant here: no suggestion, and says so.
+    let unknown = Uscc::from_parts('9', '2', "530102", "MR999998")
+        .unwrap()
+        .to_string();
+    let r = idx.search(&SearchRequest::query(&unknown)).unwrap();
+    assert_eq!(r.total, 0);
+    if let Some(h) = r.uscc_hint {
+        assert!(h.check.is_none());
     }
 }
 

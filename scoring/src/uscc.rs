@@ -159,6 +159,34 @@ impl Uscc {
         &self.0[2..8]
     }
 
+    /// Every valid code that differs from `input` in exactly one character: where a code
+    /// typed in full names no merchant, the registered one among these is likely meant.
+    /// Empty unless `input` has the shape of a USCC.
+    pub fn one_character_away(input: &str) -> Vec<Uscc> {
+        let upper = input.trim().to_ascii_uppercase();
+        if !Uscc::looks_like(&upper) {
+            return Vec::new();
+        }
+        let mut bytes = upper.into_bytes();
+        let mut out = Vec::new();
+        for i in 0..bytes.len() {
+            let original = bytes[i];
+            for &c in CHARSET {
+                if c == original {
+                    continue;
+                }
+                bytes[i] = c;
+                if let Ok(s) = std::str::from_utf8(&bytes)
+                    && let Ok(code) = Uscc::parse(s)
+                {
+                    out.push(code);
+                }
+            }
+            bytes[i] = original;
+        }
+        out
+    }
+
     /// Whether a query string has the shape of a USCC (18 characters from the charset,
     /// case and spaces forgiven), whether or not its checks pass.
     pub fn looks_like(input: &str) -> bool {
@@ -230,6 +258,18 @@ mod tests {
         ] {
             assert!(Uscc::parse(code).is_ok(), "{code}");
         }
+    }
+
+    #[test]
+    fn codes_one_character_away_include_the_meant_one() {
+        let meant = Uscc::from_parts('9', '2', "530102", "MA000123").unwrap();
+        let mut typed = meant.as_str().to_owned().into_bytes();
+        typed[11] = if typed[11] == b'7' { b'8' } else { b'7' };
+        let typed = String::from_utf8(typed).unwrap();
+        let near = Uscc::one_character_away(&typed);
+        assert!(near.contains(&meant), "{near:?}");
+        assert!(near.iter().all(|c| c.as_str() != typed));
+        assert!(Uscc::one_character_away("老滇味").is_empty());
     }
 
     #[test]

@@ -133,6 +133,36 @@ async fn the_portal_finds_explains_and_escapes(backend: Backend) {
         );
     }
 
+    // A question around a name still finds it, and traditional characters are read.
+    let bare = app.search(&sign).await;
+    let asked = app.search(&format!("{sign}好不好")).await;
+    assert_eq!(
+        asked.total, bare.total,
+        "「{sign}好不好」 finds what {sign} finds"
+    );
+    assert_eq!(asked.hits[0].uscc, bare.hits[0].uscc);
+    let (_, found) = page(
+        &app,
+        &format!("/?q={}", urlencode(&format!("{sign}怎么样"))),
+    )
+    .await;
+    assert!(found.contains(&format!("/m/{}", bare.hits[0].uscc)));
+
+    // A code with one character mistyped says so, and which registered code was meant.
+    let mut typed: Vec<char> = hit.uscc.chars().collect();
+    typed[10] = if typed[10] == '3' { '4' } else { '3' };
+    let typed: String = typed.into_iter().collect();
+    let (status, body) = app
+        .get_json(&format!("/api/v1/merchants/search?q={typed}"))
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(body["total"], 0);
+    assert_eq!(body["uscc_hint"]["did_you_mean"]["uscc"], hit.uscc.as_str());
+    assert_eq!(body["uscc_hint"]["did_you_mean"]["position"], 11);
+    let (_, found) = page(&app, &format!("/?q={typed}")).await;
+    assert!(found.contains("您要找的是不是"), "{found}");
+    assert!(found.contains(&format!("/m/{}", hit.uscc)));
+
     // Errors are friendly Chinese pages with the right status.
     let (status, body) = page(&app, "/m/12345").await;
     assert_eq!(status, 400);
@@ -163,6 +193,10 @@ async fn the_portal_finds_explains_and_escapes(backend: Backend) {
         assert!(body.contains("下载 CSV"), "{path}");
     }
     app.finish().await;
+}
+
+fn urlencode(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
 
 /// The first letter of a character's pinyin, for the few the test needs.

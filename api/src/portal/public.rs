@@ -60,6 +60,9 @@ struct HomePage {
     q: String,
     searched: bool,
     error: Option<String>,
+    /// For a mistyped USCC: what is wrong, and the code likely meant (text, link).
+    uscc_problem: Option<String>,
+    did_you_mean: Option<(String, String)>,
     filters: Vec<Filter>,
     total: usize,
     total_text: String,
@@ -139,6 +142,8 @@ pub async fn home(state: &AppState, q: HomeQuery, now: DateTime<Utc>) -> PageRes
         q: q.q.clone(),
         searched,
         error: None,
+        uscc_problem: None,
+        did_you_mean: None,
         filters: Vec::new(),
         total: 0,
         total_text: String::new(),
@@ -174,6 +179,15 @@ pub async fn home(state: &AppState, q: HomeQuery, now: DateTime<Utc>) -> PageRes
         }
         Err(e) => return Err(e.into()),
     };
+    if let Some(hint) = &results.uscc_hint {
+        page.uscc_problem = Some(uscc_problem_zh(hint.check.as_deref()));
+        page.did_you_mean = hint.did_you_mean.as_ref().map(|s| {
+            (
+                format!("{}（第 {} 位）", s.uscc, s.position),
+                format!("/m/{}", s.uscc),
+            )
+        });
+    }
     page.filters = filters_of(&results, &q);
     page.total = results.total;
     page.total_text = if results.total_exact {
@@ -199,6 +213,21 @@ pub async fn home(state: &AppState, q: HomeQuery, now: DateTime<Utc>) -> PageRes
     }
     page.hits = results.hits.into_iter().map(hit_line).collect();
     Ok(page.render()?)
+}
+
+/// A mistyped USCC's problem, in Chinese.
+fn uscc_problem_zh(check: Option<&str>) -> String {
+    match check {
+        Some("check_character") => {
+            "这个统一社会信用代码的第 18 位校验码对不上：代码中有一位输错了。".to_owned()
+        }
+        Some("organisation_code_check") => {
+            "这个统一社会信用代码的组织机构代码部分（第 9–17 位）校验未通过：其中有一位输错了。"
+                .to_owned()
+        }
+        Some(_) => "这不是有效的统一社会信用代码。".to_owned(),
+        None => "这个统一社会信用代码校验无误，但本区没有登记这家商户。".to_owned(),
+    }
 }
 
 /// The search filters with their counts; a chosen value stays listed even without hits.
