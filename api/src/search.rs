@@ -38,13 +38,151 @@ pub struct SearchHit {
     pub name: String,
     pub sign_name: Option<String>,
     pub street: String,
+    #[serde(default)]
+    pub address: String,
     pub industry: String,
     pub status: String,
     pub score: Option<i32>,
     pub grade: Option<String>,
     pub trusted: bool,
+    /// The gravest list the merchant is on now: `serious_violation` or `abnormal`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub listing: Option<String>,
+    /// Where the shop is (degrees), when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latitude: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub longitude: Option<f64>,
+    /// Metres from the point asked about (nearby search only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub distance_m: Option<f64>,
     /// Matched parts of the names, HTML-escaped, in `<em>`.
     pub highlights: Highlights,
+}
+
+impl SearchHit {
+    fn of(
+        doc: fangxin_indexer::MerchantDoc,
+        highlights: Highlights,
+        distance_m: Option<f64>,
+    ) -> Self {
+        SearchHit {
+            uscc: doc.uscc,
+            name: doc.name,
+            sign_name: doc.sign_name,
+            street: doc.street,
+            address: doc.address,
+            industry: doc.industry,
+            status: doc.status,
+            score: doc.score,
+            grade: doc.grade,
+            trusted: doc.trusted,
+            listing: doc.listing,
+            latitude: doc.latitude,
+            longitude: doc.longitude,
+            distance_m: distance_m.map(|d| d.round()),
+            highlights,
+        }
+    }
+}
+
+/// The largest circle a nearby search covers.
+pub const MAX_RADIUS_M: f64 = 5_000.0;
+
+#[derive(Debug, Clone, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct NearbyParams {
+    /// Latitude of the point, degrees (WGS-84).
+    #[param(minimum = -90, maximum = 90)]
+    pub lat: f64,
+    /// Longitude of the point, degrees.
+    #[param(minimum = -180, maximum = 180)]
+    pub lng: f64,
+    /// Metres around the point, 1 to 5,000 (1,000 if not given).
+    #[param(minimum = 1, maximum = 5000)]
+    pub radius_m: Option<f64>,
+    /// Optional words to match, as in a search.
+    #[serde(default)]
+    #[param(max_length = 200)]
+    pub q: String,
+    pub street: Option<String>,
+    pub industry: Option<String>,
+    #[param(pattern = "^[ABCDabcd]?$")]
+    pub grade: Option<String>,
+    pub trusted: Option<bool>,
+    #[param(minimum = 1, maximum = 100)]
+    pub page: Option<usize>,
+    #[param(minimum = 1, maximum = 100)]
+    pub per_page: Option<usize>,
+}
+
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct NearbyResponse {
+    /// Merchants within the radius that match.
+    pub total: usize,
+    pub page: usize,
+    pub per_page: usize,
+    pub radius_m: f64,
+    /// Nearest first, each with `distance_m`.
+    pub hits: Vec<SearchHit>,
+}
+
+/// Runs a nearby search as the API and the portal answer it.
+pub async fn run_nearby(
+    state: &AppState,
+    params: NearbyParams,
+) -> fangxin_core::error::AppResult<NearbyResponse> {
+    let on_earth = (-90.0..=90.0).contains(&params.lat) && (-180.0..=180.0).contains(&params.lng);
+    if !on_earth {
+        return Err(AppError::invalid(
+            "invalid_position",
+            "lat must be between -90 and 90 and lng between -180 and 180",
+        ));
+    }
+    let radius_m = params.radius_m.unwrap_or(1_000.0);
+    if !(radius_m.is_finite() && (1.0..=MAX_RADIUS_M).contains(&radius_m)) {
+        return Err(AppError::invalid(
+            "invalid_radius",
+            format!("radius_m must be between 1 and {MAX_RADIUS_M}"),
+        ));
+    }
+    let search = SearchParams {
+        q: params.q,
+        street: params.street,
+        industry: params.industry,
+        grade: params.grade,
+        trusted: params.trusted,
+        sort: None,
+        page: params.page,
+        per_page: params.per_page,
+    }
+    .into_request(state.settings.search.max_per_page)?;
+    let request = fangxin_indexer::NearbyRequest {
+        lat: params.lat,
+        lng: params.lng,
+        radius_m,
+        q: search.q,
+        street: search.street,
+        industry: search.industry,
+        grade: search.grade,
+        trusted: search.trusted,
+        page: search.page,
+        per_page: search.per_page,
+    };
+    let index = state.index.current();
+    let req = request.clone();
+    let results = tokio::task::spawn_blocking(move || index.nearby(&req)).await??;
+    Ok(NearbyResponse {
+        total: results.total,
+        page: request.page,
+        per_page: request.per_page,
+        radius_m,
+        hits: results
+            .hits
+            .into_iter()
+            .map(|h| SearchHit::of(h.doc, Highlights::default(), Some(h.distance_m)))
+            .collect(),
+    })
 }
 
 #[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
@@ -169,18 +307,7 @@ pub async fn run_search(
         hits: results
             .hits
             .into_iter()
-            .map(|h| SearchHit {
-                uscc: h.doc.uscc,
-                name: h.doc.name,
-                sign_name: h.doc.sign_name,
-                street: h.doc.street,
-                industry: h.doc.industry,
-                status: h.doc.status,
-                score: h.doc.score,
-                grade: h.doc.grade,
-                trusted: h.doc.trusted,
-                highlights: h.highlights,
-            })
+            .map(|h| SearchHit::of(h.doc, h.highlights, None))
             .collect(),
     })
 }

@@ -18,8 +18,8 @@ use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Te
 
 pub use schema::Fields;
 pub use search::{
-    FacetCount, Facets, Highlights, Hit, SearchRequest, SearchResults, SortOrder, UsccHint,
-    UsccSuggestion,
+    FacetCount, Facets, Highlights, Hit, NearbyHit, NearbyRequest, NearbyResults, SearchRequest,
+    SearchResults, SortOrder, UsccHint, UsccSuggestion, distance_m,
 };
 pub use understand::normalize;
 
@@ -74,6 +74,14 @@ pub struct MerchantDoc {
     pub score: Option<i32>,
     pub grade: Option<String>,
     pub trusted: bool,
+    /// The gravest list the merchant is on now: `serious_violation` or `abnormal`.
+    #[serde(default)]
+    pub listing: Option<String>,
+    /// Where the shop is (WGS-84 degrees), when known.
+    #[serde(default)]
+    pub latitude: Option<f64>,
+    #[serde(default)]
+    pub longitude: Option<f64>,
 }
 
 /// The position of the index in the change feed, saved with every commit.
@@ -230,6 +238,11 @@ impl MerchantIndex {
         search::run(&self.index, &self.reader.searcher(), &self.fields, request)
     }
 
+    /// Merchants near a point, nearest first, with their distance.
+    pub fn nearby(&self, request: &NearbyRequest) -> Result<NearbyResults> {
+        search::nearby(&self.index, &self.reader.searcher(), &self.fields, request)
+    }
+
     /// Facet values over the whole index, for filter menus.
     pub fn facet_values(&self) -> Result<Facets> {
         search::all_facets(&self.index, &self.reader.searcher())
@@ -273,6 +286,9 @@ mod tests {
             score: Some(88),
             grade: Some("A".into()),
             trusted: false,
+            listing: None,
+            latitude: None,
+            longitude: None,
         }
     }
 

@@ -48,6 +48,11 @@ pub fn build() -> Schema {
     b.add_text_field("grade", STRING | STORED | FAST);
     b.add_i64_field("score", INDEXED | STORED | FAST);
     b.add_bool_field("trusted", INDEXED | STORED | FAST);
+    b.add_text_field("listing", STRING | STORED | FAST);
+    // Where the shop is, for the nearby search (a bounding box on the fast fields, then the
+    // distance).
+    b.add_f64_field("lat", INDEXED | STORED | FAST);
+    b.add_f64_field("lng", INDEXED | STORED | FAST);
     b.build()
 }
 
@@ -98,6 +103,9 @@ pub struct Fields {
     pub grade: Field,
     pub score: Field,
     pub trusted: Field,
+    pub listing: Field,
+    pub lat: Field,
+    pub lng: Field,
 }
 
 impl Fields {
@@ -124,6 +132,9 @@ impl Fields {
             grade: f("grade")?,
             score: f("score")?,
             trusted: f("trusted")?,
+            listing: f("listing")?,
+            lat: f("lat")?,
+            lng: f("lng")?,
         })
     }
 
@@ -161,6 +172,16 @@ impl Fields {
             doc.add_i64(self.score, i64::from(score));
         }
         doc.add_bool(self.trusted, d.trusted);
+        if let Some(l) = &d.listing {
+            doc.add_text(self.listing, l);
+        }
+        if let (Some(lat), Some(lng)) = (d.latitude, d.longitude)
+            && lat.is_finite()
+            && lng.is_finite()
+        {
+            doc.add_f64(self.lat, lat);
+            doc.add_f64(self.lng, lng);
+        }
         doc
     }
 
@@ -187,6 +208,9 @@ impl Fields {
                 .get_first(self.trusted)
                 .and_then(|v| v.as_bool())
                 .unwrap_or(false),
+            listing: text(self.listing),
+            latitude: doc.get_first(self.lat).and_then(|v| v.as_f64()),
+            longitude: doc.get_first(self.lng).and_then(|v| v.as_f64()),
         }
     }
 }

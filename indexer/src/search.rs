@@ -807,6 +807,133 @@ fn uscc_hint(searcher: &Searcher, fields: &Fields, code: &str) -> Result<Option<
     }))
 }
 
+/// Merchants near a point, nearest first: within `radius_m` of (`lat`, `lng`), matching
+/// `q` and the filters as a search does (exactly; no loose readings).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NearbyRequest {
+    pub lat: f64,
+    pub lng: f64,
+    pub radius_m: f64,
+    pub q: String,
+    pub street: Option<String>,
+    pub industry: Option<String>,
+    pub grade: Option<String>,
+    pub trusted: Option<bool>,
+    /// 1-based.
+    pub page: usize,
+    pub per_page: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NearbyHit {
+    pub doc: MerchantDoc,
+    /// Metres from the point, along the earth's surface.
+    pub distance_m: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NearbyResults {
+    /// Merchants within the radius (that match).
+    pub total: usize,
+    pub hits: Vec<NearbyHit>,
+}
+
+/// Mean earth radius (IUGG), metres.
+const EARTH_RADIUS_M: f64 = 6_371_008.8;
+
+/// Great-circle distance in metres (haversine).
+pub fn distance_m(lat1: f64, lng1: f64, lat2: f64, lng2: f64) -> f64 {
+    let (p1, p2) = (lat1.to_radians(), lat2.to_radians());
+    let dp = p2 - p1;
+    let dl = (lng2 - lng1).to_radians();
+    let a = (dp / 2.0).sin().powi(2) + p1.cos() * p2.cos() * (dl / 2.0).sin().powi(2);
+    2.0 * EARTH_RADIUS_M * a.sqrt().min(1.0).asin()
+}
+
+fn f64_range(field: Field, low: f64, high: f64) -> Box<dyn Query> {
+    use std::ops::Bound::Included;
+    Box::new(tantivy::query::RangeQuery::new(
+        Included(Term::from_field_f64(field, low)),
+        Included(Term::from_field_f64(field, high)),
+    ))
+}
+
+pub fn nearby(
+    index: &Index,
+    searcher: &Searcher,
+    fields: &Fields,
+    req: &NearbyRequest,
+) -> Result<NearbyResults> {
+    let search = SearchRequest {
+        q: req.q.clone(),
+        street: req.street.clone(),
+        industry: req.industry.clone(),
+        grade: req.grade.clone(),
+        trusted: req.trusted,
+        ..SearchRequest::query("")
+    };
+    let words = crate::understand::words(&req.q, 16);
+    let matching = build_query(index, fields, &search, &words, Reading::default());
+    // The box around the circle, on the fast fields; then the circle itself.
+    let dlat = req.radius_m / 111_320.0;
+    let dlng = req.radius_m / (111_320.0 * req.lat.to_radians().cos().abs().max(0.01));
+    let query = BooleanQuery::new(vec![
+        (Occur::Must, matching),
+        (
+            Occur::Must,
+            f64_range(fields.lat, req.lat - dlat, req.lat + dlat),
+        ),
+        (
+            Occur::Must,
+            f64_range(fields.lng, req.lng - dlng, req.lng + dlng),
+        ),
+    ]);
+    let weight = query.weight(EnableScoring::disabled_from_searcher(searcher))?;
+    let per_page = req.per_page.max(1);
+    let offset = req.page.saturating_sub(1).saturating_mul(per_page);
+    let keep = offset.saturating_add(per_page);
+    // A max-heap of the farthest kept hit on top: (distance in mm, segment, doc).
+    let mut heap: std::collections::BinaryHeap<(u64, u32, u32)> =
+        std::collections::BinaryHeap::new();
+    let mut total = 0usize;
+    for (ord, reader) in searcher.segment_readers().iter().enumerate() {
+        let lat = reader.fast_fields().f64("lat")?;
+        let lng = reader.fast_fields().f64("lng")?;
+        let mut scorer = weight.scorer(reader, 1.0)?;
+        let alive = reader.alive_bitset();
+        let mut doc = scorer.doc();
+        while doc != TERMINATED {
+            if alive.is_none_or(|a| a.is_alive(doc))
+                && let (Some(a), Some(b)) = (lat.first(doc), lng.first(doc))
+            {
+                let d = distance_m(req.lat, req.lng, a, b);
+                if d <= req.radius_m {
+                    total += 1;
+                    let entry = ((d * 1000.0) as u64, ord as u32, doc);
+                    if heap.len() < keep {
+                        heap.push(entry);
+                    } else if heap.peek().is_some_and(|far| entry < *far) {
+                        heap.pop();
+                        heap.push(entry);
+                    }
+                }
+            }
+            doc = scorer.advance();
+        }
+    }
+    let mut nearest = heap.into_vec();
+    nearest.sort_unstable();
+    let mut hits = Vec::with_capacity(per_page);
+    for (mm, seg, doc) in nearest.into_iter().skip(offset) {
+        let stored: TantivyDocument = searcher.doc(DocAddress::new(seg, doc))?;
+        hits.push(NearbyHit {
+            doc: fields.from_document(&stored),
+            distance_m: mm as f64 / 1000.0,
+        });
+    }
+    Ok(NearbyResults { total, hits })
+}
+
 /// Facet values present in the whole index (for filter menus), by field.
 pub fn all_facets(index: &Index, searcher: &Searcher) -> Result<Facets> {
     let Some(aggs) = facet_request() else {

@@ -2,7 +2,9 @@
 //! merchants with realistic names (targets plus look-alike distractors), queried by sign
 //! name, part of it, full pinyin, initials, typos, USCC, street and industry.
 
-use fangxin_indexer::{CommitPayload, MerchantDoc, MerchantIndex, SearchRequest};
+use fangxin_indexer::{
+    CommitPayload, MerchantDoc, MerchantIndex, NearbyRequest, SearchRequest, distance_m,
+};
 use fangxin_scoring::Uscc;
 
 struct Target {
@@ -343,6 +345,10 @@ fn doc(
         score: Some(60 + (n % 40) as i32),
         grade: Some(if n % 40 >= 25 { "A" } else { "B" }.into()),
         trusted: n.is_multiple_of(7),
+        listing: None,
+        // Spread over a kilometre or two around the middle of the district.
+        latitude: Some(25.04 + f64::from(n % 17) * 0.001),
+        longitude: Some(102.70 + f64::from(n % 13) * 0.001),
     }
 }
 
@@ -598,6 +604,61 @@ fn a_mistyped_uscc_says_what_is_wrong_and_which_code_was_meant() {
     if let Some(h) = r.uscc_hint {
         assert!(h.check.is_none());
     }
+}
+
+#[test]
+fn nearby_lists_merchants_by_distance_within_the_radius() {
+    let idx = fixture();
+    let req = |q: &str, radius_m: f64| NearbyRequest {
+        lat: 25.04,
+        lng: 102.70,
+        radius_m,
+        q: q.into(),
+        street: None,
+        industry: None,
+        grade: None,
+        trusted: None,
+        page: 1,
+        per_page: 20,
+    };
+    let r = idx.nearby(&req("", 500.0)).unwrap();
+    assert!(
+        r.total > 0 && r.total < idx.num_docs() as usize,
+        "{}",
+        r.total
+    );
+    let distances: Vec<f64> = r.hits.iter().map(|h| h.distance_m).collect();
+    assert!(distances.windows(2).all(|w| w[0] <= w[1]), "{distances:?}");
+    assert!(distances.iter().all(|d| *d <= 500.0));
+    for h in &r.hits {
+        let d = distance_m(
+            25.04,
+            102.70,
+            h.doc.latitude.unwrap(),
+            h.doc.longitude.unwrap(),
+        );
+        assert!((d - h.distance_m).abs() < 0.01);
+    }
+    // The nearest are at the point itself: every merchant whose n is a multiple of 13·17.
+    assert_eq!(r.hits[0].distance_m, 0.0);
+    // A wider circle holds more; a query narrows it.
+    let wide = idx.nearby(&req("", 3000.0)).unwrap();
+    assert!(wide.total > r.total);
+    let noodles = idx.nearby(&req("米线", 3000.0)).unwrap();
+    assert!(noodles.total > 0 && noodles.total < wide.total);
+    assert!(noodles.hits.iter().all(|h| {
+        let names = format!(
+            "{}{}",
+            h.doc.name,
+            h.doc.sign_name.clone().unwrap_or_default()
+        );
+        names.contains("米线") || names.contains("餐饮")
+    }));
+    // Pages continue where the last ended.
+    let mut second = req("", 3000.0);
+    second.page = 2;
+    let page2 = idx.nearby(&second).unwrap();
+    assert!(page2.hits[0].distance_m >= wide.hits.last().unwrap().distance_m);
 }
 
 #[test]

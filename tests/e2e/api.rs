@@ -290,7 +290,67 @@ async fn warnings_are_published_and_listed(backend: Backend) {
     app.finish().await;
 }
 
+async fn nearby_lists_shops_by_distance_with_a_map_link(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    // The middle of 华山街道, where the demo puts many shops.
+    let (status, body) = app
+        .get_json("/api/v1/merchants/nearby?lat=25.043&lng=102.705&radius_m=500")
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let hits = body["hits"].as_array().unwrap();
+    assert!(!hits.is_empty(), "{body}");
+    let distances: Vec<f64> = hits
+        .iter()
+        .map(|h| h["distance_m"].as_f64().unwrap())
+        .collect();
+    assert!(distances.windows(2).all(|w| w[0] <= w[1]), "{distances:?}");
+    assert!(distances.iter().all(|d| *d <= 500.0));
+    assert!(
+        hits.iter()
+            .all(|h| h["latitude"].is_number() && h["address"].is_string())
+    );
+    let total = body["total"].as_u64().unwrap();
+    // Wider holds more; words narrow it.
+    let (_, wide) = app
+        .get_json("/api/v1/merchants/nearby?lat=25.043&lng=102.705&radius_m=5000")
+        .await;
+    assert!(wide["total"].as_u64().unwrap() > total);
+    // Bad positions and radii are problems, not server errors.
+    for bad in [
+        "lat=95&lng=102.7",
+        "lat=25&lng=200",
+        "lat=25&lng=102.7&radius_m=0",
+        "lat=25&lng=102.7&radius_m=50000",
+        "lat=abc&lng=102.7",
+        "lng=102.7",
+    ] {
+        let r = app.get(&format!("/api/v1/merchants/nearby?{bad}")).await;
+        assert_eq!(r.status(), 400, "{bad}");
+        assert_eq!(
+            r.headers()["content-type"].to_str().unwrap(),
+            "application/problem+json"
+        );
+    }
+    // The portal's page lists them by distance, each with a map link; without a position
+    // it explains what the button does.
+    let r = app.get("/nearby?lat=25.043&lng=102.705&radius_m=500").await;
+    assert_eq!(r.status(), 200);
+    let page = r.text().await.unwrap();
+    assert!(page.contains("由近及远") && page.contains(" 米"), "{page}");
+    assert!(page.contains("uri.amap.com/marker") && page.contains("在地图中打开"));
+    let r = app.get("/nearby").await;
+    let page = r.text().await.unwrap();
+    assert!(page.contains("允许"), "{page}");
+    let r = app.get("/").await;
+    assert!(
+        r.text().await.unwrap().contains("id=\"nearby\""),
+        "the 附近 button"
+    );
+    app.finish().await;
+}
+
 crate::on_every_backend!(
+    nearby_lists_shops_by_distance_with_a_map_link,
     warnings_are_published_and_listed,
     health_and_readiness,
     search_hits_open_real_profiles,

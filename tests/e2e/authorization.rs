@@ -22,6 +22,12 @@ pub(crate) const MATRIX: &[(&str, &str, Option<&str>, [u16; 4])] = &[
     ),
     (
         "GET",
+        "/api/v1/merchants/nearby?lat=25.043&lng=102.705",
+        None,
+        [200, 200, 200, 200],
+    ),
+    (
+        "GET",
         "/api/v1/merchants/{uscc}",
         None,
         [200, 200, 200, 200],

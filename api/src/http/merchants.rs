@@ -9,7 +9,8 @@ use super::AppState;
 use super::extract::{ApiPath, ApiQuery, Body, Regulator};
 use super::openapi::{PublicErrors, StaffErrors};
 use crate::search::{
-    SearchParams, SearchResponse, SuggestParams, SuggestResponse, Suggestion, run_search,
+    NearbyParams, NearbyResponse, SearchParams, SearchResponse, SuggestParams, SuggestResponse,
+    Suggestion, run_nearby, run_search,
 };
 use fangxin_core::error::AppError;
 
@@ -30,6 +31,21 @@ pub async fn search(
     ApiQuery(params): ApiQuery<SearchParams>,
 ) -> ApiResult<Json<SearchResponse>> {
     Ok(Json(run_search(&state, params).await?))
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/merchants/nearby",
+    tag = "public",
+    summary = "Merchants near a point, nearest first, with their distance in metres",
+    params(NearbyParams),
+    responses((status = 200, description = "Merchants by distance", body = NearbyResponse), PublicErrors)
+)]
+pub async fn nearby(
+    State(state): State<AppState>,
+    ApiQuery(params): ApiQuery<NearbyParams>,
+) -> ApiResult<Json<NearbyResponse>> {
+    Ok(Json(run_nearby(&state, params).await?))
 }
 
 /// The top names for a search box: cheap enough for every keystroke (no facets, no

@@ -41,6 +41,7 @@ pub fn api_routes(max_body: usize) -> OpenApiRouter<AppState> {
         .routes(routes!(health::metrics))
         .routes(routes!(merchants::search))
         .routes(routes!(merchants::suggest))
+        .routes(routes!(merchants::nearby))
         .routes(routes!(merchants::profile))
         .routes(routes!(scores::score))
         .routes(routes!(scores::history))

@@ -38,6 +38,7 @@ pub fn routes() -> Router<AppState> {
         .route("/", get(home))
         .route("/assets/suggest.js", get(suggest_js))
         .route("/about/scoring", get(scoring_explained))
+        .route("/nearby", get(nearby))
         .route("/m/{uscc}", get(merchant))
         .route("/m/{uscc}/feed.atom", get(atom))
         .route("/penalties", get(penalties))
@@ -304,6 +305,26 @@ pub struct HomeQuery {
     #[serde(default)]
     trusted: String,
     page: Option<usize>,
+}
+
+/// The 附近 page's query: a position (sent by the page's script when the visitor allows
+/// it), a radius and optional words.
+#[derive(Debug, Default, Deserialize)]
+pub struct NearbyQuery {
+    lat: Option<f64>,
+    lng: Option<f64>,
+    radius_m: Option<i64>,
+    #[serde(default)]
+    q: String,
+    page: Option<usize>,
+}
+
+async fn nearby(
+    State(state): State<AppState>,
+    query: Result<Query<NearbyQuery>, axum::extract::rejection::QueryRejection>,
+) -> Page {
+    let q = query.map(|Query(q)| q).unwrap_or_default();
+    page(public::nearby(&state, q, fangxin_core::clock::now()).await)
 }
 
 async fn scoring_explained(State(state): State<AppState>) -> Page {

@@ -39,6 +39,13 @@ pub struct HitLine {
     sign_highlight: Option<String>,
     name_highlight: Option<String>,
     street: String,
+    address: String,
+    /// The list the merchant is on now, in Chinese.
+    listing: Option<&'static str>,
+    /// 「350 米」, nearby only.
+    distance: String,
+    /// Opens the place in a map app, nearby only.
+    map: Option<String>,
     industry: String,
     grade_label: String,
     grade_class: String,
@@ -298,7 +305,26 @@ fn filters_of(results: &SearchResponse, q: &HomeQuery) -> Vec<Filter> {
 /// One hit as the result list shows it.
 fn hit_line(h: SearchHit) -> HitLine {
     let (grade_label, grade_class) = grade_parts(h.grade.as_deref());
+    let distance = h.distance_m.map(distance_zh).unwrap_or_default();
+    let map = match (h.latitude, h.longitude, h.distance_m) {
+        (Some(lat), Some(lng), Some(_)) => Some(format!(
+            "https://uri.amap.com/marker?position={lng:.6},{lat:.6}&name={}&coordinate=wgs84&callnative=1",
+            url::form_urlencoded::byte_serialize(
+                h.sign_name.as_deref().unwrap_or(&h.name).as_bytes()
+            )
+            .collect::<String>()
+        )),
+        _ => None,
+    };
     HitLine {
+        address: h.address.clone(),
+        listing: h
+            .listing
+            .as_deref()
+            .and_then(ListingKind::parse)
+            .map(|k| k.label_zh()),
+        distance,
+        map,
         sign_name: h.sign_name.clone().unwrap_or_else(|| h.name.clone()),
         sign_highlight: h.highlights.sign_name.filter(|_| h.sign_name.is_some()),
         name_highlight: h.highlights.name,
@@ -312,6 +338,100 @@ fn hit_line(h: SearchHit) -> HitLine {
         score: h.score,
         trusted: h.trusted,
     }
+}
+
+/// 「80 米」, 「1.2 公里」.
+fn distance_zh(m: f64) -> String {
+    if m < 1000.0 {
+        format!("{} 米", m.round() as i64)
+    } else {
+        format!("{:.1} 公里", m / 1000.0)
+    }
+}
+
+#[derive(Template)]
+#[template(path = "nearby.html")]
+struct NearbyPage {
+    q: String,
+    point: Option<(f64, f64)>,
+    radius_m: i64,
+    radius_text: String,
+    radii: Vec<(i64, &'static str)>,
+    error: Option<String>,
+    total: usize,
+    hits: Vec<HitLine>,
+    prev: Option<String>,
+    next: Option<String>,
+    as_of: String,
+}
+
+/// 附近: merchants around the visitor's position (sent only when they allow it), nearest
+/// first, each with its distance and a link to open it in a map app.
+pub async fn nearby(state: &AppState, q: super::NearbyQuery, now: DateTime<Utc>) -> PageResult {
+    let radius_m = q
+        .radius_m
+        .unwrap_or(1_000)
+        .clamp(1, crate::search::MAX_RADIUS_M as i64);
+    let mut page = NearbyPage {
+        q: q.q.clone(),
+        point: q.lat.zip(q.lng),
+        radius_m,
+        radius_text: distance_zh(radius_m as f64),
+        radii: vec![
+            (500, "500 米"),
+            (1_000, "1 公里"),
+            (2_000, "2 公里"),
+            (5_000, "5 公里"),
+        ],
+        error: None,
+        total: 0,
+        hits: Vec::new(),
+        prev: None,
+        next: None,
+        as_of: stamp(now),
+    };
+    let Some((lat, lng)) = page.point else {
+        return Ok(page.render()?);
+    };
+    let params = crate::search::NearbyParams {
+        lat,
+        lng,
+        radius_m: Some(radius_m as f64),
+        q: q.q.clone(),
+        street: None,
+        industry: None,
+        grade: None,
+        trusted: None,
+        page: q.page,
+        per_page: Some(20),
+    };
+    let results = match crate::search::run_nearby(state, params).await {
+        Ok(r) => r,
+        Err(e @ AppError::InvalidInput { .. }) => {
+            page.error = Some(format!("位置或范围有误：{}", super::zh::message(&e)));
+            page.point = None;
+            return Ok(page.render()?);
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let link = |p: usize| {
+        query_string(&[
+            ("lat", format!("{lat:.6}")),
+            ("lng", format!("{lng:.6}")),
+            ("radius_m", radius_m.to_string()),
+            ("q", q.q.clone()),
+            ("page", if p > 1 { p.to_string() } else { String::new() }),
+        ])
+    };
+    if results.page > 1 {
+        page.prev = Some(link(results.page - 1).replacen("/?", "/nearby?", 1));
+    }
+    if results.page * results.per_page < results.total {
+        page.next = Some(link(results.page + 1).replacen("/?", "/nearby?", 1));
+    }
+    page.total = results.total;
+    page.hits = results.hits.into_iter().map(hit_line).collect();
+    Ok(page.render()?)
 }
 
 pub struct FactorLine {

@@ -279,6 +279,10 @@ fn demo_identity(
         "revoked"
     };
     let legal_rep = format!("{surname}{}", pick(rng, vocab::GIVEN_NAMES));
+    let centre = vocab::STREET_CENTRES
+        .iter()
+        .find(|c| c.0 == street)
+        .map_or((25.043, 102.705, 0.005), |c| (c.1, c.2, c.3));
 
     let row = merchant::ActiveModel {
         id: Set(id),
@@ -293,8 +297,8 @@ fn demo_identity(
         legal_representative: Set(Some(legal_rep)),
         established_on: Set(Some(established_on)),
         status: Set(status.to_owned()),
-        latitude: Set(Some(25.04 + rng.random_range(-0.04..0.06))),
-        longitude: Set(Some(102.70 + rng.random_range(-0.08..0.03))),
+        latitude: Set(Some(centre.0 + rng.random_range(-centre.2..centre.2))),
+        longitude: Set(Some(centre.1 + rng.random_range(-centre.2..centre.2))),
         created_at: Set(now),
         updated_at: Set(now),
     };

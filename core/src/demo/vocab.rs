@@ -30,6 +30,22 @@ pub const STREETS: &[(&str, u32, &[&str])] = &[
     ("西翥街道", 3, &["沙朗路", "团结路", "厂口街", "西翥大道"]),
 ];
 
+/// Where each subdistrict's shops are: a centre (latitude, longitude, WGS-84 degrees,
+/// approximate) and how far they spread from it (degrees). All inside Wuhua's bounds
+/// (about 25.02–25.33 N, 102.55–102.73 E); the town centre dense, 西翥 rural and wide.
+pub const STREET_CENTRES: &[(&str, f64, f64, f64)] = &[
+    ("华山街道", 25.043, 102.705, 0.005),
+    ("护国街道", 25.040, 102.715, 0.004),
+    ("大观街道", 25.031, 102.692, 0.006),
+    ("龙翔街道", 25.056, 102.703, 0.005),
+    ("丰宁街道", 25.062, 102.682, 0.006),
+    ("莲华街道", 25.071, 102.700, 0.006),
+    ("红云街道", 25.073, 102.684, 0.006),
+    ("黑林铺街道", 25.068, 102.643, 0.010),
+    ("普吉街道", 25.086, 102.665, 0.008),
+    ("西翥街道", 25.200, 102.610, 0.030),
+];
+
 /// An industry: name, weight among businesses, complaints a year per merchant, how its
 /// shops are called, what its companies trade as, and what its complaints are about.
 pub struct Industry {
@@ -448,3 +464,18 @@ pub const COMPANY_WORDS: &[&str] = &[
     "鑫盛", "恒达", "泰和", "兴隆", "祥瑞", "宏图", "金源", "华通", "永昌", "瑞丰", "嘉禾", "盛世",
     "天润", "博远", "信诚", "安泰", "聚福", "汇通", "荣华", "德润",
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_street_has_a_centre_inside_the_district() {
+        for (street, _, _) in STREETS {
+            let c = STREET_CENTRES.iter().find(|c| c.0 == *street);
+            let (_, lat, lng, spread) = c.unwrap_or_else(|| panic!("{street} has no centre"));
+            assert!((25.02..=25.33).contains(&(lat - spread)) && (lat + spread) <= 25.33);
+            assert!((102.55..=102.73).contains(&(lng - spread)) && (lng + spread) <= 102.73);
+        }
+    }
+}

@@ -4,11 +4,11 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use fangxin_indexer::MerchantDoc;
-use fangxin_scoring::domain::TrustedStatus;
+use fangxin_scoring::domain::{ListingKind, TrustedStatus};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
 use crate::error::AppResult;
-use crate::store::entities::{merchant, score, trusted_enrolment};
+use crate::store::entities::{listing, merchant, score, trusted_enrolment};
 
 /// The index documents of the given merchants at the instant `now` (trusted status counts
 /// only while valid, by the district's date). Merchants that no longer exist are absent
@@ -42,6 +42,25 @@ pub async fn index_documents<C: ConnectionTrait>(
             .filter(|t| t.valid_to.is_none_or(|end| end >= today))
             .map(|t| t.merchant_id)
             .collect();
+        // The gravest current listing of each merchant.
+        let mut listed: HashMap<i64, ListingKind> = HashMap::new();
+        for l in listing::Entity::find()
+            .filter(listing::Column::MerchantId.is_in(chunk.iter().copied()))
+            .filter(listing::Column::ListedOn.lte(today))
+            .all(db)
+            .await?
+        {
+            if l.removed_on.is_some_and(|r| r <= today) {
+                continue;
+            }
+            let Some(kind) = ListingKind::parse(&l.kind) else {
+                continue;
+            };
+            let entry = listed.entry(l.merchant_id).or_insert(kind);
+            if kind == ListingKind::SeriousViolation {
+                *entry = kind;
+            }
+        }
         for m in merchants {
             let s = scores.get(&m.id);
             docs.insert(
@@ -58,6 +77,9 @@ pub async fn index_documents<C: ConnectionTrait>(
                     score: s.map(|s| s.score),
                     grade: s.map(|s| s.grade.clone()),
                     trusted: trusted.contains(&m.id),
+                    listing: listed.get(&m.id).map(|k| k.code().to_owned()),
+                    latitude: m.latitude,
+                    longitude: m.longitude,
                 },
             );
         }
