@@ -397,3 +397,250 @@ pub async fn feed_latency(app_state: &crate::state::AppState, writes: usize) -> 
     );
     Ok(())
 }
+
+/// Characters rare in shop names, for merchants nobody else is called; each with a common
+/// character of the same sound, for a typo by ear.
+const RARE: &[(char, char)] = &[
+    ('琨', '昆'),
+    ('珑', '龙'),
+    ('瑾', '谨'),
+    ('璟', '景'),
+    ('翎', '铃'),
+    ('澈', '彻'),
+    ('麓', '路'),
+    ('岚', '蓝'),
+    ('霁', '记'),
+    ('曦', '西'),
+    ('钰', '玉'),
+    ('骁', '萧'),
+    ('弈', '亿'),
+    ('瑄', '宣'),
+    ('琦', '奇'),
+    ('珈', '加'),
+    ('岫', '秀'),
+    ('蔻', '扣'),
+    ('翦', '剪'),
+    ('琰', '眼'),
+];
+
+/// Shop words and the legal form of an individual business of each.
+const SHOPS: &[(&str, &str, &str)] = &[
+    ("米线", "餐饮", "餐饮店"),
+    ("茶馆", "餐饮", "茶馆"),
+    ("超市", "零售", "商行"),
+    ("大药房", "药店", "药店"),
+    ("美发", "美容美发", "美发店"),
+    ("汽修", "汽车销售维修", "汽车修理部"),
+    ("烧烤", "餐饮", "餐饮店"),
+    ("书店", "零售", "书店"),
+];
+
+/// `fangxin bench findability`: adds `n` merchants with distinctive names to the index (not
+/// the database), searches each by every kind of query people type, reports how often the
+/// merchant is in the top three and how long each kind takes, then takes them out again.
+pub fn findability(index: &MerchantIndex, n: usize, seed: u64) -> anyhow::Result<()> {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let before = index.committed_payload()?.unwrap_or_default();
+    let mut added = Vec::with_capacity(n);
+    let mut used = std::collections::HashSet::new();
+    while added.len() < n {
+        let a = rng.random_range(0..RARE.len());
+        let b = rng.random_range(0..RARE.len());
+        let s = rng.random_range(0..SHOPS.len());
+        if a == b || !used.insert((a, b, s)) {
+            continue;
+        }
+        let (shop, industry, form) = SHOPS[s];
+        let prefix: String = [RARE[a].0, RARE[b].0].iter().collect();
+        let i = added.len() as u32;
+        let uscc = fangxin_scoring::Uscc::from_parts('9', '2', "530102", &format!("BF{i:06}"))?;
+        let street = ["华山街道", "护国街道", "大观街道", "龙翔街道"][i as usize % 4];
+        let doc = fangxin_indexer::MerchantDoc {
+            uscc: uscc.to_string(),
+            name: format!("昆明市五华区{prefix}{form}"),
+            sign_name: Some(format!("{prefix}{shop}")),
+            former_names: Vec::new(),
+            street: street.to_owned(),
+            industry: industry.to_owned(),
+            address: format!("昆明市五华区华山南路{}号", i + 1),
+            status: "operating".to_owned(),
+            score: Some(88),
+            grade: Some("A".to_owned()),
+            trusted: false,
+            listing: None,
+            latitude: Some(25.043),
+            longitude: Some(102.705),
+        };
+        index.upsert(&doc)?;
+        added.push((doc, a, b, shop));
+    }
+    index.commit(before)?;
+    println!(
+        "{} documents, {} of them added for this run",
+        index.num_docs(),
+        added.len()
+    );
+    let mut tallies: BTreeMap<&'static str, Tally> = BTreeMap::new();
+    let mut ask = |kind: &'static str, q: String, target: &str| -> anyhow::Result<()> {
+        let started = Instant::now();
+        let r = index.search(&SearchRequest::query(&q))?;
+        let elapsed = started.elapsed();
+        let t = tallies.entry(kind).or_default();
+        t.times.push(elapsed);
+        let found = r.hits.iter().take(3).any(|h| h.doc.uscc == target)
+            || r.uscc_hint
+                .as_ref()
+                .and_then(|h| h.did_you_mean.as_ref())
+                .is_some_and(|s| s.uscc == target);
+        if found {
+            t.found_target += 1;
+        } else if t.times.len() - t.found_target <= 2 {
+            println!("  missed ({kind}): {q}");
+        }
+        Ok(())
+    };
+    for (doc, a, b, shop) in &added {
+        let sign = doc.sign_name.clone().unwrap_or_default();
+        let target = doc.uscc.as_str();
+        let py = full_pinyin(&sign);
+        let prefix: String = [RARE[*a].0, RARE[*b].0].iter().collect();
+        ask("sign_name", sign.clone(), target)?;
+        ask("part_of_name", prefix.clone(), target)?;
+        ask("pinyin", py.concat(), target)?;
+        ask(
+            "initials",
+            py.iter().filter_map(|s| s.chars().next()).collect(),
+            target,
+        )?;
+        let mut typo: Vec<char> = py.concat().chars().collect();
+        let i = typo.len() / 2;
+        typo.swap(i, i + 1);
+        ask("pinyin_typo", typo.into_iter().collect(), target)?;
+        ask("question", format!("{sign}怎么样"), target)?;
+        ask("other_order", format!("{shop} {prefix}"), target)?;
+        ask(
+            "branch_in_brackets",
+            format!("{sign}（华山南路店）"),
+            target,
+        )?;
+        ask(
+            "homophone",
+            format!("{}{}{shop}", RARE[*a].1, RARE[*b].0),
+            target,
+        )?;
+        ask(
+            "traditional",
+            zhconv::zhconv(&sign, zhconv::Variant::ZhHant),
+            target,
+        )?;
+        let mut wrong: Vec<char> = target.chars().collect();
+        wrong[12] = if wrong[12] == '1' { '2' } else { '1' };
+        ask("uscc_one_wrong", wrong.into_iter().collect(), target)?;
+    }
+    println!(
+        "\n{:<20} {:>6} {:>9} {:>9} {:>9} {:>12}",
+        "query kind", "n", "p50 ms", "p99 ms", "max ms", "top 3"
+    );
+    let (mut all, mut found) = (Vec::new(), 0);
+    for (kind, t) in &tallies {
+        let mut times = t.times.clone();
+        times.sort();
+        all.extend(times.iter().copied());
+        found += t.found_target;
+        println!(
+            "{:<20} {:>6} {:>9.3} {:>9.3} {:>9.3} {:>11.1}%",
+            kind,
+            times.len(),
+            ms(percentile(&times, 0.5)),
+            ms(percentile(&times, 0.99)),
+            ms(times.last().copied().unwrap_or_default()),
+            100.0 * t.found_target as f64 / times.len().max(1) as f64
+        );
+    }
+    all.sort();
+    println!(
+        "{:<20} {:>6} {:>9.3} {:>9.3} {:>9.3} {:>11.1}%",
+        "all",
+        all.len(),
+        ms(percentile(&all, 0.5)),
+        ms(percentile(&all, 0.99)),
+        ms(all.last().copied().unwrap_or_default()),
+        100.0 * found as f64 / all.len().max(1) as f64
+    );
+    for (doc, ..) in &added {
+        index.delete(&doc.uscc)?;
+    }
+    index.commit(before)?;
+    println!("the {} added merchants are taken out again", added.len());
+    Ok(())
+}
+
+/// `fangxin bench nearby`: in-process latency of nearby searches around random points of
+/// the district, at several radii, with and without words.
+pub fn nearby(index: &MerchantIndex, queries: usize, seed: u64) -> anyhow::Result<()> {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let mut tallies: BTreeMap<&'static str, Tally> = BTreeMap::new();
+    let kinds: [(&'static str, f64, &str); 4] = [
+        ("500 m", 500.0, ""),
+        ("1 km", 1_000.0, ""),
+        ("2 km", 2_000.0, ""),
+        ("1 km + 米线", 1_000.0, "米线"),
+    ];
+    let mut requests = Vec::with_capacity(queries);
+    for i in 0..queries {
+        let (kind, radius_m, q) = kinds[i % kinds.len()];
+        // Around the town centre, where shops are densest.
+        let lat = 25.03 + rng.random_range(0.0..0.05);
+        let lng = 102.68 + rng.random_range(0.0..0.04);
+        requests.push((
+            kind,
+            fangxin_indexer::NearbyRequest {
+                lat,
+                lng,
+                radius_m,
+                q: q.to_owned(),
+                street: None,
+                industry: None,
+                grade: None,
+                trusted: None,
+                page: 1,
+                per_page: 20,
+            },
+        ));
+    }
+    for (_, r) in requests.iter().take(queries / 4) {
+        index.nearby(r)?;
+    }
+    for (kind, r) in &requests {
+        let started = Instant::now();
+        let res = index.nearby(r)?;
+        let elapsed = started.elapsed();
+        let t = tallies.entry(kind).or_default();
+        t.times.push(elapsed);
+        t.hits += res.total;
+        t.found_target += usize::from(!res.hits.is_empty());
+    }
+    println!(
+        "{} documents, {} nearby searches",
+        index.num_docs(),
+        queries
+    );
+    println!(
+        "{:<14} {:>6} {:>9} {:>9} {:>9} {:>14}",
+        "kind", "n", "p50 ms", "p99 ms", "max ms", "mean in circle"
+    );
+    for (kind, t) in &tallies {
+        let mut times = t.times.clone();
+        times.sort();
+        println!(
+            "{:<14} {:>6} {:>9.3} {:>9.3} {:>9.3} {:>14.0}",
+            kind,
+            times.len(),
+            ms(percentile(&times, 0.5)),
+            ms(percentile(&times, 0.99)),
+            ms(times.last().copied().unwrap_or_default()),
+            t.hits as f64 / times.len().max(1) as f64
+        );
+    }
+    Ok(())
+}

@@ -195,6 +195,24 @@ pub enum BenchCommand {
         #[arg(long)]
         baseline: bool,
     },
+    /// Findability at the index's size: adds merchants with distinctive names to the index
+    /// (not the database), searches each by every kind of query people type (name, part,
+    /// pinyin, initials, typos, questions, other order, brackets, homophones, traditional
+    /// characters, a USCC with one wrong character), reports the share in the top three and
+    /// the time per kind, then takes them out. Stop the server first: it needs the writer.
+    Findability {
+        #[arg(long, default_value_t = 200)]
+        merchants: usize,
+        #[arg(long, default_value_t = 7)]
+        seed: u64,
+    },
+    /// Nearby-search latency around random points of the district.
+    Nearby {
+        #[arg(long, default_value_t = 2000)]
+        queries: usize,
+        #[arg(long, default_value_t = 7)]
+        seed: u64,
+    },
     /// Write → visible in search, with the follower running in process.
     Feed {
         #[arg(long, default_value_t = 200)]
@@ -272,6 +290,18 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Bench {
             command: BenchCommand::Feed { writes },
         } => bench_feed(settings, writes).await,
+        Command::Bench {
+            command: BenchCommand::Findability { merchants, seed },
+        } => {
+            let index = open_current_index(&settings, true)?;
+            crate::bench::findability(&index, merchants, seed)
+        }
+        Command::Bench {
+            command: BenchCommand::Nearby { queries, seed },
+        } => {
+            let index = open_current_index(&settings, false)?;
+            crate::bench::nearby(&index, queries, seed)
+        }
         Command::Index {
             command: IndexCommand::Check { sample },
         } => check_index(settings, sample).await,
@@ -351,6 +381,21 @@ async fn reindex(settings: Settings) -> anyhow::Result<()> {
         "indexed {n} merchants into a new generation; a running server switches to it within a second"
     );
     Ok(())
+}
+
+/// The current index generation, writable (no server may hold it) or read-only.
+fn open_current_index(
+    settings: &Settings,
+    writable: bool,
+) -> anyhow::Result<fangxin_indexer::MerchantIndex> {
+    let root = settings.index_dir();
+    let generation = fangxin_indexer::generations::current(&root)?
+        .ok_or_else(|| anyhow::anyhow!("no search index in {}", root.display()))?;
+    Ok(if writable {
+        fangxin_indexer::MerchantIndex::open_or_create(&generation)?
+    } else {
+        fangxin_indexer::MerchantIndex::open_read_only(&generation)?
+    })
 }
 
 /// `fangxin bench search`: latency over a query mix.
