@@ -714,6 +714,7 @@ pub fn run(
     // case stays cheap and exact matches are never crowded out by near ones; and when even
     // that finds nothing, not every word need match.
     let strict = Reading::default();
+    let mut used = strict;
     let query = build_query(index, fields, req, &understood, strict);
     let ((mut addresses, mut total, mut total_exact), mut facets) =
         run_query(index, searcher, req, query.as_ref())?;
@@ -729,6 +730,7 @@ pub fn run(
         let ((a, t, e), f) = run_query(index, searcher, req, query.as_ref())?;
         if t > total {
             (addresses, total, total_exact, facets) = (a, t, e, f);
+            used = loose;
         }
     }
     if total == 0 && understood.len() > 1 && as_uscc(&req.q).is_none() {
@@ -739,6 +741,10 @@ pub fn run(
         let query = build_query(index, fields, req, &understood, relaxed);
         ((addresses, total, total_exact), facets) =
             run_query(index, searcher, req, query.as_ref())?;
+        used = relaxed;
+    }
+    if let Some(f) = facets.as_mut() {
+        disjunctive_facets(index, searcher, fields, req, &understood, used, f)?;
     }
     let uscc_hint = match as_uscc(&req.q) {
         Some(code) if total == 0 => uscc_hint(searcher, fields, &code)?,
@@ -767,6 +773,51 @@ pub fn run(
         facets,
         uscc_hint,
     })
+}
+
+/// A chosen filter's own counts ignore that filter (disjunctive facets): with 华山街道
+/// chosen, every other street still shows how many matches it holds, so a visitor can
+/// switch. Left as they are when the matches without the filter exceed the count cap.
+fn disjunctive_facets(
+    index: &Index,
+    searcher: &Searcher,
+    fields: &Fields,
+    req: &SearchRequest,
+    words: &[String],
+    reading: Reading,
+    facets: &mut Facets,
+) -> Result<()> {
+    let without = |clear: &dyn Fn(&mut SearchRequest)| -> Result<Option<Facets>> {
+        let mut r = req.clone();
+        clear(&mut r);
+        let query = build_query(index, fields, &r, words, reading);
+        let (_, exact) = capped_count(searcher, query.as_ref(), req.count_cap.max(1))?;
+        if !exact {
+            return Ok(None);
+        }
+        facets_of(index, searcher, query.as_ref())
+    };
+    if req.street.is_some()
+        && let Some(f) = without(&|r| r.street = None)?
+    {
+        facets.street = f.street;
+    }
+    if req.industry.is_some()
+        && let Some(f) = without(&|r| r.industry = None)?
+    {
+        facets.industry = f.industry;
+    }
+    if req.grade.is_some()
+        && let Some(f) = without(&|r| r.grade = None)?
+    {
+        facets.grade = f.grade;
+    }
+    if req.trusted.is_some()
+        && let Some(f) = without(&|r| r.trusted = None)?
+    {
+        facets.trusted = f.trusted;
+    }
+    Ok(())
 }
 
 /// What is wrong with a code typed in full that names no merchant: which check fails, and

@@ -662,6 +662,22 @@ fn nearby_lists_merchants_by_distance_within_the_radius() {
 }
 
 #[test]
+fn a_chosen_filter_still_counts_its_other_values() {
+    let idx = fixture();
+    let all = idx.search(&SearchRequest::query("米线")).unwrap();
+    let mut req = SearchRequest::query("米线");
+    req.street = Some("华山街道".into());
+    let narrowed = idx.search(&req).unwrap();
+    assert!(narrowed.total < all.total);
+    let (a, n) = (all.facets.unwrap(), narrowed.facets.unwrap());
+    // The street facet ignores the street filter: the same counts as without it.
+    assert_eq!(n.street, a.street);
+    // The others count within the chosen street.
+    let in_street: u64 = n.grade.iter().map(|g| g.count).sum();
+    assert_eq!(in_street as usize, narrowed.total);
+}
+
+#[test]
 fn filters_narrow_by_street_and_industry() {
     let idx = fixture();
     let mut req = SearchRequest::query("米线");
@@ -681,8 +697,10 @@ fn filters_narrow_by_street_and_industry() {
     let r = idx.search(&req).unwrap();
     assert!(r.total > 0 && r.hits.iter().all(|h| h.doc.street == "西翥街道"));
     let facets = r.facets.unwrap();
-    assert_eq!(facets.street.len(), 1);
-    assert_eq!(facets.street[0].count as usize, r.total);
+    // The chosen street's count is the total; the other streets still show theirs.
+    assert_eq!(facets.street.len(), STREETS.len());
+    let chosen = facets.street.iter().find(|f| f.value == "西翥街道").unwrap();
+    assert_eq!(chosen.count as usize, r.total);
 }
 
 #[test]

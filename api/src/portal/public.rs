@@ -76,6 +76,8 @@ struct HomePage {
     hits: Vec<HitLine>,
     prev: Option<String>,
     next: Option<String>,
+    /// Numbered pages around this one: (number, link; `None` for this page, "…" gaps).
+    pages: Vec<(String, Option<String>)>,
     warnings: Vec<WarningLine>,
     as_of: String,
 }
@@ -157,6 +159,7 @@ pub async fn home(state: &AppState, q: HomeQuery, now: DateTime<Utc>) -> PageRes
         hits: Vec::new(),
         prev: None,
         next: None,
+        pages: Vec::new(),
         warnings,
         as_of: stamp(now),
     };
@@ -218,6 +221,7 @@ pub async fn home(state: &AppState, q: HomeQuery, now: DateTime<Utc>) -> PageRes
     if results.page * results.per_page < results.total {
         page.next = Some(link(results.page + 1));
     }
+    page.pages = numbered_pages(results.page, results.total, results.per_page, link);
     page.hits = results.hits.into_iter().map(hit_line).collect();
     Ok(page.render()?)
 }
@@ -235,6 +239,33 @@ fn uscc_problem_zh(check: Option<&str>) -> String {
         Some(_) => "这不是有效的统一社会信用代码。".to_owned(),
         None => "这个统一社会信用代码校验无误，但本区没有登记这家商户。".to_owned(),
     }
+}
+
+/// Page numbers to show: the first, the last, and four either side of the current one,
+/// with "…" for the gaps; at most the pages the service serves (10,000 matches).
+fn numbered_pages(
+    current: usize,
+    total: usize,
+    per_page: usize,
+    link: impl Fn(usize) -> String,
+) -> Vec<(String, Option<String>)> {
+    let per_page = per_page.max(1);
+    let last = total.min(10_000).div_ceil(per_page);
+    if last <= 1 {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    let mut gap = false;
+    for p in 1..=last {
+        if p == 1 || p == last || p.abs_diff(current) <= 4 {
+            out.push((p.to_string(), (p != current).then(|| link(p))));
+            gap = false;
+        } else if !gap {
+            out.push(("…".to_owned(), None));
+            gap = true;
+        }
+    }
+    out
 }
 
 /// The search filters with their counts; a chosen value stays listed even without hits.
@@ -1115,6 +1146,23 @@ mod tests {
             as_of: day.parse().unwrap(),
             computed_at: fangxin_core::clock::now(),
         }
+    }
+
+    #[test]
+    fn page_numbers_show_the_ends_and_the_neighbourhood() {
+        let pages = numbered_pages(10, 1_000, 20, |p| format!("?page={p}"));
+        let labels: Vec<&str> = pages.iter().map(|(l, _)| l.as_str()).collect();
+        assert_eq!(
+            labels,
+            [
+                "1", "…", "6", "7", "8", "9", "10", "11", "12", "13", "14", "…", "50"
+            ]
+        );
+        assert!(pages.iter().any(|(l, href)| l == "10" && href.is_none()));
+        assert!(numbered_pages(1, 15, 20, |p| p.to_string()).is_empty());
+        // Never beyond the 10,000 matches the service serves.
+        let deep = numbered_pages(1, 50_000, 20, |p| p.to_string());
+        assert_eq!(deep.last().unwrap().0, "500");
     }
 
     #[test]
