@@ -447,7 +447,8 @@ pub fn findability(index: &MerchantIndex, n: usize, seed: u64) -> anyhow::Result
         let a = rng.random_range(0..RARE.len());
         let b = rng.random_range(0..RARE.len());
         let s = rng.random_range(0..SHOPS.len());
-        if a == b || !used.insert((a, b, s)) {
+        // Each pair of rare characters once: the merchant's part of the name is its own.
+        if a == b || !used.insert((a, b)) {
             continue;
         }
         let (shop, industry, form) = SHOPS[s];

@@ -53,6 +53,8 @@ pub fn build() -> Schema {
     // distance).
     b.add_f64_field("lat", INDEXED | STORED | FAST);
     b.add_f64_field("lng", INDEXED | STORED | FAST);
+    // The grid cells the shop lies in, one per level (see `CELL_DEGREES`).
+    b.add_text_field("cells", STRING);
     b.build()
 }
 
@@ -106,6 +108,52 @@ pub struct Fields {
     pub listing: Field,
     pub lat: Field,
     pub lng: Field,
+    pub cells: Field,
+}
+
+/// Sizes of the grid cells a position is indexed in, degrees (about 220 m, 550 m, 1.1 km,
+/// 2.2 km and 5.5 km north to south): a nearby search takes the finest level at which a
+/// few dozen cells cover its box.
+const CELL_DEGREES: [f64; 5] = [0.002, 0.005, 0.01, 0.02, 0.05];
+/// At most this many cells a side.
+const CELLS_A_SIDE: i64 = 7;
+
+fn cell_index(v: f64, size: f64) -> i64 {
+    (v / size).floor() as i64
+}
+
+/// The cell names of a position, one per level.
+fn cells_of(lat: f64, lng: f64) -> Vec<String> {
+    CELL_DEGREES
+        .iter()
+        .enumerate()
+        .map(|(level, size)| {
+            format!(
+                "{level}:{}:{}",
+                cell_index(lat, *size),
+                cell_index(lng, *size)
+            )
+        })
+        .collect()
+}
+
+/// The cells of the finest level that cover a box with at most `CELLS_A_SIDE` a side;
+/// `None` when even the coarsest needs more.
+pub fn cells_covering(lat_lo: f64, lat_hi: f64, lng_lo: f64, lng_hi: f64) -> Option<Vec<String>> {
+    for (level, size) in CELL_DEGREES.iter().enumerate() {
+        let (y0, y1) = (cell_index(lat_lo, *size), cell_index(lat_hi, *size));
+        let (x0, x1) = (cell_index(lng_lo, *size), cell_index(lng_hi, *size));
+        if y1 - y0 < CELLS_A_SIDE && x1 - x0 < CELLS_A_SIDE {
+            let mut out = Vec::new();
+            for y in y0..=y1 {
+                for x in x0..=x1 {
+                    out.push(format!("{level}:{y}:{x}"));
+                }
+            }
+            return Some(out);
+        }
+    }
+    None
 }
 
 impl Fields {
@@ -135,6 +183,7 @@ impl Fields {
             listing: f("listing")?,
             lat: f("lat")?,
             lng: f("lng")?,
+            cells: f("cells")?,
         })
     }
 
@@ -181,6 +230,9 @@ impl Fields {
         {
             doc.add_f64(self.lat, lat);
             doc.add_f64(self.lng, lng);
+            for cell in cells_of(lat, lng) {
+                doc.add_text(self.cells, cell);
+            }
         }
         doc
     }

@@ -927,18 +927,45 @@ pub fn nearby(
     let matching = build_query(index, fields, &search, &words, Reading::default());
     // The box around the circle, on the fast fields; then the circle itself.
     let dlat = req.radius_m / 111_320.0;
-    let dlng = req.radius_m / (111_320.0 * req.lat.to_radians().cos().abs().max(0.01));
-    let query = BooleanQuery::new(vec![
-        (Occur::Must, matching),
-        (
-            Occur::Must,
-            f64_range(fields.lat, req.lat - dlat, req.lat + dlat),
+    let cos_lat = req.lat.to_radians().cos().abs().max(0.01);
+    let dlng = req.radius_m / (111_320.0 * cos_lat);
+    // The grid cells that cover the box around the circle: a union of a few dozen postings
+    // lists, where two ranges over the fast fields would walk a whole band of the district.
+    let cells = crate::schema::cells_covering(
+        req.lat - dlat,
+        req.lat + dlat,
+        req.lng - dlng,
+        req.lng + dlng,
+    );
+    let area: Box<dyn Query> = match cells {
+        Some(cells) => any_of(
+            cells
+                .iter()
+                .map(|c| {
+                    Box::new(TermQuery::new(
+                        Term::from_field_text(fields.cells, c),
+                        IndexRecordOption::Basic,
+                    )) as Box<dyn Query>
+                })
+                .collect(),
         ),
-        (
-            Occur::Must,
-            f64_range(fields.lng, req.lng - dlng, req.lng + dlng),
-        ),
-    ]);
+        None => Box::new(BooleanQuery::new(vec![
+            (
+                Occur::Must,
+                f64_range(fields.lat, req.lat - dlat, req.lat + dlat),
+            ),
+            (
+                Occur::Must,
+                f64_range(fields.lng, req.lng - dlng, req.lng + dlng),
+            ),
+        ])),
+    };
+    let query = BooleanQuery::new(vec![(Occur::Must, matching), (Occur::Must, area)]);
+    // Within the circle by the flat-earth distance (exact to well under a metre over a few
+    // kilometres); the reported distance is the great-circle one.
+    let metres_per_deg_lat = 111_320.0;
+    let metres_per_deg_lng = 111_320.0 * cos_lat;
+    let radius_sq = req.radius_m * req.radius_m;
     let weight = query.weight(EnableScoring::disabled_from_searcher(searcher))?;
     let per_page = req.per_page.max(1);
     let offset = req.page.saturating_sub(1).saturating_mul(per_page);
@@ -957,10 +984,12 @@ pub fn nearby(
             if alive.is_none_or(|a| a.is_alive(doc))
                 && let (Some(a), Some(b)) = (lat.first(doc), lng.first(doc))
             {
-                let d = distance_m(req.lat, req.lng, a, b);
-                if d <= req.radius_m {
+                let dy = (a - req.lat) * metres_per_deg_lat;
+                let dx = (b - req.lng) * metres_per_deg_lng;
+                let flat_sq = dx * dx + dy * dy;
+                if flat_sq <= radius_sq {
                     total += 1;
-                    let entry = ((d * 1000.0) as u64, ord as u32, doc);
+                    let entry = ((flat_sq.sqrt() * 1000.0) as u64, ord as u32, doc);
                     if heap.len() < keep {
                         heap.push(entry);
                     } else if heap.peek().is_some_and(|far| entry < *far) {
@@ -975,12 +1004,14 @@ pub fn nearby(
     let mut nearest = heap.into_vec();
     nearest.sort_unstable();
     let mut hits = Vec::with_capacity(per_page);
-    for (mm, seg, doc) in nearest.into_iter().skip(offset) {
+    for (_, seg, doc) in nearest.into_iter().skip(offset) {
         let stored: TantivyDocument = searcher.doc(DocAddress::new(seg, doc))?;
-        hits.push(NearbyHit {
-            doc: fields.from_document(&stored),
-            distance_m: mm as f64 / 1000.0,
-        });
+        let doc = fields.from_document(&stored);
+        let distance_m = match (doc.latitude, doc.longitude) {
+            (Some(a), Some(b)) => distance_m(req.lat, req.lng, a, b),
+            _ => 0.0,
+        };
+        hits.push(NearbyHit { doc, distance_m });
     }
     Ok(NearbyResults { total, hits })
 }

@@ -63,13 +63,38 @@ const TRAILING: &[&str] = &[
 ];
 
 /// The text as the index holds it: NFKC, lower case, simplified characters.
+///
+/// Characters are folded one at a time (names are not prose: a phrase rule has nothing to
+/// choose between), each looked up once per thread and remembered, so indexing a million
+/// names does not run the converter a million times.
 pub fn normalize(text: &str) -> String {
-    let nfkc: String = text.nfkc().collect::<String>().to_lowercase();
-    if nfkc.chars().any(is_han) {
-        zhconv::zhconv(&nfkc, zhconv::Variant::ZhHans)
-    } else {
-        nfkc
+    thread_local! {
+        static SIMPLIFIED: std::cell::RefCell<std::collections::HashMap<char, char>> =
+            std::cell::RefCell::new(std::collections::HashMap::new());
     }
+    let nfkc: String = text.nfkc().collect::<String>().to_lowercase();
+    if !nfkc.chars().any(is_han) {
+        return nfkc;
+    }
+    SIMPLIFIED.with(|memo| {
+        let mut memo = memo.borrow_mut();
+        nfkc.chars()
+            .map(|c| {
+                if !is_han(c) {
+                    return c;
+                }
+                *memo.entry(c).or_insert_with(|| {
+                    let folded =
+                        zhconv::zhconv(c.encode_utf8(&mut [0; 4]), zhconv::Variant::ZhHans);
+                    let mut chars = folded.chars();
+                    match (chars.next(), chars.next()) {
+                        (Some(one), None) => one,
+                        _ => c,
+                    }
+                })
+            })
+            .collect()
+    })
 }
 
 fn is_han(c: char) -> bool {

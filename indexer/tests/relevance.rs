@@ -699,7 +699,11 @@ fn filters_narrow_by_street_and_industry() {
     let facets = r.facets.unwrap();
     // The chosen street's count is the total; the other streets still show theirs.
     assert_eq!(facets.street.len(), STREETS.len());
-    let chosen = facets.street.iter().find(|f| f.value == "西翥街道").unwrap();
+    let chosen = facets
+        .street
+        .iter()
+        .find(|f| f.value == "西翥街道")
+        .unwrap();
     assert_eq!(chosen.count as usize, r.total);
 }
 

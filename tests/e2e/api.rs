@@ -342,9 +342,36 @@ async fn nearby_lists_shops_by_distance_with_a_map_link(backend: Backend) {
     let page = r.text().await.unwrap();
     assert!(page.contains("允许"), "{page}");
     let r = app.get("/").await;
+    let home = r.text().await.unwrap();
+    assert!(home.contains("id=\"nearby\""), "the 附近 button");
+    // The empty search page offers the directory of trusted-consumption units by street.
+    assert!(home.contains("放心消费单位名录") && home.contains("/trusted?street="));
+    let (_, trusted) = app
+        .get_json("/api/v1/merchants/search?trusted=true&per_page=1")
+        .await;
+    let units = trusted["total"].as_u64().unwrap();
+    let r = app.get("/trusted").await;
+    assert_eq!(r.status(), 200);
+    let page = r.text().await.unwrap();
     assert!(
-        r.text().await.unwrap().contains("id=\"nearby\""),
-        "the 附近 button"
+        page.contains(&format!("共 {units} 家放心消费单位")),
+        "{page}"
+    );
+    let street = trusted["facets"]["street"][0]["value"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let in_street = trusted["facets"]["street"][0]["count"].as_u64().unwrap();
+    let r = app
+        .get(&format!(
+            "/trusted?street={}",
+            url::form_urlencoded::byte_serialize(street.as_bytes()).collect::<String>()
+        ))
+        .await;
+    let page = r.text().await.unwrap();
+    assert!(
+        page.contains(&format!("共 {in_street} 家放心消费单位")),
+        "{page}"
     );
     app.finish().await;
 }

@@ -39,6 +39,7 @@ pub fn routes() -> Router<AppState> {
         .route("/assets/suggest.js", get(suggest_js))
         .route("/about/scoring", get(scoring_explained))
         .route("/nearby", get(nearby))
+        .route("/trusted", get(trusted_directory))
         .route("/m/{uscc}", get(merchant))
         .route("/m/{uscc}/feed.atom", get(atom))
         .route("/penalties", get(penalties))
@@ -325,6 +326,24 @@ async fn nearby(
 ) -> Page {
     let q = query.map(|Query(q)| q).unwrap_or_default();
     page(public::nearby(&state, q, fangxin_core::clock::now()).await)
+}
+
+/// The directory's query: a street and an industry, both optional.
+#[derive(Debug, Default, Deserialize)]
+pub struct TrustedQuery {
+    #[serde(default)]
+    street: String,
+    #[serde(default)]
+    industry: String,
+    page: Option<usize>,
+}
+
+async fn trusted_directory(
+    State(state): State<AppState>,
+    query: Result<Query<TrustedQuery>, axum::extract::rejection::QueryRejection>,
+) -> Page {
+    let q = query.map(|Query(q)| q).unwrap_or_default();
+    page(public::trusted_directory(&state, q, fangxin_core::clock::now()).await)
 }
 
 async fn scoring_explained(State(state): State<AppState>) -> Page {

@@ -78,6 +78,9 @@ struct HomePage {
     next: Option<String>,
     /// Numbered pages around this one: (number, link; `None` for this page, "…" gaps).
     pages: Vec<(String, Option<String>)>,
+    /// The district's streets with their directory links, for browsing its
+    /// trusted-consumption units.
+    streets: Vec<(String, String)>,
     warnings: Vec<WarningLine>,
     as_of: String,
 }
@@ -160,6 +163,13 @@ pub async fn home(state: &AppState, q: HomeQuery, now: DateTime<Utc>) -> PageRes
         prev: None,
         next: None,
         pages: Vec::new(),
+        streets: state
+            .settings
+            .district
+            .streets
+            .iter()
+            .map(|s| (s.clone(), format!("/trusted?street={}", urlencode(s))))
+            .collect(),
         warnings,
         as_of: stamp(now),
     };
@@ -239,6 +249,71 @@ fn uscc_problem_zh(check: Option<&str>) -> String {
         Some(_) => "这不是有效的统一社会信用代码。".to_owned(),
         None => "这个统一社会信用代码校验无误，但本区没有登记这家商户。".to_owned(),
     }
+}
+
+#[derive(Template)]
+#[template(path = "trusted.html")]
+struct TrustedPage {
+    filters: Vec<Filter>,
+    street: String,
+    industry: String,
+    total: usize,
+    hits: Vec<HitLine>,
+    prev: Option<String>,
+    next: Option<String>,
+    pages: Vec<(String, Option<String>)>,
+    as_of: String,
+}
+
+/// 放心消费单位名录: the district's trusted-consumption units by street and industry, as the
+/// 12315 platform lists them, with the counts of each.
+pub async fn trusted_directory(
+    state: &AppState,
+    q: super::TrustedQuery,
+    now: DateTime<Utc>,
+) -> PageResult {
+    let params = SearchParams {
+        q: String::new(),
+        street: Some(q.street.clone()),
+        industry: Some(q.industry.clone()),
+        grade: None,
+        trusted: Some(true),
+        sort: Some("score".into()),
+        page: q.page,
+        per_page: Some(20),
+    };
+    let results = crate::search::run_search(state, params).await?;
+    let home = HomeQuery {
+        street: q.street.clone(),
+        industry: q.industry.clone(),
+        trusted: "true".into(),
+        ..Default::default()
+    };
+    let filters = filters_of(&results, &home)
+        .into_iter()
+        .filter(|f| f.name == "street" || f.name == "industry")
+        .collect();
+    let link = |p: usize| {
+        query_string(&[
+            ("street", q.street.clone()),
+            ("industry", q.industry.clone()),
+            ("page", if p > 1 { p.to_string() } else { String::new() }),
+        ])
+        .replacen('/', "/trusted", 1)
+    };
+    let mut page = TrustedPage {
+        filters,
+        street: q.street.clone(),
+        industry: q.industry.clone(),
+        total: results.total,
+        hits: Vec::new(),
+        prev: (results.page > 1).then(|| link(results.page - 1)),
+        next: (results.page * results.per_page < results.total).then(|| link(results.page + 1)),
+        pages: numbered_pages(results.page, results.total, results.per_page, link),
+        as_of: stamp(now),
+    };
+    page.hits = results.hits.into_iter().map(hit_line).collect();
+    Ok(page.render()?)
 }
 
 /// Page numbers to show: the first, the last, and four either side of the current one,
