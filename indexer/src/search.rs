@@ -275,8 +275,10 @@ fn cjk_word_query(index: &Index, f: &Fields, word: &str, reading: Reading) -> Bo
         if let Some(q) = substring_query(index, field, word) {
             must_any.push(boosted(q, boost));
         }
-        // The same words apart or in another order rank below the word as typed.
-        if let Some(q) = pieces_query(index, field, word) {
+        // The same words apart or in another order, when the word as typed found nothing.
+        if reading.loose
+            && let Some(q) = pieces_query(index, field, word)
+        {
             must_any.push(boosted(q, boost * 0.4));
         }
     }
@@ -718,10 +720,14 @@ pub fn run(
     let query = build_query(index, fields, req, &understood, strict);
     let ((mut addresses, mut total, mut total_exact), mut facets) =
         run_query(index, searcher, req, query.as_ref())?;
-    let loose_helps = understood
+    // Pinyin finding less than a page may be mistyped; Chinese words are read loosely only
+    // when they found nothing, so that an exact match is never crowded by sounds-alike.
+    let pinyin_typed = understood.iter().any(|w| is_latin(w) && w.len() >= 5);
+    let chinese_typed = understood
         .iter()
-        .any(|w| (is_latin(w) && w.len() >= 5) || (!is_latin(w) && w.chars().count() >= 2));
-    if total < req.per_page.max(1) && loose_helps && as_uscc(&req.q).is_none() {
+        .any(|w| !is_latin(w) && w.chars().count() >= 2);
+    let too_little = (pinyin_typed && total < req.per_page.max(1)) || (chinese_typed && total == 0);
+    if too_little && as_uscc(&req.q).is_none() {
         let loose = Reading {
             loose: true,
             relaxed: false,
@@ -775,6 +781,10 @@ pub fn run(
     })
 }
 
+/// Matches without a chosen filter counted at most, for its own facet; beyond, the facet
+/// keeps the counts within the filter (a broad query stays cheap).
+const DISJUNCTIVE_CAP: usize = 5_000;
+
 /// A chosen filter's own counts ignore that filter (disjunctive facets): with 华山街道
 /// chosen, every other street still shows how many matches it holds, so a visitor can
 /// switch. Left as they are when the matches without the filter exceed the count cap.
@@ -791,7 +801,7 @@ fn disjunctive_facets(
         let mut r = req.clone();
         clear(&mut r);
         let query = build_query(index, fields, &r, words, reading);
-        let (_, exact) = capped_count(searcher, query.as_ref(), req.count_cap.max(1))?;
+        let (_, exact) = capped_count(searcher, query.as_ref(), DISJUNCTIVE_CAP)?;
         if !exact {
             return Ok(None);
         }

@@ -305,6 +305,9 @@ pub struct HomeQuery {
     grade: String,
     #[serde(default)]
     trusted: String,
+    /// Empty for relevance, `score` for the highest scores first.
+    #[serde(default)]
+    sort: String,
     page: Option<usize>,
 }
 

@@ -66,6 +66,8 @@ pub struct WarningLine {
 struct HomePage {
     q: String,
     searched: bool,
+    /// Highest scores first instead of the best matches.
+    by_score: bool,
     error: Option<String>,
     /// For a mistyped USCC: what is wrong, and the code likely meant (text, link).
     uscc_problem: Option<String>,
@@ -153,6 +155,7 @@ pub async fn home(state: &AppState, q: HomeQuery, now: DateTime<Utc>) -> PageRes
     let mut page = HomePage {
         q: q.q.clone(),
         searched,
+        by_score: q.sort == "score",
         error: None,
         uscc_problem: None,
         did_you_mean: None,
@@ -187,7 +190,7 @@ pub async fn home(state: &AppState, q: HomeQuery, now: DateTime<Utc>) -> PageRes
         industry: Some(q.industry.clone()),
         grade: Some(q.grade.clone()),
         trusted,
-        sort: None,
+        sort: Some(q.sort.clone()),
         page: q.page,
         per_page: Some(20),
     };
@@ -222,6 +225,7 @@ pub async fn home(state: &AppState, q: HomeQuery, now: DateTime<Utc>) -> PageRes
             ("industry", q.industry.clone()),
             ("grade", q.grade.clone()),
             ("trusted", q.trusted.clone()),
+            ("sort", q.sort.clone()),
             ("page", if p > 1 { p.to_string() } else { String::new() }),
         ])
     };
