@@ -132,8 +132,23 @@ fn suffixes_of(readings: Vec<Vec<String>>) -> Vec<String> {
 
 /// Every syllable-suffix of the full pinyin, of every reading: `laodianwei`, `dianwei`,
 /// `wei`.
+#[cfg(test)]
 pub fn full_suffixes(name: &str) -> Vec<String> {
     suffixes_of(readings(name))
+}
+
+/// The full-pinyin suffixes of the name's first reading, and those only its other readings
+/// have: typos are forgiven against the first (a fuzzy pass over every reading of every
+/// name would walk twice the terms), the others match as typed.
+pub fn full_suffixes_by_reading(name: &str) -> (Vec<String>, Vec<String>) {
+    let mut all = readings(name);
+    let rest = all.split_off(1.min(all.len()));
+    let first = suffixes_of(all);
+    let other = suffixes_of(rest)
+        .into_iter()
+        .filter(|s| !first.contains(s))
+        .collect();
+    (first, other)
 }
 
 /// Every syllable-suffix of the initials, of every reading: `ldw`, `dw`, `w`.
@@ -206,6 +221,10 @@ mod tests {
         let initials = initial_suffixes("银行");
         assert!(initials.contains(&"yx".to_owned()) && initials.contains(&"yh".to_owned()));
         assert_eq!(spelled("建新圆"), "jianxinyuan");
+        let (first, other) = full_suffixes_by_reading("悦音琴行");
+        assert!(first.contains(&"yueyinqinxing".to_owned()), "{first:?}");
+        assert!(other.contains(&"yueyinqinhang".to_owned()) && other.contains(&"hang".to_owned()));
+        assert!(!other.iter().any(|s| first.contains(s)));
     }
 
     #[test]

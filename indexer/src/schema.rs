@@ -39,6 +39,10 @@ pub fn build() -> Schema {
     b.add_text_field("sign_py_init", STRING);
     b.add_text_field("name_py", STRING);
     b.add_text_field("name_py_init", STRING);
+    // The other readings of polyphonic characters (重庆 chongqing): matched as typed, kept
+    // out of the fuzzy pass over the first reading.
+    b.add_text_field("sign_py_other", STRING);
+    b.add_text_field("name_py_other", STRING);
     // Whole names, lower case, for ranking whole-name matches first.
     b.add_text_field("sign_exact", STRING);
     b.add_text_field("name_exact", STRING);
@@ -73,9 +77,17 @@ pub fn register_tokenizers(index: &Index) {
     );
 }
 
-fn add_pinyin(doc: &mut TantivyDocument, full: Field, initials: Field, name: &str) {
-    for s in crate::pinyin::full_suffixes(name) {
+fn add_pinyin(
+    doc: &mut TantivyDocument,
+    (full, other, initials): (Field, Field, Field),
+    name: &str,
+) {
+    let (first, rest) = crate::pinyin::full_suffixes_by_reading(name);
+    for s in first {
         doc.add_text(full, s);
+    }
+    for s in rest {
+        doc.add_text(other, s);
     }
     for s in crate::pinyin::initial_suffixes(name) {
         doc.add_text(initials, s);
@@ -97,6 +109,8 @@ pub struct Fields {
     pub sign_py_init: Field,
     pub name_py: Field,
     pub name_py_init: Field,
+    pub sign_py_other: Field,
+    pub name_py_other: Field,
     pub sign_exact: Field,
     pub name_exact: Field,
     pub street: Field,
@@ -172,6 +186,8 @@ impl Fields {
             sign_py_init: f("sign_py_init")?,
             name_py: f("name_py")?,
             name_py_init: f("name_py_init")?,
+            sign_py_other: f("sign_py_other")?,
+            name_py_other: f("name_py_other")?,
             sign_exact: f("sign_exact")?,
             name_exact: f("name_exact")?,
             street: f("street")?,
@@ -196,19 +212,31 @@ impl Fields {
         doc.add_text(self.name, &d.name);
         doc.add_text(self.name_bi, &name);
         doc.add_text(self.name_exact, name.trim());
-        add_pinyin(&mut doc, self.name_py, self.name_py_init, &name);
+        add_pinyin(
+            &mut doc,
+            (self.name_py, self.name_py_other, self.name_py_init),
+            &name,
+        );
         if let Some(sign) = &d.sign_name {
             let normal = normalize(sign);
             doc.add_text(self.sign_name, sign);
             doc.add_text(self.sign_name_bi, &normal);
             doc.add_text(self.sign_exact, normal.trim());
-            add_pinyin(&mut doc, self.sign_py, self.sign_py_init, &normal);
+            add_pinyin(
+                &mut doc,
+                (self.sign_py, self.sign_py_other, self.sign_py_init),
+                &normal,
+            );
         }
         for former in &d.former_names {
             let normal = normalize(former);
             doc.add_text(self.former_names, former);
             doc.add_text(self.former_names_bi, &normal);
-            add_pinyin(&mut doc, self.name_py, self.name_py_init, &normal);
+            add_pinyin(
+                &mut doc,
+                (self.name_py, self.name_py_other, self.name_py_init),
+                &normal,
+            );
         }
         doc.add_text(self.address, &d.address);
         doc.add_text(self.street, &d.street);

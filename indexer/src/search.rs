@@ -346,6 +346,16 @@ fn latin_word_query(index: &Index, f: &Fields, word: &str, typos: u8) -> Box<dyn
     };
     must_any.push(fuzzy(f.sign_py, 3.0));
     must_any.push(fuzzy(f.name_py, 2.0));
+    // Other readings of polyphonic characters: a prefix as typed, never fuzzy.
+    for (field, boost) in [(f.sign_py_other, 2.5), (f.name_py_other, 1.5)] {
+        let term = Term::from_field_text(field, &lower);
+        let q: Box<dyn Query> = if len >= 2 {
+            Box::new(FuzzyTermQuery::new_prefix(term, 0, false))
+        } else {
+            Box::new(TermQuery::new(term, IndexRecordOption::Basic))
+        };
+        must_any.push(boosted(q, boost));
+    }
     if len <= 8 {
         // Initials: an exact prefix, no typos (every letter is a syllable).
         let prefix = |field: Field, boost: f32| -> Box<dyn Query> {

@@ -472,6 +472,7 @@ struct NearbyPage {
     hits: Vec<HitLine>,
     prev: Option<String>,
     next: Option<String>,
+    pages: Vec<(String, Option<String>)>,
     as_of: String,
 }
 
@@ -498,6 +499,7 @@ pub async fn nearby(state: &AppState, q: super::NearbyQuery, now: DateTime<Utc>)
         hits: Vec::new(),
         prev: None,
         next: None,
+        pages: Vec::new(),
         as_of: stamp(now),
     };
     let Some((lat, lng)) = page.point else {
@@ -532,13 +534,15 @@ pub async fn nearby(state: &AppState, q: super::NearbyQuery, now: DateTime<Utc>)
             ("q", q.q.clone()),
             ("page", if p > 1 { p.to_string() } else { String::new() }),
         ])
+        .replacen("/?", "/nearby?", 1)
     };
     if results.page > 1 {
-        page.prev = Some(link(results.page - 1).replacen("/?", "/nearby?", 1));
+        page.prev = Some(link(results.page - 1));
     }
     if results.page * results.per_page < results.total {
-        page.next = Some(link(results.page + 1).replacen("/?", "/nearby?", 1));
+        page.next = Some(link(results.page + 1));
     }
+    page.pages = numbered_pages(results.page, results.total, results.per_page, link);
     page.total = results.total;
     page.hits = results.hits.into_iter().map(hit_line).collect();
     Ok(page.render()?)
