@@ -737,7 +737,8 @@ pub fn run(
         .iter()
         .any(|w| !is_latin(w) && w.chars().count() >= 2);
     let too_little = (pinyin_typed && total < req.per_page.max(1)) || (chinese_typed && total == 0);
-    if too_little && as_uscc(&req.q).is_none() {
+    let code = as_uscc(&req.q);
+    if too_little && code.is_none() {
         let loose = Reading {
             loose: true,
             relaxed: false,
@@ -749,7 +750,7 @@ pub fn run(
             used = loose;
         }
     }
-    if total == 0 && understood.len() > 1 && as_uscc(&req.q).is_none() {
+    if total == 0 && understood.len() > 1 && code.is_none() {
         let relaxed = Reading {
             loose: true,
             relaxed: true,
@@ -762,7 +763,7 @@ pub fn run(
     if let Some(f) = facets.as_mut() {
         disjunctive_facets(index, searcher, fields, req, &understood, used, f)?;
     }
-    let uscc_hint = match as_uscc(&req.q) {
+    let uscc_hint = match code {
         Some(code) if total == 0 => uscc_hint(searcher, fields, &code)?,
         _ => None,
     };
