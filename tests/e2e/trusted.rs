@@ -117,6 +117,42 @@ async fn enrolment_follows_the_entry_rules(backend: Backend) {
     .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["level_label"], "示范单位");
+
+    // A broken pledge: revoked, the unit loses its bonus and more, for a year, and the
+    // explanation says until when; a revoked enrolment is never changed again.
+    let (status, body) = post(
+        format!("/api/v1/admin/trusted/{id}"),
+        json!({"status": "revoked", "reason": "拒不履行先行赔付承诺"}),
+    )
+    .await;
+    assert_eq!((status, body["status"].as_str()), (200, Some("revoked")));
+    let (_, revoked) = app
+        .get_json(&format!("/api/v1/merchants/{}/score", old_clean.uscc))
+        .await;
+    assert!(
+        revoked["score"].as_i64() < before["score"].as_i64(),
+        "{revoked}"
+    );
+    let factor = revoked["factors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "trusted_revoked")
+        .unwrap_or_else(|| panic!("{revoked}"))
+        .clone();
+    assert_eq!(
+        factor["expires_at"].as_str().unwrap(),
+        (today + chrono::TimeDelta::days(365)).to_string()
+    );
+    let (status, problem) = post(
+        format!("/api/v1/admin/trusted/{id}"),
+        json!({"level": "pledged", "reason": "改级"}),
+    )
+    .await;
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (409, Some("invalid_transition"))
+    );
     app.finish().await;
 }
 
