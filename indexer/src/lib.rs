@@ -8,6 +8,7 @@ pub mod generations;
 mod pinyin;
 mod schema;
 mod search;
+mod tally;
 mod understand;
 
 use std::path::Path;
@@ -100,6 +101,45 @@ pub struct MerchantIndex {
     fields: Fields,
     /// The directory the index lives in (a generation, see [`generations`]).
     dir: Option<std::path::PathBuf>,
+    answers: AnswerCache,
+}
+
+/// Answers already given, for the searcher generation they were computed on: a commit
+/// makes a new generation and the first search on it drops them all, so an answer is
+/// never older than the index it would be computed from.
+struct AnswerCache {
+    held: Mutex<(u64, lru::LruCache<SearchRequest, SearchResults>)>,
+}
+
+/// Answers kept at most (a page of 20 hits with its facets is a few kilobytes).
+const ANSWERS_KEPT: usize = 2_048;
+
+impl AnswerCache {
+    fn new() -> Self {
+        let capacity =
+            std::num::NonZeroUsize::new(ANSWERS_KEPT).unwrap_or(std::num::NonZeroUsize::MIN);
+        AnswerCache {
+            held: Mutex::new((0, lru::LruCache::new(capacity))),
+        }
+    }
+
+    fn get(&self, generation: u64, request: &SearchRequest) -> Option<SearchResults> {
+        let mut held = self.held.lock().ok()?;
+        if held.0 != generation {
+            held.0 = generation;
+            held.1.clear();
+            return None;
+        }
+        held.1.get(request).cloned()
+    }
+
+    fn put(&self, generation: u64, request: &SearchRequest, results: &SearchResults) {
+        if let Ok(mut held) = self.held.lock()
+            && held.0 == generation
+        {
+            held.1.put(request.clone(), results.clone());
+        }
+    }
 }
 
 impl MerchantIndex {
@@ -169,6 +209,7 @@ impl MerchantIndex {
             writer: Mutex::new(writer),
             fields,
             dir: None,
+            answers: AnswerCache::new(),
         })
     }
 
@@ -233,8 +274,21 @@ impl MerchantIndex {
         self.reader.searcher().num_docs()
     }
 
-    /// Searches the public picture. Any string is a valid query.
+    /// Searches the public picture. Any string is a valid query. A question asked before
+    /// on the same index generation is answered from the answers kept.
     pub fn search(&self, request: &SearchRequest) -> Result<SearchResults> {
+        let searcher = self.reader.searcher();
+        let generation = searcher.generation().generation_id();
+        if let Some(kept) = self.answers.get(generation, request) {
+            return Ok(kept);
+        }
+        let results = search::run(&self.index, &searcher, &self.fields, request)?;
+        self.answers.put(generation, request, &results);
+        Ok(results)
+    }
+
+    /// Searches without the answers kept: what an answer costs (benchmarks).
+    pub fn search_uncached(&self, request: &SearchRequest) -> Result<SearchResults> {
         search::run(&self.index, &self.reader.searcher(), &self.fields, request)
     }
 
@@ -245,7 +299,7 @@ impl MerchantIndex {
 
     /// Facet values over the whole index, for filter menus.
     pub fn facet_values(&self) -> Result<Facets> {
-        search::all_facets(&self.index, &self.reader.searcher())
+        search::all_facets(&self.reader.searcher())
     }
 
     /// Fetches one document by USCC, as indexed.
@@ -321,6 +375,68 @@ mod tests {
 
     fn usccs(r: &SearchResults) -> Vec<&str> {
         r.hits.iter().map(|h| h.doc.uscc.as_str()).collect()
+    }
+
+    #[test]
+    fn an_answer_kept_is_never_older_than_the_index() {
+        let idx = fixture();
+        let first = idx.search(&SearchRequest::query("滇味")).unwrap();
+        assert_eq!(first.total, 1);
+        // Asked again on the same generation: the same answer.
+        assert_eq!(idx.search(&SearchRequest::query("滇味")).unwrap(), first);
+        idx.upsert(&doc(
+            "92530102MA6K000009",
+            "昆明市五华区滇味小厨餐馆",
+            "滇味小厨",
+            "餐饮",
+        ))
+        .unwrap();
+        idx.commit(CommitPayload { cursor: 8 }).unwrap();
+        let after = idx.search(&SearchRequest::query("滇味")).unwrap();
+        assert_eq!(after.total, 2);
+        assert_eq!(
+            after,
+            idx.search_uncached(&SearchRequest::query("滇味")).unwrap()
+        );
+        let facets = after.facets.unwrap();
+        assert_eq!(facets.industry[0].value, "餐饮");
+        assert_eq!(facets.industry[0].count, 2);
+    }
+
+    #[test]
+    fn facets_count_every_match_once() {
+        let idx = fixture();
+        let r = idx.search(&SearchRequest::query("")).unwrap();
+        let f = r.facets.unwrap();
+        assert_eq!(
+            f.grade,
+            vec![FacetCount {
+                value: "A".into(),
+                count: 3
+            }]
+        );
+        assert_eq!(
+            f.street,
+            vec![FacetCount {
+                value: "华山街道".into(),
+                count: 3
+            }]
+        );
+        assert_eq!(
+            f.trusted,
+            vec![FacetCount {
+                value: "false".into(),
+                count: 3
+            }]
+        );
+        let industries: Vec<(&str, u64)> = f
+            .industry
+            .iter()
+            .map(|c| (c.value.as_str(), c.count))
+            .collect();
+        // Most first, then by value.
+        assert_eq!(industries, vec![("美容美发", 1), ("零售", 1), ("餐饮", 1)]);
+        assert_eq!(idx.facet_values().unwrap(), f);
     }
 
     #[test]

@@ -13,21 +13,18 @@
 //! relevance (only `sort=score` orders by it).
 
 use serde::{Deserialize, Serialize};
-use tantivy::aggregation::agg_req::Aggregations;
-use tantivy::aggregation::agg_result::AggregationResults;
-use tantivy::aggregation::{AggContextParams, AggregationCollector, AggregationLimitsGuard};
-use tantivy::collector::TopDocs;
 use tantivy::query::{
     AllQuery, BooleanQuery, BoostQuery, EmptyQuery, EnableScoring, FuzzyTermQuery, Occur,
     PhraseQuery, Query, RegexQuery, TermQuery,
 };
 use tantivy::schema::{Field, IndexRecordOption};
-use tantivy::{DocAddress, DocSet, Index, Order, Searcher, TERMINATED, TantivyDocument, Term};
+use tantivy::{DocAddress, DocSet, Index, Searcher, TERMINATED, TantivyDocument, Term};
 
 use crate::schema::{BIGRAM, Fields, JIEBA};
+use crate::tally::FacetTally;
 use crate::{MerchantDoc, Result};
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SortOrder {
     #[default]
@@ -36,7 +33,7 @@ pub enum SortOrder {
 }
 
 /// A search as the portal and the API ask it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct SearchRequest {
     pub q: String,
     pub street: Option<String>,
@@ -307,20 +304,29 @@ fn cjk_word_query(index: &Index, f: &Fields, word: &str, reading: Reading) -> Bo
         must_any.push(boosted(Box::new(BooleanQuery::new(all)), 0.5));
     }
     let lower = word.to_lowercase();
-    let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, any_of(must_any))];
-    clauses.push((
-        Occur::Should,
+    let mut boosts = vec![
         boosted(term_query(f.sign_exact, &lower), 8.0),
-    ));
-    clauses.push((
-        Occur::Should,
         boosted(term_query(f.name_exact, &lower), 5.0),
-    ));
+    ];
     for w in &words {
-        clauses.push((Occur::Should, boosted(term_query(f.sign_name, w), 1.5)));
-        clauses.push((Occur::Should, term_query(f.name, w)));
+        boosts.push(boosted(term_query(f.sign_name, w), 1.5));
+        boosts.push(term_query(f.name, w));
     }
-    Box::new(BooleanQuery::new(clauses))
+    ranked_by(any_of(must_any), boosts)
+}
+
+/// `core`'s matches, ranked higher by each of `boosts` they also match (the scores add).
+/// One boost per level rather than one optional union of them all: tantivy scores an
+/// optional clause by seeking it to each match, and a union's seek beyond its window of
+/// 4,096 documents clears the whole window — a quarter of all search CPU at a million
+/// merchants — where a single term's seek is a skip.
+fn ranked_by(core: Box<dyn Query>, boosts: Vec<Box<dyn Query>>) -> Box<dyn Query> {
+    boosts.into_iter().fold(core, |q, boost| {
+        Box::new(BooleanQuery::new(vec![
+            (Occur::Must, q),
+            (Occur::Should, boost),
+        ]))
+    })
 }
 
 /// Typos forgiven in a word typed in pinyin (by length, up to two), none when read exactly.
@@ -376,20 +382,13 @@ fn latin_word_query(index: &Index, f: &Fields, word: &str, typos: u8) -> Box<dyn
         }
     }
     // Exact matches of a whole suffix (a syllable boundary on both ends) rank higher.
-    let clauses: Vec<(Occur, Box<dyn Query>)> = vec![
-        (Occur::Must, any_of(must_any)),
-        (Occur::Should, boosted(term_query(f.sign_py, &lower), 3.0)),
-        (
-            Occur::Should,
-            boosted(term_query(f.sign_py_init, &lower), 3.0),
-        ),
-        (Occur::Should, boosted(term_query(f.name_py, &lower), 1.5)),
-        (
-            Occur::Should,
-            boosted(term_query(f.name_py_init, &lower), 1.5),
-        ),
+    let boosts = vec![
+        boosted(term_query(f.sign_py, &lower), 3.0),
+        boosted(term_query(f.sign_py_init, &lower), 3.0),
+        boosted(term_query(f.name_py, &lower), 1.5),
+        boosted(term_query(f.name_py_init, &lower), 1.5),
     ];
-    Box::new(BooleanQuery::new(clauses))
+    ranked_by(any_of(must_any), boosts)
 }
 
 /// A query typed as a USCC: its 18 characters, upper case, full-width and spaces forgiven.
@@ -458,74 +457,6 @@ fn build_query(
         Box::new(AllQuery)
     } else {
         Box::new(BooleanQuery::new(clauses))
-    }
-}
-
-/// Counts matches up to `cap`, stopping there.
-fn capped_count(searcher: &Searcher, query: &dyn Query, cap: usize) -> Result<(usize, bool)> {
-    let weight = query.weight(EnableScoring::disabled_from_searcher(searcher))?;
-    let mut count = 0usize;
-    for reader in searcher.segment_readers() {
-        let mut scorer = weight.scorer(reader, 1.0)?;
-        let alive = reader.alive_bitset();
-        let mut doc = scorer.doc();
-        while doc != TERMINATED {
-            if alive.is_none_or(|a| a.is_alive(doc)) {
-                count += 1;
-                if count >= cap {
-                    return Ok((count, false));
-                }
-            }
-            doc = scorer.advance();
-        }
-    }
-    Ok((count, true))
-}
-
-fn facet_request() -> Option<Aggregations> {
-    serde_json::from_value(serde_json::json!({
-        "grade": { "terms": { "field": "grade", "size": 10 } },
-        "street": { "terms": { "field": "street", "size": 50 } },
-        "industry": { "terms": { "field": "industry", "size": 50 } },
-        "trusted": { "terms": { "field": "trusted", "size": 2 } },
-    }))
-    .ok()
-}
-
-fn read_facets(results: &AggregationResults) -> Facets {
-    let value = serde_json::to_value(results).unwrap_or_default();
-    let buckets = |name: &str| -> Vec<FacetCount> {
-        value[name]["buckets"]
-            .as_array()
-            .map(|b| {
-                b.iter()
-                    .filter_map(|b| {
-                        let key = match &b["key"] {
-                            serde_json::Value::String(s) => s.clone(),
-                            serde_json::Value::Bool(v) => v.to_string(),
-                            serde_json::Value::Number(n) => match n.as_u64() {
-                                Some(1) => "true".into(),
-                                Some(0) => "false".into(),
-                                _ => n.to_string(),
-                            },
-                            _ => return None,
-                        };
-                        Some(FacetCount {
-                            value: key,
-                            count: b["doc_count"].as_u64().unwrap_or(0),
-                        })
-                    })
-                    .collect()
-            })
-            .unwrap_or_default()
-    };
-    let mut grade = buckets("grade");
-    grade.sort_by(|a, b| a.value.cmp(&b.value));
-    Facets {
-        grade,
-        street: buckets("street"),
-        industry: buckets("industry"),
-        trusted: buckets("trusted"),
     }
 }
 
@@ -619,39 +550,67 @@ impl PartialOrd for Ranked {
     }
 }
 
-/// Scores matches in one pass, keeping the best `offset + limit`, and stops after `cap`
-/// matches: a query matching most of the index (有限公司) costs what `cap` matches cost,
-/// and then ranks within those. Returns the page, the count and whether it is exact.
-fn bounded_top(
+/// Walks the matches of `query` once: keeps the best `offset + limit` by `rank` (relevance
+/// or the merchant's score; `None` only counts, unscored), counts facets into `tally` when
+/// given, and stops after `cap` matches — a query matching most of the index (有限公司)
+/// costs what `cap` matches cost, and is then ranked within those. Returns the page, the
+/// count and whether the count is exact.
+fn walk(
     searcher: &Searcher,
     query: &dyn Query,
-    offset: usize,
-    limit: usize,
+    rank: Option<SortOrder>,
+    (offset, limit): (usize, usize),
     cap: usize,
+    mut tally: Option<&mut FacetTally>,
 ) -> Result<Page> {
-    let weight = query.weight(EnableScoring::enabled_from_searcher(searcher))?;
-    let keep = offset.saturating_add(limit).max(1);
+    let scoring = if rank == Some(SortOrder::Relevance) {
+        EnableScoring::enabled_from_searcher(searcher)
+    } else {
+        EnableScoring::disabled_from_searcher(searcher)
+    };
+    let weight = query.weight(scoring)?;
+    let keep = if rank.is_some() {
+        offset.saturating_add(limit)
+    } else {
+        0
+    };
     // A max-heap of the worst kept hit on top.
     let mut heap: std::collections::BinaryHeap<Ranked> = std::collections::BinaryHeap::new();
     let mut count = 0usize;
     let mut exact = true;
-    'segments: for (ord, reader) in searcher.segment_readers().iter().enumerate() {
+    let segments = searcher.segment_readers();
+    'segments: for (ord, reader) in segments.iter().enumerate() {
         let mut scorer = weight.scorer(reader, 1.0)?;
         let alive = reader.alive_bitset();
+        let scores = match rank {
+            Some(SortOrder::Score) => Some(reader.fast_fields().i64("score")?),
+            _ => None,
+        };
+        if let Some(t) = tally.as_deref_mut() {
+            t.enter(reader)?;
+        }
         let mut doc = scorer.doc();
         while doc != TERMINATED {
             if alive.is_none_or(|a| a.is_alive(doc)) {
                 count += 1;
-                let hit = Ranked(scorer.score(), ord as u32, doc);
-                if heap.len() < keep {
-                    heap.push(hit);
-                } else if heap.peek().is_some_and(|worst| hit < *worst) {
-                    heap.pop();
-                    heap.push(hit);
+                if let Some(t) = tally.as_deref_mut() {
+                    t.add(doc);
+                }
+                if keep > 0 {
+                    let key = match &scores {
+                        Some(column) => column.first(doc).unwrap_or(0) as f32,
+                        None => scorer.score(),
+                    };
+                    let hit = Ranked(key, ord as u32, doc);
+                    if heap.len() < keep {
+                        heap.push(hit);
+                    } else if heap.peek().is_some_and(|worst| hit < *worst) {
+                        heap.pop();
+                        heap.push(hit);
+                    }
                 }
                 if count >= cap {
-                    exact = scorer.advance() == TERMINATED
-                        && searcher.segment_readers().len() == ord + 1;
+                    exact = scorer.advance() == TERMINATED && segments.len() == ord + 1;
                     break 'segments;
                 }
             }
@@ -663,28 +622,19 @@ fn bounded_top(
     let page = ranked
         .into_iter()
         .skip(offset)
-        .map(|Ranked(score, seg, doc)| (score, DocAddress::new(seg, doc)))
+        .map(|Ranked(key, seg, doc)| (key, DocAddress::new(seg, doc)))
         .collect();
     Ok((page, count, exact))
 }
 
-fn facets_of(index: &Index, searcher: &Searcher, query: &dyn Query) -> Result<Option<Facets>> {
-    let Some(aggs) = facet_request() else {
-        return Ok(None);
-    };
-    let agg = AggregationCollector::from_aggs(
-        aggs,
-        AggContextParams::new(
-            AggregationLimitsGuard::default(),
-            index.tokenizers().clone(),
-        ),
-    );
-    let res = searcher.search(query, &agg)?;
-    Ok(Some(read_facets(&res)))
+/// Facet counts of every match of `query`, or `None` when there are more than `cap`.
+fn facets_within(searcher: &Searcher, query: &dyn Query, cap: usize) -> Result<Option<Facets>> {
+    let mut tally = FacetTally::default();
+    let (_, _, exact) = walk(searcher, query, None, (0, 0), cap, Some(&mut tally))?;
+    Ok(if exact { Some(tally.finish()?) } else { None })
 }
 
 fn run_query(
-    index: &Index,
     searcher: &Searcher,
     req: &SearchRequest,
     query: &dyn Query,
@@ -692,24 +642,19 @@ fn run_query(
     let per_page = req.per_page.max(1);
     let offset = req.page.saturating_sub(1).saturating_mul(per_page);
     let cap = req.count_cap.max(1);
-    let (page, total, exact) = match req.sort {
-        SortOrder::Relevance => bounded_top(searcher, query, offset, per_page, cap)?,
-        SortOrder::Score => {
-            let top = TopDocs::with_limit(per_page).and_offset(offset);
-            let page = searcher
-                .search(query, &top.order_by_fast_field::<i64>("score", Order::Desc))?
-                .into_iter()
-                .map(|(s, a)| (s.unwrap_or(0) as f32, a))
-                .collect();
-            let (count, exact) = capped_count(searcher, query, cap)?;
-            (page, count, exact)
-        }
-    };
-    // Facets are exact or absent: computed when the matches were counted in full.
-    let facets = if req.facets && exact {
-        facets_of(index, searcher, query)?
-    } else {
-        None
+    let mut tally = req.facets.then(FacetTally::default);
+    let (page, total, exact) = walk(
+        searcher,
+        query,
+        Some(req.sort),
+        (offset, per_page),
+        cap,
+        tally.as_mut(),
+    )?;
+    // Facets are exact or absent: kept when the matches were counted in full.
+    let facets = match tally {
+        Some(t) if exact => Some(t.finish()?),
+        _ => None,
     };
     Ok(((page, total, exact), facets))
 }
@@ -729,7 +674,7 @@ pub fn run(
     let mut used = strict;
     let query = build_query(index, fields, req, &understood, strict);
     let ((mut addresses, mut total, mut total_exact), mut facets) =
-        run_query(index, searcher, req, query.as_ref())?;
+        run_query(searcher, req, query.as_ref())?;
     // Pinyin finding less than a page may be mistyped; Chinese words are read loosely only
     // when they found nothing, so that an exact match is never crowded by sounds-alike.
     let pinyin_typed = understood.iter().any(|w| is_latin(w) && w.len() >= 5);
@@ -744,7 +689,7 @@ pub fn run(
             relaxed: false,
         };
         let query = build_query(index, fields, req, &understood, loose);
-        let ((a, t, e), f) = run_query(index, searcher, req, query.as_ref())?;
+        let ((a, t, e), f) = run_query(searcher, req, query.as_ref())?;
         if t > total {
             (addresses, total, total_exact, facets) = (a, t, e, f);
             used = loose;
@@ -756,8 +701,7 @@ pub fn run(
             relaxed: true,
         };
         let query = build_query(index, fields, req, &understood, relaxed);
-        ((addresses, total, total_exact), facets) =
-            run_query(index, searcher, req, query.as_ref())?;
+        ((addresses, total, total_exact), facets) = run_query(searcher, req, query.as_ref())?;
         used = relaxed;
     }
     if let Some(f) = facets.as_mut() {
@@ -812,11 +756,7 @@ fn disjunctive_facets(
         let mut r = req.clone();
         clear(&mut r);
         let query = build_query(index, fields, &r, words, reading);
-        let (_, exact) = capped_count(searcher, query.as_ref(), DISJUNCTIVE_CAP)?;
-        if !exact {
-            return Ok(None);
-        }
-        facets_of(index, searcher, query.as_ref())
+        facets_within(searcher, query.as_ref(), DISJUNCTIVE_CAP)
     };
     if req.street.is_some()
         && let Some(f) = without(&|r| r.street = None)?
@@ -1038,19 +978,17 @@ pub fn nearby(
 }
 
 /// Facet values present in the whole index (for filter menus), by field.
-pub fn all_facets(index: &Index, searcher: &Searcher) -> Result<Facets> {
-    let Some(aggs) = facet_request() else {
-        return Ok(Facets::default());
-    };
-    let agg = AggregationCollector::from_aggs(
-        aggs,
-        AggContextParams::new(
-            AggregationLimitsGuard::default(),
-            index.tokenizers().clone(),
-        ),
-    );
-    let res = searcher.search(&AllQuery, &agg)?;
-    Ok(read_facets(&res))
+pub fn all_facets(searcher: &Searcher) -> Result<Facets> {
+    let mut tally = FacetTally::default();
+    walk(
+        searcher,
+        &AllQuery,
+        None,
+        (0, 0),
+        usize::MAX,
+        Some(&mut tally),
+    )?;
+    tally.finish()
 }
 
 #[cfg(test)]
