@@ -9,8 +9,8 @@ use pinyin::ToPinyin;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, Statement,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, Statement,
 };
 
 use fangxin_core::store::entities::merchant;
@@ -643,5 +643,146 @@ pub fn nearby(index: &MerchantIndex, queries: usize, seed: u64) -> anyhow::Resul
             t.hits as f64 / times.len().max(1) as f64
         );
     }
+    Ok(())
+}
+
+/// One kind of write, timed.
+fn write_report(kind: &str, times: &mut [Duration]) {
+    times.sort();
+    println!(
+        "{:<12} {:>6} {:>9.2} {:>9.2} {:>9.2} {:>9.2}",
+        kind,
+        times.len(),
+        ms(percentile(times, 0.5)),
+        ms(percentile(times, 0.9)),
+        ms(percentile(times, 0.99)),
+        ms(times.last().copied().unwrap_or_default())
+    );
+}
+
+/// Write latency at the database's size, through the same core calls the API's handlers
+/// make (and waking the feed follower as they do): a penalty published, a complaint taken
+/// in, that penalty corrected, that complaint answered by the merchant — on `writes`
+/// merchants spread over the district. The records stay (decision numbers `BENCH-…`,
+/// tickets `BENCH-…`): run it on a copy of a demo district, not on real data.
+pub async fn writes(app_state: &crate::state::AppState, writes: usize) -> anyhow::Result<()> {
+    use fangxin_core::audit::Actor;
+    use fangxin_core::{complaints, penalties};
+    let db = &app_state.db;
+    let total: u64 = merchant::Entity::find().count(db).await?;
+    let step = (total / writes.max(1) as u64).max(1);
+    let ids: Vec<i64> = (0..writes as u64).map(|i| (i * step + 1) as i64).collect();
+    let sample: Vec<merchant::Model> = merchant::Entity::find()
+        .filter(merchant::Column::Id.is_in(ids))
+        .all(db)
+        .await?;
+    println!(
+        "{} merchants in the database ({:?}); {} writes of each kind",
+        total,
+        db.get_database_backend(),
+        sample.len()
+    );
+    // What the start-up sweep does: count the baselines for the day, if not yet counted.
+    let started = Instant::now();
+    fangxin_core::scores::baselines::for_today(db, fangxin_core::clock::now(), &app_state.scoring)
+        .await?;
+    println!(
+        "industry baselines for today: {:.2} s (counted at start-up and by the daily sweep, not by a write)",
+        started.elapsed().as_secs_f64()
+    );
+    let threshold = app_state.settings.penalties.lower_amount_threshold_yuan * 100;
+    let actor = Actor::system();
+    let run = fangxin_core::clock::now().timestamp();
+    let today = fangxin_core::clock::today(fangxin_core::clock::now());
+    let record = |n: usize, uscc: &str, fine: u32| -> anyhow::Result<penalties::PublishPenalty> {
+        Ok(serde_json::from_value(serde_json::json!({
+            "decision_no": format!("BENCH-{run}-{n:05}"),
+            "uscc": uscc,
+            "categories": ["fine"],
+            "fine_yuan": fine.to_string(),
+            "violation_type": "未按规定明码标价",
+            "facts": "基准测试：商品未标明价格",
+            "legal_basis": "《价格违法行为行政处罚规定》第十三条",
+            "authority": "五华区市场监督管理局",
+            "decided_on": today.to_string(),
+            "procedure": "ordinary",
+        }))?)
+    };
+    let (mut publish, mut intake, mut correct, mut answer) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for (n, m) in sample.iter().enumerate() {
+        let started = Instant::now();
+        let published = penalties::publish(
+            db,
+            record(n, &m.uscc, 2_000)?,
+            &app_state.scoring,
+            threshold,
+            &actor,
+            fangxin_core::clock::now(),
+        )
+        .await?;
+        app_state.notifier.changed().await;
+        publish.push(started.elapsed());
+
+        let complaint: complaints::NewComplaint = serde_json::from_value(serde_json::json!({
+            "channel": "12315",
+            "ticket_no": format!("BENCH-{run}-{n:05}"),
+            "kind": "complaint",
+            "uscc": m.uscc,
+            "merchant_name": m.name,
+            "received_at": fangxin_core::clock::now().to_rfc3339(),
+            "category": "price",
+            "text": "基准测试：结账价格与标价不符",
+        }))?;
+        let ctx = complaints::IntakeContext {
+            scoring: &app_state.scoring,
+            key_secret: app_state.settings.privacy.complainant_key_secret.expose(),
+            index: Some(app_state.index.current()),
+        };
+        let started = Instant::now();
+        let taken =
+            complaints::intake(db, complaint, &ctx, &actor, fangxin_core::clock::now()).await?;
+        app_state.notifier.changed().await;
+        intake.push(started.elapsed());
+
+        let started = Instant::now();
+        penalties::correct(
+            db,
+            published.id,
+            penalties::Correction {
+                reason: "基准测试：罚款金额更正".into(),
+                record: record(n, &m.uscc, 1_500)?,
+            },
+            &app_state.scoring,
+            threshold,
+            &actor,
+            fangxin_core::clock::now(),
+        )
+        .await?;
+        app_state.notifier.changed().await;
+        correct.push(started.elapsed());
+
+        let started = Instant::now();
+        complaints::answer(
+            db,
+            taken.complaint.id,
+            m.id,
+            "已核实，已按标价退还差额。",
+            &app_state.scoring,
+            &actor,
+            fangxin_core::clock::now(),
+        )
+        .await?;
+        app_state.notifier.changed().await;
+        answer.push(started.elapsed());
+    }
+    println!(
+        "\n{:<12} {:>6} {:>9} {:>9} {:>9} {:>9}",
+        "write", "n", "p50 ms", "p90 ms", "p99 ms", "max ms"
+    );
+    write_report("publish", &mut publish);
+    write_report("intake", &mut intake);
+    write_report("correct", &mut correct);
+    write_report("answer", &mut answer);
     Ok(())
 }

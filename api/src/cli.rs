@@ -218,6 +218,13 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 200)]
         writes: usize,
     },
+    /// Write latency at the database's size: penalties published and corrected,
+    /// complaints taken in and answered, through the core calls the API makes. The records
+    /// stay: run it on a copy of a demo district.
+    Writes {
+        #[arg(long, default_value_t = 100)]
+        writes: usize,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -290,6 +297,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Bench {
             command: BenchCommand::Feed { writes },
         } => bench_feed(settings, writes).await,
+        Command::Bench {
+            command: BenchCommand::Writes { writes },
+        } => {
+            with_running_app(settings, |state| async move {
+                crate::bench::writes(&state, writes).await
+            })
+            .await
+        }
         Command::Bench {
             command: BenchCommand::Findability { merchants, seed },
         } => {
@@ -452,13 +467,25 @@ async fn create_account(
 }
 
 /// `fangxin bench feed`: write-to-visible latency against a server of its own.
-async fn bench_feed(mut settings: Settings, writes: usize) -> anyhow::Result<()> {
+async fn bench_feed(settings: Settings, writes: usize) -> anyhow::Result<()> {
+    with_running_app(settings, |state| async move {
+        crate::bench::feed_latency(&state, writes).await
+    })
+    .await
+}
+
+/// Runs `work` beside the whole server (feed follower, sweep) on a loopback port.
+async fn with_running_app<F, Fut>(mut settings: Settings, work: F) -> anyhow::Result<()>
+where
+    F: FnOnce(crate::state::AppState) -> Fut,
+    Fut: std::future::Future<Output = anyhow::Result<()>>,
+{
     settings.server.bind = "127.0.0.1:0".into();
     let app = App::build(settings, false).await?;
     let state = app.state();
     let stop = app.shutdown_handle();
     let server = tokio::spawn(app.run_until_stopped());
-    let result = crate::bench::feed_latency(&state, writes).await;
+    let result = work(state).await;
     stop.trigger();
     let _ = server.await;
     result

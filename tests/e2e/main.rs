@@ -16,6 +16,7 @@ mod api;
 mod auth;
 mod authorization;
 mod bad_input;
+mod baselines;
 mod browser;
 mod claimants;
 mod clock;

@@ -652,7 +652,7 @@ pub async fn review<C: TransactionTrait + ConnectionTrait>(
     }
     txn.commit().await?;
     let ids: Vec<i64> = merchants.iter().map(|(id, _)| *id).collect();
-    let baselines = scores::industry_baselines(db, now, scoring).await?;
+    let baselines = scores::baselines::refresh(db, now, scoring).await?;
     for chunk in ids.chunks(scores::RESCORE_BATCH as usize) {
         scores::rescore(db, chunk, scoring, &baselines, now, true).await?;
     }

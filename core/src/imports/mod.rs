@@ -312,7 +312,7 @@ async fn rescore_imported<C: TransactionTrait + ConnectionTrait>(
     if ids.is_empty() {
         return Ok(());
     }
-    let baselines = scores::industry_baselines(db, now, scoring).await?;
+    let baselines = scores::baselines::refresh(db, now, scoring).await?;
     let mut done = 0u64;
     for chunk in ids.chunks(1_000) {
         scores::rescore(db, chunk, scoring, &baselines, now, true).await?;

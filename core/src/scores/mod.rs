@@ -1,6 +1,7 @@
 //! Keeping every score current: loading a merchant's facts, running `scoring::score`,
 //! storing the result and its history.
 
+pub mod baselines;
 pub mod calibration;
 
 use std::collections::HashMap;
@@ -19,7 +20,7 @@ use fangxin_scoring::model::{
     ComplaintFact, IndustryBaseline, ListingFact, PenaltyFact, SpotCheckFact, TrustedFact,
 };
 use fangxin_scoring::{MerchantFacts, Model, Score};
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, OnConflict, Query};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict, Query};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
     QueryOrder, QuerySelect, TransactionSession, TransactionTrait,
@@ -33,10 +34,6 @@ use crate::store::entities::{
     score_history, spot_check_result, trusted_enrolment,
 };
 
-/// Mean of `0.5^(age / 182 days)` over a year: turns a yearly complaint count into the
-/// decayed weight the model compares against.
-const YEAR_DECAY_MEAN: f64 = 0.54;
-
 fn parse_list<T>(v: &serde_json::Value, parse: impl Fn(&str) -> Option<T>) -> Vec<T> {
     v.as_array()
         .map(|a| {
@@ -45,178 +42,6 @@ fn parse_list<T>(v: &serde_json::Value, parse: impl Fn(&str) -> Option<T>) -> Ve
                 .collect()
         })
         .unwrap_or_default()
-}
-
-/// Mean decayed complaint weight per merchant, by industry, over the year to `as_of`.
-/// A confirmed professional claimant's complaints count as the merchant's score counts
-/// them — at most `max_complaints_per_merchant` per merchant, times their weight — so a
-/// flood against one merchant does not lift its whole industry's mean.
-pub async fn industry_baselines<C: ConnectionTrait>(
-    db: &C,
-    as_of: DateTime<Utc>,
-    scoring: &Scoring,
-) -> AppResult<HashMap<String, IndustryBaseline>> {
-    let col = |t: &str, c: &str| Expr::col((Alias::new(t), Alias::new(c)));
-    let confirmed = Query::select()
-        .column((
-            Alias::new("claimant_reviews"),
-            Alias::new("complainant_key"),
-        ))
-        .from(Alias::new("claimant_reviews"))
-        .and_where(col("claimant_reviews", "status").eq("confirmed"))
-        .to_owned();
-    let merchants: Vec<(String, i64)> = merchant::Entity::find()
-        .select_only()
-        .column(merchant::Column::Industry)
-        .column_as(merchant::Column::Id.count(), "n")
-        .group_by(merchant::Column::Industry)
-        .into_tuple()
-        .all(db)
-        .await?;
-    let since = as_of - TimeDelta::days(365);
-    // Literal SQL, not bound values: PostgreSQL matches the GROUP BY expression to the
-    // selected one only when both read the same.
-    let answered = Expr::cust("CASE WHEN complaints.merchant_response IS NULL THEN 0 ELSE 1 END");
-    let stmt = Query::select()
-        .column((Alias::new("merchants"), Alias::new("industry")))
-        .column((Alias::new("complaints"), Alias::new("kind")))
-        .column((Alias::new("complaints"), Alias::new("status")))
-        .expr_as(answered.clone(), Alias::new("answered"))
-        .expr_as(
-            Func::count(Expr::col((Alias::new("complaints"), Alias::new("id")))),
-            Alias::new("n"),
-        )
-        .from(Alias::new("complaints"))
-        .inner_join(
-            Alias::new("merchants"),
-            Expr::col((Alias::new("merchants"), Alias::new("id")))
-                .equals((Alias::new("complaints"), Alias::new("merchant_id"))),
-        )
-        .and_where(Expr::col((Alias::new("complaints"), Alias::new("received_at"))).gte(since))
-        .and_where(
-            Expr::col((Alias::new("complaints"), Alias::new("kind")))
-                .ne(ComplaintKind::Inquiry.code()),
-        )
-        .and_where(
-            col("complaints", "complainant_key")
-                .is_null()
-                .or(col("complaints", "complainant_key").not_in_subquery(confirmed.clone())),
-        )
-        .group_by_col((Alias::new("merchants"), Alias::new("industry")))
-        .group_by_col((Alias::new("complaints"), Alias::new("kind")))
-        .group_by_col((Alias::new("complaints"), Alias::new("status")))
-        .add_group_by([answered])
-        .to_owned();
-    let cm = &scoring.model.complaints;
-    let mut complaints: HashMap<String, f64> = HashMap::new();
-    for row in db.query_all(&stmt).await? {
-        let industry: String = row.try_get("", "industry")?;
-        let kind: String = row.try_get("", "kind")?;
-        let status: String = row.try_get("", "status")?;
-        let answered: i32 = row.try_get("", "answered")?;
-        let n: i64 = row.try_get("", "n")?;
-        let (Some(kind), Some(status)) =
-            (ComplaintKind::parse(&kind), ComplaintStatus::parse(&status))
-        else {
-            continue;
-        };
-        *complaints.entry(industry).or_insert(0.0) +=
-            n as f64 * cm.weight_of(kind, status, answered != 0);
-    }
-    // Confirmed claimants: one (capped) complaint per merchant, at their weight.
-    let per_merchant = scoring
-        .model
-        .claimants
-        .max_complaints_per_merchant
-        .clamp(0.0, 1.0);
-    let claimed = Query::select()
-        .column((Alias::new("merchants"), Alias::new("industry")))
-        .column((Alias::new("claimant_reviews"), Alias::new("weight")))
-        .expr_as(
-            Expr::col((Alias::new("complaints"), Alias::new("merchant_id"))).count_distinct(),
-            Alias::new("n"),
-        )
-        .from(Alias::new("complaints"))
-        .inner_join(
-            Alias::new("merchants"),
-            col("merchants", "id").equals((Alias::new("complaints"), Alias::new("merchant_id"))),
-        )
-        .inner_join(
-            Alias::new("claimant_reviews"),
-            col("claimant_reviews", "complainant_key")
-                .equals((Alias::new("complaints"), Alias::new("complainant_key"))),
-        )
-        .and_where(col("claimant_reviews", "status").eq("confirmed"))
-        .and_where(col("complaints", "received_at").gte(since))
-        .and_where(col("complaints", "kind").ne(ComplaintKind::Inquiry.code()))
-        .group_by_col((Alias::new("merchants"), Alias::new("industry")))
-        .group_by_col((
-            Alias::new("claimant_reviews"),
-            Alias::new("complainant_key"),
-        ))
-        .group_by_col((Alias::new("claimant_reviews"), Alias::new("weight")))
-        .to_owned();
-    for row in db.query_all(&claimed).await? {
-        let industry: String = row.try_get("", "industry")?;
-        let weight: f64 = row.try_get("", "weight")?;
-        let n: i64 = row.try_get("", "n")?;
-        *complaints.entry(industry).or_insert(0.0) +=
-            n as f64 * per_merchant * weight.clamp(0.0, 1.0);
-    }
-    let fines = typical_fines(db, as_of).await?;
-    Ok(merchants
-        .into_iter()
-        .map(|(industry, n)| {
-            let c = complaints.get(&industry).copied().unwrap_or(0.0);
-            let mean = YEAR_DECAY_MEAN * c / (std::cmp::max(n, 1) as f64);
-            let typical_fine_fen = fines.get(&industry).copied();
-            (
-                industry,
-                IndustryBaseline {
-                    mean_complaints: mean,
-                    typical_fine_fen,
-                },
-            )
-        })
-        .collect())
-}
-
-/// The median fine of each industry's penalties in publicity: what a fine there usually is.
-async fn typical_fines<C: ConnectionTrait>(
-    db: &C,
-    as_of: DateTime<Utc>,
-) -> AppResult<HashMap<String, i64>> {
-    let today = crate::clock::today(as_of);
-    let col = |t: &str, c: &str| Expr::col((Alias::new(t), Alias::new(c)));
-    let stmt = Query::select()
-        .column((Alias::new("merchants"), Alias::new("industry")))
-        .column((Alias::new("penalties"), Alias::new("fine_fen")))
-        .from(Alias::new("penalties"))
-        .inner_join(
-            Alias::new("merchants"),
-            col("merchants", "id").equals((Alias::new("penalties"), Alias::new("merchant_id"))),
-        )
-        .and_where(col("penalties", "status").eq(PenaltyStatus::InPublicity.code()))
-        .and_where(col("penalties", "publicity_end").gte(today))
-        .and_where(col("penalties", "fine_fen").gt(0))
-        .to_owned();
-    let mut rows = Vec::new();
-    for row in db.query_all(&stmt).await? {
-        let industry: String = row.try_get("", "industry")?;
-        let fine: i64 = row.try_get("", "fine_fen")?;
-        rows.push((industry, fine));
-    }
-    let mut by_industry: HashMap<String, Vec<i64>> = HashMap::new();
-    for (industry, fine) in rows {
-        by_industry.entry(industry).or_default().push(fine);
-    }
-    Ok(by_industry
-        .into_iter()
-        .filter_map(|(industry, mut fines)| {
-            fines.sort_unstable();
-            fines.get(fines.len() / 2).map(|median| (industry, *median))
-        })
-        .collect())
 }
 
 /// The model and the working-day calendar a score is computed with.
@@ -643,7 +468,7 @@ pub async fn rescore_all(
     if let Some(after) = resumed_after {
         tracing::info!(after, "resuming an interrupted full rescore");
     }
-    let baselines = Arc::new(industry_baselines(db, now, scoring).await?);
+    let baselines = Arc::new(baselines::refresh(db, now, scoring).await?);
     let total: i64 = merchant::Entity::find()
         .select_only()
         .column_as(merchant::Column::Id.count(), "n")
@@ -725,7 +550,7 @@ pub async fn rescore_due(
     now: DateTime<Utc>,
 ) -> AppResult<(u64, u64)> {
     let today = crate::clock::today(now);
-    let baselines = industry_baselines(db, now, scoring).await?;
+    let baselines = baselines::for_today(db, now, scoring).await?;
     let mut rescored = 0u64;
     let mut changed = 0u64;
     // Due scores: each pass moves their review day forward, so the same query drains.
@@ -782,14 +607,16 @@ pub async fn rescore_due(
     Ok((rescored, changed))
 }
 
-/// Rescores one merchant after a write touched its facts (baselines recomputed).
+/// Rescores one merchant after a write touched its facts, against the kept baselines
+/// (its industry's counted again when enough has changed, see [`baselines`]).
 pub async fn rescore_one<C: TransactionTrait + ConnectionTrait>(
     db: &C,
     merchant_id: i64,
     scoring: &Scoring,
     now: DateTime<Utc>,
 ) -> AppResult<bool> {
-    let baselines = industry_baselines(db, now, scoring).await?;
+    baselines::note_change(db, merchant_id, now, scoring).await?;
+    let baselines = baselines::kept(db, now, scoring).await?;
     Ok(rescore(db, &[merchant_id], scoring, &baselines, now, true).await? > 0)
 }
 

@@ -10,6 +10,7 @@ pub mod complainant_contact;
 pub mod complaint;
 pub mod credit_repair;
 pub mod feed_cursor;
+pub mod industry_baseline;
 pub mod inspector;
 pub mod listing;
 pub mod merchant;
