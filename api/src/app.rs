@@ -35,6 +35,8 @@ pub struct App {
     state: AppState,
     shutdown_tx: Arc<watch::Sender<bool>>,
     workers: Vec<JoinHandle<()>>,
+    /// Passes of the sweep finished (the first runs at start-up).
+    sweeps: watch::Receiver<u64>,
 }
 
 /// Opens the database (migrating it) for a command-line job, which may wait for connections
@@ -216,12 +218,14 @@ impl App {
             shutdown_rx,
         ));
 
+        let (sweep_passes, sweeps) = watch::channel(0u64);
         let sweep = tokio::spawn(fangxin_core::jobs::run_daily_sweep(
             db.clone(),
             scoring.clone(),
             notifier.clone(),
             Duration::from_secs(settings.scoring.sweep_interval_minutes.max(1) * 60),
             shutdown_tx.subscribe(),
+            sweep_passes,
         ));
 
         let listener = TcpListener::bind(&settings.server.bind)
@@ -255,6 +259,7 @@ impl App {
             state,
             shutdown_tx: Arc::new(shutdown_tx),
             workers: vec![worker, sweep],
+            sweeps,
         })
     }
 
@@ -265,6 +270,11 @@ impl App {
     /// The shared state, for tests that write through the services directly.
     pub fn state(&self) -> AppState {
         self.state.clone()
+    }
+
+    /// Passes of the sweep finished so far; the first runs at start-up.
+    pub fn sweeps(&self) -> watch::Receiver<u64> {
+        self.sweeps.clone()
     }
 
     pub fn shutdown_handle(&self) -> ShutdownHandle {

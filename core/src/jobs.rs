@@ -10,13 +10,14 @@ use tokio::sync::watch;
 use crate::scores::Scoring;
 
 /// Runs the sweep at start and then every `interval` until shutdown, waking the feed
-/// followers when scores moved.
+/// followers when scores moved; `passes` counts the passes finished.
 pub async fn run_daily_sweep(
     db: DatabaseConnection,
     scoring: Arc<Scoring>,
     notifier: crate::feed::FeedNotifier,
     interval: std::time::Duration,
     mut shutdown: watch::Receiver<bool>,
+    passes: watch::Sender<u64>,
 ) {
     loop {
         // Publicity that ended becomes `expired` (the score already ignores it from the
@@ -51,6 +52,7 @@ pub async fn run_daily_sweep(
             }
             Err(e) => tracing::error!(error = %e, "rescoring sweep failed"),
         }
+        passes.send_modify(|n| *n += 1);
         tokio::select! {
             _ = shutdown.changed() => break,
             _ = tokio::time::sleep(interval) => {}

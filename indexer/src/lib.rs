@@ -37,8 +37,38 @@ pub fn words(text: &str) -> Vec<String> {
     out
 }
 
-/// Heap for the single index writer.
-const WRITER_HEAP_BYTES: usize = 128 * 1024 * 1024;
+/// Heap of the writer that follows the change feed: one thread, commits of a few documents.
+/// Every commit starts a fresh segment writer whose term table is sized from the heap and
+/// zeroed, so a large heap costs every write (a third of a write's CPU at 128 MB).
+const FOLLOW_HEAP_BYTES: usize = 24 * 1024 * 1024;
+/// Segments the following writer merges at most (documents).
+const FOLLOW_MERGE_MAX_DOCS: usize = 100_000;
+/// Heap of a full rebuild's writer, all threads.
+const REBUILD_HEAP_BYTES: usize = 128 * 1024 * 1024;
+
+/// What an index is opened to write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Writing {
+    None,
+    Follow,
+    Rebuild,
+}
+
+fn writer_for(index: &Index, writing: Writing) -> Result<Option<IndexWriter>> {
+    Ok(match writing {
+        Writing::None => None,
+        Writing::Follow => {
+            let writer = index.writer_with_num_threads(1, FOLLOW_HEAP_BYTES)?;
+            // The follower's small segments merge among themselves; the rebuild's large ones
+            // are left alone (merging a million documents would run beside every write).
+            let mut policy = tantivy::indexer::LogMergePolicy::default();
+            policy.set_max_docs_before_merge(FOLLOW_MERGE_MAX_DOCS);
+            writer.set_merge_policy(Box::new(policy));
+            Some(writer)
+        }
+        Writing::Rebuild => Some(index.writer(REBUILD_HEAP_BYTES)?),
+    })
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum IndexError {
@@ -148,6 +178,27 @@ impl MerchantIndex {
     /// The index is derived data: one written with another schema (an older version of
     /// Fangxin) is emptied and recreated, and the caller rebuilds it from the database.
     pub fn open_or_create(dir: &Path) -> Result<Self> {
+        Self::open_writing(dir, Writing::Follow)
+    }
+
+    /// Opens (or creates) the index in `dir` with a writer sized for a full rebuild; call
+    /// [`MerchantIndex::settle_writer`] when the rebuild is done and the index serves.
+    pub fn open_for_rebuild(dir: &Path) -> Result<Self> {
+        Self::open_writing(dir, Writing::Rebuild)
+    }
+
+    /// Replaces a rebuild's writer with the small one that follows the feed.
+    pub fn settle_writer(&self) -> Result<()> {
+        let mut guard = self.writer.lock().map_err(|_| IndexError::Poisoned)?;
+        if guard.is_some() {
+            // The old writer lets go of the directory lock before the new one takes it.
+            drop(guard.take());
+            *guard = writer_for(&self.index, Writing::Follow)?;
+        }
+        Ok(())
+    }
+
+    fn open_writing(dir: &Path, writing: Writing) -> Result<Self> {
         std::fs::create_dir_all(dir)?;
         let schema = schema::build();
         let mmap = tantivy::directory::MmapDirectory::open(dir)?;
@@ -167,7 +218,7 @@ impl MerchantIndex {
         }
         let mmap = tantivy::directory::MmapDirectory::open(dir)?;
         let index = Index::open_or_create(mmap, schema)?;
-        let mut opened = Self::from_index(index, true)?;
+        let mut opened = Self::from_index(index, writing)?;
         opened.dir = Some(dir.to_path_buf());
         Ok(opened)
     }
@@ -176,7 +227,7 @@ impl MerchantIndex {
     pub fn open_read_only(dir: &Path) -> Result<Self> {
         let mmap = tantivy::directory::MmapDirectory::open(dir)?;
         let index = Index::open(mmap)?;
-        let mut opened = Self::from_index(index, false)?;
+        let mut opened = Self::from_index(index, Writing::None)?;
         opened.dir = Some(dir.to_path_buf());
         Ok(opened)
     }
@@ -188,21 +239,17 @@ impl MerchantIndex {
 
     /// An index in memory, for tests.
     pub fn in_memory() -> Result<Self> {
-        Self::from_index(Index::create_in_ram(schema::build()), true)
+        Self::from_index(Index::create_in_ram(schema::build()), Writing::Follow)
     }
 
-    fn from_index(index: Index, writable: bool) -> Result<Self> {
+    fn from_index(index: Index, writing: Writing) -> Result<Self> {
         schema::register_tokenizers(&index);
         let fields = Fields::from_schema(&index.schema())?;
         let reader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::OnCommitWithDelay)
             .try_into()?;
-        let writer = if writable {
-            Some(index.writer(WRITER_HEAP_BYTES)?)
-        } else {
-            None
-        };
+        let writer = writer_for(&index, writing)?;
         Ok(MerchantIndex {
             index,
             reader,

@@ -306,9 +306,12 @@ pub async fn rebuild(
     let previous = generations::current(root)?;
     let next = generations::create_next(root)?;
     let path = next.clone();
-    let fresh =
-        Arc::new(tokio::task::spawn_blocking(move || MerchantIndex::open_or_create(&path)).await??);
+    let fresh = Arc::new(
+        tokio::task::spawn_blocking(move || MerchantIndex::open_for_rebuild(&path)).await??,
+    );
     let n = reindex(db, fresh.clone(), now).await?;
+    let settling = fresh.clone();
+    tokio::task::spawn_blocking(move || settling.settle_writer()).await??;
     generations::make_current(root, &next)?;
     match shared {
         Some(shared) => {
