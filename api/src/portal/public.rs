@@ -621,26 +621,36 @@ fn month_start(today: NaiveDate, back: u32) -> NaiveDate {
 
 pub async fn merchant(state: &AppState, uscc: &Uscc, now: DateTime<Utc>) -> PageResult {
     let today = fangxin_core::clock::today(now);
-    let m = fangxin_core::merchants::profile(&state.db, uscc, now).await?;
     let id = fangxin_core::merchants::find_by_uscc(&state.db, uscc)
         .await?
         .id;
-    let explained = match fangxin_core::scores::explain(&state.db, uscc).await {
-        Ok(s) => Some(s),
-        Err(AppError::NotFound { .. }) => None,
-        Err(e) => return Err(e.into()),
-    };
-    let mut history = fangxin_core::scores::history(&state.db, uscc, 200)
-        .await
-        .unwrap_or_default();
+    // The parts are independent reads: asked at once, on connections of their own, the
+    // page waits for the slowest rather than for their sum.
+    let (m, explained, mut history, stats, months, answers, spot_checks, listings, trusted) = tokio::try_join!(
+        fangxin_core::merchants::profile(&state.db, uscc, now),
+        async {
+            match fangxin_core::scores::explain(&state.db, uscc).await {
+                Ok(s) => Ok(Some(s)),
+                Err(AppError::NotFound { .. }) => Ok(None),
+                Err(e) => Err(e),
+            }
+        },
+        async {
+            Ok::<_, AppError>(
+                fangxin_core::scores::history(&state.db, uscc, 200)
+                    .await
+                    .unwrap_or_default(),
+            )
+        },
+        fangxin_core::complaints::stats(&state.db, uscc, now),
+        complaints_per_month(state, id, today, now),
+        recent_answers(state, id),
+        published_checks(state, id),
+        current_listings(state, id),
+        trusted_parts(state, id, today),
+    )?;
+    let (trusted_level, pledges) = trusted;
     history.reverse();
-    let stats = fangxin_core::complaints::stats(&state.db, uscc, now).await?;
-
-    let months = complaints_per_month(state, id, today, now).await?;
-    let answers = recent_answers(state, id).await?;
-    let spot_checks = published_checks(state, id).await?;
-    let listings = current_listings(state, id).await?;
-    let (trusted_level, pledges) = trusted_parts(state, id, today).await?;
     let (grade_label, grade_class) = grade_parts(explained.as_ref().map(|s| s.grade.as_str()));
     let factors = factor_lines(explained.as_ref());
     let points: Vec<(NaiveDate, i32)> = history.iter().map(|h| (h.as_of, h.score)).collect();
