@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use fangxin_migrations::{Migrator, MigratorTrait};
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr};
+use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 
 /// Connects to the configured database. For SQLite the file and its directory are
 /// created when missing, and the journal is switched to WAL so readers never wait for
@@ -32,14 +33,16 @@ pub async fn connect(
         // generic plan, which for `merchant_id IN ($1 … $900)` is a sequential scan
         // (200 ms instead of 1 ms per batch here). Plan each execution for its values.
         .map_sqlx_postgres_opts(|o| o.options([("plan_cache_mode", "force_custom_plan")]))
-        // SQLite has one writer at a time; writers queue for the lock rather than fail.
-        .map_sqlx_sqlite_opts(|o| o.busy_timeout(Duration::from_secs(30)));
-    let db = Database::connect(opts).await?;
-    if db.get_database_backend() == DbBackend::Sqlite {
-        db.execute_unprepared("PRAGMA journal_mode=WAL").await?;
-        db.execute_unprepared("PRAGMA synchronous=NORMAL").await?;
-    }
-    Ok(db)
+        // Set on every connection the pool opens: a `PRAGMA` run once reaches only the
+        // connection that ran it, and `synchronous` is per connection (the others synced
+        // the WAL on every commit). SQLite has one writer at a time; writers queue for the
+        // lock rather than fail.
+        .map_sqlx_sqlite_opts(|o| {
+            o.busy_timeout(Duration::from_secs(30))
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+        });
+    Database::connect(opts).await
 }
 
 fn sqlite_path(url: &str) -> Option<String> {
