@@ -5,8 +5,8 @@ pub mod entities;
 use std::time::Duration;
 
 use fangxin_migrations::{Migrator, MigratorTrait};
-use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr};
 
 /// Connects to the configured database. For SQLite the file and its directory are
 /// created when missing, and the journal is switched to WAL so readers never wait for
