@@ -243,6 +243,34 @@ pub async fn reassess_all<C: ConnectionTrait>(
     reassess(db, &keys, model, now).await
 }
 
+/// Reassesses the complainants whose complaints were written at `written_at` or later (an
+/// import's rows carry its time): those with two or more complaints in the window, the
+/// only ones an assessment can flag. The others follow at the sweep, as time moves.
+pub async fn reassess_written_since<C: ConnectionTrait>(
+    db: &C,
+    model: &ClaimantModel,
+    written_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> AppResult<ReassessSummary> {
+    let since = now - TimeDelta::days(366);
+    let keys: Vec<String> = complaint::Entity::find()
+        .select_only()
+        .column(complaint::Column::ComplainantKey)
+        .filter(complaint::Column::ComplainantKey.is_not_null())
+        .filter(complaint::Column::ReceivedAt.gte(since))
+        .group_by(complaint::Column::ComplainantKey)
+        .having(Expr::col(complaint::Column::Id).count().gte(2))
+        .having(
+            Expr::col(complaint::Column::UpdatedAt)
+                .max()
+                .gte(written_at),
+        )
+        .into_tuple::<String>()
+        .all(db)
+        .await?;
+    reassess(db, &keys, model, now).await
+}
+
 /// One complainant in the queue. The key is pseudonymous; the contact appears only in the
 /// claim file.
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -211,6 +211,11 @@ pub async fn run<C: TransactionTrait + ConnectionTrait>(
         progress(Progress::Checking { rows: report.rows });
     }
     report.sha256 = reader.await?.map_err(read_error)?;
+    tracing::info!(
+        rows = report.rows,
+        elapsed_s = started.elapsed().as_secs_f64(),
+        "import checked"
+    );
     report.errors.sort_by_key(|e| e.line);
     if report.rows == 0 && report.errors.is_empty() {
         report.reject(
@@ -282,6 +287,11 @@ pub async fn run<C: TransactionTrait + ConnectionTrait>(
     scores::mark_pending(&txn, &ids, now).await?;
     txn.commit().await?;
     report.accepted = true;
+    tracing::info!(
+        rows = written,
+        elapsed_s = started.elapsed().as_secs_f64(),
+        "import written"
+    );
 
     // Rescore the touched merchants once. The file stands whatever happens here.
     match rescore_imported(db, &ids, ctx.scoring, now, progress).await {
@@ -290,15 +300,23 @@ pub async fn run<C: TransactionTrait + ConnectionTrait>(
             tracing::warn!(error = %e, "rescoring after an import failed; the sweep retries it")
         }
     }
+    tracing::info!(
+        merchants = ids.len(),
+        elapsed_s = started.elapsed().as_secs_f64(),
+        "import rescored"
+    );
     if kind == Kind::Complaints {
         // New complaints may raise (or, with corrected data, lower) claimant signals.
         // The import stands; a failure here is caught up by the hourly sweep.
-        if let Err(e) = crate::claimants::reassess_all(db, &ctx.scoring.model.claimants, now).await
+        if let Err(e) =
+            crate::claimants::reassess_written_since(db, &ctx.scoring.model.claimants, now, now)
+                .await
         {
             tracing::warn!(error = %e, "reassessing complainants after an import failed");
         }
     }
     report.elapsed_ms = started.elapsed().as_millis() as u64;
+    tracing::info!(elapsed_s = started.elapsed().as_secs_f64(), "import done");
     Ok(report)
 }
 
@@ -312,7 +330,12 @@ async fn rescore_imported<C: TransactionTrait + ConnectionTrait>(
     if ids.is_empty() {
         return Ok(());
     }
+    let counting = Instant::now();
     let baselines = scores::baselines::refresh(db, now, scoring).await?;
+    tracing::info!(
+        elapsed_s = counting.elapsed().as_secs_f64(),
+        "industry baselines counted"
+    );
     let mut done = 0u64;
     for chunk in ids.chunks(1_000) {
         scores::rescore(db, chunk, scoring, &baselines, now, true).await?;
