@@ -341,31 +341,32 @@ pub async fn kept<C: TransactionTrait + ConnectionTrait>(
     now: DateTime<Utc>,
     scoring: &Scoring,
 ) -> AppResult<Baselines> {
-    let rows = industry_baseline::Entity::find().all(db).await?;
-    if rows.is_empty()
-        || rows
-            .iter()
-            .any(|r| r.model_version != scoring.model.version)
-    {
-        return refresh(db, now, scoring).await;
-    }
-    Ok(baselines_of(rows))
+    kept_unless(db, now, scoring, |_| false).await
 }
 
 /// For the sweep: the kept baselines, counted again first when the district's day has
-/// turned since (the year they count moves with it) or none are kept.
+/// turned since (the year they count moves with it), none are kept or the model changed.
 pub async fn for_today<C: TransactionTrait + ConnectionTrait>(
     db: &C,
     now: DateTime<Utc>,
     scoring: &Scoring,
 ) -> AppResult<Baselines> {
     let today = crate::clock::today(now);
+    kept_unless(db, now, scoring, |r| r.as_of < today).await
+}
+
+async fn kept_unless<C: TransactionTrait + ConnectionTrait>(
+    db: &C,
+    now: DateTime<Utc>,
+    scoring: &Scoring,
+    stale: impl Fn(&industry_baseline::Model) -> bool,
+) -> AppResult<Baselines> {
     let rows = industry_baseline::Entity::find().all(db).await?;
-    let stale = rows.is_empty()
+    let refresh_first = rows.is_empty()
         || rows
             .iter()
-            .any(|r| r.as_of < today || r.model_version != scoring.model.version);
-    if stale {
+            .any(|r| r.model_version != scoring.model.version || stale(r));
+    if refresh_first {
         return refresh(db, now, scoring).await;
     }
     Ok(baselines_of(rows))
