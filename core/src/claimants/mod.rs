@@ -218,16 +218,7 @@ pub async fn reassess_all<C: ConnectionTrait>(
     model: &ClaimantModel,
     now: DateTime<Utc>,
 ) -> AppResult<ReassessSummary> {
-    let since = now - TimeDelta::days(366);
-    let mut keys: BTreeSet<String> = complaint::Entity::find()
-        .select_only()
-        .column(complaint::Column::ComplainantKey)
-        .filter(complaint::Column::ComplainantKey.is_not_null())
-        .filter(complaint::Column::ReceivedAt.gte(since))
-        .group_by(complaint::Column::ComplainantKey)
-        .having(Expr::col(complaint::Column::Id).count().gte(2))
-        .into_tuple::<String>()
-        .all(db)
+    let mut keys: BTreeSet<String> = repeat_complainants(db, now, None)
         .await?
         .into_iter()
         .collect();
@@ -252,23 +243,29 @@ pub async fn reassess_written_since<C: ConnectionTrait>(
     written_at: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> AppResult<ReassessSummary> {
+    let keys = repeat_complainants(db, now, Some(written_at)).await?;
+    reassess(db, &keys, model, now).await
+}
+
+/// Complainants with two or more complaints in the last year (with `written_since`, only
+/// those with a complaint written since then).
+async fn repeat_complainants<C: ConnectionTrait>(
+    db: &C,
+    now: DateTime<Utc>,
+    written_since: Option<DateTime<Utc>>,
+) -> AppResult<Vec<String>> {
     let since = now - TimeDelta::days(366);
-    let keys: Vec<String> = complaint::Entity::find()
+    let mut query = complaint::Entity::find()
         .select_only()
         .column(complaint::Column::ComplainantKey)
         .filter(complaint::Column::ComplainantKey.is_not_null())
         .filter(complaint::Column::ReceivedAt.gte(since))
         .group_by(complaint::Column::ComplainantKey)
-        .having(Expr::col(complaint::Column::Id).count().gte(2))
-        .having(
-            Expr::col(complaint::Column::UpdatedAt)
-                .max()
-                .gte(written_at),
-        )
-        .into_tuple::<String>()
-        .all(db)
-        .await?;
-    reassess(db, &keys, model, now).await
+        .having(Expr::col(complaint::Column::Id).count().gte(2));
+    if let Some(at) = written_since {
+        query = query.having(Expr::col(complaint::Column::UpdatedAt).max().gte(at));
+    }
+    Ok(query.into_tuple::<String>().all(db).await?)
 }
 
 /// One complainant in the queue. The key is pseudonymous; the contact appears only in the
