@@ -531,6 +531,7 @@ pub async fn rescore_all(
     }
     if !interrupted {
         feed_cursor::Entity::delete_by_id(job).exec(db).await?;
+        crate::store::analyze_tables(db, &["scores"]).await?;
     }
     progress.finish();
     Ok(RescoreAllOutcome {

@@ -95,6 +95,17 @@ where
     }
 }
 
+/// Refreshes the planner's statistics of some tables after they were rewritten in bulk
+/// (a full rescore rewrites `scores`). With stale statistics PostgreSQL took the sweep's
+/// "which scores are due" for a third of a million rows and walked the primary key over
+/// all of a million instead of the `next_due_on` index: 1.3 s an hour instead of 0.03 ms.
+pub async fn analyze_tables(db: &DatabaseConnection, tables: &[&str]) -> Result<(), DbErr> {
+    for table in tables {
+        db.execute_unprepared(&format!("ANALYZE {table}")).await?;
+    }
+    Ok(())
+}
+
 /// Refreshes the planner's statistics after a bulk load. Without them PostgreSQL plans
 /// `merchant_id IN (…)` on a freshly filled `complaints` table as a sequential scan
 /// (190 ms instead of 1 ms per batch of 900 merchants here).
