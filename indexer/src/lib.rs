@@ -173,7 +173,8 @@ impl AnswerCache {
 }
 
 impl MerchantIndex {
-    /// Opens the index in `dir`, creating it (and the directory) when absent.
+    /// Opens the index in `dir`, creating it (and the directory) when absent, with the
+    /// small writer that follows the change feed.
     ///
     /// The index is derived data: one written with another schema (an older version of
     /// Fangxin) is emptied and recreated, and the caller rebuilds it from the database.
