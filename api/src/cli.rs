@@ -728,6 +728,7 @@ async fn import_file(
         scoring: &scoring,
         lower_amount_threshold_fen: settings.penalties.lower_amount_threshold_yuan * 100,
         max_reported_errors: settings.imports.max_reported_errors,
+        scratch_dir: &settings.data_dir.join("imports"),
     };
     let spinner = fangxin_core::progress::Spinner::new();
     let report = fangxin_core::imports::run(

@@ -481,8 +481,11 @@ async fn a_regulator_uploads_an_import_file(backend: Backend) {
         submit(&client, "form[action='/admin/imports'] button").await?;
         let report = text_of(&client, "#import-report").await?;
         anyhow::ensure!(
-            report.contains("文件未导入") && report.contains("channel"),
-            "bad rows named: {report}"
+            report.contains("文件未导入")
+                && report.contains("渠道（channel）")
+                && report.contains("可填：12315热线（12315）")
+                && !report.contains("unknown"),
+            "bad rows named, in Chinese, with the values the column takes: {report}"
         );
         client
             .find(Locator::Id("import-file"))

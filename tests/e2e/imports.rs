@@ -297,7 +297,8 @@ async fn a_file_with_bad_rows_is_rejected_whole_with_every_row_named(backend: Ba
                "received_at": "2026-01-05 10:00:00", "status": "settled",
                "closed_at": "2026-01-04 10:00:00", "text": "x"}),
         json!({"channel": "fax", "ticket_no": "B3", "kind": "complaint", "merchant_name": "某店",
-               "received_at": "2026-01-05 10:00:00", "text": "x"}),
+               "received_at": "2026-01-05 10:00:00", "status": "closed", "category": "food",
+               "text": "x"}),
     ];
     let ndjson: String = rows.iter().map(|r| format!("{r}\n")).collect::<String>() + "{not json\n";
     let (status, body) = import(
@@ -314,7 +315,10 @@ async fn a_file_with_bad_rows_is_rejected_whole_with_every_row_named(backend: Ba
         [
             (1, "complainant_key".into(), "personal_data".into()),
             (2, "closed_at".into(), "dates_out_of_order".into()),
+            // Every coded cell at fault in the row, not only the first.
             (3, "channel".into(), "invalid_channel".into()),
+            (3, "status".into(), "invalid_status".into()),
+            (3, "category".into(), "invalid_category".into()),
             (4, "-".into(), "invalid_json".into()),
         ]
     );
@@ -364,6 +368,7 @@ async fn a_large_complaint_file_imports_in_batches(backend: Backend) {
         scoring: &app.state.scoring,
         lower_amount_threshold_fen: 1_000_000,
         max_reported_errors: 100,
+        scratch_dir: &std::env::temp_dir(),
     };
     let report = fangxin_core::imports::run(
         &app.state.db,
@@ -389,8 +394,66 @@ async fn a_large_complaint_file_imports_in_batches(backend: Backend) {
     app.finish().await;
 }
 
+/// Excel on Chinese Windows saves CSV as GBK: such a file imports as the same names.
+async fn an_excel_gbk_file_imports_with_its_chinese_intact(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let regulator = app.token_for("regulator", None).await;
+    let csv = merchants_csv();
+    let (gbk, _, unmappable) = encoding_rs::GB18030.encode(&csv);
+    assert!(!unmappable);
+    assert!(std::str::from_utf8(&gbk).is_err(), "the file is not UTF-8");
+    let (status, report) = app
+        .post_raw(
+            "/api/v1/admin/imports/merchants",
+            Some(&regulator),
+            "text/csv",
+            gbk.into_owned(),
+        )
+        .await;
+    assert_eq!(status, 200, "{report}");
+    assert_eq!(report["accepted"], true, "{report}");
+    assert_eq!(report["encoding"], "gb18030");
+    assert_eq!(report["created"], 3);
+    let (_, profile) = app
+        .get_json(&format!("/api/v1/merchants/{}", uscc(1)))
+        .await;
+    assert_eq!(profile["name"], "昆明市五华区滇味轩餐饮店", "{profile}");
+    assert_eq!(profile["former_names"], json!(["滇味小馆", "滇味居"]));
+    // The same rows in UTF-8 are the same rows: nothing changes.
+    let (status, again) = import(&app, &regulator, "merchants", "text/csv", merchants_csv()).await;
+    assert_eq!(status, 200, "{again}");
+    assert_eq!(
+        (again["unchanged"].as_u64(), again["encoding"].as_str()),
+        (Some(3), Some("UTF-8"))
+    );
+    app.finish().await;
+}
+
+/// The template a clerk downloads for each kind imports as it is, in order: the
+/// merchant, then its penalty and a complaint against it.
+async fn the_downloadable_templates_import_as_they_are(backend: Backend) {
+    use fangxin_core::imports::Kind;
+    let app = TestApp::spawn(backend).await;
+    let regulator = app.token_for("regulator", None).await;
+    for kind in [Kind::Merchants, Kind::Penalties, Kind::Complaints] {
+        let template = kind.template();
+        assert!(template.starts_with('\u{feff}'), "Excel reads it as UTF-8");
+        let (status, report) = import(&app, &regulator, kind.code(), "text/csv", template).await;
+        assert_eq!(status, 200, "{}: {report}", kind.code());
+        assert_eq!(
+            (report["accepted"].as_bool(), report["created"].as_u64()),
+            (Some(true), Some(1)),
+            "{}: {report}",
+            kind.code()
+        );
+    }
+    app.finish().await;
+}
+
 crate::on_every_backend!(
     a_regulator_imports_files_once_and_the_portal_follows,
     a_file_with_bad_rows_is_rejected_whole_with_every_row_named,
     a_large_complaint_file_imports_in_batches,
+    an_excel_gbk_file_imports_with_its_chinese_intact,
+    the_downloadable_templates_import_as_they_are,
 );

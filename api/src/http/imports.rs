@@ -84,6 +84,7 @@ pub async fn upload(
         scoring: &state.scoring,
         lower_amount_threshold_fen: state.settings.penalties.lower_amount_threshold_yuan * 100,
         max_reported_errors: state.settings.imports.max_reported_errors,
+        scratch_dir: &state.settings.data_dir.join("imports"),
     };
     let report = imports::run(
         &state.db,

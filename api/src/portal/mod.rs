@@ -124,6 +124,10 @@ pub fn routes() -> Router<AppState> {
             axum::routing::post(console::workbench::upload_import)
                 .layer(axum::extract::DefaultBodyLimit::disable()),
         )
+        .route(
+            "/admin/imports/template/{kind}",
+            axum::routing::get(console::workbench::import_template),
+        )
 }
 
 /// The search box's suggestions, as a file of its own so that the Content-Security-Policy

@@ -3,6 +3,7 @@
 //! Chinese text falls back to a general sentence with the service's detail.
 
 use fangxin_core::error::AppError;
+use fangxin_core::imports::{Kind, RowError};
 
 /// The Chinese name of a form field.
 fn field_zh(field: &str) -> &'static str {
@@ -84,6 +85,196 @@ pub fn message(e: &AppError) -> String {
     }
 }
 
+/// The Chinese name of an import file's column.
+pub fn column_zh(column: &str) -> &'static str {
+    match column {
+        "uscc" => "统一社会信用代码",
+        "name" => "名称",
+        "sign_name" => "招牌名称",
+        "former_names" => "曾用名",
+        "kind" => "类型",
+        "industry" => "行业",
+        "street" => "街道",
+        "address" => "地址",
+        "legal_representative" => "法定代表人或经营者",
+        "established_on" => "成立日期",
+        "decision_no" => "决定书文号",
+        "categories" => "处罚种类",
+        "fine_yuan" => "罚款金额（元）",
+        "confiscated_yuan" => "没收金额（元）",
+        "violation_type" => "违法行为类型",
+        "facts" => "主要违法事实",
+        "legal_basis" => "处罚依据",
+        "authority" => "处罚机关",
+        "decided_on" => "决定日期",
+        "procedure" => "程序",
+        "ban_months" => "限制从业月数",
+        "serious" => "情节严重",
+        "special_sector" => "特殊领域",
+        "content" => "处罚内容",
+        "channel" => "渠道",
+        "ticket_no" => "工单号",
+        "merchant_name" => "商户名称",
+        "received_at" => "登记时间",
+        "status" => "状态",
+        "category" => "问题类别",
+        "amount_involved_yuan" => "涉及金额（元）",
+        "amount_recovered_yuan" => "挽回金额（元）",
+        "satisfaction" => "回访满意度",
+        "complainant_key" => "投诉人标识",
+        "text" => "诉求内容",
+        "accepted_at" => "受理时间",
+        "closed_at" => "办结时间",
+        "punitive_demand" => "要求惩罚性赔偿",
+        "purchase_quantity" => "购买数量",
+        _ => "",
+    }
+}
+
+/// Every code an import report can carry, for the test that each has a Chinese message.
+#[cfg(test)]
+const IMPORT_CODES: &[&str] = &[
+    "empty_file",
+    "invalid_csv",
+    "invalid_json",
+    "wrong_field_count",
+    "unknown_column",
+    "missing_column",
+    "duplicate_column",
+    "duplicate_key",
+    "merchant_not_found",
+    "penalty_exists",
+    "missing_field",
+    "invalid_value",
+    "invalid_uscc",
+    "invalid_channel",
+    "invalid_kind",
+    "invalid_status",
+    "invalid_category",
+    "invalid_procedure",
+    "invalid_satisfaction",
+    "invalid_amount",
+    "missing_amount",
+    "invalid_ban",
+    "invalid_date",
+    "invalid_time",
+    "invalid_key",
+    "invalid_ticket",
+    "invalid_quantity",
+    "future_date",
+    "dates_out_of_order",
+    "field_too_long",
+    "implausible_date",
+    "inconsistent_amount",
+    "invalid_character",
+    "personal_data",
+    "unknown_street",
+];
+
+/// One problem of an import file, in Chinese: what is wrong, and for a coded column the
+/// values it takes. `None` for a code this table lacks (the test keeps it complete).
+pub fn import_problem(kind: Kind, e: &RowError) -> Option<String> {
+    let column = e.column.as_deref().unwrap_or("");
+    let name = match column_zh(column) {
+        "" if column.is_empty() => "这一格".to_owned(),
+        "" => format!("“{column}”列"),
+        zh => format!("“{zh}”"),
+    };
+    let values = || {
+        kind.allowed(column).map(|values| {
+            let listed: Vec<String> = values
+                .iter()
+                .map(|(code, label)| {
+                    if code == label {
+                        (*code).to_owned()
+                    } else {
+                        format!("{label}（{code}）")
+                    }
+                })
+                .collect();
+            format!("可填：{}。", listed.join("、"))
+        })
+    };
+    let columns = || {
+        let listed: Vec<String> = kind
+            .columns()
+            .iter()
+            .map(|c| format!("{}（{}）", c.name, column_zh(c.name)))
+            .collect();
+        listed.join("、")
+    };
+    Some(match e.code.as_str() {
+        "empty_file" => "文件没有数据：第一行应为表头，其下每行一条记录。".to_owned(),
+        "invalid_csv" if e.message.contains("UTF-8") => {
+            "这一行有无法识别的文字编码：请在 Excel 中另存为“CSV UTF-8（逗号分隔）”后再导入。"
+                .to_owned()
+        }
+        "invalid_csv" => "这一行不是有效的 CSV（请检查引号是否成对）。".to_owned(),
+        "invalid_json" => "这一行不是有效的 JSON 对象。".to_owned(),
+        "wrong_field_count" => {
+            "这一行的列数与表头不一致（单元格中的逗号请用引号括起）。".to_owned()
+        }
+        "unknown_column" if column.is_empty() => {
+            format!("表头有一列没有列名。可用的列：{}。", columns())
+        }
+        "unknown_column" => format!("表头有未知的列“{column}”。可用的列：{}。", columns()),
+        "missing_column" => format!("表头缺少必需的列 {column}（{}）。", column_zh(column)),
+        "duplicate_column" => format!("表头中 {column} 列出现了两次。"),
+        "duplicate_key" => {
+            let other = e
+                .message
+                .split(" is also on line ")
+                .nth(1)
+                .and_then(|rest| rest.split(',').next())
+                .map(|line| format!("第 {line} 行"))
+                .unwrap_or_else(|| "另一行".to_owned());
+            format!("{name}与文件中{other}相同，但其余内容不同；同一编号只能有一种内容。")
+        }
+        "merchant_not_found" => {
+            "没有这个统一社会信用代码的商户：请先导入该商户的登记信息。".to_owned()
+        }
+        "penalty_exists" => {
+            "这个决定书文号已登记，且内容不同：如需更正，请在处罚记录中使用“更正”。".to_owned()
+        }
+        "missing_field" => format!("{name}不能为空。"),
+        "invalid_uscc" => "统一社会信用代码有误：应为 18 位，含校验位，请核对。".to_owned(),
+        "invalid_value"
+        | "invalid_channel"
+        | "invalid_kind"
+        | "invalid_status"
+        | "invalid_category"
+        | "invalid_procedure"
+        | "invalid_satisfaction" => match values() {
+            Some(values) => format!("{name}的值不在可选范围内。{values}"),
+            None if e.message.contains("true or false") => format!("{name}应填“是”或“否”。"),
+            None => format!("{name}的格式不对。"),
+        },
+        "invalid_amount" | "missing_amount" => {
+            format!("{name}应为金额，如 1234.50（元，最多两位小数）。")
+        }
+        "invalid_ban" => "限制从业月数应为 1 至 120 之间的整数，且仅用于“限制从业”。".to_owned(),
+        "invalid_date" => format!("{name}应为日期，格式为 2026-11-20。"),
+        "invalid_time" => format!("{name}应为时间，格式为 2026-11-20 10:30:00（北京时间）。"),
+        "invalid_key" => {
+            "投诉人标识只能包含字母、数字、下划线和短横线，最长 64 个字符。".to_owned()
+        }
+        "invalid_ticket" => "工单号不能为空，最长 64 个字符。".to_owned(),
+        "invalid_quantity" => "购买数量应为正整数。".to_owned(),
+        "future_date" => format!("{name}不能晚于现在。"),
+        "dates_out_of_order" => format!("{name}早于登记时间或受理时间，请核对先后顺序。"),
+        "field_too_long" => format!("{name}太长，请精简。"),
+        "implausible_date" => format!("{name}的年份不合常理，请核对。"),
+        "inconsistent_amount" => "金额前后矛盾：挽回金额不能大于涉及金额。".to_owned(),
+        "invalid_character" => format!("{name}含有不可见的控制字符，请删去后再导入。"),
+        "personal_data" => {
+            "投诉人标识不能是手机号、身份证号等个人信息：请填写各渠道系统生成的匿名编号。"
+                .to_owned()
+        }
+        "unknown_street" => "街道不在本辖区的街道名单中，请核对名称。".to_owned(),
+        _ => return None,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -95,4 +286,113 @@ mod tests {
         let e = AppError::MerchantNotFound("x".into());
         assert!(message(&e).contains("没有找到"));
     }
+
+    #[test]
+    fn every_import_problem_and_column_has_chinese() {
+        let kinds = [Kind::Merchants, Kind::Penalties, Kind::Complaints];
+        for kind in kinds {
+            for c in kind.columns() {
+                assert!(
+                    !column_zh(c.name).is_empty(),
+                    "{} has no Chinese name",
+                    c.name
+                );
+            }
+            for code in IMPORT_CODES {
+                let e = RowError {
+                    line: 2,
+                    column: Some("channel".into()),
+                    code: (*code).into(),
+                    message: "English detail".into(),
+                };
+                let text =
+                    import_problem(kind, &e).unwrap_or_else(|| panic!("{code} has no Chinese"));
+                assert!(
+                    !text.is_ascii() && !text.contains("English"),
+                    "{code}: {text}"
+                );
+            }
+        }
+        let e = RowError {
+            line: 3,
+            column: Some("channel".into()),
+            code: "invalid_value".into(),
+            message: "unknown channel \"wechat\"".into(),
+        };
+        let text = import_problem(Kind::Complaints, &e).unwrap();
+        assert!(
+            text.contains("“渠道”") && text.contains("12315热线（12315）"),
+            "{text}"
+        );
+    }
+
+    /// Every code the import checks can emit is in the table: the codes written in the
+    /// checks' sources (`"invalid_…"`, `"missing_…"` …) are all listed.
+    #[test]
+    fn the_table_lists_every_code_the_checks_write() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let mut missing = Vec::new();
+        for dir in [
+            "core/src/complaints",
+            "core/src/merchants",
+            "core/src/penalties",
+            "core/src/imports",
+        ] {
+            for entry in std::fs::read_dir(root.join(dir)).unwrap() {
+                let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+                let stated: Vec<&str> = text
+                    .split("code: \"")
+                    .skip(1)
+                    .filter_map(|rest| rest.split('"').next())
+                    .collect();
+                for piece in text.split('"').skip(1).step_by(2) {
+                    let coded = stated.contains(&piece)
+                        || [
+                            "invalid_",
+                            "missing_",
+                            "future_",
+                            "dates_",
+                            "field_too",
+                            "duplicate_",
+                            "unknown_",
+                            "wrong_",
+                            "empty_",
+                            "personal_",
+                            "implausible_",
+                            "inconsistent_",
+                        ]
+                        .iter()
+                        .any(|p| piece.starts_with(p));
+                    let word = piece.chars().all(|c| c.is_ascii_lowercase() || c == '_');
+                    if coded
+                        && word
+                        && !IMPORT_CODES.contains(&piece)
+                        && !NOT_IMPORT.contains(&piece)
+                    {
+                        missing.push(piece.to_owned());
+                    }
+                }
+            }
+        }
+        missing.sort();
+        missing.dedup();
+        assert!(
+            missing.is_empty(),
+            "codes without Chinese text: {missing:?}"
+        );
+    }
+
+    /// Codes in those sources that an import never reports (API-only moves).
+    const NOT_IMPORT: &[&str] = &[
+        "invalid_transition",
+        "invalid_answer",
+        "already_matched",
+        "complaint_not_found",
+        "decision_no_changed",
+        "file_changed",
+        "merchant_exists",
+        "penalty_not_found",
+        "penalty_revoked",
+        "status_unchanged",
+    ];
 }

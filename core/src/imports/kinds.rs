@@ -18,6 +18,10 @@ use crate::merchants::{self, NewMerchant};
 use crate::penalties::{self, PublishPenalty, ValidPenalty};
 use crate::store::BatchOutcome;
 use crate::store::entities::penalty;
+use fangxin_scoring::domain::{
+    Channel, ComplaintCategory, ComplaintKind, ComplaintStatus, MerchantKind, PenaltyCategory,
+    Procedure,
+};
 
 /// What a file holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -107,8 +111,188 @@ impl Kind {
         }
     }
 
-    /// A row as a checked record, by the same rules as the API.
+    /// The values a coded column takes, as (code, Chinese label); either is accepted.
+    pub fn allowed(self, column: &str) -> Option<Vec<(&'static str, &'static str)>> {
+        fn all<T: Copy>(
+            values: &[T],
+            code: fn(T) -> &'static str,
+            label: fn(T) -> &'static str,
+        ) -> Option<Vec<(&'static str, &'static str)>> {
+            Some(values.iter().map(|v| (code(*v), label(*v))).collect())
+        }
+        match (self, column) {
+            (Kind::Merchants, "kind") => all(
+                MerchantKind::ALL,
+                MerchantKind::code,
+                MerchantKind::label_zh,
+            ),
+            (Kind::Penalties, "categories") => all(
+                PenaltyCategory::ALL,
+                PenaltyCategory::code,
+                PenaltyCategory::label_zh,
+            ),
+            (Kind::Penalties, "procedure") => {
+                all(Procedure::ALL, Procedure::code, Procedure::label_zh)
+            }
+            (Kind::Complaints, "channel") => all(Channel::ALL, Channel::code, Channel::label_zh),
+            (Kind::Complaints, "kind") => all(
+                ComplaintKind::ALL,
+                ComplaintKind::code,
+                ComplaintKind::label_zh,
+            ),
+            (Kind::Complaints, "status") => all(
+                ComplaintStatus::ALL,
+                ComplaintStatus::code,
+                ComplaintStatus::label_zh,
+            ),
+            (Kind::Complaints, "category") => all(
+                ComplaintCategory::ALL,
+                ComplaintCategory::code,
+                ComplaintCategory::label_zh,
+            ),
+            (Kind::Complaints, "satisfaction") => Some(vec![
+                ("satisfied", "满意"),
+                ("basically_satisfied", "基本满意"),
+                ("unsatisfied", "不满意"),
+            ]),
+            _ => None,
+        }
+    }
+
+    /// A file to start from: the header and one example row, in UTF-8 with a byte-order
+    /// mark so that Excel opens it as such.
+    pub fn template(self) -> String {
+        let uscc = fangxin_scoring::Uscc::from_parts('9', '2', "530102", "MA6K0XY8")
+            .map(|u| u.to_string())
+            .unwrap_or_default();
+        let example: &[&str] = match self {
+            Kind::Merchants => &[
+                &uscc,
+                "昆明市五华区滇味轩餐饮店",
+                "滇味轩",
+                "滇味小馆|滇味居",
+                "个体工商户",
+                "餐饮",
+                "护国街道",
+                "昆明市五华区正义路1号",
+                "张三",
+                "2019-03-01",
+            ],
+            Kind::Penalties => &[
+                "五市监处罚〔2026〕1号",
+                &uscc,
+                "警告|罚款",
+                "5000.00",
+                "",
+                "销售过期食品",
+                "当事人销售超过保质期的食品……",
+                "《中华人民共和国食品安全法》第一百二十四条",
+                "昆明市五华区市场监督管理局",
+                "2026-11-20",
+                "普通程序",
+                "",
+                "否",
+                "否",
+                "",
+            ],
+            Kind::Complaints => &[
+                "12315",
+                "1532010200123",
+                "投诉",
+                &uscc,
+                "滇味轩",
+                "2026-11-20 10:30:00",
+                "已受理",
+                "商品质量",
+                "128.00",
+                "",
+                "",
+                "",
+                "购买的米线有异物，要求退款",
+                "2026-11-21 09:00:00",
+                "",
+                "否",
+                "",
+            ],
+        };
+        let mut w = csv::Writer::from_writer(Vec::new());
+        let header: Vec<&str> = self.columns().iter().map(|c| c.name).collect();
+        let written = w
+            .write_record(&header)
+            .and_then(|_| w.write_record(example));
+        let bytes = match (written, w.into_inner()) {
+            (Ok(()), Ok(bytes)) => bytes,
+            _ => header.join(",").into_bytes(),
+        };
+        format!("\u{feff}{}", String::from_utf8_lossy(&bytes))
+    }
+
+    /// A row's coded cells that are none of their column's values: every one, so that a
+    /// row's report names them all, not only the first.
+    fn coded_errors(self, raw: &RawRow) -> Vec<RowError> {
+        let mut errors = Vec::new();
+        // In the file's column order, whatever order the row's map keeps.
+        for column in self.columns().iter().map(|c| c.name) {
+            let (Some(allowed), Some(value)) = (self.allowed(column), raw.fields.get(column))
+            else {
+                continue;
+            };
+            let cells: Vec<&str> = match value {
+                serde_json::Value::String(s) => vec![s.as_str()],
+                serde_json::Value::Array(a) => a.iter().filter_map(|v| v.as_str()).collect(),
+                _ => continue,
+            };
+            for cell in cells.iter().map(|c| c.trim()).filter(|c| !c.is_empty()) {
+                if !allowed
+                    .iter()
+                    .any(|(code, label)| cell == *code || cell == *label)
+                {
+                    let codes: Vec<&str> = allowed.iter().map(|(code, _)| *code).collect();
+                    errors.push(RowError {
+                        line: raw.line,
+                        column: Some(column.to_owned()),
+                        code: match column {
+                            "categories" | "category" => "invalid_category",
+                            "channel" => "invalid_channel",
+                            "kind" => "invalid_kind",
+                            "status" => "invalid_status",
+                            "procedure" => "invalid_procedure",
+                            "satisfaction" => "invalid_satisfaction",
+                            _ => "invalid_value",
+                        }
+                        .into(),
+                        message: format!("unknown {column} {cell:?}; one of: {}", codes.join(", ")),
+                    });
+                    break;
+                }
+            }
+        }
+        errors
+    }
+
+    /// A row as a checked record, by the same rules as the API; or its problems, one per
+    /// column at fault: the first rule the row breaks, then any other coded cell that is
+    /// none of its column's values.
     pub(super) fn read_row(
+        self,
+        raw: RawRow,
+        lower_amount_threshold_fen: i64,
+        now: DateTime<Utc>,
+    ) -> Result<Record, Vec<RowError>> {
+        let coded = self.coded_errors(&raw);
+        match self.check_row(raw, lower_amount_threshold_fen, now) {
+            Ok(record) => Ok(record),
+            Err(first) => {
+                let others: Vec<RowError> = coded
+                    .into_iter()
+                    .filter(|e| e.column != first.column)
+                    .collect();
+                Err(std::iter::once(first).chain(others).collect())
+            }
+        }
+    }
+
+    fn check_row(
         self,
         raw: RawRow,
         lower_amount_threshold_fen: i64,

@@ -9,6 +9,7 @@
 //! the second time. The merchants touched are rescored once, after the commit, and the
 //! change events written with the rows bring them to the search index.
 
+mod encoding;
 mod kinds;
 mod rows;
 
@@ -89,6 +90,9 @@ pub struct ImportReport {
     pub format: Format,
     /// SHA-256 of the file, as recorded in the audit log.
     pub sha256: String,
+    /// The text encoding the file was read in: `UTF-8`, or `gb18030` for a file saved as
+    /// GBK or GB18030 (Excel's CSV on Chinese Windows), or as its byte-order mark says.
+    pub encoding: String,
     /// Data rows read (blank lines apart).
     pub rows: u64,
     /// True when the file was written; false when any row was bad (nothing was written).
@@ -113,6 +117,7 @@ impl ImportReport {
             kind,
             format,
             sha256: String::new(),
+            encoding: "UTF-8".into(),
             rows: 0,
             accepted: false,
             created: 0,
@@ -124,6 +129,20 @@ impl ImportReport {
             errors: Vec::new(),
             errors_truncated: false,
             elapsed_ms: 0,
+        }
+    }
+
+    /// Every problem of one row; the row counts once.
+    fn reject_row(&mut self, errors: Vec<RowError>, max: usize) {
+        let mut errors = errors.into_iter();
+        let Some(first) = errors.next() else { return };
+        self.reject(first, max);
+        for e in errors {
+            if self.errors.len() < max {
+                self.errors.push(e);
+            } else {
+                self.errors_truncated = true;
+            }
         }
     }
 
@@ -166,6 +185,8 @@ pub struct ImportContext<'a> {
     pub scoring: &'a Scoring,
     pub lower_amount_threshold_fen: i64,
     pub max_reported_errors: usize,
+    /// Where a UTF-8 copy of a file in another encoding is made (removed afterwards).
+    pub scratch_dir: &'a Path,
 }
 
 /// Imports one file; see the module documentation.
@@ -184,8 +205,16 @@ pub async fn run<C: TransactionTrait + ConnectionTrait>(
     let _today = crate::clock::today(now);
     let mut seen = kinds::Seen::default();
 
+    let source = {
+        let (path, scratch) = (path.to_path_buf(), ctx.scratch_dir.to_path_buf());
+        tokio::task::spawn_blocking(move || encoding::open(&path, &scratch))
+            .await?
+            .map_err(read_error)?
+    };
+    report.encoding = source.encoding.to_owned();
+
     // Pass 1: check everything, write nothing.
-    let (mut rx, reader) = rows::spawn(path.to_path_buf(), format, kind.columns());
+    let (mut rx, reader) = rows::spawn(source.path.clone(), format, kind.columns());
     while let Some(batch) = rx.recv().await {
         let mut parsed = Vec::with_capacity(batch.len());
         for item in batch {
@@ -200,7 +229,7 @@ pub async fn run<C: TransactionTrait + ConnectionTrait>(
                     report.rows += 1;
                     match kind.read_row(raw, ctx.lower_amount_threshold_fen, now) {
                         Ok(record) => parsed.push(record),
-                        Err(e) => report.reject(e, ctx.max_reported_errors),
+                        Err(errors) => report.reject_row(errors, ctx.max_reported_errors),
                     }
                 }
             }
@@ -210,7 +239,11 @@ pub async fn run<C: TransactionTrait + ConnectionTrait>(
         }
         progress(Progress::Checking { rows: report.rows });
     }
-    report.sha256 = reader.await?.map_err(read_error)?;
+    let read_sha256 = reader.await?.map_err(read_error)?;
+    report.sha256 = source
+        .original_sha256
+        .clone()
+        .unwrap_or_else(|| read_sha256.clone());
     tracing::info!(
         rows = report.rows,
         elapsed_s = started.elapsed().as_secs_f64(),
@@ -237,7 +270,7 @@ pub async fn run<C: TransactionTrait + ConnectionTrait>(
     // Pass 2: write the whole file in one transaction.
     let mut touched: HashSet<i64> = HashSet::new();
     let txn = crate::store::begin_write(db).await?;
-    let (mut rx, reader) = rows::spawn(path.to_path_buf(), format, kind.columns());
+    let (mut rx, reader) = rows::spawn(source.path.clone(), format, kind.columns());
     let mut written = 0u64;
     while let Some(batch) = rx.recv().await {
         let mut parsed = Vec::with_capacity(batch.len());
@@ -255,7 +288,7 @@ pub async fn run<C: TransactionTrait + ConnectionTrait>(
         progress(Progress::Writing { rows: written });
     }
     let sha256 = reader.await?.map_err(read_error)?;
-    if sha256 != report.sha256 {
+    if sha256 != read_sha256 {
         return Err(changed_during_import());
     }
     audit::record(
@@ -269,6 +302,7 @@ pub async fn run<C: TransactionTrait + ConnectionTrait>(
             before: None,
             after: Some(serde_json::json!({
                 "format": format,
+                "encoding": report.encoding,
                 "rows": report.rows,
                 "created": report.created,
                 "updated": report.updated,

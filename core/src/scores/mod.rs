@@ -294,6 +294,7 @@ pub async fn rescore<C: TransactionTrait + ConnectionTrait>(
     let mut changed = 0;
     let mut rows = Vec::with_capacity(scored.len());
     let mut history = Vec::new();
+    let mut events = Vec::new();
     for (id, s) in &scored {
         let grade = s.grade.as_str().to_owned();
         let moved = previous
@@ -322,7 +323,7 @@ pub async fn rescore<C: TransactionTrait + ConnectionTrait>(
                 ..Default::default()
             });
             if emit_events && let Some(uscc) = usccs.get(id) {
-                feed::append(&txn, *id, uscc, "score", now).await?;
+                events.push((*id, uscc.clone()));
             }
         }
     }
@@ -350,6 +351,7 @@ pub async fn rescore<C: TransactionTrait + ConnectionTrait>(
             .exec_without_returning(&txn)
             .await?;
     }
+    feed::append_many(&txn, &events, "score", now).await?;
     // Changes recorded up to `now` are in these scores; a later one keeps its marker. The
     // table is empty but for moments after a write, so look before deleting by the batch:
     // a full rescore would otherwise spend seconds on deletes that find nothing.

@@ -5,7 +5,7 @@ use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 use fangxin_scoring::domain::PenaltyCategory;
 use serde::Deserialize;
@@ -32,8 +32,32 @@ struct AdminPage {
     today: String,
     audit: Vec<(String, String, String)>,
     report: Option<fangxin_core::imports::ImportReport>,
+    /// The report's problems in Chinese: line, column, what is wrong.
+    problems: Vec<(u64, String, String)>,
+    /// Only the header is at fault: no row was read.
+    header_only: bool,
     queue: Vec<QueueItem>,
     as_of: String,
+}
+
+/// An import report's problems as a clerk reads them.
+fn problems_zh(report: &fangxin_core::imports::ImportReport) -> Vec<(u64, String, String)> {
+    report
+        .errors
+        .iter()
+        .map(|e| {
+            let column = match e.column.as_deref() {
+                None => "—".to_owned(),
+                Some(c) => match crate::portal::zh::column_zh(c) {
+                    "" => c.to_owned(),
+                    zh => format!("{zh}（{c}）"),
+                },
+            };
+            let message = crate::portal::zh::import_problem(report.kind, e)
+                .unwrap_or_else(|| format!("这一行有误（{}）。", e.code));
+            (e.line, column, message)
+        })
+        .collect()
 }
 
 /// A pending application for the regulator to decide.
@@ -329,6 +353,10 @@ async fn admin_page_with(
             authority: "昆明市五华区市场监督管理局".into(),
             today: fangxin_core::clock::today(now).to_string(),
             audit,
+            problems: report.as_ref().map(problems_zh).unwrap_or_default(),
+            header_only: report
+                .as_ref()
+                .is_some_and(|r| !r.errors.is_empty() && r.errors.iter().all(|e| e.line <= 1)),
             report,
             queue,
             as_of: stamp(now),
@@ -589,6 +617,7 @@ pub async fn upload_import(
         scoring: &state.scoring,
         lower_amount_threshold_fen: state.settings.penalties.lower_amount_threshold_yuan * 100,
         max_reported_errors: state.settings.imports.max_reported_errors,
+        scratch_dir: &state.settings.data_dir.join("imports"),
     };
     let actor = page.0.session.actor(None);
     match fangxin_core::imports::run(
@@ -611,4 +640,36 @@ pub async fn upload_import(
         }
         Err(e) => app_error(e),
     }
+}
+
+/// `GET /admin/imports/template/{kind}`: a CSV to start an import from.
+pub async fn import_template(
+    _page: RegulatorPage,
+    axum::extract::Path(kind): axum::extract::Path<String>,
+) -> Response {
+    let kind = kind.trim_end_matches(".csv");
+    let Some(kind) = fangxin_core::imports::Kind::parse(kind) else {
+        return crate::portal::error_page(
+            axum::http::StatusCode::NOT_FOUND,
+            "没有这种模板",
+            "可下载的模板：投诉举报、行政处罚、商户登记。",
+        );
+    };
+    (
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "text/csv; charset=utf-8".to_owned(),
+            ),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!(
+                    "attachment; filename=\"fangxin-{}-template.csv\"",
+                    kind.code()
+                ),
+            ),
+        ],
+        kind.template(),
+    )
+        .into_response()
 }
