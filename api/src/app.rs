@@ -148,8 +148,7 @@ impl App {
         let metrics = telemetry::metrics_handle();
         settings.apply_district()?;
         crate::portal::session::set_csrf_key(&csrf_key(&settings)?);
-        let leftovers =
-            fangxin_core::imports::Spool::clear_leftovers(&settings.data_dir.join("imports"));
+        let leftovers = fangxin_core::imports::Spool::clear_leftovers(&settings.imports_dir());
         if leftovers > 0 {
             tracing::info!(
                 files = leftovers,

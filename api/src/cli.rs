@@ -724,12 +724,7 @@ async fn import_file(
     }
     let db = app::open_database(&settings).await?;
     let scoring = settings.scoring()?;
-    let ctx = fangxin_core::imports::ImportContext {
-        scoring: &scoring,
-        lower_amount_threshold_fen: settings.penalties.lower_amount_threshold_yuan * 100,
-        max_reported_errors: settings.imports.max_reported_errors,
-        scratch_dir: &settings.data_dir.join("imports"),
-    };
+    let ctx = settings.import_context(&scoring);
     let spinner = fangxin_core::progress::Spinner::new();
     let report = fangxin_core::imports::run(
         &db,

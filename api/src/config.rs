@@ -263,6 +263,24 @@ impl Settings {
         }
     }
 
+    /// Where uploads are spooled and non-UTF-8 import files are copied as UTF-8.
+    pub fn imports_dir(&self) -> PathBuf {
+        self.data_dir.join("imports")
+    }
+
+    /// How imports run under these settings, scoring with `scoring`.
+    pub fn import_context<'a>(
+        &self,
+        scoring: &'a fangxin_core::scores::Scoring,
+    ) -> fangxin_core::imports::ImportContext<'a> {
+        fangxin_core::imports::ImportContext {
+            scoring,
+            lower_amount_threshold_fen: self.penalties.lower_amount_threshold_yuan * 100,
+            max_reported_errors: self.imports.max_reported_errors,
+            scratch_dir: self.imports_dir(),
+        }
+    }
+
     /// The scoring model (built in, with the configured file's keys over it) and the
     /// working-day calendar.
     pub fn scoring(&self) -> anyhow::Result<fangxin_core::scores::Scoring> {

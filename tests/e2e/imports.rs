@@ -368,7 +368,7 @@ async fn a_large_complaint_file_imports_in_batches(backend: Backend) {
         scoring: &app.state.scoring,
         lower_amount_threshold_fen: 1_000_000,
         max_reported_errors: 100,
-        scratch_dir: &std::env::temp_dir(),
+        scratch_dir: std::env::temp_dir(),
     };
     let report = fangxin_core::imports::run(
         &app.state.db,

@@ -17,7 +17,7 @@ use super::openapi::StaffErrors;
 use fangxin_core::error::AppError;
 
 use crate::http::error::ApiResult;
-use fangxin_core::imports::{self, Format, ImportContext, ImportReport, Kind, Spool};
+use fangxin_core::imports::{self, Format, ImportReport, Kind, Spool};
 
 #[utoipa::path(
     post,
@@ -52,7 +52,7 @@ pub async fn upload(
             ),
         }
     })?;
-    let spool = Spool::new(&state.settings.data_dir.join("imports"))?;
+    let spool = Spool::new(&state.settings.imports_dir())?;
     let max = state.settings.imports.max_file_bytes;
     let mut file = tokio::fs::File::create(spool.path())
         .await
@@ -80,12 +80,7 @@ pub async fn upload(
         .await
         .map_err(|e| AppError::Internal(anyhow::anyhow!("import spool: {e}")))?;
     drop(file);
-    let ctx = ImportContext {
-        scoring: &state.scoring,
-        lower_amount_threshold_fen: state.settings.penalties.lower_amount_threshold_yuan * 100,
-        max_reported_errors: state.settings.imports.max_reported_errors,
-        scratch_dir: &state.settings.data_dir.join("imports"),
-    };
+    let ctx = state.settings.import_context(&state.scoring);
     let report = imports::run(
         &state.db,
         kind,

@@ -331,24 +331,29 @@ pub async fn import_batch<C: ConnectionTrait>(
     Ok(outcome)
 }
 
+/// Follow-up satisfaction, as (code, Chinese word); either is accepted.
+pub const SATISFACTION: [(&str, &str); 3] = [
+    ("satisfied", "满意"),
+    ("basically_satisfied", "基本满意"),
+    ("unsatisfied", "不满意"),
+];
+
 /// Follow-up satisfaction in English or Chinese words.
 fn parse_satisfaction(satisfaction: Option<&str>) -> AppResult<Option<String>> {
-    Ok(
-        match satisfaction.map(str::trim).filter(|s| !s.is_empty()) {
-            None => None,
-            Some(s @ ("satisfied" | "basically_satisfied" | "unsatisfied")) => Some(s.to_owned()),
-            Some("满意") => Some("satisfied".to_owned()),
-            Some("基本满意") => Some("basically_satisfied".to_owned()),
-            Some("不满意") => Some("unsatisfied".to_owned()),
-            Some(_) => {
-                return Err(AppError::invalid_field(
-                    "satisfaction",
-                    "invalid_satisfaction",
-                    "satisfaction is satisfied, basically_satisfied or unsatisfied (满意, 基本满意, 不满意)",
-                ));
-            }
-        },
-    )
+    let Some(s) = satisfaction.map(str::trim).filter(|s| !s.is_empty()) else {
+        return Ok(None);
+    };
+    SATISFACTION
+        .iter()
+        .find(|(code, word)| s == *code || s == *word)
+        .map(|(code, _)| Some((*code).to_owned()))
+        .ok_or_else(|| {
+            AppError::invalid_field(
+                "satisfaction",
+                "invalid_satisfaction",
+                "satisfaction is satisfied, basically_satisfied or unsatisfied (满意, 基本满意, 不满意)",
+            )
+        })
 }
 
 /// The pseudonymous complainant key; a phone or ID number is refused as personal data.

@@ -8,7 +8,7 @@
 
 mod import;
 
-pub use import::{ImportRow, ImportedComplaint, import_batch};
+pub use import::{ImportRow, ImportedComplaint, SATISFACTION, import_batch};
 
 use std::collections::HashMap;
 

@@ -23,6 +23,104 @@ use fangxin_scoring::domain::{
     Procedure,
 };
 
+type Values = Vec<(&'static str, &'static str)>;
+
+/// A column whose cells are one of a list of codes (or their Chinese labels).
+struct Coded {
+    kind: Kind,
+    column: &'static str,
+    /// The error code the checks give a value outside the list.
+    code: &'static str,
+    values: Values,
+}
+
+fn coded<T: Copy>(
+    kind: Kind,
+    column: &'static str,
+    code: &'static str,
+    all: &[T],
+    value_code: fn(T) -> &'static str,
+    label: fn(T) -> &'static str,
+) -> Coded {
+    let values = all.iter().map(|v| (value_code(*v), label(*v))).collect();
+    Coded {
+        kind,
+        column,
+        code,
+        values,
+    }
+}
+
+/// The coded columns of each kind and their values, made once (every row is checked
+/// against them).
+static CODED: std::sync::LazyLock<Vec<Coded>> = std::sync::LazyLock::new(|| {
+    use Kind::*;
+    vec![
+        coded(
+            Merchants,
+            "kind",
+            "invalid_kind",
+            MerchantKind::ALL,
+            MerchantKind::code,
+            MerchantKind::label_zh,
+        ),
+        coded(
+            Penalties,
+            "categories",
+            "invalid_category",
+            PenaltyCategory::ALL,
+            PenaltyCategory::code,
+            PenaltyCategory::label_zh,
+        ),
+        coded(
+            Penalties,
+            "procedure",
+            "invalid_procedure",
+            Procedure::ALL,
+            Procedure::code,
+            Procedure::label_zh,
+        ),
+        coded(
+            Complaints,
+            "channel",
+            "invalid_channel",
+            Channel::ALL,
+            Channel::code,
+            Channel::label_zh,
+        ),
+        coded(
+            Complaints,
+            "kind",
+            "invalid_kind",
+            ComplaintKind::ALL,
+            ComplaintKind::code,
+            ComplaintKind::label_zh,
+        ),
+        coded(
+            Complaints,
+            "status",
+            "invalid_status",
+            ComplaintStatus::ALL,
+            ComplaintStatus::code,
+            ComplaintStatus::label_zh,
+        ),
+        coded(
+            Complaints,
+            "category",
+            "invalid_category",
+            ComplaintCategory::ALL,
+            ComplaintCategory::code,
+            ComplaintCategory::label_zh,
+        ),
+        Coded {
+            kind: Complaints,
+            column: "satisfaction",
+            code: "invalid_satisfaction",
+            values: crate::complaints::SATISFACTION.to_vec(),
+        },
+    ]
+});
+
 /// What a file holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
@@ -112,51 +210,19 @@ impl Kind {
     }
 
     /// The values a coded column takes, as (code, Chinese label); either is accepted.
-    pub fn allowed(self, column: &str) -> Option<Vec<(&'static str, &'static str)>> {
-        fn all<T: Copy>(
-            values: &[T],
-            code: fn(T) -> &'static str,
-            label: fn(T) -> &'static str,
-        ) -> Option<Vec<(&'static str, &'static str)>> {
-            Some(values.iter().map(|v| (code(*v), label(*v))).collect())
-        }
-        match (self, column) {
-            (Kind::Merchants, "kind") => all(
-                MerchantKind::ALL,
-                MerchantKind::code,
-                MerchantKind::label_zh,
-            ),
-            (Kind::Penalties, "categories") => all(
-                PenaltyCategory::ALL,
-                PenaltyCategory::code,
-                PenaltyCategory::label_zh,
-            ),
-            (Kind::Penalties, "procedure") => {
-                all(Procedure::ALL, Procedure::code, Procedure::label_zh)
-            }
-            (Kind::Complaints, "channel") => all(Channel::ALL, Channel::code, Channel::label_zh),
-            (Kind::Complaints, "kind") => all(
-                ComplaintKind::ALL,
-                ComplaintKind::code,
-                ComplaintKind::label_zh,
-            ),
-            (Kind::Complaints, "status") => all(
-                ComplaintStatus::ALL,
-                ComplaintStatus::code,
-                ComplaintStatus::label_zh,
-            ),
-            (Kind::Complaints, "category") => all(
-                ComplaintCategory::ALL,
-                ComplaintCategory::code,
-                ComplaintCategory::label_zh,
-            ),
-            (Kind::Complaints, "satisfaction") => Some(vec![
-                ("satisfied", "满意"),
-                ("basically_satisfied", "基本满意"),
-                ("unsatisfied", "不满意"),
-            ]),
-            _ => None,
-        }
+    pub fn allowed(self, column: &str) -> Option<&'static [(&'static str, &'static str)]> {
+        self.coded(column).map(|(_, values)| values)
+    }
+
+    /// A coded column's error code (the one the checks use) and its values.
+    fn coded(
+        self,
+        column: &str,
+    ) -> Option<(&'static str, &'static [(&'static str, &'static str)])> {
+        CODED
+            .iter()
+            .find(|c| c.kind == self && c.column == column)
+            .map(|c| (c.code, c.values.as_slice()))
     }
 
     /// A file to start from: the header and one example row, in UTF-8 with a byte-order
@@ -233,38 +299,27 @@ impl Kind {
         let mut errors = Vec::new();
         // In the file's column order, whatever order the row's map keeps.
         for column in self.columns().iter().map(|c| c.name) {
-            let (Some(allowed), Some(value)) = (self.allowed(column), raw.fields.get(column))
+            let (Some((code, allowed)), Some(value)) = (self.coded(column), raw.fields.get(column))
             else {
                 continue;
             };
-            let cells: Vec<&str> = match value {
-                serde_json::Value::String(s) => vec![s.as_str()],
-                serde_json::Value::Array(a) => a.iter().filter_map(|v| v.as_str()).collect(),
-                _ => continue,
+            let cells = match value {
+                serde_json::Value::Array(a) => a.as_slice(),
+                v => std::slice::from_ref(v),
             };
-            for cell in cells.iter().map(|c| c.trim()).filter(|c| !c.is_empty()) {
-                if !allowed
-                    .iter()
-                    .any(|(code, label)| cell == *code || cell == *label)
-                {
-                    let codes: Vec<&str> = allowed.iter().map(|(code, _)| *code).collect();
-                    errors.push(RowError {
-                        line: raw.line,
-                        column: Some(column.to_owned()),
-                        code: match column {
-                            "categories" | "category" => "invalid_category",
-                            "channel" => "invalid_channel",
-                            "kind" => "invalid_kind",
-                            "status" => "invalid_status",
-                            "procedure" => "invalid_procedure",
-                            "satisfaction" => "invalid_satisfaction",
-                            _ => "invalid_value",
-                        }
-                        .into(),
-                        message: format!("unknown {column} {cell:?}; one of: {}", codes.join(", ")),
-                    });
-                    break;
-                }
+            let unknown = cells
+                .iter()
+                .filter_map(|v| v.as_str())
+                .map(str::trim)
+                .find(|c| !c.is_empty() && !allowed.iter().any(|(k, l)| c == k || c == l));
+            if let Some(cell) = unknown {
+                let codes: Vec<&str> = allowed.iter().map(|(k, _)| *k).collect();
+                errors.push(RowError {
+                    line: raw.line,
+                    column: Some(column.to_owned()),
+                    code: code.into(),
+                    message: format!("unknown {column} {cell:?}; one of: {}", codes.join(", ")),
+                });
             }
         }
         errors

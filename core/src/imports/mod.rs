@@ -186,7 +186,7 @@ pub struct ImportContext<'a> {
     pub lower_amount_threshold_fen: i64,
     pub max_reported_errors: usize,
     /// Where a UTF-8 copy of a file in another encoding is made (removed afterwards).
-    pub scratch_dir: &'a Path,
+    pub scratch_dir: PathBuf,
 }
 
 /// Imports one file; see the module documentation.
@@ -206,7 +206,7 @@ pub async fn run<C: TransactionTrait + ConnectionTrait>(
     let mut seen = kinds::Seen::default();
 
     let source = {
-        let (path, scratch) = (path.to_path_buf(), ctx.scratch_dir.to_path_buf());
+        let (path, scratch) = (path.to_path_buf(), ctx.scratch_dir.clone());
         tokio::task::spawn_blocking(move || encoding::open(&path, &scratch))
             .await?
             .map_err(read_error)?

@@ -515,7 +515,7 @@ pub async fn upload_import(
     mut multipart: axum::extract::Multipart,
 ) -> Response {
     use tokio::io::AsyncWriteExt;
-    let spool = match fangxin_core::imports::Spool::new(&state.settings.data_dir.join("imports")) {
+    let spool = match fangxin_core::imports::Spool::new(&state.settings.imports_dir()) {
         Ok(s) => s,
         Err(e) => return app_error(e),
     };
@@ -613,12 +613,7 @@ pub async fn upload_import(
         )
         .await;
     };
-    let ctx = fangxin_core::imports::ImportContext {
-        scoring: &state.scoring,
-        lower_amount_threshold_fen: state.settings.penalties.lower_amount_threshold_yuan * 100,
-        max_reported_errors: state.settings.imports.max_reported_errors,
-        scratch_dir: &state.settings.data_dir.join("imports"),
-    };
+    let ctx = state.settings.import_context(&state.scoring);
     let actor = page.0.session.actor(None);
     match fangxin_core::imports::run(
         &state.db,
