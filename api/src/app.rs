@@ -338,3 +338,102 @@ async fn wait_for_signal() {
         let _ = ctrl_c.await;
     }
 }
+
+/// A demo account made by `serve --demo`, with the password it was given this time.
+#[derive(Debug, Clone)]
+pub struct DemoAccount {
+    pub username: &'static str,
+    pub role: fangxin_scoring::domain::Role,
+    pub password: String,
+    /// The merchant an enterprise account acts for.
+    pub uscc: Option<String>,
+}
+
+/// Makes (or, on a later start, gives a fresh password to) one demo regulator and one demo
+/// enterprise, acting for a merchant with a penalty and complaints, so the console and the
+/// owner's page have something to show. Only `serve --demo` calls this.
+pub async fn demo_accounts(db: &DatabaseConnection) -> anyhow::Result<Vec<DemoAccount>> {
+    use fangxin_core::accounts::{self, AccountChange, NewAccount};
+    use fangxin_core::audit::Actor;
+    use fangxin_scoring::domain::Role;
+    use rand::distr::{Alphanumeric, SampleString};
+    use sea_orm::{ConnectionTrait, Statement};
+
+    let backend = db.get_database_backend();
+    let merchant = db
+        .query_one_raw(Statement::from_string(
+            backend,
+            "SELECT m.uscc AS uscc FROM merchants m \
+             WHERE EXISTS (SELECT 1 FROM penalties p WHERE p.merchant_id = m.id) \
+             AND (SELECT COUNT(*) FROM complaints c WHERE c.merchant_id = m.id) >= 2 \
+             ORDER BY m.id LIMIT 1",
+        ))
+        .await?
+        .map(|row| row.try_get::<String>("", "uscc"))
+        .transpose()?;
+    let uscc = match merchant {
+        Some(uscc) => uscc,
+        None => merchant::Entity::find()
+            .one(db)
+            .await?
+            .map(|m| m.uscc)
+            .context("the demo district has no merchants")?,
+    };
+    let existing = accounts::list(db).await?;
+    let now = fangxin_core::clock::now();
+    let mut made = Vec::new();
+    for (username, role, uscc) in [
+        ("demo-regulator", Role::Regulator, None),
+        ("demo-enterprise", Role::Enterprise, Some(uscc)),
+    ] {
+        let password = Alphanumeric.sample_string(&mut rand::rng(), 16);
+        match existing.iter().find(|a| a.username == username) {
+            Some(account) => {
+                accounts::change(
+                    db,
+                    account.id,
+                    AccountChange {
+                        active: Some(true),
+                        password: Some(password.clone()),
+                    },
+                    &Actor::system(),
+                    now,
+                )
+                .await?;
+            }
+            None => {
+                let parsed = uscc
+                    .as_deref()
+                    .map(fangxin_scoring::Uscc::parse)
+                    .transpose()
+                    .map_err(|e| anyhow::anyhow!("demo merchant: {e}"))?;
+                accounts::create(
+                    db,
+                    NewAccount {
+                        username: username.to_owned(),
+                        password: password.clone(),
+                        role,
+                        uscc: parsed,
+                        display_name: Some(
+                            match role {
+                                Role::Regulator => "演示监管人员",
+                                _ => "演示商户",
+                            }
+                            .to_owned(),
+                        ),
+                    },
+                    &Actor::system(),
+                    now,
+                )
+                .await?;
+            }
+        }
+        made.push(DemoAccount {
+            username,
+            role,
+            password,
+            uscc,
+        });
+    }
+    Ok(made)
+}

@@ -170,7 +170,8 @@ pub enum ClaimantsCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum AccountsCommand {
-    /// Create an account; the password is read from standard input (one line).
+    /// Create an account; the password is asked twice without echo on a terminal, or read
+    /// from standard input (one line) when that is a pipe.
     Create {
         /// enterprise, regulator or admin.
         #[arg(long)]
@@ -358,6 +359,27 @@ async fn serve(mut settings: Settings, demo: bool, bind: Option<String>) -> anyh
     let addr = app.local_addr()?;
     println!("Fangxin is serving on http://{addr}/");
     println!("  search:  http://{addr}/api/v1/merchants/search?q=餐饮");
+    if demo {
+        // Fresh passwords on every demo start: they are printed here and nowhere else.
+        let accounts = app::demo_accounts(&app.state().db).await?;
+        println!("  log in:  http://{addr}/login");
+        for a in accounts {
+            match &a.uscc {
+                Some(uscc) => println!(
+                    "    {:<10} {:<16} password {}  (acts for {uscc}; page /me)",
+                    a.role.code(),
+                    a.username,
+                    a.password
+                ),
+                None => println!(
+                    "    {:<10} {:<16} password {}  (console /admin)",
+                    a.role.code(),
+                    a.username,
+                    a.password
+                ),
+            }
+        }
+    }
     app.run_until_stopped().await
 }
 
@@ -429,7 +451,26 @@ async fn bench_search(
     crate::bench::search(&db, &index, &mix, baseline).await
 }
 
-/// `fangxin accounts create`: the password comes on standard input.
+/// The new account's password: asked twice without echo on a terminal, else one line of
+/// standard input (a script's pipe).
+fn read_password(username: &str) -> anyhow::Result<String> {
+    use std::io::IsTerminal;
+    if std::io::stdin().is_terminal() {
+        let first = rpassword::prompt_password(format!("password for {username}: "))?;
+        let again = rpassword::prompt_password("the same password again: ")?;
+        anyhow::ensure!(
+            first == again,
+            "the two passwords differ; nothing was created"
+        );
+        return Ok(first);
+    }
+    let mut password = String::new();
+    std::io::stdin().read_line(&mut password)?;
+    Ok(password.trim_end_matches(['\r', '\n']).to_owned())
+}
+
+/// `fangxin accounts create`: the password is asked on a terminal, or read from standard
+/// input.
 async fn create_account(
     settings: Settings,
     role: String,
@@ -445,9 +486,7 @@ async fn create_account(
                 .map_err(|e| anyhow::anyhow!("{u} is not a valid USCC: {e}"))
         })
         .transpose()?;
-    let mut password = String::new();
-    std::io::stdin().read_line(&mut password)?;
-    let password = password.trim_end_matches(['\r', '\n']).to_owned();
+    let password = read_password(&username)?;
     let db = app::open_database(&settings).await?;
     let id = fangxin_core::accounts::create(
         &db,

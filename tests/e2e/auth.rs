@@ -154,7 +154,51 @@ async fn only_regulators_rebuild_the_index(backend: Backend) {
     app.finish().await;
 }
 
+/// `serve --demo` prints one regulator and one enterprise with fresh passwords: each logs
+/// in with the password printed, the enterprise acts for a shop with a record, and the
+/// next start's passwords replace the last ones.
+async fn the_demo_accounts_log_in_with_their_printed_passwords(backend: Backend) {
+    let app = TestApp::spawn_with(
+        backend,
+        crate::helpers::Options {
+            demo_merchants: Some(300),
+            ..Default::default()
+        },
+    )
+    .await;
+    let first = fangxin_api::app::demo_accounts(&app.state.db)
+        .await
+        .expect("demo accounts");
+    assert_eq!(first.len(), 2);
+    for a in &first {
+        assert!(a.password.len() >= 16, "a fresh, long password");
+        let (status, body) = app.login(a.username, &a.password).await;
+        assert_eq!(status, 200, "{} logs in: {body}", a.username);
+        assert_eq!(body["role"], a.role.code());
+    }
+    let owner = first
+        .iter()
+        .find(|a| a.uscc.is_some())
+        .expect("an enterprise");
+    let uscc = owner.uscc.clone().unwrap();
+    let (status, profile) = app.get_json(&format!("/api/v1/merchants/{uscc}")).await;
+    assert_eq!(status, 200, "{profile}");
+    // Started again: new passwords, the old ones no longer open the accounts.
+    let second = fangxin_api::app::demo_accounts(&app.state.db)
+        .await
+        .expect("demo accounts again");
+    for (old, new) in first.iter().zip(&second) {
+        assert_ne!(old.password, new.password);
+        let (status, _) = app.login(old.username, &old.password).await;
+        assert_eq!(status, 401, "the last start's password is void");
+        let (status, _) = app.login(new.username, &new.password).await;
+        assert_eq!(status, 200);
+    }
+    app.finish().await;
+}
+
 crate::on_every_backend!(
+    the_demo_accounts_log_in_with_their_printed_passwords,
     login_logout_and_lockout,
     parallel_guesses_lock_the_account,
     only_regulators_rebuild_the_index

@@ -320,10 +320,17 @@ async fn a_regulator_publishes_a_penalty_and_the_page_changes(backend: Backend) 
             .await?
             .send_keys("五市监处罚〔2026〕8801号")
             .await?;
+        // A code with a wrong check character first: the form comes back as typed.
+        let mistyped = format!("{}0", &uscc[..17]);
+        let mistyped = if mistyped == uscc {
+            format!("{}1", &uscc[..17])
+        } else {
+            mistyped
+        };
         client
             .find(Locator::Id("uscc"))
             .await?
-            .send_keys(&uscc)
+            .send_keys(&mistyped)
             .await?;
         client
             .find(Locator::Css("input[name='categories'][value='fine']"))
@@ -350,6 +357,36 @@ async fn a_regulator_publishes_a_penalty_and_the_page_changes(backend: Backend) 
             .await?
             .send_keys("《食品安全法》第一百二十四条")
             .await?;
+        submit(&client, "form[action='/admin/penalties'] button").await?;
+        let problem = text_of(&client, "#uscc-error").await?;
+        anyhow::ensure!(
+            problem.contains("统一社会信用代码"),
+            "the problem is beside the code: {problem}"
+        );
+        for (id, typed) in [
+            ("decision_no", "五市监处罚〔2026〕8801号"),
+            ("facts", "经查，当事人销售超过保质期的预包装食品。"),
+            ("legal_basis", "《食品安全法》第一百二十四条"),
+            ("fine_yuan", "20000"),
+        ] {
+            let kept = client.find(Locator::Id(id)).await?.prop("value").await?;
+            anyhow::ensure!(
+                kept.as_deref() == Some(typed),
+                "{id} kept what was typed: {kept:?}"
+            );
+        }
+        let fine_checked = client
+            .find(Locator::Css("input[name='categories'][value='fine']"))
+            .await?
+            .prop("checked")
+            .await?;
+        anyhow::ensure!(
+            fine_checked.as_deref() == Some("true"),
+            "the category stays ticked"
+        );
+        let field = client.find(Locator::Id("uscc")).await?;
+        field.clear().await?;
+        field.send_keys(&uscc).await?;
         submit(&client, "form[action='/admin/penalties'] button").await?;
         let notice = text_of(&client, ".note").await?;
         anyhow::ensure!(notice.contains("已发布"), "published: {notice}");
@@ -914,7 +951,10 @@ async fn an_enterprise_applies_too_early_and_objects(backend: Backend) {
         )
         .await?;
         let warn = text_of(&client, ".warn").await?;
-        anyhow::ensure!(warn.contains("未提交"), "too early is refused: {warn}");
+        anyhow::ensure!(
+            warn.contains("尚未到可以申请的时间") && warn.contains("起"),
+            "too early is refused, with the day it opens: {warn}"
+        );
         client
             .find(Locator::Css(&format!(
                 "#penalty-{id} details:last-of-type summary"
@@ -953,6 +993,14 @@ async fn an_enterprise_applies_too_early_and_objects(backend: Backend) {
             ))
             .await?
             .send_keys("经核实，原处罚对象有误")
+            .await?;
+        // The decision has no default: the clerk chooses it.
+        client
+            .find(Locator::Css(
+                "form[action^='/admin/objections/'] select[name='decision']",
+            ))
+            .await?
+            .select_by_value("accepted")
             .await?;
         submit(&client, "form[action^='/admin/objections/'] button").await?;
         anyhow::ensure!(

@@ -167,6 +167,15 @@ async fn me_page(
     )
 }
 
+/// A decided application's line with the clerk's reason, which the owner needs most when
+/// the answer is no.
+fn with_reason(line: String, reason: Option<&str>) -> String {
+    match reason.map(str::trim).filter(|r| !r.is_empty()) {
+        Some(reason) => format!("{line}。理由：{reason}"),
+        None => line,
+    }
+}
+
 /// The enterprise's credit-repair applications and objections as lines, and the day each
 /// penalty becomes repairable.
 async fn applications_of(
@@ -209,7 +218,10 @@ async fn applications_of(
             .iter()
             .find(|p| p.id == r.penalty_id)
             .map_or(String::new(), |p| p.decision_no.clone());
-        lines.push(format!("信用修复 {decision}：{}", status(&r.status)));
+        lines.push(with_reason(
+            format!("信用修复 {decision}：{}", status(&r.status)),
+            r.decision_reason.as_deref(),
+        ));
     }
     for o in objection::Entity::find()
         .filter(objection::Column::MerchantId.eq(merchant_id))
@@ -217,11 +229,23 @@ async fn applications_of(
         .all(&state.db)
         .await?
     {
-        lines.push(format!(
-            "异议（{} {}）：{}",
-            o.record_kind,
-            o.record_id,
-            status(&o.status)
+        let record = match o.record_kind.as_str() {
+            "penalty" => penalties
+                .iter()
+                .find(|p| p.id == o.record_id)
+                .map(|p| format!("行政处罚 {}", p.decision_no)),
+            _ => None,
+        }
+        .unwrap_or_else(|| {
+            format!(
+                "{}（记录 {}）",
+                super::zh::record_kind_zh(&o.record_kind),
+                o.record_id
+            )
+        });
+        lines.push(with_reason(
+            format!("对{record}的异议：{}", status(&o.status)),
+            o.decision_reason.as_deref(),
         ));
     }
     Ok((lines, repair_from))

@@ -122,8 +122,16 @@ pub async fn login(
             }
             response
         }
-        Err(AppError::TooManyRequests { message, .. }) => {
-            again(&format!("账户已暂时锁定：{message}"))
+        Err(AppError::TooManyRequests {
+            retry_after_secs, ..
+        }) => {
+            // The lock's end in the district's time, to the minute (rounded up).
+            let until = (now + chrono::TimeDelta::seconds(retry_after_secs as i64 + 59))
+                .with_timezone(&fangxin_core::clock::offset());
+            again(&format!(
+                "登录失败次数过多，账户已暂时锁定，请于 {} 后再试。",
+                until.format("%Y-%m-%d %H:%M")
+            ))
         }
         Err(AppError::Unauthenticated { .. }) => again("用户名或密码不正确。"),
         Err(e) => app_error(e),

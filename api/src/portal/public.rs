@@ -144,7 +144,7 @@ pub async fn home(state: &AppState, q: HomeQuery, now: DateTime<Utc>) -> PageRes
         summary: summary(&w.body, 80),
         title: w.title,
         published_on: w.published_on,
-        category: w.category,
+        category: super::zh::warning_category_zh(&w.category).to_owned(),
     })
     .collect();
     let searched = !(q.q.trim().is_empty()
@@ -1146,7 +1146,11 @@ pub async fn warnings(state: &AppState, page: Option<u64>, now: DateTime<Utc>) -
             title: w.title,
             href: None,
             body: w.body,
-            meta: format!("{} · {}", w.published_on, w.category),
+            meta: format!(
+                "{} · {}",
+                w.published_on,
+                super::zh::warning_category_zh(&w.category)
+            ),
         })
         .collect();
     Ok(ListPage {

@@ -41,31 +41,126 @@ fn field_zh(field: &str) -> &'static str {
     }
 }
 
-/// A message a person at the counter can act on.
+/// A message a person at the counter can act on: the service's problem in Chinese, by its
+/// stable code and field. Codes without a sentence of their own (the test below keeps the
+/// table complete) get a general one; the service's English detail never shows.
 pub fn message(e: &AppError) -> String {
+    service_message(e).unwrap_or_else(|| {
+        let field = e.field().map(field_zh).unwrap_or("输入");
+        format!("未能提交：请检查{field}后重试。")
+    })
+}
+
+/// A warning's category as a reader sees it: the demo's and the API's codes by their
+/// Chinese names; a category a clerk typed in Chinese as it was typed.
+pub fn warning_category_zh(category: &str) -> &str {
+    match category {
+        "tourism" => "旅游消费",
+        "prepaid_card" => "预付卡",
+        "elderly" => "老年人消费",
+        "online" => "网络购物",
+        "food" => "食品安全",
+        "festival" => "节日消费",
+        "education" => "教育培训",
+        "beauty" => "美容美发",
+        "fitness" => "健身",
+        "housing" => "家装与房屋",
+        "vehicle" | "car" => "汽车消费",
+        "children" => "儿童用品",
+        "decoration" => "家居装修",
+        "medical" => "医疗美容",
+        "product_safety" => "产品安全",
+        "telecom" => "通信服务",
+        "general" => "消费提示",
+        other => other,
+    }
+}
+
+/// The Chinese name of the kind of record an objection is about.
+pub fn record_kind_zh(kind: &str) -> &'static str {
+    match kind {
+        "penalty" => "行政处罚",
+        "complaint" => "投诉举报",
+        "listing" => "名录记录",
+        "spot_check" => "抽检结果",
+        _ => "信用记录",
+    }
+}
+
+/// The first `YYYY-MM-DD` in a service's detail: dates read the same in both languages.
+fn date_in(detail: &str) -> Option<&str> {
+    let bytes = detail.as_bytes();
+    (0..bytes.len().saturating_sub(9)).find_map(|i| {
+        let candidate = detail.get(i..i + 10)?;
+        let ok = candidate.bytes().enumerate().all(|(j, b)| match j {
+            4 | 7 => b == b'-',
+            _ => b.is_ascii_digit(),
+        });
+        ok.then_some(candidate)
+    })
+}
+
+/// The Chinese sentence for a service problem's code, when the table has one.
+fn service_message(e: &AppError) -> Option<String> {
     let field = e.field().map(field_zh).unwrap_or("输入");
     let detail = e.to_string();
-    match e.code() {
+    let from = |lead: &str| match date_in(&detail) {
+        Some(date) => format!("{lead}（{date} 起）"),
+        None => lead.to_owned(),
+    };
+    Some(match e.code() {
         "invalid_uscc" => "统一社会信用代码有误：应为18位，含校验位，请核对。".into(),
+        "missing_uscc" => "企业账户须绑定商户：请填写统一社会信用代码。".into(),
         "merchant_not_found" => "没有找到这个统一社会信用代码对应的商户。".into(),
         "missing_field" => format!("请填写{field}。"),
         "field_too_long" => format!("{field}太长，请精简。"),
         "future_date" => format!("{field}不能晚于今天。"),
+        "implausible_date" => format!("{field}不合常理，请核对年份。"),
         "dates_out_of_order" => "日期先后顺序不对：截止日应晚于起始日。".into(),
         "invalid_date" | "invalid_period" => format!("{field}有误，日期格式为 年-月-日。"),
+        "invalid_time" => format!("{field}有误，时间格式为 年-月-日 时:分。"),
         "invalid_level" => "等级应为“承诺单位”或“示范单位”。".into(),
-        "invalid_kind" => "请选择名录类别。".into(),
+        "invalid_kind" => "请选择类别。".into(),
+        "invalid_record_kind" => "请选择异议针对的记录：行政处罚、投诉、名录或抽检。".into(),
         "invalid_status" => "请选择要改成的状态。".into(),
+        "status_unchanged" => "商户已是这个状态，无需变更。".into(),
         "invalid_outcome" => "检验结论应为合格或不合格。".into(),
         "invalid_sample_size" => "抽取数量应为 1 至 500 之间的整数。".into(),
         "invalid_seed" => "随机种子应为非负整数，不填则随机生成。".into(),
         "invalid_grade" => "等级应为 A、B、C 或 D。".into(),
-        "population_too_large" | "cannot_draw" => {
-            format!("无法按此条件抽取：{detail}")
+        "invalid_category" => "请从列表中选择类别。".into(),
+        "invalid_channel" => "请从列表中选择投诉渠道。".into(),
+        "invalid_procedure" => "程序应为普通程序或简易程序。".into(),
+        "invalid_satisfaction" => "满意度应为满意、基本满意、不满意或未评价。".into(),
+        "invalid_pledge" => "请从列表中选择承诺事项。".into(),
+        "invalid_amount" | "invalid_ban" => {
+            format!("{field}有误：请填写不小于零的数额，最多两位小数，如 1234.50。")
         }
-        "entry_rule" => format!(
-            "不符合放心消费单位准入条件（成立满一年；近一年无行政处罚，未列入经营异常名录或严重违法失信名单）。详情：{detail}"
-        ),
+        "missing_amount" => "罚款或没收的处罚种类须填写金额。".into(),
+        "inconsistent_amount" => "金额与处罚种类不一致：有金额时须选择罚款或没收。".into(),
+        "invalid_quantity" => "购买数量应为正整数。".into(),
+        "invalid_key" => "投诉人编号只能含字母、数字、- 和 _，最多 64 个字符。".into(),
+        "invalid_ticket" => "单号只能含字母、数字和 -，最多 64 个字符。".into(),
+        "invalid_value" => format!("{field}的取值不在可选范围内。"),
+        "personal_data" => "内容中似乎有手机号或身份证号：请删去投诉人的个人信息后再提交。".into(),
+        "invalid_title" => "标题应为 1 至 200 个字。".into(),
+        "invalid_body_text" => "正文应为 1 至 20000 个字。".into(),
+        "invalid_answer" => "回复应为 1 至 5000 个字。".into(),
+        "invalid_reason" => "请填写理由（1 至 2000 字）。".into(),
+        "invalid_decision" => "请选择决定。".into(),
+        "invalid_username" => "用户名应为 1 至 64 个字符。".into(),
+        "weak_password" => "密码至少 10 个字符。".into(),
+        "username_taken" => "这个用户名已被使用，请换一个。".into(),
+        "cannot_deactivate_self" => "不能停用自己的账户。".into(),
+        "account_not_found" => "没有找到这个账户。".into(),
+        "invalid_credentials" => "用户名或密码不正确。".into(),
+        "account_locked" => "登录失败次数过多，账户已暂时锁定，请稍后再试。".into(),
+        "unauthenticated" | "invalid_token" => "登录已过期或尚未登录，请重新登录。".into(),
+        "forbidden" | "metrics_forbidden" => "当前账号没有权限进行这项操作。".into(),
+        "rate_limited" => "请求过于频繁，请稍等一分钟再试。".into(),
+        "population_too_large" => "符合条件的商户过多，无法一次抽取：请缩小街道、行业或等级范围。".into(),
+        "cannot_draw" => "没有符合条件的商户可以抽取：请放宽条件。".into(),
+        "entry_rule" => "不符合放心消费单位准入条件（成立满一年；近一年无行政处罚，未列入经营异常名录或严重违法失信名单）。".into(),
         "already_enrolled" => "该商户已是有效的放心消费单位。".into(),
         "enrolment_not_found" => "该商户没有可变更的放心消费单位记录。".into(),
         "already_listed" => "该商户已在此名录中。".into(),
@@ -75,14 +170,42 @@ pub fn message(e: &AppError) -> String {
         "check_not_found" | "plan_not_found" => "没有找到这次抽检。".into(),
         "already_matched" => "这件投诉已匹配到其他商户。".into(),
         "complaint_not_found" => "没有找到这件投诉。".into(),
-        "invalid_transition" => format!("当前状态下不能这样操作：{detail}"),
+        "claimant_not_found" => "没有找到这位投诉人。".into(),
+        "invalid_transition" => "当前状态下不能进行这项操作：请刷新页面查看最新状态。".into(),
         "penalty_exists" => "这个决定书文号已发布过。".into(),
+        "penalty_not_found" => "没有找到这份行政处罚决定。".into(),
+        "penalty_revoked" => "这份行政处罚决定已撤销。".into(),
+        "decision_no_changed" => "更正不能改动决定书文号；文号不同即为另一份决定，请另行发布。".into(),
         "merchant_exists" => "这个统一社会信用代码已登记。".into(),
         "already_recorded" => "同一记录刚刚已由他人提交，请刷新后核对。".into(),
-        "invalid_reason" => "请填写理由（1 至 2000 字）。".into(),
-        "invalid_decision" => "请选择决定。".into(),
-        _ => format!("未提交：请检查{field}。（{detail}）"),
-    }
+        "already_pending" => "已有一份同类申请正在等待审核，请等待决定后再提交。".into(),
+        "already_decided" => "这份申请已作出决定。".into(),
+        "objection_not_found" | "repair_not_found" => "没有找到这份申请。".into(),
+        "record_not_found" => "该商户的信用记录中没有这条记录。".into(),
+        "not_in_publicity" => "这份处罚已不在公示期内，无需信用修复。".into(),
+        "repair_not_allowed" => "严重违法失信案件不能提前修复，公示期满后自动停止公示。".into(),
+        "too_early" => from("尚未到可以申请的时间"),
+        "score_not_found" => "这个商户还没有信用评分，请稍后再查。".into(),
+        "not_found" => "没有找到这个页面或记录。".into(),
+        "invalid_query" | "invalid_path" | "invalid_body" => "请求的内容有误，请回到页面重新填写。".into(),
+        "invalid_page" | "invalid_per_page" | "invalid_paging" => "页码有误，请从第一页开始浏览。".into(),
+        "page_too_deep" => "只能查看前 10000 条结果，请增加筛选条件缩小范围。".into(),
+        "query_too_long" => "查询内容太长（最多 200 个字），请精简后再查。".into(),
+        "invalid_sort" => "请从列表中选择排序方式。".into(),
+        "invalid_format" => "导出格式应为 CSV 或 JSON。".into(),
+        "invalid_radius" => "范围应为 1 米至 5 公里。".into(),
+        "invalid_position" => "位置有误：请重新定位或在地图上选点。".into(),
+        "body_too_large" | "file_too_large" => "提交的内容过大，请拆分后再提交。".into(),
+        "unsupported_media_type" => "请提交 CSV（UTF-8 或 GBK）或 NDJSON 文件。".into(),
+        "import_rejected" => "文件中有错误行，整份文件未导入：请按问题清单改正后再导入。".into(),
+        "file_changed" => "文件在导入过程中被改动，未写入任何数据，请重新导入。".into(),
+        "empty_file" => "文件没有数据：第一行应为表头，其下每行一条记录。".into(),
+        "duplicate_key" => "文件中有重复的记录。".into(),
+        "database_unavailable" => "数据库暂时无法访问，请几秒钟后再试。".into(),
+        "database_not_empty" => "数据库中已有数据：演示数据只能生成到空的数据目录。".into(),
+        "index_in_memory" | "reindex_running" => "搜索索引正在重建或无法在此重建，请稍后再试。".into(),
+        _ => return None,
+    })
 }
 
 /// The Chinese name of an import file's column.
@@ -324,6 +447,101 @@ mod tests {
             text.contains("“渠道”") && text.contains("12315热线（12315）"),
             "{text}"
         );
+    }
+
+    /// The stable codes the services and the API write: `code: "…"`, the first argument
+    /// of `AppError::invalid(…)` and the second of `AppError::invalid_field(…)`.
+    fn codes_in_sources() -> Vec<String> {
+        fn literal_after(rest: &str, nth: usize) -> Option<String> {
+            let mut rest = rest;
+            for _ in 0..nth {
+                let start = rest.find('"')?;
+                let end = rest[start + 1..].find('"')? + start + 1;
+                rest = &rest[end + 1..];
+            }
+            let start = rest.find('"')?;
+            // Only a literal that follows at once (spaces, a newline, a comma).
+            if !rest[..start].chars().all(|c| c.is_whitespace() || c == ',') {
+                return None;
+            }
+            let end = rest[start + 1..].find('"')? + start + 1;
+            let code = &rest[start + 1..end];
+            code.chars()
+                .all(|c| c.is_ascii_lowercase() || c == '_')
+                .then(|| code.to_owned())
+        }
+        fn walk(dir: &std::path::Path, codes: &mut Vec<String>) {
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    walk(&path, codes);
+                } else if path.extension().is_some_and(|e| e == "rs") && !path.ends_with("zh.rs") {
+                    let text = std::fs::read_to_string(&path).unwrap();
+                    for (marker, nth) in [
+                        ("code: ", 0),
+                        ("AppError::invalid(", 0),
+                        ("AppError::invalid_field(", 1),
+                    ] {
+                        for piece in text.split(marker).skip(1) {
+                            codes.extend(literal_after(piece, nth));
+                        }
+                    }
+                }
+            }
+        }
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let mut codes = Vec::new();
+        walk(&root.join("core/src"), &mut codes);
+        walk(&root.join("api/src"), &mut codes);
+        codes.sort();
+        codes.dedup();
+        codes
+    }
+
+    /// No problem a service can return reaches a clerk or an owner in English: every code
+    /// in the sources has its own Chinese sentence, and none repeats the English detail.
+    #[test]
+    fn every_service_code_has_a_chinese_message() {
+        let codes = codes_in_sources();
+        assert!(codes.len() > 80, "the scan found only {codes:?}");
+        let mut missing = Vec::new();
+        for code in &codes {
+            let code: &'static str = Box::leak(code.clone().into_boxed_str());
+            let e = AppError::InvalidInput {
+                code,
+                message: "English detail until 2027-03-01".into(),
+                field: Some("reason"),
+            };
+            match service_message(&e) {
+                None => missing.push(code),
+                Some(text) => assert!(
+                    !text.contains("English") && !text.is_ascii(),
+                    "{code}: {text}"
+                ),
+            }
+        }
+        assert!(missing.is_empty(), "no Chinese message for {missing:?}");
+    }
+
+    /// The demo's warnings (and any code the API was given) read in Chinese on the portal.
+    #[test]
+    fn the_demo_warning_categories_are_chinese() {
+        for (_, category, _) in fangxin_core::demo::WARNINGS {
+            let shown = warning_category_zh(category);
+            assert!(shown.chars().all(|c| !c.is_ascii()), "{category}: {shown}");
+        }
+        assert_eq!(warning_category_zh("节日消费提示"), "节日消费提示");
+    }
+
+    #[test]
+    fn a_date_in_the_detail_is_kept() {
+        let e = AppError::Conflict {
+            code: "too_early",
+            message: "credit repair of X can be applied for from 2027-03-01 (12 months after the decision)".into(),
+        };
+        assert_eq!(message(&e), "尚未到可以申请的时间（2027-03-01 起）");
+        let e = AppError::invalid("no_such_code", "something English");
+        assert_eq!(message(&e), "未能提交：请检查输入后重试。");
     }
 
     /// Every code the import checks can emit is in the table: the codes written in the

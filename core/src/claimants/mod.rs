@@ -30,20 +30,67 @@ pub const QUEUE_AT: RiskLevel = RiskLevel::Medium;
 /// Keys assessed per round trip.
 const BATCH: usize = 500;
 
+/// The columns of a complaint an assessment reads (the text stays in the database: the
+/// demo's thousand claimants have a third of a million complaints).
+#[derive(Debug, sea_orm::FromQueryResult)]
+struct ClaimRow {
+    id: i64,
+    complainant_key: Option<String>,
+    received_at: DateTime<Utc>,
+    merchant_id: Option<i64>,
+    channel: String,
+    category: Option<String>,
+    status: String,
+    closed_at: Option<DateTime<Utc>>,
+    punitive_demand: bool,
+    purchase_quantity: Option<i32>,
+}
+
+impl ClaimRow {
+    const COLUMNS: [complaint::Column; 10] = [
+        complaint::Column::Id,
+        complaint::Column::ComplainantKey,
+        complaint::Column::ReceivedAt,
+        complaint::Column::MerchantId,
+        complaint::Column::Channel,
+        complaint::Column::Category,
+        complaint::Column::Status,
+        complaint::Column::ClosedAt,
+        complaint::Column::PunitiveDemand,
+        complaint::Column::PurchaseQuantity,
+    ];
+
+    fn fact(&self) -> Option<ClaimFact> {
+        Some(ClaimFact {
+            received_on: crate::clock::date_of(self.received_at),
+            // An unmatched complaint counts as a merchant of its own.
+            merchant_id: self.merchant_id.unwrap_or(-self.id),
+            channel: Channel::parse(&self.channel)?,
+            category: self.category.as_deref().and_then(ComplaintCategory::parse),
+            status: ComplaintStatus::parse(&self.status)?,
+            closed_on: self.closed_at.map(crate::clock::date_of),
+            punitive_demand: self.punitive_demand,
+            purchase_quantity: self.purchase_quantity,
+        })
+    }
+}
+
 fn facts_of(rows: &[complaint::Model]) -> Vec<ClaimFact> {
     rows.iter()
         .filter_map(|c| {
-            Some(ClaimFact {
-                received_on: crate::clock::date_of(c.received_at),
-                // An unmatched complaint counts as a merchant of its own.
-                merchant_id: c.merchant_id.unwrap_or(-c.id),
-                channel: Channel::parse(&c.channel)?,
-                category: c.category.as_deref().and_then(ComplaintCategory::parse),
-                status: ComplaintStatus::parse(&c.status)?,
-                closed_on: c.closed_at.map(crate::clock::date_of),
+            ClaimRow {
+                id: c.id,
+                complainant_key: None,
+                received_at: c.received_at,
+                merchant_id: c.merchant_id,
+                channel: c.channel.clone(),
+                category: c.category.clone(),
+                status: c.status.clone(),
+                closed_at: c.closed_at,
                 punitive_demand: c.punitive_demand,
                 purchase_quantity: c.purchase_quantity,
-            })
+            }
+            .fact()
         })
         .collect()
 }
@@ -166,15 +213,18 @@ pub async fn reassess<C: ConnectionTrait>(
     keys.sort_unstable();
     keys.dedup();
     for chunk in keys.chunks(BATCH) {
-        let mut history: HashMap<String, Vec<complaint::Model>> = HashMap::new();
+        let mut history: HashMap<String, Vec<ClaimFact>> = HashMap::new();
         for c in complaint::Entity::find()
+            .select_only()
+            .columns(ClaimRow::COLUMNS)
             .filter(complaint::Column::ComplainantKey.is_in(chunk.iter().copied()))
             .filter(complaint::Column::ReceivedAt.gte(since))
+            .into_model::<ClaimRow>()
             .all(db)
             .await?
         {
-            if let Some(k) = c.complainant_key.clone() {
-                history.entry(k).or_default().push(c);
+            if let (Some(fact), Some(k)) = (c.fact(), c.complainant_key) {
+                history.entry(k).or_default().push(fact);
             }
         }
         let mut rows: HashMap<String, claimant_review::Model> = claimant_review::Entity::find()
@@ -185,7 +235,7 @@ pub async fn reassess<C: ConnectionTrait>(
             .map(|r| (r.complainant_key.clone(), r))
             .collect();
         for key in chunk {
-            let facts = history.get(*key).map(|h| facts_of(h)).unwrap_or_default();
+            let facts = history.remove(*key).unwrap_or_default();
             let a = assess(&facts, today, model);
             if store(db, key, &a, rows.remove(*key), now).await? {
                 summary.flagged += 1;

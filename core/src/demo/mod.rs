@@ -3,13 +3,19 @@
 
 mod vocab;
 
+/// The consumer warnings the demo publishes: (title, category code, text).
+pub use vocab::WARNINGS;
+
 use chrono::{DateTime, Datelike, Months, NaiveDate, NaiveTime, TimeDelta, Utc};
 use fangxin_scoring::Uscc;
 use fangxin_scoring::domain::{PenaltyCategory, PenaltyStatus, Procedure};
 use fangxin_scoring::publicity::publicity_end;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use sea_orm::{ActiveValue::Set, DatabaseConnection, EntityTrait, PaginatorTrait};
+use sea_orm::{
+    ActiveValue::Set, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, PaginatorTrait,
+    QueryTrait, Statement,
+};
 use serde::Serialize;
 
 use crate::error::{AppError, AppResult};
@@ -20,6 +26,15 @@ use crate::store::entities::{
 use vocab::{INDUSTRIES, Industry, STREETS};
 
 const BATCH: u64 = 1000;
+/// The tables the generator fills row by row.
+const LOADED_TABLES: [&str; 6] = [
+    "merchants",
+    "penalties",
+    "complaints",
+    "trusted_enrolments",
+    "listings",
+    "spot_check_results",
+];
 /// USCC characters usable in the generated organisation codes.
 const CODE_CHARS: &[u8] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
 
@@ -134,29 +149,67 @@ pub async fn generate(db: &DatabaseConnection, opts: DemoOptions) -> AppResult<D
     }
     let now = crate::clock::now();
     let progress = Progress::new("demo", opts.merchants);
-    let mut summary = DemoSummary::default();
     // About one professional claimant per thousand merchants, each filing hundreds.
     let claimants = (opts.merchants / 1000).max(3);
     let claimant_complaints_per_merchant = (claimants as f64 * 250.0) / opts.merchants as f64;
 
-    let mut start = 0;
-    while start < opts.merchants {
-        let end = (start + BATCH).min(opts.merchants);
-        let mut batch = Vec::with_capacity((end - start) as usize);
-        for i in start..end {
-            batch.push(generate_merchant(
-                i,
-                &opts,
-                now,
-                claimants,
-                claimant_complaints_per_merchant,
-                &mut summary,
-            )?);
+    // The generator draws on a thread of its own and hands over each batch's insert
+    // statements, ready to run, while the previous batch is being written.
+    let backend = db.get_database_backend();
+    let (batches, mut ready) = tokio::sync::mpsc::channel::<AppResult<(u64, Vec<Statement>)>>(2);
+    let generator = tokio::task::spawn_blocking(move || {
+        let mut summary = DemoSummary::default();
+        let mut start = 0;
+        while start < opts.merchants {
+            let end = (start + BATCH).min(opts.merchants);
+            let batch = (start..end)
+                .map(|i| {
+                    generate_merchant(
+                        i,
+                        &opts,
+                        now,
+                        claimants,
+                        claimant_complaints_per_merchant,
+                        &mut summary,
+                    )
+                })
+                .collect::<AppResult<Vec<_>>>()
+                .map(|batch| (end, insert_statements(backend, batch)));
+            let failed = batch.is_err();
+            if batches.blocking_send(batch).is_err() || failed {
+                break;
+            }
+            start = end;
         }
-        write_batch(db, batch).await?;
-        start = end;
-        progress.set(start);
+        summary
+    });
+    // Empty tables take their rows faster without secondary indexes to keep in step; each
+    // index is built once, sorted, after the last batch.
+    let deferred = crate::store::DeferredIndexes::drop_for_load(db, &LOADED_TABLES).await?;
+    let written = async {
+        while let Some(batch) = ready.recv().await {
+            let (end, statements) = batch?;
+            let txn = crate::store::begin_write(db).await?;
+            for statement in statements {
+                txn.execute_raw(statement).await?;
+            }
+            txn.commit().await?;
+            progress.set(end);
+        }
+        AppResult::Ok(())
     }
+    .await;
+    drop(ready);
+    let generated = generator.await;
+    tracing::info!(
+        indexes = deferred.len(),
+        "building the indexes of the loaded tables"
+    );
+    let restored = deferred.restore(db).await;
+    written?;
+    restored?;
+    let mut summary =
+        generated.map_err(|e| AppError::Internal(anyhow::anyhow!("demo generator: {e}")))?;
     crate::store::sync_id_sequence(db, "merchants").await?;
     write_fixed_tables(db, now, opts.as_of).await?;
     crate::store::analyze(db).await?;
@@ -826,7 +879,8 @@ fn demo_complaint(
     }
 }
 
-async fn write_batch(db: &DatabaseConnection, batch: Vec<Generated>) -> AppResult<()> {
+/// The insert statements of one batch of generated merchants, 500 rows each.
+fn insert_statements(backend: DbBackend, batch: Vec<Generated>) -> Vec<Statement> {
     let mut merchants = Vec::with_capacity(batch.len());
     let mut penalties = Vec::new();
     let mut complaints = Vec::new();
@@ -841,39 +895,24 @@ async fn write_batch(db: &DatabaseConnection, batch: Vec<Generated>) -> AppResul
         listings.extend(g.listings);
         spot_checks.extend(g.spot_checks);
     }
-    let txn = crate::store::begin_write(db).await?;
-    for chunk in merchants.chunks(500) {
-        merchant::Entity::insert_many(chunk.to_vec())
-            .exec_without_returning(&txn)
-            .await?;
+    let mut statements = Vec::new();
+    fn push<A>(backend: DbBackend, rows: Vec<A>, statements: &mut Vec<Statement>)
+    where
+        A: sea_orm::ActiveModelTrait,
+    {
+        let mut rows = rows.into_iter().peekable();
+        while rows.peek().is_some() {
+            let chunk: Vec<A> = rows.by_ref().take(500).collect();
+            statements.push(<A::Entity as EntityTrait>::insert_many(chunk).build(backend));
+        }
     }
-    for chunk in penalties.chunks(500) {
-        penalty::Entity::insert_many(chunk.to_vec())
-            .exec_without_returning(&txn)
-            .await?;
-    }
-    for chunk in complaints.chunks(500) {
-        complaint::Entity::insert_many(chunk.to_vec())
-            .exec_without_returning(&txn)
-            .await?;
-    }
-    for chunk in trusted.chunks(500) {
-        trusted_enrolment::Entity::insert_many(chunk.to_vec())
-            .exec_without_returning(&txn)
-            .await?;
-    }
-    for chunk in listings.chunks(500) {
-        listing::Entity::insert_many(chunk.to_vec())
-            .exec_without_returning(&txn)
-            .await?;
-    }
-    for chunk in spot_checks.chunks(500) {
-        spot_check_result::Entity::insert_many(chunk.to_vec())
-            .exec_without_returning(&txn)
-            .await?;
-    }
-    txn.commit().await?;
-    Ok(())
+    push(backend, merchants, &mut statements);
+    push(backend, penalties, &mut statements);
+    push(backend, complaints, &mut statements);
+    push(backend, trusted, &mut statements);
+    push(backend, listings, &mut statements);
+    push(backend, spot_checks, &mut statements);
+    statements
 }
 
 /// Inspectors and consumer warnings: the same few rows whatever the size.
@@ -882,7 +921,6 @@ async fn write_fixed_tables(
     now: DateTime<Utc>,
     as_of: NaiveDate,
 ) -> AppResult<()> {
-    use sea_orm::ConnectionTrait;
     use sea_orm::sea_query::{Alias, Query};
     let mut inspectors = Query::insert()
         .into_table(Alias::new("inspectors"))

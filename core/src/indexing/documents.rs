@@ -1,11 +1,11 @@
 //! The documents the search index holds, built from the merchants' rows.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use fangxin_indexer::MerchantDoc;
 use fangxin_scoring::domain::{ListingKind, TrustedStatus};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 
 use crate::error::AppResult;
 use crate::store::entities::{listing, merchant, score, trusted_enrolment};
@@ -25,14 +25,22 @@ pub async fn index_documents<C: ConnectionTrait>(
             .filter(merchant::Column::Id.is_in(chunk.iter().copied()))
             .all(db)
             .await?;
-        let scores: HashMap<i64, score::Model> = score::Entity::find()
+        // Score and grade only: the factors' JSON is the largest part of a score's row.
+        let scores: HashMap<i64, (i32, String)> = score::Entity::find()
+            .select_only()
+            .columns([
+                score::Column::MerchantId,
+                score::Column::Score,
+                score::Column::Grade,
+            ])
             .filter(score::Column::MerchantId.is_in(chunk.iter().copied()))
+            .into_tuple::<(i64, i32, String)>()
             .all(db)
             .await?
             .into_iter()
-            .map(|s| (s.merchant_id, s))
+            .map(|(id, score, grade)| (id, (score, grade)))
             .collect();
-        let trusted: Vec<i64> = trusted_enrolment::Entity::find()
+        let trusted: HashSet<i64> = trusted_enrolment::Entity::find()
             .filter(trusted_enrolment::Column::MerchantId.is_in(chunk.iter().copied()))
             .filter(trusted_enrolment::Column::Status.eq(TrustedStatus::Active.code()))
             .filter(trusted_enrolment::Column::ValidFrom.lte(today))
@@ -74,8 +82,8 @@ pub async fn index_documents<C: ConnectionTrait>(
                     industry: m.industry,
                     address: m.address,
                     status: m.status,
-                    score: s.map(|s| s.score),
-                    grade: s.map(|s| s.grade.clone()),
+                    score: s.map(|s| s.0),
+                    grade: s.map(|s| s.1.clone()),
                     trusted: trusted.contains(&m.id),
                     listing: listed.get(&m.id).map(|k| k.code().to_owned()),
                     latitude: m.latitude,

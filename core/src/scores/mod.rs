@@ -10,7 +10,7 @@ use std::sync::Arc;
 use futures_util::{StreamExt, stream};
 use tokio::sync::watch;
 
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use fangxin_scoring::calendar::{WorkCalendar, deadlines};
 use fangxin_scoring::domain::{
     ComplaintKind, ComplaintStatus, ListingKind, PenaltyCategory, PenaltyStatus, Pledge,
@@ -55,7 +55,7 @@ pub struct Scoring {
 /// confirmed flag changes a score: an unreviewed assessment never does.
 async fn confirmed_claimant_weights<C: ConnectionTrait>(
     db: &C,
-    complaints: &[complaint::Model],
+    complaints: &[ComplaintRow],
 ) -> AppResult<HashMap<String, f64>> {
     let mut keys: Vec<&str> = complaints
         .iter()
@@ -77,6 +77,21 @@ async fn confirmed_claimant_weights<C: ConnectionTrait>(
     Ok(weights)
 }
 
+/// The columns of a complaint the model weighs: its text and the merchant's answer stay in
+/// the database (a rescore of a million merchants copied every complaint's text).
+#[derive(Debug, sea_orm::FromQueryResult)]
+struct ComplaintRow {
+    id: i64,
+    merchant_id: Option<i64>,
+    kind: String,
+    status: String,
+    received_at: DateTime<Utc>,
+    accepted_at: Option<DateTime<Utc>>,
+    /// 1 when the merchant answered.
+    answered: i32,
+    complainant_key: Option<String>,
+}
+
 /// Loads the facts of the given merchants.
 pub async fn load_facts<C: ConnectionTrait>(
     db: &C,
@@ -89,20 +104,27 @@ pub async fn load_facts<C: ConnectionTrait>(
     let mut industries: HashMap<i64, String> = HashMap::with_capacity(ids.len());
     for chunk in crate::store::chunks(ids) {
         let ids = || chunk.iter().copied();
-        for m in merchant::Entity::find()
+        for (id, established_on, industry) in merchant::Entity::find()
+            .select_only()
+            .columns([
+                merchant::Column::Id,
+                merchant::Column::EstablishedOn,
+                merchant::Column::Industry,
+            ])
             .filter(merchant::Column::Id.is_in(ids()))
+            .into_tuple::<(i64, Option<NaiveDate>, String)>()
             .all(db)
             .await?
         {
             facts.insert(
-                m.id,
+                id,
                 MerchantFacts {
-                    established_on: m.established_on,
-                    industry: baselines.get(&m.industry).copied(),
+                    established_on,
+                    industry: baselines.get(&industry).copied(),
                     ..Default::default()
                 },
             );
-            industries.insert(m.id, m.industry);
+            industries.insert(id, industry);
         }
         for p in penalty::Entity::find()
             .filter(penalty::Column::MerchantId.is_in(ids()))
@@ -115,8 +137,23 @@ pub async fn load_facts<C: ConnectionTrait>(
         }
         let since = as_of - TimeDelta::days(3 * 365);
         let complaints = complaint::Entity::find()
+            .select_only()
+            .columns([
+                complaint::Column::Id,
+                complaint::Column::MerchantId,
+                complaint::Column::Kind,
+                complaint::Column::Status,
+                complaint::Column::ReceivedAt,
+                complaint::Column::AcceptedAt,
+                complaint::Column::ComplainantKey,
+            ])
+            .column_as(
+                Expr::cust("CASE WHEN merchant_response IS NULL THEN 0 ELSE 1 END"),
+                "answered",
+            )
             .filter(complaint::Column::MerchantId.is_in(ids()))
             .filter(complaint::Column::ReceivedAt.gte(since))
+            .into_model::<ComplaintRow>()
             .all(db)
             .await?;
         let weights = confirmed_claimant_weights(db, &complaints).await?;
@@ -175,7 +212,7 @@ fn penalty_fact(p: penalty::Model) -> PenaltyFact {
 
 /// A complaint as the model weighs it: a confirmed professional claimant's counts for less.
 fn complaint_fact(
-    c: complaint::Model,
+    c: ComplaintRow,
     weights: &HashMap<String, f64>,
     calendar: &WorkCalendar,
 ) -> Option<ComplaintFact> {
@@ -193,7 +230,7 @@ fn complaint_fact(
         kind,
         status,
         received_on,
-        answered: c.merchant_response.is_some(),
+        answered: c.answered != 0,
         due_on: deadlines::current_due_on(
             kind,
             status,
@@ -267,12 +304,19 @@ pub async fn rescore<C: TransactionTrait + ConnectionTrait>(
     .await?;
     let mut previous: HashMap<i64, (i32, String)> = HashMap::new();
     for chunk in crate::store::chunks(ids) {
-        for s in score::Entity::find()
+        for (id, score, grade) in score::Entity::find()
+            .select_only()
+            .columns([
+                score::Column::MerchantId,
+                score::Column::Score,
+                score::Column::Grade,
+            ])
             .filter(score::Column::MerchantId.is_in(chunk.iter().copied()))
+            .into_tuple::<(i64, i32, String)>()
             .all(db)
             .await?
         {
-            previous.insert(s.merchant_id, (s.score, s.grade));
+            previous.insert(id, (score, grade));
         }
     }
     let usccs: HashMap<i64, String> = if emit_events {

@@ -95,6 +95,71 @@ where
     }
 }
 
+/// The secondary indexes of some tables, dropped for a bulk load into empty tables and
+/// made again afterwards: one sorted build per index instead of keeping every index in step
+/// row by row (the demo's million merchants). Indexes that back a primary key or a unique
+/// constraint stay. Until [`DeferredIndexes::restore`] ran, queries on those tables scan.
+#[must_use = "the indexes are gone until restore is called"]
+#[derive(Debug)]
+pub struct DeferredIndexes {
+    /// `CREATE INDEX …` statements, as the database reported them.
+    statements: Vec<String>,
+}
+
+impl DeferredIndexes {
+    /// Drops the secondary indexes of `tables`, keeping their definitions.
+    pub async fn drop_for_load(db: &DatabaseConnection, tables: &[&str]) -> Result<Self, DbErr> {
+        let backend = db.get_database_backend();
+        let list = tables
+            .iter()
+            .map(|t| format!("'{}'", t.replace('\'', "")))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = match backend {
+            DbBackend::Sqlite => format!(
+                "SELECT name, sql AS def FROM sqlite_master WHERE type = 'index' \
+                 AND sql IS NOT NULL AND tbl_name IN ({list}) ORDER BY name"
+            ),
+            DbBackend::Postgres => format!(
+                "SELECT indexname AS name, indexdef AS def FROM pg_indexes \
+                 WHERE schemaname = current_schema() AND tablename IN ({list}) \
+                 AND indexname NOT IN (SELECT conname FROM pg_constraint \
+                 WHERE contype IN ('p', 'u', 'x')) ORDER BY indexname"
+            ),
+            _ => return Ok(Self { statements: vec![] }),
+        };
+        let rows = db
+            .query_all_raw(sea_orm::Statement::from_string(backend, sql))
+            .await?;
+        let mut statements = Vec::with_capacity(rows.len());
+        for row in rows {
+            let name: String = row.try_get("", "name")?;
+            let def: String = row.try_get("", "def")?;
+            db.execute_unprepared(&format!("DROP INDEX \"{name}\""))
+                .await?;
+            statements.push(def);
+        }
+        Ok(Self { statements })
+    }
+
+    /// How many indexes wait to be made again.
+    pub fn len(&self) -> usize {
+        self.statements.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.statements.is_empty()
+    }
+
+    /// Makes the dropped indexes again, each in one sorted pass over its table.
+    pub async fn restore(self, db: &DatabaseConnection) -> Result<(), DbErr> {
+        for statement in &self.statements {
+            db.execute_unprepared(statement).await?;
+        }
+        Ok(())
+    }
+}
+
 /// Refreshes the planner's statistics of some tables after they were rewritten in bulk
 /// (a full rescore rewrites `scores`). With stale statistics PostgreSQL took the sweep's
 /// "which scores are due" for a third of a million rows and walked the primary key over

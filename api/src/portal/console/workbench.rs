@@ -37,8 +37,82 @@ struct AdminPage {
     /// Only the header is at fault: no row was read.
     header_only: bool,
     queue: Vec<QueueItem>,
+    /// The penalty form as the clerk left it: blank with defaults, or what was typed
+    /// with the problem beside its field.
+    penalty: PenaltyForm,
     as_of: String,
 }
+
+/// The penalty form's values and its one problem, kept across a refused submission so
+/// that nothing typed is lost.
+#[derive(Debug, Clone, Default)]
+pub struct PenaltyForm {
+    pub decision_no: String,
+    pub uscc: String,
+    pub categories: Vec<String>,
+    pub fine_yuan: String,
+    pub violation_type: String,
+    pub facts: String,
+    pub legal_basis: String,
+    pub authority: String,
+    pub decided_on: String,
+    pub procedure: String,
+    /// The field at fault (a form field's name), when the problem has one.
+    pub error_field: Option<&'static str>,
+    pub error: Option<String>,
+}
+
+impl PenaltyForm {
+    fn blank(today: String) -> Self {
+        PenaltyForm {
+            authority: "昆明市五华区市场监督管理局".into(),
+            decided_on: today,
+            procedure: "ordinary".into(),
+            ..Default::default()
+        }
+    }
+
+    fn has(&self, category: &str) -> bool {
+        self.categories.iter().any(|c| c == category)
+    }
+
+    /// The problem to show beside `field`.
+    fn error_at(&self, field: &str) -> Option<&str> {
+        (self.error_field == Some(field))
+            .then_some(self.error.as_deref())
+            .flatten()
+    }
+
+    /// The message again for the top of the page, when no field of the form owns it.
+    fn general_error_for(&self, message: &str) -> Option<String> {
+        match self.error_field {
+            Some(f) if PENALTY_FIELDS.contains(&f) => None,
+            _ => Some(message.to_owned()),
+        }
+    }
+
+    /// The problem to show at the top of the form: one no field owns.
+    fn general_error(&self) -> Option<&str> {
+        match self.error_field {
+            Some(f) if PENALTY_FIELDS.contains(&f) => None,
+            _ => self.error.as_deref(),
+        }
+    }
+}
+
+/// The penalty form's fields that can show a problem beside them.
+const PENALTY_FIELDS: [&str; 10] = [
+    "decision_no",
+    "uscc",
+    "categories",
+    "fine_yuan",
+    "violation_type",
+    "facts",
+    "legal_basis",
+    "authority",
+    "decided_on",
+    "procedure",
+];
 
 /// An import report's problems as a clerk reads them.
 fn problems_zh(report: &fangxin_core::imports::ImportReport) -> Vec<(u64, String, String)> {
@@ -128,7 +202,11 @@ async fn pending_queue(state: &AppState) -> Result<Vec<QueueItem>, AppError> {
         .collect();
     items.extend(objections.into_iter().map(|o| QueueItem {
         anchor: format!("objection-{}", o.id),
-        title: format!("异议（{} {}）", o.record_kind, o.record_id),
+        title: format!(
+            "异议：{}（记录 {}）",
+            crate::portal::zh::record_kind_zh(&o.record_kind),
+            o.record_id
+        ),
         merchant: names.get(&o.merchant_id).cloned().unwrap_or_default(),
         filed: when(o.filed_at),
         body: o.reason,
@@ -257,7 +335,7 @@ async fn admin_page(
     notice_code: Option<&str>,
     error: Option<String>,
 ) -> Response {
-    admin_page_with(state, page, headers, notice_code, error, None).await
+    admin_page_with(state, page, headers, notice_code, error, None, None).await
 }
 
 async fn admin_page_with(
@@ -267,6 +345,7 @@ async fn admin_page_with(
     notice_code: Option<&str>,
     error: Option<String>,
     report: Option<fangxin_core::imports::ImportReport>,
+    penalty: Option<PenaltyForm>,
 ) -> Response {
     let now = fangxin_core::clock::now();
     let calendar = &state.scoring.calendar;
@@ -359,6 +438,8 @@ async fn admin_page_with(
                 .is_some_and(|r| !r.errors.is_empty() && r.errors.iter().all(|e| e.line <= 1)),
             report,
             queue,
+            penalty: penalty
+                .unwrap_or_else(|| PenaltyForm::blank(fangxin_core::clock::today(now).to_string())),
             as_of: stamp(now),
         },
         &csrf,
@@ -391,36 +472,46 @@ pub async fn publish_penalty(
     if !Csrf::check(&headers, &get("csrf")) {
         return refused();
     }
-    let decided_on = match get("decided_on").parse() {
-        Ok(d) => d,
-        Err(_) => {
-            return admin_page(
-                &state,
-                &page,
-                &headers,
-                None,
-                Some("决定日期格式应为 年-月-日。".into()),
-            )
-            .await;
-        }
-    };
-    let fine = get("fine_yuan");
-    let req = fangxin_core::penalties::PublishPenalty {
+    let categories: Vec<String> = pairs
+        .iter()
+        .filter(|(k, _)| k == "categories")
+        .map(|(_, v)| v.clone())
+        .collect();
+    let mut form = PenaltyForm {
         decision_no: get("decision_no"),
         uscc: get("uscc"),
-        categories: pairs
-            .iter()
-            .filter(|(k, _)| k == "categories")
-            .map(|(_, v)| v.clone())
-            .collect(),
-        fine_yuan: (!fine.is_empty()).then_some(fangxin_core::yuan::Yuan::Text(fine)),
-        confiscated_yuan: None,
+        categories: categories.clone(),
+        fine_yuan: get("fine_yuan"),
         violation_type: get("violation_type"),
         facts: get("facts"),
         legal_basis: get("legal_basis"),
         authority: get("authority"),
-        decided_on,
+        decided_on: get("decided_on"),
         procedure: get("procedure"),
+        error_field: None,
+        error: None,
+    };
+    let decided_on = match form.decided_on.parse() {
+        Ok(d) => d,
+        Err(_) => {
+            form.error_field = Some("decided_on");
+            form.error = Some("决定日期格式应为 年-月-日。".into());
+            return admin_page_with(&state, &page, &headers, None, None, None, Some(form)).await;
+        }
+    };
+    let req = fangxin_core::penalties::PublishPenalty {
+        decision_no: form.decision_no.clone(),
+        uscc: form.uscc.clone(),
+        categories,
+        fine_yuan: (!form.fine_yuan.is_empty())
+            .then(|| fangxin_core::yuan::Yuan::Text(form.fine_yuan.clone())),
+        confiscated_yuan: None,
+        violation_type: form.violation_type.clone(),
+        facts: form.facts.clone(),
+        legal_basis: form.legal_basis.clone(),
+        authority: form.authority.clone(),
+        decided_on,
+        procedure: form.procedure.clone(),
         ban_months: None,
         serious: false,
         special_sector: false,
@@ -447,14 +538,19 @@ pub async fn publish_penalty(
             | AppError::MerchantNotFound(_)
             | AppError::Conflict { .. }),
         ) => {
-            admin_page(
-                &state,
-                &page,
-                &headers,
-                None,
-                Some(super::super::zh::message(&e)),
-            )
-            .await
+            form.error_field = match e.code() {
+                "penalty_exists" | "decision_no_changed" => Some("decision_no"),
+                "missing_amount" | "inconsistent_amount" | "invalid_amount" => Some("fine_yuan"),
+                _ => e.field().map(|f| match f {
+                    "fine_fen" => "fine_yuan",
+                    other => other,
+                }),
+            };
+            let message = super::super::zh::message(&e);
+            // A problem no field owns shows at the top too: no field takes the focus.
+            let top = form.general_error_for(&message);
+            form.error = Some(message);
+            admin_page_with(&state, &page, &headers, None, top, None, Some(form)).await
         }
         Err(e) => app_error(e),
     }
@@ -631,7 +727,7 @@ pub async fn upload_import(
             if report.accepted {
                 state.notifier.changed().await;
             }
-            admin_page_with(&state, &page, &headers, None, None, Some(report)).await
+            admin_page_with(&state, &page, &headers, None, None, Some(report), None).await
         }
         Err(e) => app_error(e),
     }
