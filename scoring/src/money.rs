@@ -60,9 +60,34 @@ pub fn format_yuan(fen: i64) -> String {
     format!("{sign}{}.{:02}", a / 100, a % 100)
 }
 
+/// Fen as a person reads money: 「¥1,234.00」, thousands grouped with commas.
+pub fn display_yuan(fen: i64) -> String {
+    let sign = if fen < 0 { "-" } else { "" };
+    let a = fen.unsigned_abs();
+    let whole = (a / 100).to_string();
+    let mut grouped = String::with_capacity(whole.len() + whole.len() / 3);
+    for (i, digit) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i).is_multiple_of(3) {
+            grouped.push(',');
+        }
+        grouped.push(digit);
+    }
+    format!("{sign}¥{grouped}.{:02}", a % 100)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn money_reads_with_the_yuan_sign_and_grouped_thousands() {
+        assert_eq!(display_yuan(0), "¥0.00");
+        assert_eq!(display_yuan(5), "¥0.05");
+        assert_eq!(display_yuan(123_400), "¥1,234.00");
+        assert_eq!(display_yuan(100_000_000), "¥1,000,000.00");
+        assert_eq!(display_yuan(12_345_678_901), "¥123,456,789.01");
+        assert_eq!(display_yuan(-99_999), "-¥999.99");
+    }
     use proptest::prelude::*;
 
     #[test]

@@ -327,7 +327,34 @@ async fn only_regulators_reach_the_console(backend: Backend) {
     app.finish().await;
 }
 
+/// Every page has the icon, a way to log in and the way to file a complaint (12315); the
+/// icon answers at `/favicon.ico` too.
+async fn every_page_has_the_icon_a_login_and_12315(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    for path in ["/", "/penalties", "/warnings", "/about/scoring"] {
+        let (status, body) = page(&app, path).await;
+        assert_eq!(status, 200, "{path}");
+        assert!(body.contains("rel=\"icon\""), "{path} names its icon");
+        assert!(
+            body.contains("href=\"/login\""),
+            "{path} links to the login"
+        );
+        assert!(
+            body.contains("12315") && body.contains("https://www.12315.cn/"),
+            "{path} says where to complain"
+        );
+    }
+    for path in ["/favicon.ico", "/assets/favicon.svg"] {
+        let r = app.get(path).await;
+        assert_eq!(r.status().as_u16(), 200, "{path}");
+        assert_eq!(r.headers()["content-type"], "image/svg+xml");
+        assert!(r.text().await.unwrap().starts_with("<svg"));
+    }
+    app.finish().await;
+}
+
 crate::on_every_backend!(
+    every_page_has_the_icon_a_login_and_12315,
     the_portal_finds_explains_and_escapes,
     only_regulators_reach_the_console,
 );

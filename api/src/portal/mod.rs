@@ -37,6 +37,8 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/", get(home))
         .route("/assets/suggest.js", get(suggest_js))
+        .route("/favicon.ico", get(favicon))
+        .route("/assets/favicon.svg", get(favicon))
         .route("/about/scoring", get(scoring_explained))
         .route("/nearby", get(nearby))
         .route("/trusted", get(trusted_directory))
@@ -142,6 +144,19 @@ async fn suggest_js() -> Response {
             (axum::http::header::CACHE_CONTROL, "public, max-age=3600"),
         ],
         include_str!("../../assets/suggest.js"),
+    )
+        .into_response()
+}
+
+/// The portal's icon (a shield with a tick), for tabs and bookmarks; browsers that ask for
+/// `/favicon.ico` get the same SVG.
+async fn favicon() -> Response {
+    (
+        [
+            (axum::http::header::CONTENT_TYPE, "image/svg+xml"),
+            (axum::http::header::CACHE_CONTROL, "public, max-age=86400"),
+        ],
+        include_str!("../../assets/favicon.svg"),
     )
         .into_response()
 }

@@ -1107,9 +1107,17 @@ pub async fn penalties(state: &AppState, page: Option<u64>, now: DateTime<Utc>) 
             title: format!("{} · {}", r.party_name, r.decision_no),
             body: format!("{}：{}", r.violation_type, r.content),
             meta: format!(
-                "{} · 决定日期 {}{}",
+                "{} · 决定日期 {}{}{}",
                 r.authority,
                 r.decided_on,
+                [("罚款", r.fine_fen), ("没收", r.confiscated_fen)]
+                    .iter()
+                    .filter(|(_, fen)| *fen > 0)
+                    .map(|(what, fen)| format!(
+                        " · {what} {}",
+                        fangxin_scoring::money::display_yuan(*fen)
+                    ))
+                    .collect::<String>(),
                 r.publicity_end
                     .map_or(String::new(), |e| format!(" · 公示至 {e}"))
             ),

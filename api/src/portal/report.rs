@@ -105,7 +105,6 @@ pub fn render_report(
     error: Option<String>,
 ) -> Result<String, askama::Error> {
     let h = &report.handling;
-    let yuan = crate::export::yuan;
     ReportPage {
         title: if console {
             "投诉举报分析"
@@ -136,10 +135,13 @@ pub fn render_report(
             ),
             ("转为立案", format!("{} 件", h.converted_to_case)),
             ("调解成功", ratio(&h.settled)),
-            ("涉及金额", format!("{} 元", yuan(h.amount_involved_fen))),
+            (
+                "涉及金额",
+                fangxin_scoring::money::display_yuan(h.amount_involved_fen),
+            ),
             (
                 "为消费者挽回经济损失",
-                format!("{} 元", yuan(h.amount_recovered_fen)),
+                fangxin_scoring::money::display_yuan(h.amount_recovered_fen),
             ),
             ("满意及基本满意", ratio(&h.satisfaction)),
         ],

@@ -213,14 +213,14 @@ async fn claim_file_page(
                 .map(|s| (s.label_zh.clone(), figure(s.figure), figure(s.threshold)))
                 .collect(),
             totals: format!(
-                "{} 件，涉及 {} 家商户、{} 个渠道；撤回 {} 件，要求惩罚性赔偿 {} 件；涉及金额 {} 元，获赔 {} 元",
+                "{} 件，涉及 {} 家商户、{} 个渠道；撤回 {} 件，要求惩罚性赔偿 {} 件；涉及金额 {}，获赔 {}",
                 t.complaints,
                 t.merchants,
                 t.channels,
                 t.withdrawn,
                 t.punitive_demands,
-                crate::export::yuan(t.amount_involved_fen),
-                crate::export::yuan(t.amount_recovered_fen)
+                fangxin_scoring::money::display_yuan(t.amount_involved_fen),
+                fangxin_scoring::money::display_yuan(t.amount_recovered_fen)
             ),
             complaints: file
                 .complaints
@@ -244,7 +244,7 @@ async fn claim_file_page(
                         Some(d) => format!("{}（{d} 天后）", c.status_label),
                         None => c.status_label.clone(),
                     },
-                    amount: crate::export::yuan(c.amount_involved_fen),
+                    amount: fangxin_scoring::money::display_yuan(c.amount_involved_fen),
                 })
                 .collect(),
             as_of: stamp(now),
