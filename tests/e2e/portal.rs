@@ -353,7 +353,41 @@ async fn every_page_has_the_icon_a_login_and_12315(backend: Backend) {
     app.finish().await;
 }
 
+/// The spot-check list filters by outcome, keeps the filter across pages and in its CSV
+/// link, and a failure reads as one.
+async fn spot_checks_filter_by_outcome(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let cards = |body: &str| body.matches("<div class=\"card").count();
+    let failures = |body: &str| body.matches("<div class=\"card adverse\"").count();
+    let (status, all) = page(&app, "/spot-checks").await;
+    assert_eq!(status, 200);
+    let (_, failed) = page(&app, "/spot-checks?outcome=unqualified").await;
+    let (_, passed) = page(&app, "/spot-checks?outcome=qualified").await;
+    assert!(cards(&failed) > 0, "the demo has failures");
+    assert_eq!(
+        failures(&failed),
+        cards(&failed),
+        "only failures, each marked"
+    );
+    assert_eq!(failures(&passed), 0, "no failure among the passes");
+    assert!(cards(&passed) > 0);
+    assert!(failed.contains("aria-current=\"page\">不合格"));
+    assert!(
+        failed.contains("outcome=unqualified\">下载 CSV"),
+        "the CSV keeps the filter"
+    );
+    assert!(
+        failures(&all) > 0 || cards(&all) == 20,
+        "failures show on the full list"
+    );
+    // An unknown outcome shows the whole list rather than an error.
+    let (status, _) = page(&app, "/spot-checks?outcome=maybe").await;
+    assert_eq!(status, 200);
+    app.finish().await;
+}
+
 crate::on_every_backend!(
+    spot_checks_filter_by_outcome,
     every_page_has_the_icon_a_login_and_12315,
     the_portal_finds_explains_and_escapes,
     only_regulators_reach_the_console,

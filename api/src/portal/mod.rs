@@ -423,6 +423,8 @@ async fn atom(
 #[derive(Debug, Default, Deserialize)]
 pub struct ListQuery {
     page: Option<u64>,
+    /// Spot checks: `qualified` or `unqualified`.
+    outcome: Option<String>,
 }
 
 async fn penalties(
@@ -446,5 +448,13 @@ async fn spot_checks(
     q: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Page {
     let q = q.map(|Query(q)| q).unwrap_or_default();
-    page(public::spot_checks(&state, q.page, fangxin_core::clock::now()).await)
+    page(
+        public::spot_checks(
+            &state,
+            q.page,
+            q.outcome.as_deref(),
+            fangxin_core::clock::now(),
+        )
+        .await,
+    )
 }

@@ -1059,6 +1059,15 @@ pub struct ListItem {
     href: Option<String>,
     body: String,
     meta: String,
+    /// A record that counts against the merchant (a failed spot check) reads as such.
+    adverse: bool,
+}
+
+/// One choice of a list's filter: its words, its address, whether it is the one shown.
+pub struct ListFilter {
+    label: &'static str,
+    href: String,
+    current: bool,
 }
 
 #[derive(Template)]
@@ -1066,6 +1075,7 @@ pub struct ListItem {
 struct ListPage {
     heading: &'static str,
     total: u64,
+    filters: Vec<ListFilter>,
     items: Vec<ListItem>,
     csv_href: String,
     prev: Option<String>,
@@ -1079,8 +1089,10 @@ fn list_links(
     per_page: u64,
     total: u64,
 ) -> (Option<String>, Option<String>) {
-    let prev = (page > 1).then(|| format!("{path}?page={}", page - 1));
-    let next = (page * per_page < total).then(|| format!("{path}?page={}", page + 1));
+    // A filtered list keeps its filter from page to page.
+    let join = if path.contains('?') { '&' } else { '?' };
+    let prev = (page > 1).then(|| format!("{path}{join}page={}", page - 1));
+    let next = (page * per_page < total).then(|| format!("{path}{join}page={}", page + 1));
     (prev, next)
 }
 
@@ -1103,6 +1115,7 @@ pub async fn penalties(state: &AppState, page: Option<u64>, now: DateTime<Utc>) 
         .rows
         .into_iter()
         .map(|r| ListItem {
+            adverse: false,
             href: Some(format!("/m/{}", r.uscc)),
             title: format!("{} · {}", r.party_name, r.decision_no),
             body: format!("{}：{}", r.violation_type, r.content),
@@ -1124,6 +1137,7 @@ pub async fn penalties(state: &AppState, page: Option<u64>, now: DateTime<Utc>) 
         })
         .collect();
     Ok(ListPage {
+        filters: vec![],
         heading: "行政处罚信息公示",
         total: p.total,
         items,
@@ -1151,6 +1165,7 @@ pub async fn warnings(state: &AppState, page: Option<u64>, now: DateTime<Utc>) -
         .rows
         .into_iter()
         .map(|w| ListItem {
+            adverse: false,
             title: w.title,
             href: None,
             body: w.body,
@@ -1162,6 +1177,7 @@ pub async fn warnings(state: &AppState, page: Option<u64>, now: DateTime<Utc>) -
         })
         .collect();
     Ok(ListPage {
+        filters: vec![],
         heading: "消费警示与提示",
         total: p.total,
         items,
@@ -1173,22 +1189,50 @@ pub async fn warnings(state: &AppState, page: Option<u64>, now: DateTime<Utc>) -
     .render()?)
 }
 
-pub async fn spot_checks(state: &AppState, page: Option<u64>, now: DateTime<Utc>) -> PageResult {
+pub async fn spot_checks(
+    state: &AppState,
+    page: Option<u64>,
+    outcome: Option<&str>,
+    now: DateTime<Utc>,
+) -> PageResult {
+    // An outcome the list does not know shows every result rather than an error page.
+    let outcome = outcome
+        .and_then(fangxin_scoring::domain::SpotCheckOutcome::parse)
+        .map(|o| o.code());
     let p = fangxin_core::spotchecks::public_list(
         &state.db,
         fangxin_core::spotchecks::SpotCheckQuery {
+            outcome: outcome.map(str::to_owned),
             page,
             per_page: Some(20),
-            ..Default::default()
         },
         now,
     )
     .await?;
-    let (prev, next) = list_links("/spot-checks", p.page, p.per_page, p.total);
+    let here = match outcome {
+        Some(o) => format!("/spot-checks?outcome={o}"),
+        None => "/spot-checks".to_owned(),
+    };
+    let (prev, next) = list_links(&here, p.page, p.per_page, p.total);
+    let filters = [
+        ("全部", None),
+        ("合格", Some("qualified")),
+        ("不合格", Some("unqualified")),
+    ]
+    .into_iter()
+    .map(|(label, code)| ListFilter {
+        label,
+        href: code.map_or("/spot-checks".to_owned(), |c| {
+            format!("/spot-checks?outcome={c}")
+        }),
+        current: code == outcome,
+    })
+    .collect();
     let items = p
         .rows
         .into_iter()
         .map(|c| ListItem {
+            adverse: c.outcome.as_deref() == Some("unqualified"),
             href: Some(format!("/m/{}", c.uscc)),
             title: format!(
                 "{} · {} · {}",
@@ -1212,10 +1256,14 @@ pub async fn spot_checks(state: &AppState, page: Option<u64>, now: DateTime<Utc>
         })
         .collect();
     Ok(ListPage {
+        filters,
         heading: "双随机抽检结果公示",
         total: p.total,
         items,
-        csv_href: "/api/v1/spot-checks?format=csv".into(),
+        csv_href: match outcome {
+            Some(o) => format!("/api/v1/spot-checks?format=csv&outcome={o}"),
+            None => "/api/v1/spot-checks?format=csv".into(),
+        },
         prev,
         next,
         as_of: stamp(now),
