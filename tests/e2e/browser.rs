@@ -757,7 +757,10 @@ async fn a_regulator_draws_checks_and_matches_a_complaint(backend: Backend) {
             .await?;
         let log = text_of(&client, "main").await?;
         anyhow::ensure!(
-            log.contains("complaint.match") && log.contains(&format!("complaint {id}")),
+            log.contains("投诉举报：匹配商户")
+                && log.contains("（监管人员）")
+                && !log.contains("regulator #")
+                && log.contains(&format!("complaint {id}")),
             "audit: {log}"
         );
         Ok(())

@@ -76,6 +76,72 @@ pub fn warning_category_zh(category: &str) -> &str {
     }
 }
 
+/// An audit entry's action as a clerk reads it: 「行政处罚：发布」 for `penalty.publish`. An
+/// action this table lacks shows its code.
+pub fn audit_action_zh(action: &str) -> String {
+    let Some((entity, verb)) = action.split_once('.') else {
+        return action.to_owned();
+    };
+    let what = match entity {
+        "account" => "账户",
+        "claimant" => "职业索赔人",
+        "complainant" => "投诉人信息",
+        "complaint" => "投诉举报",
+        "credit_repair" => "信用修复",
+        "inspector" => "执法人员",
+        "listing" => "名录",
+        "merchant" => "商户",
+        "objection" => "异议",
+        "penalty" => "行政处罚",
+        "spot_check" => "抽检结果",
+        "spot_check_plan" => "抽检计划",
+        "trusted" => "放心消费单位",
+        "warning" => "消费警示",
+        "import" => "导入文件",
+        _ => return action.to_owned(),
+    };
+    let done = match (entity, verb) {
+        ("complaint", status)
+            if fangxin_scoring::domain::ComplaintStatus::parse(status).is_some() =>
+        {
+            fangxin_scoring::domain::ComplaintStatus::parse(status).map_or("", |s| s.label_zh())
+        }
+        ("import", "merchants") => "商户登记",
+        ("import", "penalties") => "行政处罚",
+        ("import", "complaints") => "投诉举报",
+        ("complainant", "id_number") => "查看身份证号",
+        ("complainant", "name") => "查看姓名",
+        ("complainant", "phone") => "查看联系电话",
+        ("listing", "create") => "列入",
+        ("listing", "remove") => "移出",
+        ("claimant", "clear") => "排除",
+        ("claimant", "confirm") => "认定",
+        ("penalty", "publicity_end") => "结束公示",
+        ("penalty", "repaired") => "信用修复后停止公示",
+        (_, "change") => "变更",
+        (_, "create") => "新建",
+        (_, "answer") => "商户回复",
+        (_, "intake") => "登记",
+        (_, "match") => "匹配商户",
+        (_, "apply") => "申请",
+        (_, "approve" | "accept") => "同意",
+        (_, "reject") => "不同意",
+        (_, "add") => "添加",
+        (_, "status") => "变更经营状态",
+        (_, "update") => "更新",
+        (_, "file") => "提交",
+        (_, "correct") => "更正",
+        (_, "publish") => "发布",
+        (_, "revoke") => "撤销",
+        (_, "result") => "录入结果",
+        (_, "draw") => "随机抽取",
+        (_, "enrol") => "登记",
+        (_, "suspend") => "暂停",
+        _ => verb,
+    };
+    format!("{what}：{done}")
+}
+
 /// The Chinese name of the kind of record an objection is about.
 pub fn record_kind_zh(kind: &str) -> &'static str {
     match kind {
@@ -531,6 +597,49 @@ mod tests {
             assert!(shown.chars().all(|c| !c.is_ascii()), "{category}: {shown}");
         }
         assert_eq!(warning_category_zh("节日消费提示"), "节日消费提示");
+    }
+
+    /// Every action the services write to the audit log reads in Chinese.
+    #[test]
+    fn every_audit_action_reads_in_chinese() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../core/src");
+        let mut actions = Vec::new();
+        fn walk(dir: &std::path::Path, out: &mut Vec<String>) {
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    walk(&path, out);
+                } else if path.extension().is_some_and(|e| e == "rs") {
+                    let text = std::fs::read_to_string(&path).unwrap();
+                    for piece in text.split("action: \"").skip(1) {
+                        if let Some(action) = piece.split('"').next() {
+                            out.push(action.to_owned());
+                        }
+                    }
+                }
+            }
+        }
+        walk(&root, &mut actions);
+        for status in ["accepted", "settled", "converted_to_case"] {
+            actions.push(format!("complaint.{status}"));
+        }
+        for kind in ["merchants", "penalties", "complaints"] {
+            actions.push(format!("import.{kind}"));
+        }
+        for verb in ["approve", "reject"] {
+            actions.push(format!("credit_repair.{verb}"));
+            actions.push(format!("objection.{verb}"));
+        }
+        assert!(actions.len() > 25, "{actions:?}");
+        for action in &actions {
+            let zh = audit_action_zh(action);
+            assert!(
+                !zh.chars().any(|c| c.is_ascii_lowercase()),
+                "{action} reads {zh}"
+            );
+        }
+        assert_eq!(audit_action_zh("penalty.publish"), "行政处罚：发布");
+        assert_eq!(audit_action_zh("objection.reject"), "异议：不同意");
     }
 
     #[test]

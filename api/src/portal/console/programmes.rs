@@ -568,6 +568,10 @@ pub async fn audit(
         super::super::public::urlencode(&q.entity_id),
         super::super::public::urlencode(&q.action)
     );
+    let names = match actor_names(&state, log.rows.iter().filter_map(|e| e.actor_id)).await {
+        Ok(n) => n,
+        Err(e) => return app_error(e),
+    };
     let csrf = Csrf::of(&headers, state.settings.server.secure_cookies);
     render(
         AuditPage {
@@ -579,12 +583,8 @@ pub async fn audit(
                         e.at.with_timezone(&fangxin_core::clock::offset())
                             .format("%Y-%m-%d %H:%M:%S")
                             .to_string(),
-                        format!(
-                            "{}{}",
-                            e.actor_role,
-                            e.actor_id.map(|id| format!(" #{id}")).unwrap_or_default()
-                        ),
-                        e.action,
+                        actor_zh(&e.actor_role, e.actor_id, &names),
+                        crate::portal::zh::audit_action_zh(&e.action),
                         format!("{} {}", e.entity, e.entity_id),
                         e.request_id.unwrap_or_default(),
                     )
@@ -601,4 +601,54 @@ pub async fn audit(
         },
         &csrf,
     )
+}
+
+/// The names of the accounts that acted: their display name, else their username.
+pub(super) async fn actor_names(
+    state: &AppState,
+    ids: impl Iterator<Item = i64>,
+) -> Result<std::collections::HashMap<i64, String>, AppError> {
+    use fangxin_core::store::entities::account;
+    let mut ids: Vec<i64> = ids.collect();
+    ids.sort_unstable();
+    ids.dedup();
+    if ids.is_empty() {
+        return Ok(Default::default());
+    }
+    Ok(account::Entity::find()
+        .select_only()
+        .columns([
+            account::Column::Id,
+            account::Column::Username,
+            account::Column::DisplayName,
+        ])
+        .filter(account::Column::Id.is_in(ids))
+        .into_tuple::<(i64, String, Option<String>)>()
+        .all(&state.db)
+        .await?
+        .into_iter()
+        .map(|(id, username, display)| {
+            (
+                id,
+                display.filter(|d| !d.trim().is_empty()).unwrap_or(username),
+            )
+        })
+        .collect())
+}
+
+/// Who acted, as a clerk reads it: 「王芳（监管人员）」, or 「系统」 for the sweep and imports
+/// run from the command line.
+pub(super) fn actor_zh(
+    role: &str,
+    id: Option<i64>,
+    names: &std::collections::HashMap<i64, String>,
+) -> String {
+    let role_zh = fangxin_scoring::domain::Role::parse(role).map(|r| r.label_zh());
+    match (id.and_then(|id| names.get(&id)), role_zh) {
+        (Some(name), Some(role)) => format!("{name}（{role}）"),
+        (Some(name), None) => name.clone(),
+        (None, Some(role)) => role.to_owned(),
+        (None, None) if role == "system" || role.is_empty() => "系统".to_owned(),
+        (None, None) => role.to_owned(),
+    }
 }

@@ -403,7 +403,7 @@ async fn admin_page_with(
                     e.at.with_timezone(&fangxin_core::clock::offset())
                         .format("%m-%d %H:%M")
                         .to_string(),
-                    e.action,
+                    crate::portal::zh::audit_action_zh(&e.action),
                     format!("{} {}", e.entity, e.entity_id),
                 )
             })
