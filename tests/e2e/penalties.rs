@@ -266,6 +266,42 @@ async fn credit_repair_too_early_then_approved(backend: Backend) {
     )
     .await;
     assert_eq!(status, 201, "{applied}");
+    // The owner's page says the application waits, and offers no second form for it.
+    let me = |token: String| {
+        let app = &app;
+        async move {
+            app.client
+                .get(app.url("/me"))
+                .header("cookie", format!("fangxin_session={token}"))
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap()
+        }
+    };
+    let page = me(enterprise.clone()).await;
+    let card = |page: &str, no: &str| {
+        let start = page
+            .find(&format!("<strong>{no}</strong>"))
+            .expect("the penalty has its card");
+        page[start..]
+            .split("<div class=\"card\" id=\"penalty-")
+            .next()
+            .unwrap_or("")
+            .to_owned()
+    };
+    let waiting = card(&page, "五市监处罚〔2026〕9202号");
+    assert!(waiting.contains("等待审核"), "{waiting}");
+    assert!(
+        !waiting.contains("/me/credit-repairs"),
+        "no second application form"
+    );
+    assert!(
+        card(&page, "五市监处罚〔2026〕9201号").contains("/me/credit-repairs"),
+        "the other penalty keeps its form"
+    );
     let (_, mid) = app
         .get_json(&format!("/api/v1/merchants/{uscc}/score"))
         .await;
@@ -298,6 +334,15 @@ async fn credit_repair_too_early_then_approved(backend: Backend) {
         .get_json(&format!("/api/v1/merchants/{uscc}/score"))
         .await;
     assert!(after["score"].as_i64() > mid["score"].as_i64());
+    // Repaired: the page no longer says it is public until a date, and shows the reason.
+    let page = me(enterprise.clone()).await;
+    let repaired = card(&page, "五市监处罚〔2026〕9202号");
+    assert!(repaired.contains("已信用修复，停止公示"), "{repaired}");
+    assert!(!repaired.contains("公示至"), "{repaired}");
+    assert!(
+        page.contains("理由：已履行处罚并完成整改"),
+        "the clerk's reason is shown"
+    );
     assert!(after["score"].as_i64() < Some(before));
 
     // Food, drugs and special equipment wait a year.

@@ -35,6 +35,13 @@ pub struct ImprovementLine {
 pub struct PenaltyLine {
     id: i64,
     in_publicity: bool,
+    /// A credit repair of this penalty waits for a decision: no second form.
+    repair_pending: bool,
+    /// Repaired: publicity stopped early, whatever the end date said.
+    repaired: bool,
+    violation_type: String,
+    /// The fine and confiscation, as money reads.
+    amounts: String,
     repair_from: Option<chrono::NaiveDate>,
     decision_no: String,
     status: String,
@@ -92,10 +99,11 @@ async fn me_page(
             Ok(r) => r,
             Err(e) => return app_error(e),
         };
-    let (applications, repair_from) = match applications_of(state, merchant_id).await {
-        Ok(a) => a,
-        Err(e) => return app_error(e),
-    };
+    let (applications, repair_from, repairs_pending) =
+        match applications_of(state, merchant_id).await {
+            Ok(a) => a,
+            Err(e) => return app_error(e),
+        };
     let csrf = Csrf::of(headers, state.settings.server.secure_cookies);
     let line = |c: &fangxin_core::complaints::ComplaintView| ComplaintLine {
         id: c.id,
@@ -152,6 +160,17 @@ async fn me_page(
                 .map(|p| PenaltyLine {
                     id: p.id,
                     in_publicity: p.status == PenaltyStatus::InPublicity.code(),
+                    repair_pending: repairs_pending.contains(&p.id),
+                    repaired: p.status == PenaltyStatus::Repaired.code(),
+                    violation_type: p.violation_type.clone(),
+                    amounts: [("罚款", p.fine_fen), ("没收", p.confiscated_fen)]
+                        .iter()
+                        .filter(|(_, fen)| *fen > 0)
+                        .map(|(what, fen)| {
+                            format!("{what} {}", fangxin_scoring::money::display_yuan(*fen))
+                        })
+                        .collect::<Vec<_>>()
+                        .join("，"),
                     repair_from: repair_from.get(&p.id).copied(),
                     decision_no: p.decision_no.clone(),
                     status: PenaltyStatus::parse(&p.status)
@@ -176,8 +195,8 @@ fn with_reason(line: String, reason: Option<&str>) -> String {
     }
 }
 
-/// The enterprise's credit-repair applications and objections as lines, and the day each
-/// penalty becomes repairable.
+/// The enterprise's credit-repair applications and objections as lines, the day each
+/// penalty becomes repairable, and the penalties with a repair waiting for a decision.
 async fn applications_of(
     state: &AppState,
     merchant_id: i64,
@@ -185,6 +204,7 @@ async fn applications_of(
     (
         Vec<String>,
         std::collections::HashMap<i64, chrono::NaiveDate>,
+        std::collections::HashSet<i64>,
     ),
     AppError,
 > {
@@ -208,6 +228,7 @@ async fn applications_of(
         .to_owned()
     };
     let mut lines = Vec::new();
+    let mut pending = std::collections::HashSet::new();
     for r in credit_repair::Entity::find()
         .filter(credit_repair::Column::MerchantId.eq(merchant_id))
         .order_by_desc(credit_repair::Column::Id)
@@ -218,6 +239,9 @@ async fn applications_of(
             .iter()
             .find(|p| p.id == r.penalty_id)
             .map_or(String::new(), |p| p.decision_no.clone());
+        if r.status == "pending" {
+            pending.insert(r.penalty_id);
+        }
         lines.push(with_reason(
             format!("信用修复 {decision}：{}", status(&r.status)),
             r.decision_reason.as_deref(),
@@ -248,7 +272,7 @@ async fn applications_of(
             o.decision_reason.as_deref(),
         ));
     }
-    Ok((lines, repair_from))
+    Ok((lines, repair_from, pending))
 }
 
 #[derive(Debug, Deserialize)]
