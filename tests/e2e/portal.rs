@@ -386,7 +386,55 @@ async fn spot_checks_filter_by_outcome(backend: Backend) {
     app.finish().await;
 }
 
+/// A refused warning keeps what the clerk typed, with the problem beside its field.
+async fn a_refused_warning_keeps_what_was_typed(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.create_account("regulator", "li.clerk", "a long enough password", None)
+        .await;
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let cookie = portal_session(&app, &client, "li.clerk").await;
+    let admin = client
+        .get(app.url("/admin"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let token = form_token(&admin);
+    let title = "谨".repeat(201);
+    let body = "节日期间预付卡消费请保存好票据，遇到纠纷拨打12315。";
+    let refused = client
+        .post(app.url("/admin/warnings"))
+        .header("cookie", &cookie)
+        .form(&[
+            ("csrf", token.as_str()),
+            ("title", title.as_str()),
+            ("category", "节日消费"),
+            ("body", body),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 200);
+    let page = refused.text().await.unwrap();
+    assert!(
+        page.contains("id=\"title-error\""),
+        "the problem is beside the title"
+    );
+    assert!(page.contains("标题应为 1 至 200 个字"));
+    assert!(page.contains(body), "the text is kept");
+    assert!(page.contains("value=\"节日消费\""), "the category is kept");
+    assert!(page.contains(&title), "the title is kept to be shortened");
+    app.finish().await;
+}
+
 crate::on_every_backend!(
+    a_refused_warning_keeps_what_was_typed,
     spot_checks_filter_by_outcome,
     every_page_has_the_icon_a_login_and_12315,
     the_portal_finds_explains_and_escapes,

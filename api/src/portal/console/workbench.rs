@@ -40,11 +40,52 @@ struct AdminPage {
     /// The penalty form as the clerk left it: blank with defaults, or what was typed
     /// with the problem beside its field.
     penalty: PenaltyForm,
+    warning: WarningDraft,
     as_of: String,
 }
 
-/// The penalty form's values and its one problem, kept across a refused submission so
-/// that nothing typed is lost.
+/// A refused form's one problem: the field it belongs to (a form field's name), when one
+/// does, and the Chinese message. Shown beside that field, or at the top of the form.
+#[derive(Debug, Clone, Default)]
+pub struct FieldProblem {
+    pub field: Option<&'static str>,
+    pub message: Option<String>,
+    /// The fields the form shows problems beside.
+    fields: &'static [&'static str],
+}
+
+impl FieldProblem {
+    /// The problem of a refused submission, placed by its field.
+    fn of(fields: &'static [&'static str], field: Option<&'static str>, message: String) -> Self {
+        FieldProblem {
+            field,
+            message: Some(message),
+            fields,
+        }
+    }
+
+    fn is_some(&self) -> bool {
+        self.message.is_some()
+    }
+
+    /// The problem to show beside `field`.
+    fn at(&self, field: &str) -> Option<&str> {
+        (self.field == Some(field))
+            .then_some(self.message.as_deref())
+            .flatten()
+    }
+
+    /// The problem to show at the top of the form (and the page): one no field owns.
+    fn general(&self) -> Option<&str> {
+        match self.field {
+            Some(f) if self.fields.contains(&f) => None,
+            _ => self.message.as_deref(),
+        }
+    }
+}
+
+/// The penalty form's values, kept across a refused submission so that nothing typed is
+/// lost.
 #[derive(Debug, Clone, Default)]
 pub struct PenaltyForm {
     pub decision_no: String,
@@ -57,9 +98,7 @@ pub struct PenaltyForm {
     pub authority: String,
     pub decided_on: String,
     pub procedure: String,
-    /// The field at fault (a form field's name), when the problem has one.
-    pub error_field: Option<&'static str>,
-    pub error: Option<String>,
+    pub problem: FieldProblem,
 }
 
 impl PenaltyForm {
@@ -75,33 +114,10 @@ impl PenaltyForm {
     fn has(&self, category: &str) -> bool {
         self.categories.iter().any(|c| c == category)
     }
-
-    /// The problem to show beside `field`.
-    fn error_at(&self, field: &str) -> Option<&str> {
-        (self.error_field == Some(field))
-            .then_some(self.error.as_deref())
-            .flatten()
-    }
-
-    /// The message again for the top of the page, when no field of the form owns it.
-    fn general_error_for(&self, message: &str) -> Option<String> {
-        match self.error_field {
-            Some(f) if PENALTY_FIELDS.contains(&f) => None,
-            _ => Some(message.to_owned()),
-        }
-    }
-
-    /// The problem to show at the top of the form: one no field owns.
-    fn general_error(&self) -> Option<&str> {
-        match self.error_field {
-            Some(f) if PENALTY_FIELDS.contains(&f) => None,
-            _ => self.error.as_deref(),
-        }
-    }
 }
 
 /// The penalty form's fields that can show a problem beside them.
-const PENALTY_FIELDS: [&str; 10] = [
+const PENALTY_FIELDS: &[&str] = &[
     "decision_no",
     "uscc",
     "categories",
@@ -113,6 +129,35 @@ const PENALTY_FIELDS: [&str; 10] = [
     "decided_on",
     "procedure",
 ];
+
+/// The warning form's values, kept like the penalty form's.
+#[derive(Debug, Clone)]
+pub struct WarningDraft {
+    pub title: String,
+    pub category: String,
+    pub body: String,
+    pub problem: FieldProblem,
+}
+
+impl Default for WarningDraft {
+    fn default() -> Self {
+        WarningDraft {
+            title: String::new(),
+            category: "消费警示".into(),
+            body: String::new(),
+            problem: FieldProblem::default(),
+        }
+    }
+}
+
+const WARNING_FIELDS: &[&str] = &["title", "category", "body"];
+
+/// The forms of the page as the clerk left them, when a submission was refused.
+#[derive(Debug, Default)]
+pub struct Drafts {
+    pub penalty: Option<PenaltyForm>,
+    pub warning: Option<WarningDraft>,
+}
 
 /// An import report's problems as a clerk reads them.
 fn problems_zh(report: &fangxin_core::imports::ImportReport) -> Vec<(u64, String, String)> {
@@ -335,7 +380,16 @@ async fn admin_page(
     notice_code: Option<&str>,
     error: Option<String>,
 ) -> Response {
-    admin_page_with(state, page, headers, notice_code, error, None, None).await
+    admin_page_with(
+        state,
+        page,
+        headers,
+        notice_code,
+        error,
+        None,
+        Drafts::default(),
+    )
+    .await
 }
 
 async fn admin_page_with(
@@ -345,7 +399,7 @@ async fn admin_page_with(
     notice_code: Option<&str>,
     error: Option<String>,
     report: Option<fangxin_core::imports::ImportReport>,
-    penalty: Option<PenaltyForm>,
+    drafts: Drafts,
 ) -> Response {
     let now = fangxin_core::clock::now();
     let calendar = &state.scoring.calendar;
@@ -438,8 +492,10 @@ async fn admin_page_with(
                 .is_some_and(|r| !r.errors.is_empty() && r.errors.iter().all(|e| e.line <= 1)),
             report,
             queue,
-            penalty: penalty
+            penalty: drafts
+                .penalty
                 .unwrap_or_else(|| PenaltyForm::blank(fangxin_core::clock::today(now).to_string())),
+            warning: drafts.warning.unwrap_or_default(),
             as_of: stamp(now),
         },
         &csrf,
@@ -488,15 +544,21 @@ pub async fn publish_penalty(
         authority: get("authority"),
         decided_on: get("decided_on"),
         procedure: get("procedure"),
-        error_field: None,
-        error: None,
+        problem: FieldProblem::default(),
     };
     let decided_on = match form.decided_on.parse() {
         Ok(d) => d,
         Err(_) => {
-            form.error_field = Some("decided_on");
-            form.error = Some("决定日期格式应为 年-月-日。".into());
-            return admin_page_with(&state, &page, &headers, None, None, None, Some(form)).await;
+            form.problem = FieldProblem::of(
+                PENALTY_FIELDS,
+                Some("decided_on"),
+                "决定日期格式应为 年-月-日。".into(),
+            );
+            let drafts = Drafts {
+                penalty: Some(form),
+                ..Default::default()
+            };
+            return admin_page_with(&state, &page, &headers, None, None, None, drafts).await;
         }
     };
     let req = fangxin_core::penalties::PublishPenalty {
@@ -538,7 +600,7 @@ pub async fn publish_penalty(
             | AppError::MerchantNotFound(_)
             | AppError::Conflict { .. }),
         ) => {
-            form.error_field = match e.code() {
+            let field = match e.code() {
                 "penalty_exists" | "decision_no_changed" => Some("decision_no"),
                 "missing_amount" | "inconsistent_amount" | "invalid_amount" => Some("fine_yuan"),
                 _ => e.field().map(|f| match f {
@@ -546,11 +608,14 @@ pub async fn publish_penalty(
                     other => other,
                 }),
             };
-            let message = super::super::zh::message(&e);
+            form.problem = FieldProblem::of(PENALTY_FIELDS, field, super::super::zh::message(&e));
             // A problem no field owns shows at the top too: no field takes the focus.
-            let top = form.general_error_for(&message);
-            form.error = Some(message);
-            admin_page_with(&state, &page, &headers, None, top, None, Some(form)).await
+            let top = form.problem.general().map(str::to_owned);
+            let drafts = Drafts {
+                penalty: Some(form),
+                ..Default::default()
+            };
+            admin_page_with(&state, &page, &headers, None, top, None, drafts).await
         }
         Err(e) => app_error(e),
     }
@@ -573,6 +638,12 @@ pub async fn publish_warning(
     if !Csrf::check(&headers, &form.csrf) {
         return refused();
     }
+    let mut draft = WarningDraft {
+        title: form.title.clone(),
+        category: form.category.clone(),
+        body: form.body.clone(),
+        problem: FieldProblem::default(),
+    };
     let req = fangxin_core::warnings::NewWarning {
         title: form.title,
         body: form.body,
@@ -589,14 +660,18 @@ pub async fn publish_warning(
     {
         Ok(_) => redirect("/admin?done=warning"),
         Err(e @ AppError::InvalidInput { .. }) => {
-            admin_page(
-                &state,
-                &page,
-                &headers,
-                None,
-                Some(super::super::zh::message(&e)),
-            )
-            .await
+            let field = match e.code() {
+                "invalid_title" => Some("title"),
+                "invalid_body_text" => Some("body"),
+                _ => e.field(),
+            };
+            draft.problem = FieldProblem::of(WARNING_FIELDS, field, super::super::zh::message(&e));
+            let top = draft.problem.general().map(str::to_owned);
+            let drafts = Drafts {
+                warning: Some(draft),
+                ..Default::default()
+            };
+            admin_page_with(&state, &page, &headers, None, top, None, drafts).await
         }
         Err(e) => app_error(e),
     }
@@ -727,7 +802,16 @@ pub async fn upload_import(
             if report.accepted {
                 state.notifier.changed().await;
             }
-            admin_page_with(&state, &page, &headers, None, None, Some(report), None).await
+            admin_page_with(
+                &state,
+                &page,
+                &headers,
+                None,
+                None,
+                Some(report),
+                Drafts::default(),
+            )
+            .await
         }
         Err(e) => app_error(e),
     }
