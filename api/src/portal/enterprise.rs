@@ -163,14 +163,7 @@ async fn me_page(
                     repair_pending: repairs_pending.contains(&p.id),
                     repaired: p.status == PenaltyStatus::Repaired.code(),
                     violation_type: p.violation_type.clone(),
-                    amounts: [("罚款", p.fine_fen), ("没收", p.confiscated_fen)]
-                        .iter()
-                        .filter(|(_, fen)| *fen > 0)
-                        .map(|(what, fen)| {
-                            format!("{what} {}", fangxin_scoring::money::display_yuan(*fen))
-                        })
-                        .collect::<Vec<_>>()
-                        .join("，"),
+                    amounts: super::zh::penalty_amounts(p.fine_fen, p.confiscated_fen),
                     repair_from: repair_from.get(&p.id).copied(),
                     decision_no: p.decision_no.clone(),
                     status: PenaltyStatus::parse(&p.status)

@@ -1123,14 +1123,10 @@ pub async fn penalties(state: &AppState, page: Option<u64>, now: DateTime<Utc>) 
                 "{} · 决定日期 {}{}{}",
                 r.authority,
                 r.decided_on,
-                [("罚款", r.fine_fen), ("没收", r.confiscated_fen)]
-                    .iter()
-                    .filter(|(_, fen)| *fen > 0)
-                    .map(|(what, fen)| format!(
-                        " · {what} {}",
-                        fangxin_scoring::money::display_yuan(*fen)
-                    ))
-                    .collect::<String>(),
+                match super::zh::penalty_amounts(r.fine_fen, r.confiscated_fen) {
+                    a if a.is_empty() => a,
+                    a => format!(" · {a}"),
+                },
                 r.publicity_end
                     .map_or(String::new(), |e| format!(" · 公示至 {e}"))
             ),

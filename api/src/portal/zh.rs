@@ -142,6 +142,17 @@ pub fn audit_action_zh(action: &str) -> String {
     format!("{what}：{done}")
 }
 
+/// A penalty's money as a reader sees it: 「罚款 ¥20,000.00，没收 ¥1,200.00」, the parts
+/// that are nought left out; empty for a warning.
+pub fn penalty_amounts(fine_fen: i64, confiscated_fen: i64) -> String {
+    [("罚款", fine_fen), ("没收", confiscated_fen)]
+        .iter()
+        .filter(|(_, fen)| *fen > 0)
+        .map(|(what, fen)| format!("{what} {}", fangxin_scoring::money::display_yuan(*fen)))
+        .collect::<Vec<_>>()
+        .join("，")
+}
+
 /// The Chinese name of the kind of record an objection is about.
 pub fn record_kind_zh(kind: &str) -> &'static str {
     match kind {
@@ -640,6 +651,16 @@ mod tests {
         }
         assert_eq!(audit_action_zh("penalty.publish"), "行政处罚：发布");
         assert_eq!(audit_action_zh("objection.reject"), "异议：不同意");
+    }
+
+    #[test]
+    fn penalty_amounts_leave_out_what_is_nought() {
+        assert_eq!(penalty_amounts(2_000_000, 0), "罚款 ¥20,000.00");
+        assert_eq!(
+            penalty_amounts(2_000_000, 120_000),
+            "罚款 ¥20,000.00，没收 ¥1,200.00"
+        );
+        assert_eq!(penalty_amounts(0, 0), "");
     }
 
     #[test]
