@@ -57,19 +57,22 @@ pub async fn publish<C: TransactionTrait + ConnectionTrait>(
     let body = req.body.trim();
     let category = req.category.trim();
     if title.is_empty() || title.chars().count() > 200 {
-        return Err(AppError::invalid(
+        return Err(AppError::invalid_field(
+            "title",
             "invalid_title",
             "a title has 1 to 200 characters",
         ));
     }
     if body.is_empty() || body.chars().count() > 20_000 {
-        return Err(AppError::invalid(
+        return Err(AppError::invalid_field(
+            "body",
             "invalid_body_text",
             "a warning has 1 to 20,000 characters of text",
         ));
     }
     if category.is_empty() {
-        return Err(AppError::invalid(
+        return Err(AppError::invalid_field(
+            "category",
             "missing_field",
             "category must not be empty",
         ));

@@ -101,10 +101,13 @@ pub struct PenaltyForm {
     pub problem: FieldProblem,
 }
 
+/// The authority the console's forms suggest.
+const AUTHORITY: &str = "昆明市五华区市场监督管理局";
+
 impl PenaltyForm {
     fn blank(today: String) -> Self {
         PenaltyForm {
-            authority: "昆明市五华区市场监督管理局".into(),
+            authority: AUTHORITY.into(),
             decided_on: today,
             procedure: "ordinary".into(),
             ..Default::default()
@@ -483,7 +486,7 @@ async fn admin_page_with(
                 .iter()
                 .map(|c| (c.code(), c.label_zh()))
                 .collect(),
-            authority: "昆明市五华区市场监督管理局".into(),
+            authority: AUTHORITY.into(),
             today: fangxin_core::clock::today(now).to_string(),
             audit,
             problems: report.as_ref().map(problems_zh).unwrap_or_default(),
@@ -603,10 +606,7 @@ pub async fn publish_penalty(
             let field = match e.code() {
                 "penalty_exists" | "decision_no_changed" => Some("decision_no"),
                 "missing_amount" | "inconsistent_amount" | "invalid_amount" => Some("fine_yuan"),
-                _ => e.field().map(|f| match f {
-                    "fine_fen" => "fine_yuan",
-                    other => other,
-                }),
+                _ => e.field(),
             };
             form.problem = FieldProblem::of(PENALTY_FIELDS, field, super::super::zh::message(&e));
             // A problem no field owns shows at the top too: no field takes the focus.
@@ -660,12 +660,8 @@ pub async fn publish_warning(
     {
         Ok(_) => redirect("/admin?done=warning"),
         Err(e @ AppError::InvalidInput { .. }) => {
-            let field = match e.code() {
-                "invalid_title" => Some("title"),
-                "invalid_body_text" => Some("body"),
-                _ => e.field(),
-            };
-            draft.problem = FieldProblem::of(WARNING_FIELDS, field, super::super::zh::message(&e));
+            draft.problem =
+                FieldProblem::of(WARNING_FIELDS, e.field(), super::super::zh::message(&e));
             let top = draft.problem.general().map(str::to_owned);
             let drafts = Drafts {
                 warning: Some(draft),
