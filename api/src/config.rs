@@ -77,6 +77,13 @@ pub struct ImportSettings {
     pub max_file_bytes: u64,
     /// Bad rows listed in a report at most (the count is always complete).
     pub max_reported_errors: usize,
+    /// See `ImportContext::defer_indexes_from_rows`.
+    #[serde(default = "default_defer_indexes_from_rows")]
+    pub defer_indexes_from_rows: u64,
+}
+
+fn default_defer_indexes_from_rows() -> u64 {
+    50_000
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -277,6 +284,7 @@ impl Settings {
             scoring,
             lower_amount_threshold_fen: self.penalties.lower_amount_threshold_yuan * 100,
             max_reported_errors: self.imports.max_reported_errors,
+            defer_indexes_from_rows: self.imports.defer_indexes_from_rows,
             scratch_dir: self.imports_dir(),
         }
     }

@@ -1,11 +1,15 @@
 """Writes a complaint import file of N rows against the merchants of a database.
 
-usage: gen_complaints.py USCC_FILE N OUT.csv
+usage: gen_complaints.py USCC_FILE N OUT.csv [TICKET_PREFIX]
+
+Ticket numbers are TICKET_PREFIX (default BENCH) and the row number, so files made with
+different prefixes create their rows again in a database that holds an earlier one.
 """
 import csv, random, sys, datetime
 
 usccs = [l.strip() for l in open(sys.argv[1]) if l.strip()]
 n = int(sys.argv[2])
+prefix = sys.argv[4] if len(sys.argv) > 4 else "BENCH"
 rnd = random.Random(2019)
 channels = ["12315", "12345", "12365", "12331", "96128", "internet", "consumer_association",
             "city_transfer", "city_supervision", "letter", "visit"]
@@ -23,7 +27,7 @@ with open(sys.argv[3], "w", newline="", encoding="utf-8") as f:
         received = now - datetime.timedelta(minutes=rnd.randrange(0, 365 * 24 * 60))
         kind = rnd.choice(kinds)
         status = rnd.choice(["received", "accepted", "mediating", "settled", "settled", "withdrawn"]) if kind == "complaint" else "received"
-        w.writerow([rnd.choice(channels), f"BENCH-{i:07d}", kind, rnd.choice(usccs), "某商户",
+        w.writerow([rnd.choice(channels), f"{prefix}-{i:08d}", kind, rnd.choice(usccs), "某商户",
                     received.strftime("%Y-%m-%d %H:%M:%S"), status, rnd.choice(cats),
                     f"{rnd.randrange(10, 50000)}.{rnd.randrange(0, 100):02d}",
                     f"ckbench{rnd.randrange(0, 300000)}", rnd.choice(texts)])

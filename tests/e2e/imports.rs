@@ -368,6 +368,7 @@ async fn a_large_complaint_file_imports_in_batches(backend: Backend) {
         scoring: &app.state.scoring,
         lower_amount_threshold_fen: 1_000_000,
         max_reported_errors: 100,
+        defer_indexes_from_rows: 50_000,
         scratch_dir: std::env::temp_dir(),
     };
     let report = fangxin_core::imports::run(
@@ -450,10 +451,135 @@ async fn the_downloadable_templates_import_as_they_are(backend: Backend) {
     app.finish().await;
 }
 
+/// The complaint table's indexes, by name.
+async fn complaint_indexes(app: &TestApp) -> Vec<String> {
+    use sea_orm::{ConnectionTrait, DbBackend, Statement};
+    let db = &app.state.db;
+    let sql = match db.get_database_backend() {
+        DbBackend::Postgres => {
+            "SELECT indexname AS name FROM pg_indexes WHERE tablename = 'complaints' ORDER BY 1"
+        }
+        _ => {
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'complaints' ORDER BY 1"
+        }
+    };
+    db.query_all_raw(Statement::from_string(db.get_database_backend(), sql))
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.try_get::<String>("", "name").unwrap())
+        .collect()
+}
+
+/// One pass over a file of many batches: the rows are written as they are checked, and a
+/// bad row in the last batch takes back every row written before it. A large file is
+/// written with the table's secondary indexes made again at the end (SQLite), and a
+/// refused one leaves them as they were.
+async fn a_bad_last_row_takes_back_a_large_file_and_the_indexes_stay(backend: Backend) {
+    use fangxin_core::imports::{Format, ImportContext, Kind, Progress};
+    use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+    let on_sqlite = matches!(backend, Backend::Sqlite);
+    let app = TestApp::spawn(backend).await;
+    let usccs: Vec<String> = app
+        .search("")
+        .await
+        .hits
+        .iter()
+        .map(|h| h.uscc.clone())
+        .collect();
+    let indexes = complaint_indexes(&app).await;
+    assert!(indexes.len() >= 5, "{indexes:?}");
+    let dir = tempfile::tempdir().unwrap();
+    let received = (fangxin_core::clock::now() - TimeDelta::days(20)).format("%Y-%m-%dT%H:%M:%SZ");
+    let mut good =
+        String::from("channel,ticket_no,kind,uscc,merchant_name,received_at,category,text\n");
+    for i in 0..1_300 {
+        let u = &usccs[i % usccs.len()];
+        good.push_str(&format!(
+            "12345,LATE-{i},complaint,{u},某店,{received},quality,质量问题 第{i}件\n"
+        ));
+    }
+    let bad = format!(
+        "{good}wechat,LATE-X,complaint,{},某店,{received},quality,末行\n",
+        usccs[0]
+    );
+    let ctx = ImportContext {
+        scoring: &app.state.scoring,
+        lower_amount_threshold_fen: 1_000_000,
+        max_reported_errors: 100,
+        // Every file is large enough here.
+        defer_indexes_from_rows: 1,
+        scratch_dir: std::env::temp_dir(),
+    };
+    let run = |name: &str, text: String| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        let (app, ctx) = (&app, &ctx);
+        async move {
+            let seen = std::sync::Mutex::new(Vec::new());
+            let report = fangxin_core::imports::run(
+                &app.state.db,
+                Kind::Complaints,
+                Format::Csv,
+                &path,
+                ctx,
+                &fangxin_core::audit::Actor::system(),
+                fangxin_core::clock::now(),
+                &|p| seen.lock().unwrap().push(p),
+            )
+            .await
+            .expect("ran");
+            (report, seen.into_inner().unwrap())
+        }
+    };
+    let late = || async {
+        fangxin_core::store::entities::complaint::Entity::find()
+            .filter(fangxin_core::store::entities::complaint::Column::TicketNo.starts_with("LATE-"))
+            .count(&app.state.db)
+            .await
+            .unwrap()
+    };
+
+    let (report, seen) = run("bad.csv", bad).await;
+    assert!(!report.accepted, "{report:?}");
+    assert_eq!((report.rows, report.invalid_rows), (1_301, 1));
+    assert_eq!(report.created, 0, "a refused file reports nothing written");
+    assert_eq!(report.errors[0].line, 1_302);
+    assert_eq!(report.errors[0].column.as_deref(), Some("channel"));
+    assert!(
+        seen.iter()
+            .any(|p| matches!(p, Progress::Writing { rows } if *rows >= 1_000)),
+        "rows were written before the bad one was read: {seen:?}"
+    );
+    assert_eq!(
+        late().await,
+        0,
+        "the rows written before the bad one are gone"
+    );
+    assert_eq!(complaint_indexes(&app).await, indexes);
+
+    let (report, seen) = run("good.csv", good).await;
+    assert!(report.accepted, "{report:?}");
+    assert_eq!(report.created, 1_300);
+    assert_eq!(late().await, 1_300);
+    assert_eq!(
+        complaint_indexes(&app).await,
+        indexes,
+        "every index is back"
+    );
+    let deferred = seen.contains(&Progress::Indexing);
+    assert_eq!(
+        deferred, on_sqlite,
+        "indexes are deferred on SQLite only: {seen:?}"
+    );
+    app.finish().await;
+}
+
 crate::on_every_backend!(
     a_regulator_imports_files_once_and_the_portal_follows,
     a_file_with_bad_rows_is_rejected_whole_with_every_row_named,
     a_large_complaint_file_imports_in_batches,
     an_excel_gbk_file_imports_with_its_chinese_intact,
     the_downloadable_templates_import_as_they_are,
+    a_bad_last_row_takes_back_a_large_file_and_the_indexes_stay,
 );

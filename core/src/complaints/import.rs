@@ -191,19 +191,15 @@ pub struct ImportedComplaint {
 
 /// Writes a batch of complaint rows inside an import's transaction: new tickets are
 /// recorded (matched to a merchant by USCC, or by a name only one merchant has), known
-/// tickets take the source system's status, amount recovered and satisfaction.
+/// tickets take the source system's status, amount recovered and satisfaction. `by_uscc`
+/// holds the merchants the rows name by USCC, as the import's check found them.
 pub async fn import_batch<C: ConnectionTrait>(
     txn: &C,
     rows: Vec<ImportedComplaint>,
+    by_uscc: &HashMap<String, merchant::Model>,
     now: DateTime<Utc>,
 ) -> AppResult<BatchOutcome> {
     let mut outcome = BatchOutcome::default();
-    let by_uscc = crate::merchants::by_uscc(
-        txn,
-        rows.iter()
-            .filter_map(|c| c.valid.uscc.as_ref().map(|u| u.to_string())),
-    )
-    .await?;
     // Complaints that name only a merchant: an exact legal or sign name that one merchant
     // alone has is a match; anything else waits for a person (never a silent guess).
     let names: HashSet<String> = rows

@@ -185,7 +185,12 @@ pub async fn generate(db: &DatabaseConnection, opts: DemoOptions) -> AppResult<D
     });
     // Empty tables take their rows faster without secondary indexes to keep in step; each
     // index is built once, sorted, after the last batch.
-    let deferred = crate::store::DeferredIndexes::drop_for_load(db, &LOADED_TABLES).await?;
+    let deferred = crate::store::DeferredIndexes::drop_for_load(
+        db,
+        &LOADED_TABLES,
+        crate::store::Unique::Drop,
+    )
+    .await?;
     let written = async {
         while let Some(batch) = ready.recv().await {
             let (end, statements) = batch?;

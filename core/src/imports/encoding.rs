@@ -2,7 +2,8 @@
 //! GB18030 contains), not UTF-8; a file that starts with a byte-order mark says what it
 //! is. Anything else that is not UTF-8 is read as GB18030 when that decodes it cleanly,
 //! through a UTF-8 copy made once (both passes read the copy), so the readers only ever
-//! see UTF-8. The file's own SHA-256 stays what the audit log records.
+//! see UTF-8. The file's own SHA-256, taken before any row is read, is what the audit
+//! log records with every row written.
 
 use std::fs::File;
 use std::io::{BufReader, BufWriter, Read, Write};
@@ -20,8 +21,10 @@ pub(super) struct Source {
     pub path: PathBuf,
     /// The encoding the file was read in, for the report (`UTF-8`, `GB18030`, `UTF-16LE`…).
     pub encoding: &'static str,
-    /// The SHA-256 of the file as given, when the readers read a copy.
-    pub original_sha256: Option<String>,
+    /// The SHA-256 of the file as given.
+    pub sha256: String,
+    /// Whether the readers read a UTF-8 copy (their hash is the copy's).
+    pub copied: bool,
     _copy: Option<tempfile::NamedTempFile>,
 }
 
@@ -64,10 +67,14 @@ pub(super) fn open(path: &Path, scratch: &Path) -> std::io::Result<Source> {
         .read_to_end(&mut sample)?;
     let encoding = sniff(&sample);
     if encoding == UTF_8 {
+        let mut hasher = Sha256::new();
+        hasher.update(&sample);
+        std::io::copy(&mut BufReader::with_capacity(1 << 16, file), &mut hasher)?;
         return Ok(Source {
             path: path.to_path_buf(),
             encoding: UTF_8.name(),
-            original_sha256: None,
+            sha256: hex::encode(hasher.finalize()),
+            copied: false,
             _copy: None,
         });
     }
@@ -79,7 +86,8 @@ pub(super) fn open(path: &Path, scratch: &Path) -> std::io::Result<Source> {
     Ok(Source {
         path: copy.path().to_path_buf(),
         encoding: encoding.name(),
-        original_sha256: Some(sha256),
+        sha256,
+        copied: true,
         _copy: Some(copy),
     })
 }
@@ -143,10 +151,8 @@ mod tests {
         assert_eq!(source.encoding, "gb18030");
         assert_ne!(source.path, path);
         assert_eq!(std::fs::read_to_string(&source.path).unwrap(), text);
-        assert_eq!(
-            source.original_sha256.as_deref(),
-            Some(hex::encode(Sha256::digest(&gbk)).as_str())
-        );
+        assert_eq!(source.sha256, hex::encode(Sha256::digest(&gbk)));
+        assert!(source.copied);
         let copy = source.path.clone();
         drop(source);
         assert!(!copy.exists(), "the copy goes with the import");
@@ -155,6 +161,7 @@ mod tests {
         std::fs::write(&utf8, &text).unwrap();
         let source = open(&utf8, dir.path()).unwrap();
         assert_eq!(source.path, utf8);
-        assert_eq!(source.original_sha256, None);
+        assert!(!source.copied);
+        assert_eq!(source.sha256, hex::encode(Sha256::digest(text.as_bytes())));
     }
 }

@@ -17,7 +17,7 @@ use crate::error::{AppError, AppResult};
 use crate::merchants::{self, NewMerchant};
 use crate::penalties::{self, PublishPenalty, ValidPenalty};
 use crate::store::BatchOutcome;
-use crate::store::entities::penalty;
+use crate::store::entities::{merchant, penalty};
 use fangxin_scoring::domain::{
     Channel, ComplaintCategory, ComplaintKind, ComplaintStatus, MerchantKind, PenaltyCategory,
     Procedure,
@@ -470,12 +470,17 @@ fn unregistered(line: u64, uscc: &str) -> RowError {
     }
 }
 
-/// Checks a batch against the database and the rest of the file.
+/// The merchants a batch names by USCC, as `check_references` found them, for the
+/// writes that follow to use without looking them up again.
+pub(super) type Known = HashMap<String, merchant::Model>;
+
+/// Checks a batch against the database and the rest of the file; also gives the
+/// merchants the batch names.
 pub(super) async fn check_references<C: ConnectionTrait>(
     db: &C,
     batch: &[Record],
     seen: &mut Seen,
-) -> AppResult<Vec<RowError>> {
+) -> AppResult<(Vec<RowError>, Known)> {
     let mut errors = Vec::new();
     let usccs = batch.iter().filter_map(|r| match r {
         Record::Penalty { p, .. } => Some(p.uscc.to_string()),
@@ -513,10 +518,14 @@ pub(super) async fn check_references<C: ConnectionTrait>(
                     errors.push(unregistered(*line, p.uscc.as_str()));
                     continue;
                 };
+                // A decision already met in the file is checked against that row only:
+                // the database may hold it from this very import.
+                let earlier_in_file = seen.keys.contains_key(&p.decision_no);
                 if let Some(e) = seen.check(&p.decision_no, *line, fingerprint(p), "decision_no") {
                     errors.push(e);
                 }
-                if let Some(existing) = recorded.get(&p.decision_no)
+                if !earlier_in_file
+                    && let Some(existing) = recorded.get(&p.decision_no)
                     && !same_penalty(existing, p, m.id)
                 {
                     errors.push(RowError {
@@ -539,7 +548,7 @@ pub(super) async fn check_references<C: ConnectionTrait>(
             }
         }
     }
-    Ok(errors)
+    Ok((errors, known))
 }
 
 /// Whether a recorded decision is the one a row describes (so the row changes nothing).
@@ -557,6 +566,7 @@ fn same_penalty(existing: &penalty::Model, p: &ValidPenalty, merchant_id: i64) -
 pub(super) async fn write<C: ConnectionTrait>(
     txn: &C,
     batch: Vec<Record>,
+    known: &Known,
     report: &mut ImportReport,
     touched: &mut HashSet<i64>,
     actor: &Actor,
@@ -579,13 +589,13 @@ pub(super) async fn write<C: ConnectionTrait>(
         outcomes.push(("merchant", o));
     }
     if !penalty_rows.is_empty() {
-        let o = write_penalties(txn, penalty_rows, actor, &sha256, now).await?;
+        let o = write_penalties(txn, penalty_rows, known, actor, &sha256, now).await?;
         outcomes.push(("penalty", o));
     }
     if !complaint_rows.is_empty() {
         outcomes.push((
             "complaint",
-            complaints::import_batch(txn, complaint_rows, now).await?,
+            complaints::import_batch(txn, complaint_rows, known, now).await?,
         ));
     }
     for (kind, o) in outcomes {
@@ -604,12 +614,12 @@ pub(super) async fn write<C: ConnectionTrait>(
 async fn write_penalties<C: ConnectionTrait>(
     txn: &C,
     rows: Vec<ValidPenalty>,
+    known: &Known,
     actor: &Actor,
     sha256: &str,
     now: DateTime<Utc>,
 ) -> AppResult<BatchOutcome> {
     let mut outcome = BatchOutcome::default();
-    let known = merchants::by_uscc(txn, rows.iter().map(|p| p.uscc.to_string())).await?;
     let mut recorded =
         penalties::recorded_numbers(txn, rows.iter().map(|p| p.decision_no.clone())).await?;
     let mut new = Vec::new();

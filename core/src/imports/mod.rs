@@ -1,13 +1,14 @@
 //! Imports of merchants, penalties and complaints from CSV or NDJSON files, all or nothing.
 //!
-//! A file is read twice, streaming. The first pass checks every row with the same rules
+//! A file is read once, streaming, in batches. Every row is checked with the same rules
 //! as the API (`merchants::validate`, `penalties::validate`, `complaints::validate`) and
-//! the references it makes (a USCC must be registered); any bad row rejects the file with
-//! a report naming each bad row, its line, column and reason, and nothing is written. The
-//! second pass writes the whole file in one transaction, keyed by natural keys (USCC,
-//! decision number, channel and ticket), so importing the same file twice changes nothing
-//! the second time. The merchants touched are rescored once, after the commit, and the
-//! change events written with the rows bring them to the search index.
+//! for the references it makes (a USCC must be registered), and written, while no row
+//! has been bad, in one transaction keyed by natural keys (USCC, decision number, channel
+//! and ticket), so importing the same file twice changes nothing the second time. The
+//! first bad row rolls back what was written; the rest of the file is only checked, and
+//! the report names each bad row, its line, column and reason. The merchants touched are
+//! rescored once, after the commit, and the change events written with the rows bring
+//! them to the search index.
 
 mod encoding;
 mod kinds;
@@ -18,7 +19,9 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ConnectionTrait, TransactionSession, TransactionTrait};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, QuerySelect, TransactionSession, TransactionTrait,
+};
 use serde::{Deserialize, Serialize};
 
 use crate::audit::{self, Actor};
@@ -161,9 +164,18 @@ impl ImportReport {
 /// Where a long import is, for progress bars.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Progress {
-    Checking { rows: u64 },
-    Writing { rows: u64 },
-    Rescoring { done: u64, of: u64 },
+    Checking {
+        rows: u64,
+    },
+    Writing {
+        rows: u64,
+    },
+    /// Secondary indexes deferred for a large file are being made again.
+    Indexing,
+    Rescoring {
+        done: u64,
+        of: u64,
+    },
 }
 
 impl Progress {
@@ -172,6 +184,7 @@ impl Progress {
         match self {
             Progress::Checking { rows } => (format!("checking: {rows} rows"), rows, false),
             Progress::Writing { rows } => (format!("writing: {rows} rows"), rows, false),
+            Progress::Indexing => ("making the indexes again".to_owned(), 0, false),
             Progress::Rescoring { done, of } => (
                 format!("rescoring: {done} of {of} merchants"),
                 done,
@@ -185,6 +198,10 @@ pub struct ImportContext<'a> {
     pub scoring: &'a Scoring,
     pub lower_amount_threshold_fen: i64,
     pub max_reported_errors: usize,
+    /// A complaint file of at least this many rows (estimated from its size) that adds a
+    /// tenth or more of the table is written on SQLite with the table's secondary indexes
+    /// made again at the end (see `defer_indexes`).
+    pub defer_indexes_from_rows: u64,
     /// Where a UTF-8 copy of a file in another encoding is made (removed afterwards).
     pub scratch_dir: PathBuf,
 }
@@ -202,7 +219,6 @@ pub async fn run<C: TransactionTrait + ConnectionTrait>(
 ) -> AppResult<ImportReport> {
     let started = Instant::now();
     let mut report = ImportReport::new(kind, format);
-    let _today = crate::clock::today(now);
     let mut seen = kinds::Seen::default();
 
     let source = {
@@ -212,9 +228,20 @@ pub async fn run<C: TransactionTrait + ConnectionTrait>(
             .map_err(read_error)?
     };
     report.encoding = source.encoding.to_owned();
+    // Known before any row is written: the audit entries of the rows name the file.
+    report.sha256 = source.sha256.clone();
 
-    // Pass 1: check everything, write nothing.
+    // One pass: every row is checked, and written while the file has shown no bad row,
+    // all in one transaction. The first bad row rolls the writes back; the rest of the
+    // file is only checked, so that the report names every bad row.
+    let mut touched: HashSet<i64> = HashSet::new();
+    let mut txn = Some(crate::store::begin_write(db).await?);
+    let deferred = match &txn {
+        Some(open) => defer_indexes(open, kind, &source.path, ctx.defer_indexes_from_rows).await?,
+        None => None,
+    };
     let (mut rx, reader) = rows::spawn(source.path.clone(), format, kind.columns());
+    let mut written = 0u64;
     while let Some(batch) = rx.recv().await {
         let mut parsed = Vec::with_capacity(batch.len());
         for item in batch {
@@ -234,21 +261,36 @@ pub async fn run<C: TransactionTrait + ConnectionTrait>(
                 }
             }
         }
-        for e in kinds::check_references(db, &parsed, &mut seen).await? {
+        let (errors, known) = match &txn {
+            Some(txn) => kinds::check_references(txn, &parsed, &mut seen).await?,
+            None => kinds::check_references(db, &parsed, &mut seen).await?,
+        };
+        for e in errors {
             report.reject(e, ctx.max_reported_errors);
+        }
+        match txn.take() {
+            Some(open) if report.invalid_rows > 0 => {
+                open.rollback().await?;
+                tracing::info!(line = report.rows, "import refused; checking the rest");
+            }
+            Some(open) => {
+                written += parsed.len() as u64;
+                kinds::write(&open, parsed, &known, &mut report, &mut touched, actor, now).await?;
+                txn = Some(open);
+                progress(Progress::Writing { rows: written });
+                continue;
+            }
+            None => {}
         }
         progress(Progress::Checking { rows: report.rows });
     }
     let read_sha256 = reader.await?.map_err(read_error)?;
-    report.sha256 = source
-        .original_sha256
-        .clone()
-        .unwrap_or_else(|| read_sha256.clone());
-    tracing::info!(
-        rows = report.rows,
-        elapsed_s = started.elapsed().as_secs_f64(),
-        "import checked"
-    );
+    if !source.copied && read_sha256 != source.sha256 {
+        if let Some(txn) = txn {
+            txn.rollback().await?;
+        }
+        return Err(changed_during_import());
+    }
     report.errors.sort_by_key(|e| e.line);
     if report.rows == 0 && report.errors.is_empty() {
         report.reject(
@@ -261,35 +303,29 @@ pub async fn run<C: TransactionTrait + ConnectionTrait>(
             ctx.max_reported_errors,
         );
     }
-    if !report.errors.is_empty() {
-        report.elapsed_ms = started.elapsed().as_millis() as u64;
-        return Ok(report);
-    }
-    drop(seen);
-
-    // Pass 2: write the whole file in one transaction.
-    let mut touched: HashSet<i64> = HashSet::new();
-    let txn = crate::store::begin_write(db).await?;
-    let (mut rx, reader) = rows::spawn(source.path.clone(), format, kind.columns());
-    let mut written = 0u64;
-    while let Some(batch) = rx.recv().await {
-        let mut parsed = Vec::with_capacity(batch.len());
-        for item in batch {
-            let rows::Item::Row(raw) = item else {
-                return Err(changed_during_import());
-            };
-            parsed.push(
-                kind.read_row(raw, ctx.lower_amount_threshold_fen, now)
-                    .map_err(|_| changed_during_import())?,
-            );
+    let txn = match txn {
+        Some(txn) if report.invalid_rows == 0 => txn,
+        open => {
+            if let Some(txn) = open {
+                txn.rollback().await?;
+            }
+            report.created = 0;
+            report.updated = 0;
+            report.unchanged = 0;
+            report.unmatched = 0;
+            report.elapsed_ms = started.elapsed().as_millis() as u64;
+            return Ok(report);
         }
-        written += parsed.len() as u64;
-        kinds::write(&txn, parsed, &mut report, &mut touched, actor, now).await?;
-        progress(Progress::Writing { rows: written });
-    }
-    let sha256 = reader.await?.map_err(read_error)?;
-    if sha256 != read_sha256 {
-        return Err(changed_during_import());
+    };
+    drop(seen);
+    if let Some(deferred) = deferred {
+        let building = Instant::now();
+        progress(Progress::Indexing);
+        deferred.restore(&txn).await?;
+        tracing::info!(
+            elapsed_s = building.elapsed().as_secs_f64(),
+            "indexes made again"
+        );
     }
     audit::record(
         &txn,
@@ -353,6 +389,58 @@ pub async fn run<C: TransactionTrait + ConnectionTrait>(
     tracing::info!(elapsed_s = started.elapsed().as_secs_f64(), "import done");
     Ok(report)
 }
+
+/// Rows in a file of this many bytes, at least (a complaint row of the shortest kind
+/// takes about 120 bytes; longer rows make fewer).
+const BYTES_PER_ROW: u64 = 120;
+
+/// A large complaint file on SQLite is written with the table's secondary indexes dropped
+/// and made again before the commit: a sorted build per index costs less than keeping
+/// each in step row by row once the file adds a fair part of the table (docs/benchmarks.md,
+/// "One pass, indexes made after"). The unique (channel, ticket) index stays, for the
+/// lookup of known tickets. Readers keep their snapshot meanwhile; on PostgreSQL a dropped
+/// index would hold every reader of the table until the commit, so it stays there.
+async fn defer_indexes<C: ConnectionTrait>(
+    txn: &C,
+    kind: Kind,
+    file: &Path,
+    from_rows: u64,
+) -> AppResult<Option<crate::store::DeferredIndexes>> {
+    if kind != Kind::Complaints || txn.get_database_backend() != sea_orm::DbBackend::Sqlite {
+        return Ok(None);
+    }
+    let rows = std::fs::metadata(file).map_err(read_error)?.len() / BYTES_PER_ROW;
+    if rows < from_rows {
+        return Ok(None);
+    }
+    let in_table: Option<i64> = crate::store::entities::complaint::Entity::find()
+        .select_only()
+        .column_as(crate::store::entities::complaint::Column::Id.max(), "max")
+        .into_tuple::<Option<i64>>()
+        .one(txn)
+        .await?
+        .flatten();
+    let in_table = in_table.unwrap_or(0).max(0) as u64;
+    if rows * DEFER_SHARE < in_table {
+        return Ok(None);
+    }
+    let deferred = crate::store::DeferredIndexes::drop_for_load(
+        txn,
+        &["complaints"],
+        crate::store::Unique::Keep,
+    )
+    .await?;
+    tracing::info!(
+        estimated_rows = rows,
+        in_table,
+        indexes = deferred.len(),
+        "complaint indexes deferred to the end of the import"
+    );
+    Ok(Some(deferred))
+}
+
+/// Files adding less than a `1/DEFER_SHARE` of the table keep its indexes in step.
+const DEFER_SHARE: u64 = 10;
 
 async fn rescore_imported<C: TransactionTrait + ConnectionTrait>(
     db: &C,

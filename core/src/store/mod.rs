@@ -38,9 +38,14 @@ pub async fn connect(
         // the WAL on every commit). SQLite has one writer at a time; writers queue for the
         // lock rather than fail.
         .map_sqlx_sqlite_opts(|o| {
-            o.busy_timeout(Duration::from_secs(30))
+            let o = o
+                .busy_timeout(Duration::from_secs(30))
                 .journal_mode(SqliteJournalMode::Wal)
-                .synchronous(SqliteSynchronous::Normal)
+                .synchronous(SqliteSynchronous::Normal);
+            match std::env::var("FANGXIN_EXP_CACHE") {
+                Ok(v) => o.pragma("cache_size", v),
+                Err(_) => o,
+            }
         });
     Database::connect(opts).await
 }
@@ -95,10 +100,15 @@ where
     }
 }
 
-/// The secondary indexes of some tables, dropped for a bulk load into empty tables and
-/// made again afterwards: one sorted build per index instead of keeping every index in step
-/// row by row (the demo's million merchants). Indexes that back a primary key or a unique
-/// constraint stay. Until [`DeferredIndexes::restore`] ran, queries on those tables scan.
+/// The secondary indexes of some tables, dropped for a bulk load and made again
+/// afterwards: one sorted build per index instead of keeping every index in step row by
+/// row (the demo's million merchants, a large import). Indexes that back a primary key
+/// stay, and unique ones too when asked (an import looks rows up by them). Until
+/// [`DeferredIndexes::restore`] ran, queries on those tables scan.
+///
+/// Inside a transaction the drop and the rebuild commit or roll back with it. On SQLite,
+/// readers keep their snapshot, indexes and all; PostgreSQL would hold every reader of
+/// the table until the commit, so use it there only where no one reads.
 #[must_use = "the indexes are gone until restore is called"]
 #[derive(Debug)]
 pub struct DeferredIndexes {
@@ -106,25 +116,46 @@ pub struct DeferredIndexes {
     statements: Vec<String>,
 }
 
+/// Which secondary indexes [`DeferredIndexes::drop_for_load`] drops.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unique {
+    Drop,
+    Keep,
+}
+
 impl DeferredIndexes {
     /// Drops the secondary indexes of `tables`, keeping their definitions.
-    pub async fn drop_for_load(db: &DatabaseConnection, tables: &[&str]) -> Result<Self, DbErr> {
+    pub async fn drop_for_load<C: ConnectionTrait>(
+        db: &C,
+        tables: &[&str],
+        unique: Unique,
+    ) -> Result<Self, DbErr> {
         let backend = db.get_database_backend();
         let list = tables
             .iter()
             .map(|t| format!("'{}'", t.replace('\'', "")))
             .collect::<Vec<_>>()
             .join(", ");
-        let sql = match backend {
-            DbBackend::Sqlite => format!(
+        let sql = match (backend, unique) {
+            (DbBackend::Sqlite, Unique::Drop) => format!(
                 "SELECT name, sql AS def FROM sqlite_master WHERE type = 'index' \
                  AND sql IS NOT NULL AND tbl_name IN ({list}) ORDER BY name"
             ),
-            DbBackend::Postgres => format!(
+            (DbBackend::Sqlite, Unique::Keep) => format!(
+                "SELECT name, sql AS def FROM sqlite_master WHERE type = 'index' \
+                 AND sql IS NOT NULL AND tbl_name IN ({list}) \
+                 AND upper(sql) NOT LIKE 'CREATE UNIQUE%' ORDER BY name"
+            ),
+            (DbBackend::Postgres, unique) => format!(
                 "SELECT indexname AS name, indexdef AS def FROM pg_indexes \
                  WHERE schemaname = current_schema() AND tablename IN ({list}) \
                  AND indexname NOT IN (SELECT conname FROM pg_constraint \
-                 WHERE contype IN ('p', 'u', 'x')) ORDER BY indexname"
+                 WHERE contype IN ('p', 'u', 'x')){} ORDER BY indexname",
+                if unique == Unique::Keep {
+                    " AND upper(indexdef) NOT LIKE 'CREATE UNIQUE%'"
+                } else {
+                    ""
+                }
             ),
             _ => return Ok(Self { statements: vec![] }),
         };
@@ -152,7 +183,7 @@ impl DeferredIndexes {
     }
 
     /// Makes the dropped indexes again, each in one sorted pass over its table.
-    pub async fn restore(self, db: &DatabaseConnection) -> Result<(), DbErr> {
+    pub async fn restore<C: ConnectionTrait>(self, db: &C) -> Result<(), DbErr> {
         for statement in &self.statements {
             db.execute_unprepared(statement).await?;
         }
