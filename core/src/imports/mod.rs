@@ -240,27 +240,34 @@ pub async fn run<C: TransactionTrait + ConnectionTrait>(
         Some(open) => defer_indexes(open, kind, &source.path, ctx.defer_indexes_from_rows).await?,
         None => None,
     };
-    let (mut rx, reader) = rows::spawn(source.path.clone(), format, kind.columns());
+    let (rx, reader) = rows::spawn(source.path.clone(), format, kind.columns());
+    let mut rx = read_rows(rx, kind, ctx.lower_amount_threshold_fen, now);
     let mut written = 0u64;
-    while let Some(batch) = rx.recv().await {
+    // Where the pass spends its time, for the log: waiting for rows, checking, writing.
+    let mut spent = Spent::default();
+    loop {
+        let waiting = Instant::now();
+        let Some(batch) = rx.recv().await else { break };
+        spent.waiting += waiting.elapsed();
         let mut parsed = Vec::with_capacity(batch.len());
         for item in batch {
             match item {
-                rows::Item::Bad(e) => {
+                Read::Bad(e) => {
                     if e.line > 1 {
                         report.rows += 1;
                     }
                     report.reject(e, ctx.max_reported_errors);
                 }
-                rows::Item::Row(raw) => {
+                Read::Row(record) => {
                     report.rows += 1;
-                    match kind.read_row(raw, ctx.lower_amount_threshold_fen, now) {
+                    match record {
                         Ok(record) => parsed.push(record),
                         Err(errors) => report.reject_row(errors, ctx.max_reported_errors),
                     }
                 }
             }
         }
+        let checking = Instant::now();
         let (errors, known) = match &txn {
             Some(txn) => kinds::check_references(txn, &parsed, &mut seen).await?,
             None => kinds::check_references(db, &parsed, &mut seen).await?,
@@ -268,6 +275,7 @@ pub async fn run<C: TransactionTrait + ConnectionTrait>(
         for e in errors {
             report.reject(e, ctx.max_reported_errors);
         }
+        spent.checking += checking.elapsed();
         match txn.take() {
             Some(open) if report.invalid_rows > 0 => {
                 open.rollback().await?;
@@ -275,7 +283,9 @@ pub async fn run<C: TransactionTrait + ConnectionTrait>(
             }
             Some(open) => {
                 written += parsed.len() as u64;
+                let writing = Instant::now();
                 kinds::write(&open, parsed, &known, &mut report, &mut touched, actor, now).await?;
+                spent.writing += writing.elapsed();
                 txn = Some(open);
                 progress(Progress::Writing { rows: written });
                 continue;
@@ -318,6 +328,13 @@ pub async fn run<C: TransactionTrait + ConnectionTrait>(
         }
     };
     drop(seen);
+    tracing::info!(
+        rows = report.rows,
+        waiting_for_rows_s = spent.waiting.as_secs_f64(),
+        checking_s = spent.checking.as_secs_f64(),
+        writing_s = spent.writing.as_secs_f64(),
+        "import read"
+    );
     if let Some(deferred) = deferred {
         let building = Instant::now();
         progress(Progress::Indexing);
@@ -388,6 +405,47 @@ pub async fn run<C: TransactionTrait + ConnectionTrait>(
     report.elapsed_ms = started.elapsed().as_millis() as u64;
     tracing::info!(elapsed_s = started.elapsed().as_secs_f64(), "import done");
     Ok(report)
+}
+
+#[derive(Default)]
+struct Spent {
+    waiting: std::time::Duration,
+    checking: std::time::Duration,
+    writing: std::time::Duration,
+}
+
+/// A row as the checks of its own cells left it.
+enum Read {
+    Bad(RowError),
+    Row(Result<kinds::Record, Vec<RowError>>),
+}
+
+/// Turns the reader's rows into checked records on a thread of their own, so that the
+/// next batch is parsed and checked while the database writes the last one.
+fn read_rows(
+    mut rows: tokio::sync::mpsc::Receiver<Vec<rows::Item>>,
+    kind: Kind,
+    lower_amount_threshold_fen: i64,
+    now: DateTime<Utc>,
+) -> tokio::sync::mpsc::Receiver<Vec<Read>> {
+    let (tx, rx) = tokio::sync::mpsc::channel(2);
+    tokio::task::spawn_blocking(move || {
+        while let Some(batch) = rows.blocking_recv() {
+            let read = batch
+                .into_iter()
+                .map(|item| match item {
+                    rows::Item::Bad(e) => Read::Bad(e),
+                    rows::Item::Row(raw) => {
+                        Read::Row(kind.read_row(raw, lower_amount_threshold_fen, now))
+                    }
+                })
+                .collect();
+            if tx.blocking_send(read).is_err() {
+                break;
+            }
+        }
+    });
+    rx
 }
 
 /// Rows in a file of this many bytes, at least (a complaint row of the shortest kind

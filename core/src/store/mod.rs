@@ -23,6 +23,7 @@ pub async fn connect(
     {
         std::fs::create_dir_all(dir).map_err(|e| DbErr::Custom(format!("data dir: {e}")))?;
     }
+    let tls_asked = url.contains("sslmode=");
     let mut opts = ConnectOptions::new(url.to_owned());
     opts.max_connections(max_connections.max(1))
         .min_connections(1)
@@ -32,7 +33,17 @@ pub async fn connect(
         // sqlx prepares every statement; after five runs PostgreSQL may switch to a
         // generic plan, which for `merchant_id IN ($1 … $900)` is a sequential scan
         // (200 ms instead of 1 ms per batch here). Plan each execution for its values.
-        .map_sqlx_postgres_opts(|o| o.options([("plan_cache_mode", "force_custom_plan")]))
+        .map_sqlx_postgres_opts(move |o| {
+            let o = o.options([("plan_cache_mode", "force_custom_plan")]);
+            // Unless the URL says otherwise, no TLS to a server on this machine: it guards
+            // nothing there, and it halved an import's and a rescore's speed over loopback
+            // (docs/benchmarks.md). Other hosts keep sqlx's default (TLS when offered).
+            if !tls_asked && on_this_machine(o.get_host()) {
+                o.ssl_mode(sea_orm::sqlx::postgres::PgSslMode::Disable)
+            } else {
+                o
+            }
+        })
         // Set on every connection the pool opens: a `PRAGMA` run once reaches only the
         // connection that ran it, and `synchronous` is per connection (the others synced
         // the WAL on every commit). SQLite has one writer at a time; writers queue for the
@@ -48,6 +59,16 @@ pub async fn connect(
             }
         });
     Database::connect(opts).await
+}
+
+/// A PostgreSQL host on this machine: loopback, or a Unix socket's directory.
+fn on_this_machine(host: &str) -> bool {
+    host.starts_with('/')
+        || host == "localhost"
+        || host
+            .trim_matches(['[', ']'])
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 fn sqlite_path(url: &str) -> Option<String> {
@@ -247,4 +268,25 @@ pub async fn merchant_by_uscc<C: ConnectionTrait>(
         .one(db)
         .await?
         .ok_or_else(|| crate::error::AppError::MerchantNotFound(uscc.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::on_this_machine;
+
+    #[test]
+    fn loopback_and_sockets_are_this_machine() {
+        for host in [
+            "127.0.0.1",
+            "localhost",
+            "::1",
+            "[::1]",
+            "/var/run/postgresql",
+        ] {
+            assert!(on_this_machine(host), "{host}");
+        }
+        for host in ["10.0.0.5", "db.example.org", "192.168.1.2"] {
+            assert!(!on_this_machine(host), "{host}");
+        }
+    }
 }
