@@ -633,7 +633,11 @@ async fn report_complaints(
     .await?;
     let out: Vec<u8> = match format {
         ReportFormat::Json => serde_json::to_vec_pretty(&report)?,
-        ReportFormat::Csv => crate::export::csv_bytes(now, fangxin_core::reports::lines(&report))?,
+        ReportFormat::Csv => crate::export::csv_bytes(
+            now,
+            fangxin_core::reports::lines(&report),
+            crate::export::Columns::Chinese,
+        )?,
         ReportFormat::Html => crate::portal::render_report(&report, false, None)?.into_bytes(),
     };
     use std::io::Write;

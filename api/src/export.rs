@@ -1,11 +1,13 @@
 //! CSV exports of the public lists (`?format=csv` or `Accept: text/csv`): every matching
 //! row, not one page, UTF-8 with a byte-order mark so spreadsheet programs read the
 //! Chinese, and a freshness stamp — the `data_as_of` column of every row, the
-//! `X-Data-As-Of` and `Last-Modified` headers and the file name.
+//! `X-Data-As-Of` and `Last-Modified` headers and the file name. The header row is in
+//! Chinese for people; `?columns=en` gives the JSON field names, for programs.
 
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
+use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 
 use fangxin_core::error::{AppError, AppResult};
@@ -14,11 +16,46 @@ use fangxin_core::paging::{Listed, Page};
 /// Rows an export holds at most; narrow the filters for more.
 pub const MAX_ROWS: u64 = 100_000;
 
-/// The `format` query parameter of the lists.
+/// The `format` and `columns` query parameters of the lists.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct FormatParam {
+    /// `json` (default) or `csv`.
     pub format: Option<String>,
+    /// A CSV's header row: `zh`, Chinese column names (default), or `en`, the JSON field
+    /// names (stable, for programs).
+    pub columns: Option<String>,
+}
+
+/// The language of a CSV's header row.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Columns {
+    /// Chinese column names, for people opening the file in a spreadsheet.
+    #[default]
+    Chinese,
+    /// The JSON field names, for programs (the open-data users).
+    Fields,
+}
+
+impl Columns {
+    pub fn parse(columns: Option<&str>) -> AppResult<Columns> {
+        match columns.map(str::trim).unwrap_or("") {
+            "" | "zh" => Ok(Columns::Chinese),
+            "en" => Ok(Columns::Fields),
+            other => Err(AppError::invalid_field(
+                "columns",
+                "invalid_columns",
+                format!("columns is zh (Chinese names) or en (field names), not {other:?}"),
+            )),
+        }
+    }
+
+    fn names<R: CsvRow>(self) -> (&'static str, &'static [&'static str]) {
+        match self {
+            Columns::Chinese => ("数据时间", R::COLUMNS_ZH),
+            Columns::Fields => ("data_as_of", R::COLUMNS),
+        }
+    }
 }
 
 /// Whether the caller asked for CSV: `?format=csv` wins over `Accept`.
@@ -42,9 +79,11 @@ pub fn wants_csv(headers: &HeaderMap, format: Option<&str>) -> AppResult<bool> {
     }
 }
 
-/// A row of an export: its columns, and its cells in that order.
+/// A row of an export: its columns (field names and Chinese names), and its cells in
+/// that order.
 pub trait CsvRow {
     const COLUMNS: &'static [&'static str];
+    const COLUMNS_ZH: &'static [&'static str];
     fn cells(&self) -> Vec<String>;
 }
 
@@ -53,10 +92,18 @@ pub fn csv_response<R: CsvRow>(
     name: &str,
     as_of: DateTime<Utc>,
     rows: impl IntoIterator<Item = R>,
+    columns: Columns,
 ) -> AppResult<Response> {
+    let mut response = csv_bytes(as_of, rows, columns)?.into_response();
+    stamp_csv(&mut response, name, as_of);
+    Ok(response)
+}
+
+/// A CSV download's headers: its type, its file name `{name}-{as_of}.csv`, and the time
+/// of its data.
+fn stamp_csv(response: &mut Response, name: &str, as_of: DateTime<Utc>) {
     let stamp = as_of.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     let file = format!("{name}-{}.csv", as_of.format("%Y%m%dT%H%M%SZ"));
-    let mut response = csv_bytes(as_of, rows)?.into_response();
     let headers = response.headers_mut();
     headers.insert(
         header::CONTENT_TYPE,
@@ -71,34 +118,29 @@ pub fn csv_response<R: CsvRow>(
     if let Ok(v) = HeaderValue::from_str(&as_of.format("%a, %d %b %Y %H:%M:%S GMT").to_string()) {
         headers.insert(header::LAST_MODIFIED, v);
     }
-    Ok(response)
 }
 
 /// CSV with a BOM (so Excel reads the Chinese) and a `data_as_of` column first.
 pub fn csv_bytes<R: CsvRow>(
     as_of: DateTime<Utc>,
     rows: impl IntoIterator<Item = R>,
+    columns: Columns,
 ) -> AppResult<Vec<u8>> {
-    let stamp = as_of.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let (stamp_column, names) = columns.names::<R>();
+    let fail = |e: csv::Error| AppError::Internal(anyhow::anyhow!("writing CSV: {e}"));
     let mut out = Vec::with_capacity(64 * 1024);
     out.extend_from_slice("\u{feff}".as_bytes());
     {
-        let fail = |e: csv::Error| AppError::Internal(anyhow::anyhow!("writing CSV: {e}"));
         let mut writer = csv::Writer::from_writer(&mut out);
         writer
-            .write_record(std::iter::once("data_as_of").chain(R::COLUMNS.iter().copied()))
+            .write_record(std::iter::once(stamp_column).chain(names.iter().copied()))
             .map_err(fail)?;
-        for row in rows {
-            writer
-                .write_record(
-                    std::iter::once(stamp.clone()).chain(row.cells().into_iter().map(neutralised)),
-                )
-                .map_err(fail)?;
-        }
         writer
             .flush()
             .map_err(|e| AppError::Internal(anyhow::anyhow!("writing CSV: {e}")))?;
     }
+    let stamp = as_of.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    out.extend(csv_rows(&stamp, rows.into_iter().collect())?);
     Ok(out)
 }
 
@@ -134,6 +176,15 @@ impl CsvRow for fangxin_core::reports::ReportLine {
         "previous",
         "change_percent",
     ];
+    const COLUMNS_ZH: &'static [&'static str] = &[
+        "部分",
+        "代码",
+        "名称",
+        "件数",
+        "占比（%）",
+        "上期件数",
+        "变化（%）",
+    ];
     fn cells(&self) -> Vec<String> {
         vec![
             self.section.to_owned(),
@@ -147,55 +198,93 @@ impl CsvRow for fangxin_core::reports::ReportLine {
     }
 }
 
-/// Every row of a paged list, page by page, up to `MAX_ROWS`.
-pub async fn all_pages<T, F, Fut>(mut fetch: F) -> AppResult<Vec<T>>
-where
-    F: FnMut(u64, u64) -> Fut,
-    Fut: std::future::Future<Output = AppResult<Vec<T>>>,
-{
-    let per_page = fangxin_core::paging::MAX_PER_PAGE;
-    let mut rows = Vec::new();
-    let mut page = 1;
-    loop {
-        let batch = fetch(page, per_page).await?;
-        let done = (batch.len() as u64) < per_page;
-        rows.extend(batch);
-        if done || rows.len() as u64 >= MAX_ROWS {
-            return Ok(rows);
-        }
-        page += 1;
-    }
-}
-
 /// A list query that can ask for any page.
 pub trait PagedQuery: Clone {
     fn at_page(&self, page: u64, per_page: u64) -> Self;
 }
 
-/// A public list as JSON (one page), or as CSV (every row) when the caller asked for it.
+/// A public list as JSON (one page), or as CSV (every row, up to `MAX_ROWS`) when the
+/// caller asked for it. The CSV is streamed: a page of rows is read, written out, and
+/// only then is the next one read, so memory stays at one page whatever the list's
+/// length, the first bytes leave at once, and a download the client abandons stops the
+/// reading. The first page is read before the response starts, so that a failure there
+/// is still a problem response; a failure later cuts the download short (and is logged).
 pub async fn json_or_csv<Q, T, F, Fut>(
     headers: &HeaderMap,
-    format: Option<&str>,
+    format: &FormatParam,
     name: &str,
     query: Q,
     now: DateTime<Utc>,
     fetch: F,
 ) -> AppResult<Response>
 where
-    Q: PagedQuery,
-    T: CsvRow + Listed + Serialize,
-    F: Fn(Q) -> Fut,
-    Fut: std::future::Future<Output = AppResult<Page<T>>>,
+    Q: PagedQuery + Send + 'static,
+    T: CsvRow + Listed + Serialize + Send + 'static,
+    F: Fn(Q) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = AppResult<Page<T>>> + Send + 'static,
 {
-    if !wants_csv(headers, format)? {
+    if !wants_csv(headers, format.format.as_deref())? {
         return Ok(axum::Json(fetch(query).await?).into_response());
     }
-    let rows = all_pages(|page, per_page| {
-        let page = fetch(query.at_page(page, per_page));
-        async move { Ok(page.await?.rows) }
-    })
-    .await?;
-    csv_response(name, now, rows)
+    let columns = Columns::parse(format.columns.as_deref())?;
+    let per_page = fangxin_core::paging::MAX_PER_PAGE;
+    let first = fetch(query.at_page(1, per_page)).await?.rows;
+    let more = (first.len() as u64 == per_page).then_some((2u64, per_page, query, fetch));
+    let rest = futures_util::stream::unfold(more, move |state| async move {
+        let (page, sent, query, fetch) = state?;
+        if sent >= MAX_ROWS {
+            return None;
+        }
+        match fetch(query.at_page(page, per_page)).await {
+            Ok(p) => {
+                let n = p.rows.len() as u64;
+                let next = (n == per_page).then_some((page + 1, sent + n, query, fetch));
+                Some((Ok(p.rows), next))
+            }
+            Err(e) => Some((Err(e), None)),
+        }
+    });
+    let pages = futures_util::stream::once(std::future::ready(Ok(first))).chain(rest);
+    Ok(csv_stream(name, now, columns, pages))
+}
+
+/// A CSV download written as `pages` yields rows: the byte-order mark and the header row
+/// first, then each page as it comes.
+pub fn csv_stream<R, S>(name: &str, as_of: DateTime<Utc>, columns: Columns, pages: S) -> Response
+where
+    R: CsvRow + Send + 'static,
+    S: futures_util::Stream<Item = AppResult<Vec<R>>> + Send + 'static,
+{
+    let stamp = as_of.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let head = csv_bytes::<R>(as_of, [], columns);
+    let export = name.to_owned();
+    let body = futures_util::stream::once(std::future::ready(head))
+        .chain(pages.map(move |page| page.and_then(|rows| csv_rows(&stamp, rows))))
+        .map(move |chunk| {
+            chunk.map(axum::body::Bytes::from).map_err(|e| {
+                tracing::warn!(export = %export, error = %e, "an export stopped part way");
+                std::io::Error::other("the export stopped part way")
+            })
+        });
+    let mut response = axum::body::Body::from_stream(body).into_response();
+    stamp_csv(&mut response, name, as_of);
+    response
+}
+
+/// Rows of a CSV without its header, each stamped with the time of the data.
+fn csv_rows<R: CsvRow>(stamp: &str, rows: Vec<R>) -> AppResult<Vec<u8>> {
+    let fail = |e: csv::Error| AppError::Internal(anyhow::anyhow!("writing CSV: {e}"));
+    let mut writer = csv::Writer::from_writer(Vec::with_capacity(rows.len() * 256));
+    for row in rows {
+        writer
+            .write_record(
+                std::iter::once(stamp.to_owned()).chain(row.cells().into_iter().map(neutralised)),
+            )
+            .map_err(fail)?;
+    }
+    writer
+        .into_inner()
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("writing CSV: {e}")))
 }
 
 macro_rules! paged {
@@ -243,6 +332,21 @@ impl CsvRow for fangxin_core::penalties::PenaltyRecord {
         "decided_on",
         "publicity_end",
     ];
+    const COLUMNS_ZH: &'static [&'static str] = &[
+        "行政处罚决定书文号",
+        "统一社会信用代码",
+        "当事人名称",
+        "处罚类别",
+        "罚款金额（元）",
+        "没收金额（元）",
+        "违法行为类型",
+        "违法事实",
+        "处罚依据",
+        "处罚内容",
+        "处罚机关",
+        "处罚决定日期",
+        "公示截止日期",
+    ];
 
     fn cells(&self) -> Vec<String> {
         vec![
@@ -265,6 +369,7 @@ impl CsvRow for fangxin_core::penalties::PenaltyRecord {
 
 impl CsvRow for fangxin_core::warnings::WarningView {
     const COLUMNS: &'static [&'static str] = &["id", "title", "category", "published_on", "body"];
+    const COLUMNS_ZH: &'static [&'static str] = &["编号", "标题", "类别", "发布日期", "正文"];
 
     fn cells(&self) -> Vec<String> {
         vec![
@@ -290,6 +395,19 @@ impl CsvRow for fangxin_core::spotchecks::CheckView {
         "failed_items",
         "checked_on",
         "inspectors",
+    ];
+    const COLUMNS_ZH: &'static [&'static str] = &[
+        "抽查计划编号",
+        "统一社会信用代码",
+        "名称",
+        "店招名称",
+        "产品",
+        "批次",
+        "执行标准",
+        "结果",
+        "不合格项目",
+        "抽检日期",
+        "检查人员",
     ];
 
     fn cells(&self) -> Vec<String> {
@@ -326,6 +444,18 @@ impl CsvRow for fangxin_core::complaints::ComplaintStats {
         "mediation_success_percent",
         "answered_percent",
     ];
+    const COLUMNS_ZH: &'static [&'static str] = &[
+        "统一社会信用代码",
+        "近12个月件数",
+        "前12个月件数",
+        "增减（%）",
+        "受理",
+        "不予受理",
+        "调解成功",
+        "转为立案",
+        "调解成功率（%）",
+        "商家答复率（%）",
+    ];
 
     fn cells(&self) -> Vec<String> {
         vec![
@@ -345,7 +475,148 @@ impl CsvRow for fangxin_core::complaints::ComplaintStats {
 
 #[cfg(test)]
 mod tests {
-    use super::neutralised;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicU64, Ordering};
+
+    use axum::http::HeaderMap;
+    use fangxin_core::error::{AppError, AppResult};
+    use fangxin_core::paging::{Listed, MAX_PER_PAGE, Page};
+    use futures_util::StreamExt;
+
+    use super::{CsvRow, FormatParam, PagedQuery, json_or_csv, neutralised};
+
+    #[derive(Clone)]
+    struct Query {
+        page: u64,
+    }
+
+    impl PagedQuery for Query {
+        fn at_page(&self, page: u64, _per_page: u64) -> Self {
+            Query { page }
+        }
+    }
+
+    #[derive(serde::Serialize)]
+    struct Row(u64);
+
+    impl Listed for Row {
+        const ROWS: &'static str = "rows";
+        const PAGE: &'static str = "RowPage";
+    }
+
+    impl CsvRow for Row {
+        const COLUMNS: &'static [&'static str] = &["n"];
+        const COLUMNS_ZH: &'static [&'static str] = &["序号"];
+        fn cells(&self) -> Vec<String> {
+            vec![self.0.to_string()]
+        }
+    }
+
+    /// A list of `pages` full pages and a short last one; page `fail_at` fails. Counts the
+    /// pages read.
+    async fn export(
+        pages: u64,
+        fail_at: Option<u64>,
+        read: Arc<AtomicU64>,
+    ) -> AppResult<axum::response::Response> {
+        let format = FormatParam {
+            format: Some("csv".into()),
+            columns: None,
+        };
+        json_or_csv(
+            &HeaderMap::new(),
+            &format,
+            "rows",
+            Query { page: 1 },
+            fangxin_core::clock::now(),
+            move |q: Query| {
+                let read = read.clone();
+                async move {
+                    read.fetch_add(1, Ordering::SeqCst);
+                    if Some(q.page) == fail_at {
+                        return Err(AppError::Internal(anyhow::anyhow!(
+                            "the database went away"
+                        )));
+                    }
+                    let n = if q.page <= pages { MAX_PER_PAGE } else { 3 };
+                    let first = (q.page - 1) * MAX_PER_PAGE;
+                    Ok(Page {
+                        total: pages * MAX_PER_PAGE + 3,
+                        page: q.page,
+                        per_page: MAX_PER_PAGE,
+                        rows: (first..first + n).map(Row).collect(),
+                        as_of: None,
+                    })
+                }
+            },
+        )
+        .await
+    }
+
+    #[tokio::test]
+    async fn an_export_streams_page_by_page_and_stops_with_its_reader() {
+        // Read whole: every row once, in order, under a Chinese header.
+        let read = Arc::new(AtomicU64::new(0));
+        let response = export(4, None, read.clone()).await.unwrap();
+        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        let text = std::str::from_utf8(&bytes).unwrap();
+        let mut lines = text.lines();
+        assert_eq!(lines.next(), Some("\u{feff}数据时间,序号"));
+        let numbers: Vec<u64> = lines
+            .map(|l| l.split(',').nth(1).unwrap().parse().unwrap())
+            .collect();
+        assert_eq!(numbers, (0..4 * MAX_PER_PAGE + 3).collect::<Vec<_>>());
+        assert_eq!(read.load(Ordering::SeqCst), 5);
+
+        // Only the first page is read before the response; the rest as the body is read,
+        // and nothing more once the reader goes away.
+        let read = Arc::new(AtomicU64::new(0));
+        let response = export(100, None, read.clone()).await.unwrap();
+        assert_eq!(read.load(Ordering::SeqCst), 1);
+        let mut body = response.into_body().into_data_stream();
+        let _head = body.next().await.unwrap().unwrap();
+        let _page_1 = body.next().await.unwrap().unwrap();
+        let _page_2 = body.next().await.unwrap().unwrap();
+        drop(body);
+        tokio::task::yield_now().await;
+        assert_eq!(
+            read.load(Ordering::SeqCst),
+            2,
+            "an abandoned download reads no further"
+        );
+
+        // A failure on the first page is a problem response; a later one cuts the body.
+        let read = Arc::new(AtomicU64::new(0));
+        assert!(export(4, Some(1), read.clone()).await.is_err());
+        let response = export(4, Some(3), Arc::new(AtomicU64::new(0)))
+            .await
+            .unwrap();
+        let cut = axum::body::to_bytes(response.into_body(), usize::MAX).await;
+        assert!(
+            cut.is_err(),
+            "a download that failed part way does not end as if whole"
+        );
+    }
+
+    fn names_match<R: CsvRow>() {
+        assert_eq!(R::COLUMNS.len(), R::COLUMNS_ZH.len(), "{:?}", R::COLUMNS);
+        assert!(
+            R::COLUMNS_ZH.iter().all(|c| !c.is_ascii()),
+            "{:?}",
+            R::COLUMNS_ZH
+        );
+    }
+
+    #[test]
+    fn every_column_has_a_chinese_name() {
+        names_match::<fangxin_core::reports::ReportLine>();
+        names_match::<fangxin_core::penalties::PenaltyRecord>();
+        names_match::<fangxin_core::warnings::WarningView>();
+        names_match::<fangxin_core::spotchecks::CheckView>();
+        names_match::<fangxin_core::complaints::ComplaintStats>();
+    }
 
     #[test]
     fn formulas_are_neutralised_and_numbers_kept() {

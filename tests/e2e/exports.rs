@@ -44,10 +44,20 @@ async fn public_lists_export_as_csv_with_a_freshness_stamp(backend: Backend) {
             .unwrap()
             .contains("penalties-")
     );
-    assert_eq!(rows[0][..3], ["data_as_of", "decision_no", "uscc"]);
+    assert_eq!(
+        rows[0][..3],
+        ["数据时间", "行政处罚决定书文号", "统一社会信用代码"],
+        "a person opening the file reads Chinese column names"
+    );
     assert_eq!(rows.len() as u64, total + 1, "every decision, not one page");
     assert!(rows[1..].iter().all(|r| r[0] == stamp));
-    let fine = rows[0].iter().position(|c| c == "fine_yuan").unwrap();
+    // The field names stay available to programs, with the same rows.
+    let (_, fields) = csv_rows(&app, "/api/v1/penalties?format=csv&columns=en", None).await;
+    assert_eq!(fields[0][..3], ["data_as_of", "decision_no", "uscc"]);
+    assert_eq!(fields[0].len(), rows[0].len());
+    assert_eq!(fields[1..], rows[1..]);
+    let fine = fields[0].iter().position(|c| c == "fine_yuan").unwrap();
+    assert_eq!(rows[0][fine], "罚款金额（元）");
     assert!(
         rows[1..].iter().all(|r| r[fine].contains('.')),
         "money in yuan with two decimals"
@@ -78,10 +88,17 @@ async fn public_lists_export_as_csv_with_a_freshness_stamp(backend: Backend) {
         "the CSV holds the same decisions"
     );
 
-    let (_, rows) = csv_rows(&app, "/api/v1/spot-checks", Some("text/csv")).await;
+    let (_, rows) = csv_rows(&app, "/api/v1/spot-checks?columns=en", Some("text/csv")).await;
     assert_eq!(rows[0][1], "plan_id");
+    let (_, rows) = csv_rows(&app, "/api/v1/spot-checks", Some("text/csv")).await;
+    assert_eq!(rows[0][1], "抽查计划编号");
     let (_, rows) = csv_rows(&app, "/api/v1/warnings?format=csv", None).await;
-    assert_eq!(rows[0][..3], ["data_as_of", "id", "title"]);
+    assert_eq!(rows[0][..3], ["数据时间", "编号", "标题"]);
+    let (status, body) = app.get_json("/api/v1/warnings?format=csv&columns=fr").await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (400, Some("invalid_columns"))
+    );
     let uscc = app.search("").await.hits[0].uscc.clone();
     let (_, rows) = csv_rows(
         &app,

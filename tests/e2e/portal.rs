@@ -353,6 +353,50 @@ async fn every_page_has_the_icon_a_login_and_12315(backend: Backend) {
     app.finish().await;
 }
 
+/// Every grade a person sees, in results and on a merchant's page, opens what the grades
+/// mean; that page has the place it points to. A merchant's page previews itself when shared.
+async fn every_grade_links_to_what_grades_mean(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let usccs: Vec<String> = app
+        .search("")
+        .await
+        .hits
+        .iter()
+        .map(|h| h.uscc.clone())
+        .collect();
+    assert!(!usccs.is_empty());
+    let (status, results) = page(&app, &format!("/?q={}", usccs[0])).await;
+    assert_eq!(status, 200);
+    let grades = results.matches("<span class=\"grade grade-").count();
+    assert!(grades > 0, "results show grades");
+    assert_eq!(
+        results
+            .matches("<a class=\"grade-link\" href=\"/about/scoring#grades\"")
+            .count(),
+        grades,
+        "each grade in the results is a link"
+    );
+    let (status, merchant) = page(&app, &format!("/m/{}", usccs[0])).await;
+    assert_eq!(status, 200);
+    assert!(merchant.contains("<a class=\"grade-link\" href=\"/about/scoring#grades\""));
+    let (status, scoring) = page(&app, "/about/scoring").await;
+    assert_eq!(status, 200);
+    assert!(scoring.contains("<h2 id=\"grades\">等级的含义</h2>"));
+    // A shared link previews the shop's name and grade, not the site's slogan.
+    let hit = &app.search(&usccs[0]).await.hits[0];
+    let shown = hit.sign_name.clone().unwrap_or_else(|| hit.name.clone());
+    assert!(
+        merchant.contains(&format!(
+            "<meta property=\"og:title\" content=\"{shown} · 信用"
+        )),
+        "og:title names the shop"
+    );
+    assert!(merchant.contains("<meta property=\"og:description\" content=\""));
+    assert!(merchant.contains("信用等级 "));
+    assert_eq!(merchant.matches("<meta name=\"description\"").count(), 1);
+    app.finish().await;
+}
+
 /// The spot-check list filters by outcome, keeps the filter across pages and in its CSV
 /// link, and a failure reads as one.
 async fn spot_checks_filter_by_outcome(backend: Backend) {
@@ -437,6 +481,7 @@ crate::on_every_backend!(
     a_refused_warning_keeps_what_was_typed,
     spot_checks_filter_by_outcome,
     every_page_has_the_icon_a_login_and_12315,
+    every_grade_links_to_what_grades_mean,
     the_portal_finds_explains_and_escapes,
     only_regulators_reach_the_console,
 );

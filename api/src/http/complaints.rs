@@ -238,6 +238,7 @@ pub async fn stats(
 ) -> ApiResult<axum::response::Response> {
     let uscc = Uscc::parse(&uscc)?;
     let csv = crate::export::wants_csv(&headers, format.format.as_deref())?;
+    let columns = crate::export::Columns::parse(format.columns.as_deref())?;
     let now = fangxin_core::clock::now();
     let stats = complaints::stats(&state.db, &uscc, now).await?;
     if csv {
@@ -245,6 +246,7 @@ pub async fn stats(
             &format!("complaint-stats-{uscc}"),
             now,
             [stats],
+            columns,
         )?);
     }
     Ok(Json(stats).into_response())

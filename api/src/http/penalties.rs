@@ -59,16 +59,14 @@ pub async fn list(
     ApiQuery(format): ApiQuery<FormatParam>,
 ) -> ApiResult<Response> {
     let now = fangxin_core::clock::now();
-    let db = &state.db;
-    Ok(export::json_or_csv(
-        &headers,
-        format.format.as_deref(),
-        "penalties",
-        query,
-        now,
-        |q| penalties::public_list(db, q, now),
+    let db = state.db.clone();
+    Ok(
+        export::json_or_csv(&headers, &format, "penalties", query, now, move |q| {
+            let db = db.clone();
+            async move { penalties::public_list(&db, q, now).await }
+        })
+        .await?,
     )
-    .await?)
 }
 
 /// `GET /api/v1/penalties/{id}`: a decision in publicity with its corrections.

@@ -23,6 +23,8 @@ pub struct ReportQuery {
     pub to: Option<NaiveDate>,
     /// `json` (default) or `csv`.
     pub format: Option<String>,
+    /// A CSV's header row: `zh`, Chinese column names (default), or `en`, field names.
+    pub columns: Option<String>,
 }
 
 /// The period asked for, or the last complete half-year.
@@ -59,6 +61,7 @@ pub async fn complaints(
     ApiQuery(q): ApiQuery<ReportQuery>,
 ) -> ApiResult<Response> {
     let csv = crate::export::wants_csv(&headers, q.format.as_deref())?;
+    let columns = crate::export::Columns::parse(q.columns.as_deref())?;
     let now = fangxin_core::clock::now();
     let period = period(&q, fangxin_core::clock::today(now))?;
     let report = reports::complaints(
@@ -74,6 +77,7 @@ pub async fn complaints(
             &format!("complaints-report-{}-{}", period.from, period.to),
             now,
             reports::lines(&report),
+            columns,
         )?);
     }
     Ok(Json(report).into_response())

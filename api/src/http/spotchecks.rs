@@ -143,14 +143,12 @@ pub async fn list(
     ApiQuery(format): ApiQuery<FormatParam>,
 ) -> ApiResult<Response> {
     let now = fangxin_core::clock::now();
-    let db = &state.db;
-    Ok(export::json_or_csv(
-        &headers,
-        format.format.as_deref(),
-        "spot-checks",
-        query,
-        now,
-        |q| spotchecks::public_list(db, q, now),
+    let db = state.db.clone();
+    Ok(
+        export::json_or_csv(&headers, &format, "spot-checks", query, now, move |q| {
+            let db = db.clone();
+            async move { spotchecks::public_list(&db, q, now).await }
+        })
+        .await?,
     )
-    .await?)
 }

@@ -46,14 +46,12 @@ pub async fn list(
     ApiQuery(format): ApiQuery<FormatParam>,
 ) -> ApiResult<Response> {
     let now = fangxin_core::clock::now();
-    let db = &state.db;
-    Ok(export::json_or_csv(
-        &headers,
-        format.format.as_deref(),
-        "warnings",
-        query,
-        now,
-        |q| warnings::list(db, q, now),
+    let db = state.db.clone();
+    Ok(
+        export::json_or_csv(&headers, &format, "warnings", query, now, move |q| {
+            let db = db.clone();
+            async move { warnings::list(&db, q, now).await }
+        })
+        .await?,
     )
-    .await?)
 }

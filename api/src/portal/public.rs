@@ -606,6 +606,8 @@ struct MerchantPage {
     spot_checks: Vec<CheckLine>,
     listings: Vec<ListingLine>,
     as_of: String,
+    /// One sentence for search engines and link previews (`description`, `og:description`).
+    share_summary: String,
 }
 
 fn percent(p: Option<f64>) -> String {
@@ -677,7 +679,19 @@ pub async fn merchant(state: &AppState, uscc: &Uscc, now: DateTime<Utc>) -> Page
         None
     };
     let display_name = m.sign_name.clone().unwrap_or_else(|| m.name.clone());
+    let share_summary = format!(
+        "{}（{}）：信用等级 {}{}；公示中的行政处罚 {} 条，近12个月投诉举报 {} 件。",
+        m.name,
+        m.street,
+        grade_label,
+        explained
+            .as_ref()
+            .map_or_else(String::new, |s| format!("，{} 分", s.score)),
+        m.penalties_in_publicity.len(),
+        stats.last_12_months,
+    );
     let page = MerchantPage {
+        share_summary,
         display_name,
         grade_label,
         grade_class,

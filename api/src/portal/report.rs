@@ -277,6 +277,7 @@ pub async fn admin_report(
             &format!("complaints-report-{}-{}", period.from, period.to),
             now,
             fangxin_core::reports::lines(&report),
+            crate::export::Columns::Chinese,
         )
         .unwrap_or_else(app_error);
     }

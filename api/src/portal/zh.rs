@@ -275,6 +275,7 @@ fn service_message(e: &AppError) -> Option<String> {
         "body_too_large" | "file_too_large" => "提交的内容过大，请拆分后再提交。".into(),
         "unsupported_media_type" => "请提交 CSV（UTF-8 或 GBK）或 NDJSON 文件。".into(),
         "import_rejected" => "文件中有错误行，整份文件未导入：请按问题清单改正后再导入。".into(),
+        "invalid_columns" => "表头只能是 zh（中文列名）或 en（英文字段名）。".into(),
         "file_changed" => "文件在导入过程中被改动，未写入任何数据，请重新导入。".into(),
         "empty_file" => "文件没有数据：第一行应为表头，其下每行一条记录。".into(),
         "duplicate_key" => "文件中有重复的记录。".into(),
