@@ -324,6 +324,17 @@ async fn only_regulators_reach_the_console(backend: Backend) {
         assert_eq!(shop.status(), 303, "{path}");
         assert_eq!(shop.headers()["location"], "/me", "{path}");
     }
+    // The menu's 我的 · 登录 takes someone logged in to their own page, a visitor to the form.
+    let mine = client
+        .get(app.url("/login"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(mine.status(), 303);
+    assert_eq!(mine.headers()["location"], "/me");
+    let visitor = client.get(app.url("/login")).send().await.unwrap();
+    assert_eq!(visitor.status(), 200);
     app.finish().await;
 }
 

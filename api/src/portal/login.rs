@@ -55,6 +55,17 @@ pub async fn login_form(
     headers: HeaderMap,
     Query(q): Query<NextQuery>,
 ) -> Response {
+    // Someone already logged in (the menu's 我的 leads here) goes on to their own page.
+    if let Some(token) = super::session::cookie(&headers, super::session::SESSION_COOKIE)
+        && let Ok(session) =
+            fangxin_core::accounts::authenticate(&state.db, &token, fangxin_core::clock::now())
+                .await
+    {
+        let to = local(&q.next)
+            .map(str::to_owned)
+            .unwrap_or_else(|| home_of(session.role).to_owned());
+        return redirect(&to);
+    }
     let csrf = Csrf::of(&headers, state.settings.server.secure_cookies);
     render(
         LoginPage {
@@ -111,10 +122,7 @@ pub async fn login(
         Ok(issued) => {
             let to = local(&form.next)
                 .map(str::to_owned)
-                .unwrap_or_else(|| match issued.role {
-                    Role::Enterprise => "/me".to_owned(),
-                    _ => "/admin".to_owned(),
-                });
+                .unwrap_or_else(|| home_of(issued.role).to_owned());
             let mut response = redirect(&to);
             let age = (issued.expires_at - now).num_seconds().max(60);
             if let Some(c) = login_cookie(&issued.token, age, secure) {
@@ -135,6 +143,14 @@ pub async fn login(
         }
         Err(AppError::Unauthenticated { .. }) => again("用户名或密码不正确。"),
         Err(e) => app_error(e),
+    }
+}
+
+/// Where a role's own pages start.
+fn home_of(role: Role) -> &'static str {
+    match role {
+        Role::Enterprise => "/me",
+        _ => "/admin",
     }
 }
 
