@@ -441,6 +441,44 @@ async fn spot_checks_filter_by_outcome(backend: Backend) {
     app.finish().await;
 }
 
+/// The penalty list filters by category, in step with the API's count, keeps the filter
+/// in its pages and CSV link, and each decision opens its facts and legal basis.
+async fn penalties_filter_by_category_and_open_their_facts(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (_, fines) = app.get_json("/api/v1/penalties?category=fine").await;
+    let fined = fines["total"].as_u64().unwrap();
+    assert!(fined > 0, "the demo has fines");
+    let (status, body) = page(&app, "/penalties?category=fine").await;
+    assert_eq!(status, 200);
+    assert!(
+        body.contains(&format!("共 {fined} 条")),
+        "the count is the API's"
+    );
+    assert!(body.contains("aria-current=\"page\">罚款"));
+    assert!(
+        body.contains("category=fine\">下载 CSV"),
+        "the CSV keeps the filter"
+    );
+    if fined > 20 {
+        assert!(
+            body.contains("/penalties?category=fine&amp;page=2"),
+            "pages keep it too"
+        );
+    }
+    assert!(body.contains("<summary>违法事实与处罚依据</summary>"));
+    let first = &fines["penalties"][0];
+    assert!(body.contains(first["legal_basis"].as_str().unwrap()));
+    // Chinese in the address works as the code does; an unknown category shows all.
+    let (_, by_name) = page(&app, "/penalties?category=%E7%BD%9A%E6%AC%BE").await;
+    assert!(by_name.contains(&format!("共 {fined} 条")));
+    let (_, all) = app.get_json("/api/v1/penalties").await;
+    let (status, unknown) = page(&app, "/penalties?category=nonsense").await;
+    assert_eq!(status, 200);
+    assert!(unknown.contains(&format!("共 {} 条", all["total"])));
+    assert!(unknown.contains("aria-current=\"page\">全部"));
+    app.finish().await;
+}
+
 /// A refused warning keeps what the clerk typed, with the problem beside its field.
 async fn a_refused_warning_keeps_what_was_typed(backend: Backend) {
     let app = TestApp::spawn(backend).await;
@@ -493,6 +531,7 @@ crate::on_every_backend!(
     spot_checks_filter_by_outcome,
     every_page_has_the_icon_a_login_and_12315,
     every_grade_links_to_what_grades_mean,
+    penalties_filter_by_category_and_open_their_facts,
     the_portal_finds_explains_and_escapes,
     only_regulators_reach_the_console,
 );

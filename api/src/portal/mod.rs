@@ -425,6 +425,8 @@ pub struct ListQuery {
     page: Option<u64>,
     /// Spot checks: `qualified` or `unqualified`.
     outcome: Option<String>,
+    /// Penalties: a category's code or Chinese name (`fine`, `罚款`).
+    category: Option<String>,
 }
 
 async fn penalties(
@@ -432,7 +434,15 @@ async fn penalties(
     q: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Page {
     let q = q.map(|Query(q)| q).unwrap_or_default();
-    page(public::penalties(&state, q.page, fangxin_core::clock::now()).await)
+    page(
+        public::penalties(
+            &state,
+            q.page,
+            q.category.as_deref(),
+            fangxin_core::clock::now(),
+        )
+        .await,
+    )
 }
 
 async fn warnings(

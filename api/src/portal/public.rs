@@ -1075,6 +1075,8 @@ pub struct ListItem {
     meta: String,
     /// A record that counts against the merchant (a failed spot check) reads as such.
     adverse: bool,
+    /// More of the record behind a disclosure (a decision's facts and legal basis).
+    details: Vec<(&'static str, String)>,
 }
 
 /// One choice of a list's filter: its words, its address, whether it is the one shown.
@@ -1110,12 +1112,20 @@ fn list_links(
     (prev, next)
 }
 
-pub async fn penalties(state: &AppState, page: Option<u64>, now: DateTime<Utc>) -> PageResult {
+pub async fn penalties(
+    state: &AppState,
+    page: Option<u64>,
+    category: Option<&str>,
+    now: DateTime<Utc>,
+) -> PageResult {
+    use fangxin_scoring::domain::PenaltyCategory;
+    // A category the list does not know shows every decision rather than an error page.
+    let category = category.and_then(PenaltyCategory::parse);
     let p = fangxin_core::penalties::public_list(
         &state.db,
         fangxin_core::penalties::PenaltyQuery {
             authority: None,
-            category: None,
+            category: category.map(|c| c.code().to_owned()),
             from: None,
             to: None,
             page,
@@ -1124,11 +1134,33 @@ pub async fn penalties(state: &AppState, page: Option<u64>, now: DateTime<Utc>) 
         now,
     )
     .await?;
-    let (prev, next) = list_links("/penalties", p.page, p.per_page, p.total);
+    let here = match category {
+        Some(c) => format!("/penalties?category={}", c.code()),
+        None => "/penalties".to_owned(),
+    };
+    let (prev, next) = list_links(&here, p.page, p.per_page, p.total);
+    let filters = std::iter::once(ListFilter {
+        label: "全部",
+        href: "/penalties".to_owned(),
+        current: category.is_none(),
+    })
+    .chain(PenaltyCategory::ALL.iter().map(|c| ListFilter {
+        label: c.label_zh(),
+        href: format!("/penalties?category={}", c.code()),
+        current: category == Some(*c),
+    }))
+    .collect();
     let items = p
         .rows
         .into_iter()
         .map(|r| ListItem {
+            details: [
+                ("违法事实", r.facts.clone()),
+                ("处罚依据", r.legal_basis.clone()),
+            ]
+            .into_iter()
+            .filter(|(_, v)| !v.trim().is_empty())
+            .collect(),
             adverse: false,
             href: Some(format!("/m/{}", r.uscc)),
             title: format!("{} · {}", r.party_name, r.decision_no),
@@ -1147,11 +1179,14 @@ pub async fn penalties(state: &AppState, page: Option<u64>, now: DateTime<Utc>) 
         })
         .collect();
     Ok(ListPage {
-        filters: vec![],
+        filters,
         heading: "行政处罚信息公示",
         total: p.total,
         items,
-        csv_href: "/api/v1/penalties?format=csv".into(),
+        csv_href: match category {
+            Some(c) => format!("/api/v1/penalties?format=csv&category={}", c.code()),
+            None => "/api/v1/penalties?format=csv".into(),
+        },
         prev,
         next,
         as_of: stamp(now),
@@ -1175,6 +1210,7 @@ pub async fn warnings(state: &AppState, page: Option<u64>, now: DateTime<Utc>) -
         .rows
         .into_iter()
         .map(|w| ListItem {
+            details: vec![],
             adverse: false,
             title: w.title,
             href: None,
@@ -1242,6 +1278,7 @@ pub async fn spot_checks(
         .rows
         .into_iter()
         .map(|c| ListItem {
+            details: vec![],
             adverse: c.outcome.as_deref() == Some("unqualified"),
             href: Some(format!("/m/{}", c.uscc)),
             title: format!(
