@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use super::NewComplaint;
 use crate::error::{AppError, AppResult};
+use crate::merchants::MerchantRef;
 use crate::store::BatchOutcome;
 use crate::store::entities::{complaint, merchant};
 use crate::yuan::Yuan;
@@ -197,7 +198,7 @@ pub struct ImportedComplaint {
 pub async fn import_batch<C: ConnectionTrait>(
     txn: &C,
     rows: Vec<ImportedComplaint>,
-    by_uscc: &HashMap<String, merchant::Model>,
+    by_uscc: &HashMap<String, MerchantRef>,
     now: DateTime<Utc>,
 ) -> AppResult<BatchOutcome> {
     let mut outcome = BatchOutcome::default();
@@ -223,7 +224,7 @@ pub async fn import_batch<C: ConnectionTrait>(
     let mut inserts = Vec::new();
     let mut seen_keys: HashSet<(String, String)> = HashSet::new();
     let mut changed: Vec<(i64, String)> = Vec::new();
-    let note = |m: Option<&merchant::Model>, changed: &mut Vec<(i64, String)>| {
+    let note = |m: Option<&MerchantRef>, changed: &mut Vec<(i64, String)>| {
         if let Some(m) = m
             && !changed.iter().any(|(id, _)| *id == m.id)
         {
@@ -276,7 +277,7 @@ pub async fn import_batch<C: ConnectionTrait>(
                     if let Some(id) = e.merchant_id
                         && let Some(m) = merchant::Entity::find_by_id(id).one(txn).await?
                     {
-                        note(Some(&m), &mut changed);
+                        note(Some(&MerchantRef::from(&m)), &mut changed);
                     }
                 }
             }
@@ -475,7 +476,7 @@ fn parse_complainant_key(complainant_key: Option<&str>) -> AppResult<Option<Stri
 async fn match_names<C: ConnectionTrait>(
     txn: &C,
     names: &HashSet<String>,
-) -> AppResult<(HashMap<String, merchant::Model>, Vec<merchant::Model>)> {
+) -> AppResult<(HashMap<String, MerchantRef>, Vec<MerchantRef>)> {
     let mut by_name: HashMap<String, Vec<&merchant::Model>> = HashMap::new();
     let named: Vec<merchant::Model> = if names.is_empty() {
         Vec::new()
@@ -502,7 +503,7 @@ async fn match_names<C: ConnectionTrait>(
     let unique = by_name
         .into_iter()
         .filter(|(_, list)| list.len() == 1)
-        .filter_map(|(name, list)| list.first().map(|m| (name, (*m).clone())))
+        .filter_map(|(name, list)| list.first().map(|m| (name, MerchantRef::from(*m))))
         .collect();
-    Ok((unique, named))
+    Ok((unique, named.iter().map(MerchantRef::from).collect()))
 }

@@ -471,8 +471,14 @@ fn unregistered(line: u64, uscc: &str) -> RowError {
 }
 
 /// The merchants a batch names by USCC, as `check_references` found them, for the
-/// writes that follow to use without looking them up again.
-pub(super) type Known = HashMap<String, merchant::Model>;
+/// writes that follow to use without looking them up again: whole rows for penalties
+/// (their audit entries and trusted-status checks use them), the few columns a complaint
+/// needs for complaints.
+#[derive(Default)]
+pub(super) struct Known {
+    merchants: HashMap<String, merchant::Model>,
+    refs: HashMap<String, merchants::MerchantRef>,
+}
 
 /// Checks a batch against the database and the rest of the file; also gives the
 /// merchants the batch names.
@@ -482,12 +488,18 @@ pub(super) async fn check_references<C: ConnectionTrait>(
     seen: &mut Seen,
 ) -> AppResult<(Vec<RowError>, Known)> {
     let mut errors = Vec::new();
-    let usccs = batch.iter().filter_map(|r| match r {
+    let penalised = batch.iter().filter_map(|r| match r {
         Record::Penalty { p, .. } => Some(p.uscc.to_string()),
-        Record::Complaint { c, .. } => c.valid.uscc.as_ref().map(|u| u.to_string()),
-        Record::Merchant { .. } => None,
+        _ => None,
     });
-    let known = merchants::by_uscc(db, usccs).await?;
+    let complained = batch.iter().filter_map(|r| match r {
+        Record::Complaint { c, .. } => c.valid.uscc.as_ref().map(|u| u.to_string()),
+        _ => None,
+    });
+    let known = Known {
+        merchants: merchants::by_uscc(db, penalised).await?,
+        refs: merchants::refs_by_uscc(db, complained).await?,
+    };
     let decisions: Vec<String> = batch
         .iter()
         .filter_map(|r| match r {
@@ -514,7 +526,7 @@ pub(super) async fn check_references<C: ConnectionTrait>(
                 }
             }
             Record::Penalty { line, p } => {
-                let Some(m) = known.get(p.uscc.as_str()) else {
+                let Some(m) = known.merchants.get(p.uscc.as_str()) else {
                     errors.push(unregistered(*line, p.uscc.as_str()));
                     continue;
                 };
@@ -541,7 +553,7 @@ pub(super) async fn check_references<C: ConnectionTrait>(
             }
             Record::Complaint { line, c } => {
                 if let Some(u) = &c.valid.uscc
-                    && !known.contains_key(u.as_str())
+                    && !known.refs.contains_key(u.as_str())
                 {
                     errors.push(unregistered(*line, u.as_str()));
                 }
@@ -595,7 +607,7 @@ pub(super) async fn write<C: ConnectionTrait>(
     if !complaint_rows.is_empty() {
         outcomes.push((
             "complaint",
-            complaints::import_batch(txn, complaint_rows, known, now).await?,
+            complaints::import_batch(txn, complaint_rows, &known.refs, now).await?,
         ));
     }
     for (kind, o) in outcomes {
@@ -629,6 +641,7 @@ async fn write_penalties<C: ConnectionTrait>(
             continue;
         }
         let m = known
+            .merchants
             .get(p.uscc.as_str())
             .ok_or_else(|| AppError::MerchantNotFound(p.uscc.to_string()))?;
         outcome.touch(m.id, &m.uscc);

@@ -532,6 +532,54 @@ pub async fn upsert<C: TransactionTrait + ConnectionTrait>(
 }
 
 /// Registered merchants by USCC, for a batch (an import's rows).
+/// What a complaint needs of its merchant: the id, and the industry and street it is
+/// counted under.
+#[derive(Debug, Clone, PartialEq, Eq, sea_orm::FromQueryResult)]
+pub struct MerchantRef {
+    pub id: i64,
+    pub uscc: String,
+    pub industry: String,
+    pub street: String,
+}
+
+impl From<&merchant::Model> for MerchantRef {
+    fn from(m: &merchant::Model) -> Self {
+        MerchantRef {
+            id: m.id,
+            uscc: m.uscc.clone(),
+            industry: m.industry.clone(),
+            street: m.street.clone(),
+        }
+    }
+}
+
+/// The merchants with these USCCs, by USCC, reading only the columns of a `MerchantRef`
+/// (an import of complaints looks up every batch's merchants; whole rows cost it twice).
+pub async fn refs_by_uscc<C: ConnectionTrait>(
+    db: &C,
+    usccs: impl Iterator<Item = String>,
+) -> AppResult<HashMap<String, MerchantRef>> {
+    let usccs: HashSet<String> = usccs.collect();
+    if usccs.is_empty() {
+        return Ok(HashMap::new());
+    }
+    Ok(merchant::Entity::find()
+        .select_only()
+        .columns([
+            merchant::Column::Id,
+            merchant::Column::Uscc,
+            merchant::Column::Industry,
+            merchant::Column::Street,
+        ])
+        .filter(merchant::Column::Uscc.is_in(usccs))
+        .into_model::<MerchantRef>()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|m| (m.uscc.clone(), m))
+        .collect())
+}
+
 pub async fn by_uscc<C: ConnectionTrait>(
     db: &C,
     usccs: impl Iterator<Item = String>,
