@@ -71,6 +71,23 @@ pub fn start_of_day(day: NaiveDate) -> Option<DateTime<Utc>> {
     from_local(day.and_time(NaiveTime::MIN))
 }
 
+/// The first day of the month `back` months before `today`'s month.
+pub fn month_start(today: NaiveDate, back: u32) -> NaiveDate {
+    use chrono::Datelike;
+    let months = today.year() * 12 + today.month0() as i32 - back as i32;
+    NaiveDate::from_ymd_opt(months.div_euclid(12), months.rem_euclid(12) as u32 + 1, 1)
+        .unwrap_or(today)
+}
+
+/// Where "the last 12 months" begins, wherever a count or a chart says so (a merchant's
+/// complaint statistics, its profile, the monthly chart beside them): this month and the
+/// 11 before it, from midnight of the first day in the district's time. So the count is
+/// the sum of the chart's bars. `months_back(now, 12)` is where the 12 before began.
+pub fn months_back(now: DateTime<Utc>, months: u32) -> DateTime<Utc> {
+    let first = month_start(today(now), months.saturating_sub(1));
+    start_of_day(first).unwrap_or(now - chrono::TimeDelta::days(30 * i64::from(months)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

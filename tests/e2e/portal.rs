@@ -441,6 +441,62 @@ async fn spot_checks_filter_by_outcome(backend: Backend) {
     app.finish().await;
 }
 
+/// "近12个月" is one window: the merchant page's count, the API's statistics and the sum of
+/// the monthly chart beside them agree, whatever day in the month it is (this month and the
+/// 11 before it, from the first day's midnight in the district's time).
+async fn the_last_12_months_count_is_the_sum_of_its_chart(backend: Backend) {
+    use fangxin_core::clock::{month_start, now, today};
+    let app = TestApp::spawn(backend).await;
+    let regulator = app.token_for("regulator", None).await;
+    let shop = app.search("").await.hits[3].clone();
+    let today = today(now());
+    let first = month_start(today, 11);
+    // Either side of the window's first day, and inside it.
+    let days = [
+        first - chrono::TimeDelta::days(1),
+        first,
+        first + chrono::TimeDelta::days(20),
+        today - chrono::TimeDelta::days(40),
+        today,
+    ];
+    for (i, day) in days.iter().enumerate() {
+        let (status, body) = app
+            .post_json(
+                "/api/v1/admin/complaints",
+                Some(&regulator),
+                json!({"channel": "12345", "ticket_no": format!("WIN-{i}"), "kind": "complaint",
+                       "uscc": shop.uscc, "merchant_name": shop.name,
+                       "received_at": format!("{day} 00:30:00"), "category": "price",
+                       "text": "标价与结算价不符"}),
+            )
+            .await;
+        assert_eq!(status, 201, "{body}");
+    }
+    let (_, stats) = app
+        .get_json(&format!("/api/v1/merchants/{}/complaint-stats", shop.uscc))
+        .await;
+    let counted = stats["last_12_months"].as_u64().unwrap();
+    let (status, body) = page(&app, &format!("/m/{}", shop.uscc)).await;
+    assert_eq!(status, 200);
+    let caption = body
+        .split("每月投诉举报件数：")
+        .nth(1)
+        .and_then(|rest| rest.split("</figcaption>").next())
+        .expect("the chart's caption");
+    let charted: u64 = caption
+        .split('，')
+        .filter_map(|month| month.trim().trim_end_matches(" 件").rsplit(' ').next())
+        .map(|n| n.parse::<u64>().unwrap())
+        .sum();
+    assert_eq!(counted, charted, "{caption}");
+    assert!(counted >= 4, "the four inside the window count: {stats}");
+    assert!(
+        body.contains(&format!("{counted} 件</td>")),
+        "the page's table says the same"
+    );
+    app.finish().await;
+}
+
 /// The penalty list filters by category, in step with the API's count, keeps the filter
 /// in its pages and CSV link, and each decision opens its facts and legal basis.
 async fn penalties_filter_by_category_and_open_their_facts(backend: Backend) {
@@ -532,6 +588,7 @@ crate::on_every_backend!(
     every_page_has_the_icon_a_login_and_12315,
     every_grade_links_to_what_grades_mean,
     penalties_filter_by_category_and_open_their_facts,
+    the_last_12_months_count_is_the_sum_of_its_chart,
     the_portal_finds_explains_and_escapes,
     only_regulators_reach_the_console,
 );

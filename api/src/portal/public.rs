@@ -614,12 +614,7 @@ fn percent(p: Option<f64>) -> String {
     p.map_or_else(|| "—".to_owned(), |p| format!("{p:.0}%"))
 }
 
-/// The first day of the month `back` months before `today`'s month.
-fn month_start(today: NaiveDate, back: u32) -> NaiveDate {
-    let months = today.year() * 12 + today.month0() as i32 - back as i32;
-    NaiveDate::from_ymd_opt(months.div_euclid(12), months.rem_euclid(12) as u32 + 1, 1)
-        .unwrap_or(today)
-}
+use fangxin_core::clock::month_start;
 
 pub async fn merchant(state: &AppState, uscc: &Uscc, now: DateTime<Utc>) -> PageResult {
     let today = fangxin_core::clock::today(now);
@@ -734,8 +729,9 @@ async fn complaints_per_month(
     now: DateTime<Utc>,
 ) -> Result<Vec<u64>, AppError> {
     let since = month_start(today, 11);
-    // From the district's midnight on the first of the month, not UTC's.
-    let since_time = fangxin_core::clock::start_of_day(since).unwrap_or(now);
+    // The window the counts beside the chart use: from the district's midnight on the
+    // first of the month, not UTC's.
+    let since_time = fangxin_core::clock::months_back(now, 12);
     let received: Vec<DateTime<Utc>> = complaint::Entity::find()
         .select_only()
         .column(complaint::Column::ReceivedAt)

@@ -856,8 +856,9 @@ pub async fn stats<C: ConnectionTrait>(
     now: DateTime<Utc>,
 ) -> AppResult<ComplaintStats> {
     let m = crate::merchants::find_by_uscc(db, uscc).await?;
-    let year = now - TimeDelta::days(365);
-    let two_years = now - TimeDelta::days(730);
+    // The window the monthly chart beside these counts shows (`clock::months_back`).
+    let year = crate::clock::months_back(now, 12);
+    let two_years = crate::clock::months_back(now, 24);
     let counted = || {
         complaint::Entity::find()
             .filter(complaint::Column::MerchantId.eq(m.id))

@@ -7,7 +7,7 @@ pub use import::import_batch;
 
 use std::collections::{HashMap, HashSet};
 
-use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use fangxin_scoring::Uscc;
 use fangxin_scoring::domain::{
     ComplaintKind, ComplaintStatus, MerchantKind, MerchantStatus, PenaltyCategory, PenaltyStatus,
@@ -152,7 +152,7 @@ pub async fn profile<C: ConnectionTrait>(
         .order_by_desc(penalty::Column::DecidedOn)
         .all(db)
         .await?;
-    let since = now - TimeDelta::days(365);
+    let since = crate::clock::months_back(now, 12);
     let rows: Vec<(String, String, i64)> = complaint::Entity::find()
         .select_only()
         .column(complaint::Column::Kind)
