@@ -830,8 +830,11 @@ pub async fn get<C: ConnectionTrait>(
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ComplaintStats {
     pub uscc: String,
-    /// Complaints and reports received in the last 12 months.
+    /// Complaints and reports received in the last 12 months: this month and the 11
+    /// before it, from the first day's midnight in the district's time (the months of the
+    /// merchant page's monthly chart, whose bars sum to this).
     pub last_12_months: u64,
+    /// The same for the 12 months before those.
     pub previous_12_months: u64,
     /// Change against the previous 12 months, in per cent; `None` when there were none.
     pub growth_percent: Option<f64>,
