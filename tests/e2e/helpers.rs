@@ -299,6 +299,16 @@ impl TestApp {
         r.json().await.expect("search json")
     }
 
+    /// The USCCs of the first page of an empty search: merchants of the demo district.
+    pub async fn usccs(&self) -> Vec<String> {
+        self.search("")
+            .await
+            .hits
+            .iter()
+            .map(|h| h.uscc.clone())
+            .collect()
+    }
+
     /// Polls search until `found` holds or ten seconds pass (not a timing assertion:
     /// write-to-visible latency is measured in benchmarks).
     pub async fn wait_for_search(

@@ -344,13 +344,7 @@ async fn a_file_with_bad_rows_is_rejected_whole_with_every_row_named(backend: Ba
 /// A file of many batches goes through the library call the CLI uses, with progress.
 async fn a_large_complaint_file_imports_in_batches(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let usccs: Vec<String> = app
-        .search("")
-        .await
-        .hits
-        .iter()
-        .map(|h| h.uscc.clone())
-        .collect();
+    let usccs = app.usccs().await;
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("complaints.csv");
     let mut csv =
@@ -480,13 +474,7 @@ async fn a_bad_last_row_takes_back_a_large_file_and_the_indexes_stay(backend: Ba
     use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
     let on_sqlite = matches!(backend, Backend::Sqlite);
     let app = TestApp::spawn(backend).await;
-    let usccs: Vec<String> = app
-        .search("")
-        .await
-        .hits
-        .iter()
-        .map(|h| h.uscc.clone())
-        .collect();
+    let usccs = app.usccs().await;
     let indexes = complaint_indexes(&app).await;
     assert!(indexes.len() >= 5, "{indexes:?}");
     let dir = tempfile::tempdir().unwrap();

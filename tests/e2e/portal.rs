@@ -368,13 +368,7 @@ async fn every_page_has_the_icon_a_login_and_12315(backend: Backend) {
 /// mean; that page has the place it points to. A merchant's page previews itself when shared.
 async fn every_grade_links_to_what_grades_mean(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let usccs: Vec<String> = app
-        .search("")
-        .await
-        .hits
-        .iter()
-        .map(|h| h.uscc.clone())
-        .collect();
+    let usccs = app.usccs().await;
     assert!(!usccs.is_empty());
     let (status, results) = page(&app, &format!("/?q={}", usccs[0])).await;
     assert_eq!(status, 200);
