@@ -638,7 +638,7 @@ async fn report_complaints(
             fangxin_core::reports::lines(&report),
             crate::export::Columns::Chinese,
         )?,
-        ReportFormat::Html => crate::portal::render_report(&report, false, None)?.into_bytes(),
+        ReportFormat::Html => crate::portal::render_report(&report, None, None)?.into_bytes(),
     };
     use std::io::Write;
     let mut stdout = std::io::stdout().lock();

@@ -39,6 +39,8 @@ pub struct Entry<'a> {
     pub subject: Option<String>,
     pub before: Option<serde_json::Value>,
     pub after: Option<serde_json::Value>,
+    /// The reason the person gave (a complaint rejected, a mediation that failed).
+    pub note: Option<String>,
 }
 
 /// Records one entry; call it inside the write's transaction.
@@ -69,6 +71,7 @@ pub async fn record_many<C: ConnectionTrait>(
         before: Set(e.before),
         after: Set(e.after),
         request_id: Set(actor.request_id.clone()),
+        note: Set(e.note),
         ..Default::default()
     });
     loop {

@@ -21,6 +21,7 @@ mod m20261128_000011_penalty_revisions_and_sampling_frames;
 mod m20261130_000012_claimant_assessments;
 mod m20261201_000013_audit_subjects_and_pending_rescores;
 mod m20261201_000014_industry_baselines;
+mod m20261204_000015_complaint_assignees_and_audit_notes;
 
 pub struct Migrator;
 
@@ -42,6 +43,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000012_claimant_assessments::Migration),
             Box::new(m20261201_000013_audit_subjects_and_pending_rescores::Migration),
             Box::new(m20261201_000014_industry_baselines::Migration),
+            Box::new(m20261204_000015_complaint_assignees_and_audit_notes::Migration),
         ]
     }
 }

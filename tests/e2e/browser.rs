@@ -279,6 +279,22 @@ async fn log_in(client: &Client, base: &str, username: &str) -> anyhow::Result<(
     Ok(())
 }
 
+/// Opens a console section from its menu, as a clerk does.
+async fn open_section(client: &Client, href: &str) -> anyhow::Result<()> {
+    client
+        .find(Locator::Css(&format!("nav.console a[href='{href}']")))
+        .await?
+        .click()
+        .await?;
+    client
+        .wait()
+        .for_element(Locator::Css(&format!(
+            "nav.console a[href='{href}'][aria-current='page']"
+        )))
+        .await?;
+    Ok(())
+}
+
 /// A regulator logs in, publishes a penalty with the form, and the merchant's public page
 /// shows it with a lower score.
 async fn a_regulator_publishes_a_penalty_and_the_page_changes(backend: Backend) {
@@ -311,6 +327,7 @@ async fn a_regulator_publishes_a_penalty_and_the_page_changes(backend: Backend) 
     let base = app.url("");
     with_screenshot_on_failure(&client, "regulator_publishes", || async {
         log_in(&client, &base, "wang.inspector").await?;
+        open_section(&client, "/admin/penalties").await?;
         client
             .wait()
             .for_element(Locator::Id("decision_no"))
@@ -506,6 +523,7 @@ async fn a_regulator_uploads_an_import_file(backend: Backend) {
     let base = app.url("");
     with_screenshot_on_failure(&client, "regulator_imports", || async {
         log_in(&client, &base, "li.clerk").await?;
+        open_section(&client, "/admin/imports").await?;
         client
             .wait()
             .for_element(Locator::Id("import-file"))
@@ -535,7 +553,8 @@ async fn a_regulator_uploads_an_import_file(backend: Backend) {
             report.contains("已导入 2 行") && report.contains("待匹配商户 1"),
             "imported: {report}"
         );
-        // And a consumer warning from the same workbench.
+        // And a consumer warning from its page.
+        open_section(&client, "/admin/warnings").await?;
         client
             .find(Locator::Id("w-title"))
             .await?
@@ -577,11 +596,7 @@ async fn a_regulator_reviews_a_claimant_and_reads_the_report(backend: Backend) {
     let base = app.url("");
     with_screenshot_on_failure(&client, "regulator_reviews_claimant", || async {
         log_in(&client, &base, "zhao.review").await?;
-        client
-            .find(Locator::LinkText("职业索赔人复核"))
-            .await?
-            .click()
-            .await?;
+        open_section(&client, "/admin/claimants").await?;
         client.wait().for_element(Locator::Css("table a")).await?;
         let queue = text_of(&client, "main").await?;
         anyhow::ensure!(queue.contains("待复核（3）"), "three flagged: {queue}");
@@ -685,6 +700,7 @@ async fn a_regulator_draws_checks_and_matches_a_complaint(backend: Backend) {
     let base = app.url("");
     with_screenshot_on_failure(&client, "regulator_draws_and_matches", || async {
         log_in(&client, &base, "qian.desk").await?;
+        open_section(&client, "/admin/spot-checks").await?;
         client
             .find(Locator::Id("s-title"))
             .await?
@@ -720,7 +736,14 @@ async fn a_regulator_draws_checks_and_matches_a_complaint(backend: Backend) {
             "result entered: {plan}"
         );
 
-        client.goto(&format!("{base}/admin")).await?;
+        client
+            .goto(&format!("{base}/admin/complaints?queue=unmatched"))
+            .await?;
+        client
+            .find(Locator::Css(&format!("a[href='/admin/complaints/{id}']")))
+            .await?
+            .click()
+            .await?;
         client
             .find(Locator::Id(&format!("match-{id}")))
             .await?
@@ -738,6 +761,7 @@ async fn a_regulator_draws_checks_and_matches_a_complaint(backend: Backend) {
             "matched"
         );
         // A wrong code is explained in Chinese.
+        open_section(&client, "/admin/listings").await?;
         client
             .find(Locator::Id("lr-uscc"))
             .await?
@@ -845,12 +869,22 @@ async fn the_main_pages_pass_an_accessibility_audit(backend: Backend) {
                 problems.push(format!("{width}px {path}: {v}"));
             }
         }
-        if width == 1280 {
+        // The console on a laptop and on a phone-sized tablet window.
+        {
             log_in(&client, &base, "sun.audit").await.unwrap();
             for path in [
                 "/admin",
+                "/admin/complaints",
+                "/admin/complaints/1",
+                "/admin/penalties",
+                "/admin/trusted",
+                "/admin/spot-checks",
+                "/admin/listings",
+                "/admin/applications",
                 "/admin/claimants",
                 "/admin/reports/complaints",
+                "/admin/warnings",
+                "/admin/imports",
                 "/admin/audit",
             ] {
                 client.goto(&format!("{base}{path}")).await.unwrap();
@@ -986,13 +1020,14 @@ async fn an_enterprise_applies_too_early_and_objects(backend: Backend) {
         // A regulator accepts the objection from the queue: the decision is revoked.
         submit(&client, "form[action='/logout'] button").await?;
         log_in(&client, &base, "queue.regulator").await?;
+        open_section(&client, "/admin/applications").await?;
         client
             .wait()
             .for_element(Locator::Css("form[action^='/admin/objections/']"))
             .await?;
         client
             .find(Locator::Css(
-                "form[action^='/admin/objections/'] input[name='reason']",
+                "form[action^='/admin/objections/'] [name='reason']",
             ))
             .await?
             .send_keys("经核实，原处罚对象有误")

@@ -21,6 +21,7 @@ mod browser;
 mod claimants;
 mod clock;
 mod complaints;
+mod console;
 mod contract;
 mod exports;
 mod feed;

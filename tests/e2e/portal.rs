@@ -207,7 +207,7 @@ fn pinyin_initial(c: char) -> Option<char> {
 }
 
 /// The CSRF token in a page's form.
-fn form_token(page: &str) -> String {
+pub(crate) fn form_token(page: &str) -> String {
     let at = page
         .find("name=\"csrf\" value=\"")
         .expect("a form with a CSRF token");
@@ -216,7 +216,11 @@ fn form_token(page: &str) -> String {
 }
 
 /// Logs in through the portal's form; returns the session cookie (`name=value`).
-async fn portal_session(app: &TestApp, client: &reqwest::Client, username: &str) -> String {
+pub(crate) async fn portal_session(
+    app: &TestApp,
+    client: &reqwest::Client,
+    username: &str,
+) -> String {
     let form = client.get(app.url("/login")).send().await.unwrap();
     let csrf_cookie = form
         .headers()
@@ -290,6 +294,15 @@ async fn only_regulators_reach_the_console(backend: Backend) {
         "/admin/reports/complaints",
         "/admin/audit",
         "/admin/spot-checks/1",
+        "/admin/complaints",
+        "/admin/complaints/1",
+        "/admin/penalties",
+        "/admin/trusted",
+        "/admin/listings",
+        "/admin/spot-checks",
+        "/admin/applications",
+        "/admin/warnings",
+        "/admin/imports",
     ] {
         let anonymous = client.get(app.url(path)).send().await.unwrap();
         assert_eq!(anonymous.status(), 303, "{path}");
@@ -313,6 +326,9 @@ async fn only_regulators_reach_the_console(backend: Backend) {
         "/admin/warnings",
         "/admin/trusted",
         "/admin/claimants/pc00000/review",
+        "/admin/complaints/bulk",
+        "/admin/complaints/1/transition",
+        "/admin/complaints/1/assignee",
     ] {
         let shop = client
             .post(app.url(path))

@@ -52,6 +52,7 @@ pub async fn reindex(
         &state.db,
         &actor,
         audit::Entry {
+            note: None,
             action: "index.rebuild",
             entity: "index",
             entity_id: "merchants".to_string(),

@@ -159,6 +159,34 @@ pub async fn assign_merchant(
 }
 
 #[utoipa::path(
+    put,
+    path = "/api/v1/admin/complaints/{id}/assignee",
+    tag = "regulator",
+    summary = "Give a complaint to a member of staff, or to nobody",
+    params(("id" = i64, Path, description = "Record id")),
+    request_body = complaints::Assignment,
+    responses((status = 200, description = "Assigned (audited; nothing public changes)", body = ComplaintView), StaffErrors),
+    security(("bearer" = []))
+)]
+pub async fn assign(
+    State(state): State<AppState>,
+    Regulator(actor): Regulator,
+    ApiPath(id): ApiPath<i64>,
+    Body(req): Body<complaints::Assignment>,
+) -> ApiResult<Json<ComplaintView>> {
+    let view = complaints::assign(
+        &state.db,
+        id,
+        req,
+        &state.scoring.calendar,
+        &actor,
+        fangxin_core::clock::now(),
+    )
+    .await?;
+    Ok(Json(view))
+}
+
+#[utoipa::path(
     get,
     path = "/api/v1/me/complaints",
     tag = "enterprise",

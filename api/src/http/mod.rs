@@ -70,6 +70,7 @@ pub fn api_routes(max_body: usize) -> OpenApiRouter<AppState> {
         .routes(routes!(complaints::get))
         .routes(routes!(complaints::transition))
         .routes(routes!(complaints::assign_merchant))
+        .routes(routes!(complaints::assign))
         .routes(routes!(warnings::publish))
         .routes(routes!(listings::create))
         .routes(routes!(listings::remove))

@@ -58,6 +58,8 @@ pub(super) fn notice(done: Option<&str>) -> Option<String> {
         "listed" => Some("已列入名录，信用分已重新计算。".into()),
         "unlisted" => Some("已移出名录，信用分已重新计算。".into()),
         "matched" => Some("投诉已匹配到商户，该商户的信用分已重新计算。".into()),
+        "moved" => Some("已办理，状态已更新。".into()),
+        "assigned" => Some("承办人已保存。".into()),
         _ => None,
     }
 }

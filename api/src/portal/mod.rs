@@ -67,7 +67,7 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/reports/complaints", get(report::admin_report))
         .route(
             "/admin/trusted",
-            axum::routing::post(console::programmes::enrol),
+            get(console::programmes::trusted).post(console::programmes::enrol),
         )
         .route(
             "/admin/trusted/status",
@@ -75,19 +75,34 @@ pub fn routes() -> Router<AppState> {
         )
         .route(
             "/admin/listings",
-            axum::routing::post(console::programmes::list_merchant),
+            get(console::programmes::listings).post(console::programmes::list_merchant),
         )
         .route(
             "/admin/listings/removal",
             axum::routing::post(console::programmes::unlist),
         )
+        .route("/admin/complaints", get(console::complaints::list))
         .route(
-            "/admin/complaints/{id}/merchant",
-            axum::routing::post(console::programmes::match_complaint),
+            "/admin/complaints/bulk",
+            axum::routing::post(console::complaints::bulk),
+        )
+        .route("/admin/complaints/{id}", get(console::complaints::show))
+        .route(
+            "/admin/complaints/{id}/transition",
+            axum::routing::post(console::complaints::transition),
         )
         .route(
+            "/admin/complaints/{id}/assignee",
+            axum::routing::post(console::complaints::assignee),
+        )
+        .route(
+            "/admin/complaints/{id}/merchant",
+            axum::routing::post(console::complaints::match_merchant),
+        )
+        .route("/admin/applications", get(console::workbench::applications))
+        .route(
             "/admin/spot-checks",
-            axum::routing::post(console::programmes::draw),
+            get(console::programmes::spot_checks).post(console::programmes::draw),
         )
         .route("/admin/spot-checks/{id}", get(console::programmes::plan))
         .route(
@@ -114,16 +129,17 @@ pub fn routes() -> Router<AppState> {
         )
         .route(
             "/admin/penalties",
-            axum::routing::post(console::workbench::publish_penalty),
+            get(console::workbench::penalties).post(console::workbench::publish_penalty),
         )
         .route(
             "/admin/warnings",
-            axum::routing::post(console::workbench::publish_warning),
+            get(console::workbench::warnings).post(console::workbench::publish_warning),
         )
         // Import files have their own limit ([imports] max_file_bytes), counted as they come.
         .route(
             "/admin/imports",
-            axum::routing::post(console::workbench::upload_import)
+            get(console::workbench::imports)
+                .post(console::workbench::upload_import)
                 .layer(axum::extract::DefaultBodyLimit::disable()),
         )
         .route(

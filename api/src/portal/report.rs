@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 use super::charts;
 use super::forms::app_error;
-use super::session::{Csrf, RegulatorPage};
+use super::session::RegulatorPage;
 use super::{Page, PageError, stamp};
 use crate::state::AppState;
 use fangxin_core::reports::{Audience, ComplaintReport, Period, Row};
@@ -81,7 +81,8 @@ fn ratio(r: &fangxin_core::reports::Ratio) -> String {
 #[template(path = "report.html")]
 struct ReportPage {
     title: &'static str,
-    console: bool,
+    /// The console's frame, when a regulator reads it there.
+    frame: Option<super::console::frame::Frame>,
     error: Option<String>,
     from: NaiveDate,
     to: NaiveDate,
@@ -101,9 +102,10 @@ struct ReportPage {
 /// The report as a complete HTML page (charts inline).
 pub fn render_report(
     report: &ComplaintReport,
-    console: bool,
+    frame: Option<super::console::frame::Frame>,
     error: Option<String>,
 ) -> Result<String, askama::Error> {
+    let console = frame.is_some();
     let h = &report.handling;
     ReportPage {
         title: if console {
@@ -111,7 +113,7 @@ pub fn render_report(
         } else {
             "投诉举报统计（近半年）"
         },
-        console,
+        frame,
         error,
         from: report.period.from,
         to: report.period.to,
@@ -211,7 +213,7 @@ pub async fn stats(State(state): State<AppState>) -> Page {
             now,
         )
         .await?;
-        render_report(&report, false, None).map_err(PageError::from)
+        render_report(&report, None, None).map_err(PageError::from)
     }
     .await;
     if let Ok(html) = &result {
@@ -235,7 +237,7 @@ pub struct PeriodQuery {
 /// half-year unless a period is given.
 pub async fn admin_report(
     State(state): State<AppState>,
-    _: RegulatorPage,
+    page: RegulatorPage,
     headers: HeaderMap,
     q: Result<Query<PeriodQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
@@ -281,8 +283,13 @@ pub async fn admin_report(
         )
         .unwrap_or_else(app_error);
     }
-    let csrf = Csrf::of(&headers, state.settings.server.secure_cookies);
-    match render_report(&report, true, error) {
+    let (frame, csrf) = super::console::frame::Frame::of(
+        &state,
+        &page,
+        &headers,
+        super::console::frame::Section::Reports,
+    );
+    match render_report(&report, Some(frame), error) {
         Ok(html) => csrf.attach(Html(html).into_response()),
         Err(e) => {
             let e = PageError::from(e);

@@ -14,6 +14,8 @@ fn field_zh(field: &str) -> &'static str {
         "fine_yuan" => "罚款金额",
         "categories" => "处罚种类",
         "procedure" => "程序",
+        "note" => "理由或说明",
+        "assignee_id" => "承办人",
         "reason" => "理由",
         "title" => "标题",
         "text" | "body" => "正文",
@@ -137,6 +139,7 @@ pub fn audit_action_zh(action: &str) -> String {
         (_, "draw") => "随机抽取",
         (_, "enrol") => "登记",
         (_, "suspend") => "暂停",
+        (_, "assign") => "分派承办人",
         _ => verb,
     };
     format!("{what}：{done}")
@@ -249,6 +252,9 @@ fn service_message(e: &AppError) -> Option<String> {
         "complaint_not_found" => "没有找到这件投诉。".into(),
         "claimant_not_found" => "没有找到这位投诉人。".into(),
         "invalid_transition" => "当前状态下不能进行这项操作：请刷新页面查看最新状态。".into(),
+        "reason_required" => "不予受理或终止调解须写明理由，投诉人会被告知。".into(),
+        "note_too_long" => "理由或说明最多 2000 个字。".into(),
+        "invalid_assignee" => "只能交给在职的监管人员承办。".into(),
         "penalty_exists" => "这个决定书文号已发布过。".into(),
         "penalty_not_found" => "没有找到这份行政处罚决定。".into(),
         "penalty_revoked" => "这份行政处罚决定已撤销。".into(),

@@ -230,6 +230,7 @@ pub async fn create<C: TransactionTrait + ConnectionTrait>(
         &txn,
         actor,
         audit::Entry {
+            note: None,
             action: "account.create",
             entity: "account",
             entity_id: saved.id.to_string(),
@@ -425,6 +426,39 @@ pub async fn list<C: ConnectionTrait>(db: &C) -> AppResult<Vec<AccountView>> {
     Ok(out)
 }
 
+/// A member of the bureau's staff who can handle a complaint.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Staff {
+    pub id: i64,
+    /// The display name, else the username.
+    pub name: String,
+}
+
+/// The active regulators and admins, by name: whom a complaint can be assigned to.
+pub async fn staff<C: ConnectionTrait>(db: &C) -> AppResult<Vec<Staff>> {
+    use sea_orm::{QueryOrder, QuerySelect};
+    let rows: Vec<(i64, String, Option<String>)> = account::Entity::find()
+        .select_only()
+        .columns([
+            account::Column::Id,
+            account::Column::Username,
+            account::Column::DisplayName,
+        ])
+        .filter(account::Column::Active.eq(true))
+        .filter(account::Column::Role.is_in([Role::Regulator.code(), Role::Admin.code()]))
+        .order_by_asc(account::Column::Username)
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, username, display)| Staff {
+            id,
+            name: display.filter(|d| !d.trim().is_empty()).unwrap_or(username),
+        })
+        .collect())
+}
+
 /// An admin's change to an account: switch it off or on, or set a new password. Either
 /// change revokes the account's tokens and lifts a lock.
 #[derive(Debug, Clone, Deserialize)]
@@ -504,6 +538,7 @@ pub async fn change<C: TransactionTrait + ConnectionTrait>(
         &txn,
         actor,
         audit::Entry {
+            note: None,
             action: "account.change",
             entity: "account",
             entity_id: id.to_string(),

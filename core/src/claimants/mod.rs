@@ -686,6 +686,7 @@ pub async fn review<C: TransactionTrait + ConnectionTrait>(
         &txn,
         actor,
         audit::Entry {
+            note: None,
             action: if confirm {
                 "claimant.confirm"
             } else {

@@ -114,6 +114,8 @@ pub struct ComplaintView {
     pub complainant_name: Option<String>,
     /// Transitions allowed from here.
     pub next: Vec<String>,
+    /// The account handling it, if any.
+    pub assignee_id: Option<i64>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -171,6 +173,13 @@ pub fn allowed_next(kind: ComplaintKind, from: ComplaintStatus) -> Vec<Complaint
     }
     next
 }
+
+/// The statuses of a complaint still being handled.
+pub const OPEN: [ComplaintStatus; 3] = [
+    ComplaintStatus::Received,
+    ComplaintStatus::Accepted,
+    ComplaintStatus::Mediating,
+];
 
 fn is_closed(status: ComplaintStatus) -> bool {
     !matches!(
@@ -274,6 +283,8 @@ async fn view<C: ConnectionTrait>(
             .into_iter()
             .map(|s| s.code().to_owned())
             .collect(),
+        // Who handles it is the bureau's business.
+        assignee_id: regulator.then_some(c.assignee_id).flatten(),
     })
 }
 
@@ -302,29 +313,41 @@ async fn match_merchant<C: ConnectionTrait>(
     if exact.len() == 1 {
         return Ok((exact.into_iter().next(), vec![]));
     }
-    let mut suggestions = Vec::new();
-    if let Some(index) = index
-        && !name.is_empty()
-    {
-        let mut req = fangxin_indexer::SearchRequest::query(name);
-        req.per_page = 5;
-        req.facets = false;
-        req.count_cap = 2_000;
-        // tantivy is CPU work: off the async runtime. Suggestions are a help, so a failed
-        // search only means none.
-        if let Ok(Ok(r)) = tokio::task::spawn_blocking(move || index.search(&req)).await {
-            suggestions = r
-                .hits
-                .into_iter()
-                .map(|h| MerchantRef {
-                    uscc: h.doc.uscc,
-                    name: h.doc.name,
-                    sign_name: h.doc.sign_name,
-                })
-                .collect();
-        }
-    }
+    let suggestions = match index {
+        Some(index) => suggest_merchants(index, name, 5).await,
+        None => vec![],
+    };
     Ok((None, suggestions))
+}
+
+/// Merchants whose names are like `name`, best first (at most `n`): what a person picks
+/// from to match a complaint that came with a name only. Search is CPU work, so it runs
+/// off the async runtime; suggestions are a help, so a failed search only means none.
+pub async fn suggest_merchants(
+    index: std::sync::Arc<fangxin_indexer::MerchantIndex>,
+    name: &str,
+    n: usize,
+) -> Vec<MerchantRef> {
+    let name = name.trim();
+    if name.is_empty() {
+        return vec![];
+    }
+    let mut req = fangxin_indexer::SearchRequest::query(name);
+    req.per_page = n;
+    req.facets = false;
+    req.count_cap = 2_000;
+    match tokio::task::spawn_blocking(move || index.search(&req)).await {
+        Ok(Ok(r)) => r
+            .hits
+            .into_iter()
+            .map(|h| MerchantRef {
+                uscc: h.doc.uscc,
+                name: h.doc.name,
+                sign_name: h.doc.sign_name,
+            })
+            .collect(),
+        _ => vec![],
+    }
 }
 
 /// Everything intake needs besides the request.
@@ -567,6 +590,7 @@ pub async fn intake<C: TransactionTrait + ConnectionTrait>(
         &txn,
         actor,
         audit::Entry {
+            note: None,
             action: "complaint.intake",
             entity: "complaint",
             entity_id: saved.id.to_string(),
@@ -627,7 +651,21 @@ pub struct Transition {
     pub to: String,
     pub amount_recovered_yuan: Option<Yuan>,
     pub satisfaction: Option<String>,
+    /// Why: kept with the move in the complaint's history. Required to reject (不予受理)
+    /// and to end a mediation that failed, whose reasons the complainant is told.
+    #[cfg_attr(feature = "openapi", schema(max_length = 2000))]
     pub note: Option<String>,
+}
+
+/// The longest reason a move keeps.
+pub const NOTE_MAX_CHARS: usize = 2_000;
+
+/// The moves whose reason the complainant must be told.
+pub fn needs_reason(to: ComplaintStatus) -> bool {
+    matches!(
+        to,
+        ComplaintStatus::Rejected | ComplaintStatus::MediationFailed
+    )
 }
 
 fn not_found(id: i64) -> AppError {
@@ -672,6 +710,29 @@ pub async fn transition<C: TransactionTrait + ConnectionTrait>(
                 }
             ),
         });
+    }
+    let note = req
+        .note
+        .as_deref()
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .map(str::to_owned);
+    if note.is_none() && needs_reason(to) {
+        return Err(AppError::invalid_field(
+            "note",
+            "reason_required",
+            format!("a move to {} needs a reason (note)", to.code()),
+        ));
+    }
+    if note
+        .as_deref()
+        .is_some_and(|n| n.chars().count() > NOTE_MAX_CHARS)
+    {
+        return Err(AppError::invalid_field(
+            "note",
+            "note_too_long",
+            format!("a note has at most {NOTE_MAX_CHARS} characters"),
+        ));
     }
     let recovered = req
         .amount_recovered_yuan
@@ -723,6 +784,7 @@ pub async fn transition<C: TransactionTrait + ConnectionTrait>(
         &txn,
         actor,
         audit::Entry {
+            note,
             action: &format!("complaint.{}", to.code()),
             entity: "complaint",
             entity_id: saved.id.to_string(),
@@ -789,6 +851,7 @@ pub async fn answer<C: TransactionTrait + ConnectionTrait>(
         &txn,
         actor,
         audit::Entry {
+            note: None,
             action: "complaint.answer",
             entity: "complaint",
             entity_id: saved.id.to_string(),
@@ -902,7 +965,7 @@ pub async fn stats<C: ConnectionTrait>(
     })
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
 #[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
 pub struct ComplaintFilter {
@@ -910,6 +973,11 @@ pub struct ComplaintFilter {
     /// Only complaints waiting for a merchant match.
     #[serde(default)]
     pub unmatched: bool,
+    /// Only those this account handles.
+    pub assignee_id: Option<i64>,
+    /// Only those still open (received, accepted or in mediation).
+    #[serde(default)]
+    pub open: bool,
     /// The page, from 1.
     #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 1000000))]
     pub page: Option<u64>,
@@ -941,6 +1009,12 @@ pub async fn list<C: ConnectionTrait>(
     }
     if filter.unmatched {
         select = select.filter(complaint::Column::MerchantId.is_null());
+    }
+    if let Some(a) = filter.assignee_id {
+        select = select.filter(complaint::Column::AssigneeId.eq(a));
+    }
+    if filter.open {
+        select = select.filter(complaint::Column::Status.is_in(OPEN.iter().map(|s| s.code())));
     }
     if let Some(s) = filter
         .status
@@ -1016,6 +1090,7 @@ pub async fn assign_merchant<C: TransactionTrait + ConnectionTrait>(
         &txn,
         actor,
         audit::Entry {
+            note: None,
             action: "complaint.match",
             entity: "complaint",
             entity_id: saved.id.to_string(),
@@ -1031,6 +1106,70 @@ pub async fn assign_merchant<C: TransactionTrait + ConnectionTrait>(
     view(db, saved, &scoring.calendar, true, now).await
 }
 
+/// Who handles a complaint: an active regulator's account, or nobody.
+#[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Assignment {
+    /// The account to handle it; `null` to take it off everyone's queue.
+    pub assignee_id: Option<i64>,
+}
+
+/// Gives a complaint to a member of staff (or to nobody), audited. The assignee must be an
+/// active regulator or admin. Nothing public changes, so nothing is rescored.
+pub async fn assign<C: TransactionTrait + ConnectionTrait>(
+    db: &C,
+    id: i64,
+    req: Assignment,
+    calendar: &WorkCalendar,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> AppResult<ComplaintView> {
+    let c = complaint::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| not_found(id))?;
+    if let Some(a) = req.assignee_id {
+        let staff = crate::accounts::staff(db).await?;
+        if !staff.iter().any(|s| s.id == a) {
+            return Err(AppError::invalid_field(
+                "assignee_id",
+                "invalid_assignee",
+                format!("account {a} is not an active regulator"),
+            ));
+        }
+    }
+    if c.assignee_id == req.assignee_id {
+        return view(db, c, calendar, true, now).await;
+    }
+    let before = serde_json::to_value(&c).ok();
+    let txn = crate::store::begin_write(db).await?;
+    let saved = complaint::Entity::update(complaint::ActiveModel {
+        id: Set(c.id),
+        assignee_id: Set(req.assignee_id),
+        updated_at: Set(now),
+        ..Default::default()
+    })
+    .exec(&txn)
+    .await?;
+    audit::record(
+        &txn,
+        actor,
+        audit::Entry {
+            action: "complaint.assign",
+            entity: "complaint",
+            entity_id: saved.id.to_string(),
+            subject: None,
+            before,
+            after: serde_json::to_value(&saved).ok(),
+            note: None,
+        },
+        now,
+    )
+    .await?;
+    sea_orm::TransactionSession::commit(txn).await?;
+    view(db, saved, calendar, true, now).await
+}
+
 /// Open complaints and reports past their statutory deadline, the most overdue first (at
 /// most `limit`), with how many there are in all.
 pub async fn overdue<C: ConnectionTrait>(
@@ -1042,11 +1181,6 @@ pub async fn overdue<C: ConnectionTrait>(
     let today = crate::clock::today(now);
     // No deadline is shorter than 7 working days, so nothing received in the last week
     // can be overdue; the rest are judged by the working-day calendar.
-    let open = [
-        ComplaintStatus::Received,
-        ComplaintStatus::Accepted,
-        ComplaintStatus::Mediating,
-    ];
     // Only the columns the deadline needs, for every open candidate (through the status
     // index); whole rows only for those shown.
     type Candidate = (i64, String, String, DateTime<Utc>, Option<DateTime<Utc>>);
@@ -1057,7 +1191,7 @@ pub async fn overdue<C: ConnectionTrait>(
         .column(complaint::Column::Status)
         .column(complaint::Column::ReceivedAt)
         .column(complaint::Column::AcceptedAt)
-        .filter(complaint::Column::Status.is_in(open.iter().map(|s| s.code())))
+        .filter(complaint::Column::Status.is_in(OPEN.iter().map(|s| s.code())))
         .filter(complaint::Column::Kind.ne(ComplaintKind::Inquiry.code()))
         .filter(complaint::Column::ReceivedAt.lt(now - TimeDelta::days(7)))
         .into_tuple()

@@ -159,6 +159,8 @@ pub async fn record<C: ConnectionTrait>(
         ComplaintFilter {
             status: None,
             unmatched: false,
+            assignee_id: None,
+            open: false,
             page: Some(1),
             per_page: Some(200),
         },

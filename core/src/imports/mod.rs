@@ -348,6 +348,7 @@ pub async fn run<C: TransactionTrait + ConnectionTrait>(
         &txn,
         actor,
         audit::Entry {
+            note: None,
             action: &format!("import.{}", kind.code()),
             entity: "import",
             entity_id: report.sha256.to_string(),

@@ -135,6 +135,7 @@ pub async fn list_merchant<C: TransactionTrait + ConnectionTrait>(
         &txn,
         actor,
         audit::Entry {
+            note: None,
             action: "listing.create",
             entity: "listing",
             entity_id: saved.id.to_string(),
@@ -223,6 +224,7 @@ pub async fn remove<C: TransactionTrait + ConnectionTrait>(
         &txn,
         actor,
         audit::Entry {
+            note: None,
             action: "listing.remove",
             entity: "listing",
             entity_id: saved.id.to_string(),

@@ -106,6 +106,7 @@ pub async fn import_batch<C: ConnectionTrait>(
             None => {
                 new_usccs.push(target.uscc.clone());
                 entries.push(audit::Entry {
+                    note: None,
                     action: "merchant.create",
                     entity: "merchant",
                     entity_id: target.uscc.clone(),
@@ -123,6 +124,7 @@ pub async fn import_batch<C: ConnectionTrait>(
             Some(e) if *e == target => outcome.unchanged += 1,
             Some(e) => {
                 entries.push(audit::Entry {
+                    note: None,
                     action: "merchant.update",
                     entity: "merchant",
                     entity_id: e.uscc.clone(),

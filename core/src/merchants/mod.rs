@@ -444,6 +444,7 @@ pub async fn change_status<C: TransactionTrait + ConnectionTrait>(
         &txn,
         actor,
         audit::Entry {
+            note: None,
             action: "merchant.status",
             entity: "merchant",
             entity_id: saved.uscc.to_string(),
@@ -511,6 +512,7 @@ pub async fn upsert<C: TransactionTrait + ConnectionTrait>(
         &txn,
         actor,
         audit::Entry {
+            note: None,
             action: if existing.is_some() {
                 "merchant.update"
             } else {

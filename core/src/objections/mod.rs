@@ -129,6 +129,7 @@ pub async fn file<C: TransactionTrait + ConnectionTrait>(
         &txn,
         actor,
         audit::Entry {
+            note: None,
             action: "objection.file",
             entity: "objection",
             entity_id: saved.id.to_string(),
@@ -200,6 +201,7 @@ pub async fn decide<C: TransactionTrait + ConnectionTrait>(
         &txn,
         actor,
         audit::Entry {
+            note: None,
             action: if accept {
                 "objection.accept"
             } else {

@@ -111,6 +111,7 @@ pub async fn record_new<C: ConnectionTrait>(
     let entries = saved
         .iter()
         .map(|p| audit::Entry {
+            note: None,
             action: "penalty.publish",
             entity: "penalty",
             entity_id: p.id.to_string(),
@@ -262,6 +263,7 @@ pub async fn end_in<C: ConnectionTrait>(
         txn,
         actor,
         audit::Entry {
+            note: None,
             action: ending.audit_action(),
             entity: "penalty",
             entity_id: existing.id.to_string(),
@@ -368,6 +370,7 @@ pub async fn end_due_publicity<C: TransactionTrait + ConnectionTrait>(
             &txn,
             &actor,
             audit::Entry {
+                note: None,
                 action: "penalty.publicity_end",
                 entity: "penalty",
                 entity_id: saved.id.to_string(),
@@ -472,6 +475,7 @@ pub async fn correct<C: TransactionTrait + ConnectionTrait>(
         &txn,
         actor,
         audit::Entry {
+            note: None,
             action: "penalty.correct",
             entity: "penalty",
             entity_id: id.to_string(),

@@ -138,6 +138,7 @@ pub async fn apply<C: TransactionTrait + ConnectionTrait>(
         &txn,
         actor,
         audit::Entry {
+            note: None,
             action: "credit_repair.apply",
             entity: "credit_repair",
             entity_id: saved.id.to_string(),
@@ -220,6 +221,7 @@ pub async fn decide<C: TransactionTrait + ConnectionTrait>(
         &txn,
         actor,
         audit::Entry {
+            note: None,
             action: if approve {
                 "credit_repair.approve"
             } else {

@@ -219,6 +219,7 @@ pub async fn add_inspector<C: TransactionTrait + ConnectionTrait>(
         &txn,
         actor,
         audit::Entry {
+            note: None,
             action: "inspector.add",
             entity: "inspector",
             entity_id: saved.id.to_string(),
@@ -379,6 +380,7 @@ pub async fn draw_plan<C: TransactionTrait + ConnectionTrait>(
         &txn,
         actor,
         audit::Entry {
+            note: None,
             action: "spot_check_plan.draw",
             entity: "spot_check_plan",
             entity_id: plan.id.to_string(),
@@ -693,6 +695,7 @@ pub async fn record_result<C: TransactionTrait + ConnectionTrait>(
         &txn,
         actor,
         audit::Entry {
+            note: None,
             action: "spot_check.result",
             entity: "spot_check_result",
             entity_id: id.to_string(),

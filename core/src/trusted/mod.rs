@@ -118,6 +118,7 @@ pub async fn suspend_for_review<C: ConnectionTrait>(
             txn,
             actor,
             audit::Entry {
+                note: None,
                 action: "trusted.suspend",
                 entity: "trusted_enrolment",
                 entity_id: saved.id.to_string(),
@@ -277,6 +278,7 @@ pub async fn enrol<C: TransactionTrait + ConnectionTrait>(
         &txn,
         actor,
         audit::Entry {
+            note: None,
             action: "trusted.enrol",
             entity: "trusted_enrolment",
             entity_id: saved.id.to_string(),
@@ -357,6 +359,7 @@ pub async fn change<C: TransactionTrait + ConnectionTrait>(
         &txn,
         actor,
         audit::Entry {
+            note: None,
             action: "trusted.change",
             entity: "trusted_enrolment",
             entity_id: saved.id.to_string(),

@@ -102,6 +102,7 @@ pub async fn publish<C: TransactionTrait + ConnectionTrait>(
         &txn,
         actor,
         audit::Entry {
+            note: None,
             action: "warning.publish",
             entity: "warning",
             entity_id: saved.id.to_string(),

@@ -12,6 +12,7 @@ use serde::Deserialize;
 use super::super::forms::{app_error, redirect, refused, render};
 use super::super::session::{Csrf, RegulatorPage};
 use super::super::stamp;
+use super::frame::{Frame, Section};
 use crate::state::AppState;
 use fangxin_core::error::AppError;
 
@@ -37,6 +38,7 @@ fn status_zh(status: &str) -> &'static str {
 #[derive(Template)]
 #[template(path = "claimants.html")]
 struct QueuePage {
+    frame: Frame,
     status: String,
     statuses: Vec<(&'static str, &'static str, u64)>,
     items: Vec<QueueLine>,
@@ -52,7 +54,7 @@ pub struct StatusQuery {
 /// `/admin/claimants`: the review queue.
 pub async fn claimant_queue(
     State(state): State<AppState>,
-    _: RegulatorPage,
+    page: RegulatorPage,
     headers: HeaderMap,
     q: Result<Query<StatusQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
@@ -80,9 +82,10 @@ pub async fn claimant_queue(
         Err(e) => return app_error(e),
     };
     let count = |s: &str| counts.get(s).copied().unwrap_or(0);
-    let csrf = Csrf::of(&headers, state.settings.server.secure_cookies);
+    let (frame, csrf) = Frame::of(&state, &page, &headers, Section::Claimants);
     render(
         QueuePage {
+            frame,
             statuses: vec![
                 ("flagged", "待复核", count("flagged")),
                 ("confirmed", "已确认", count("confirmed")),
@@ -129,6 +132,7 @@ struct ClaimLine {
 #[derive(Template)]
 #[template(path = "claim_file.html")]
 struct ClaimFilePage {
+    frame: Frame,
     key: String,
     csrf: String,
     notice: Option<&'static str>,
@@ -160,6 +164,7 @@ pub struct DoneQuery {
 
 async fn claim_file_page(
     state: &AppState,
+    page: &RegulatorPage,
     headers: &HeaderMap,
     key: &str,
     notice: Option<&'static str>,
@@ -179,7 +184,7 @@ async fn claim_file_page(
     };
     let a = &file.assessment;
     let t = &file.totals;
-    let csrf = Csrf::of(headers, state.settings.server.secure_cookies);
+    let (frame, csrf) = Frame::of(state, page, headers, Section::Claimants);
     let contact = match (&file.contact_name, &file.contact_phone) {
         (None, None) => None,
         (n, p) => Some(format!(
@@ -190,6 +195,7 @@ async fn claim_file_page(
     };
     render(
         ClaimFilePage {
+            frame,
             key: file.key.clone(),
             csrf: csrf.token.clone(),
             notice,
@@ -256,7 +262,7 @@ async fn claim_file_page(
 /// `/admin/claimants/{key}`: the claim file with the review form.
 pub async fn claim_file(
     State(state): State<AppState>,
-    _: RegulatorPage,
+    page: RegulatorPage,
     headers: HeaderMap,
     Path(key): Path<String>,
     q: Result<Query<DoneQuery>, axum::extract::rejection::QueryRejection>,
@@ -266,7 +272,7 @@ pub async fn claim_file(
         Some("clear") => Some("已排除，其投诉按普通投诉计，相关商户的信用分已重新计算。"),
         _ => None,
     };
-    claim_file_page(&state, &headers, &key, notice, None).await
+    claim_file_page(&state, &page, &headers, &key, notice, None).await
 }
 
 #[derive(Debug, Deserialize)]
@@ -279,7 +285,7 @@ pub struct ReviewForm {
 /// `POST /admin/claimants/{key}/review`.
 pub async fn review(
     State(state): State<AppState>,
-    RegulatorPage(page): RegulatorPage,
+    page: RegulatorPage,
     headers: HeaderMap,
     Path(key): Path<String>,
     Form(form): Form<ReviewForm>,
@@ -296,7 +302,7 @@ pub async fn review(
             reason: form.reason,
         },
         &state.scoring,
-        &page.session.actor(None),
+        &page.0.session.actor(None),
         fangxin_core::clock::now(),
     )
     .await
@@ -318,7 +324,7 @@ pub async fn review(
                 Some("reason") => "请填写理由（1 至 2000 字）。",
                 _ => "请选择确认或排除。",
             };
-            claim_file_page(&state, &headers, &key, None, Some(msg.into())).await
+            claim_file_page(&state, &page, &headers, &key, None, Some(msg.into())).await
         }
         Err(e) => app_error(e),
     }

@@ -1,7 +1,7 @@
-//! The regulator's console forms beyond penalties and imports: trusted-consumption
-//! enrolment and status, listings, the spot-check draw and its results, matching a
-//! complaint to a merchant, the overdue queue and the audit log. Every form goes through the
-//! same service as the API, audited the same way.
+//! The regulator's console pages for the programmes it runs: trusted-consumption
+//! enrolment and status, listings, the spot-check draw and its results, and the audit
+//! log. Every form goes through the same service as the API, audited the same way, and a
+//! refused form comes back as it was typed.
 
 use askama::Template;
 use axum::Form;
@@ -13,25 +13,17 @@ use fangxin_scoring::domain::{ListingKind, Pledge, TrustedLevel, TrustedStatus};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::Deserialize;
 
-use super::super::forms::{app_error, redirect, render};
+use super::super::forms::{Notice, app_error, redirect, render};
 use super::super::session::{Csrf, RegulatorPage};
 use super::super::stamp;
-use super::workbench::regulator_form_then;
+use super::frame::{Draft, Frame, Section};
+use super::workbench::{Back, Posted, regulator_form_then};
 use crate::state::AppState;
 use fangxin_core::error::{AppError, AppResult};
-use fangxin_core::store::entities::{listing, spot_check_plan, trusted_enrolment};
+use fangxin_core::store::entities::{listing, merchant, spot_check_plan, trusted_enrolment};
 
-/// Complaints shown in each queue of the workbench.
-const QUEUE_ROWS: usize = 20;
-
-pub struct ComplaintLine {
-    pub id: i64,
-    pub ticket: String,
-    pub merchant: String,
-    pub received: String,
-    pub status: String,
-    pub due: String,
-}
+/// The authority the console's forms suggest.
+pub const AUTHORITY: &str = "昆明市五华区市场监督管理局";
 
 pub struct PlanLine {
     pub id: i64,
@@ -40,85 +32,210 @@ pub struct PlanLine {
     pub checks: usize,
 }
 
-/// What the workbench shows besides its forms.
-pub struct DeskData {
-    pub overdue_total: u64,
-    pub overdue: Vec<ComplaintLine>,
-    pub unmatched: Vec<ComplaintLine>,
-    pub plans: Vec<PlanLine>,
-    pub pledges: Vec<(&'static str, &'static str)>,
-    pub levels: Vec<(&'static str, &'static str)>,
-    pub listing_kinds: Vec<(&'static str, &'static str)>,
-}
-
 fn day(t: DateTime<Utc>) -> String {
     t.with_timezone(&fangxin_core::clock::offset())
         .format("%Y-%m-%d")
         .to_string()
 }
 
-fn line(c: fangxin_core::complaints::ComplaintView) -> ComplaintLine {
-    ComplaintLine {
-        id: c.id,
-        ticket: format!("{} {}", c.channel, c.ticket_no),
-        merchant: c
-            .merchant
-            .map(|m| m.sign_name.unwrap_or(m.name))
-            .unwrap_or(c.merchant_name),
-        received: day(c.received_at),
-        status: c.status_label,
-        due: c.due_on.map(|d| d.to_string()).unwrap_or_default(),
-    }
+pub struct EnrolmentLine {
+    pub uscc: String,
+    pub name: String,
+    pub level: &'static str,
+    pub status: &'static str,
+    pub valid: String,
 }
 
-pub async fn desk_data(state: &AppState, now: DateTime<Utc>) -> AppResult<DeskData> {
-    let calendar = &state.scoring.calendar;
-    let (overdue_total, overdue) =
-        fangxin_core::complaints::overdue(&state.db, calendar, QUEUE_ROWS, now).await?;
-    let unmatched = fangxin_core::complaints::list(
-        &state.db,
-        fangxin_core::complaints::ComplaintFilter {
-            status: None,
-            unmatched: true,
-            page: Some(1),
-            per_page: Some(QUEUE_ROWS as u64),
+#[derive(Template)]
+#[template(path = "console_trusted.html")]
+struct TrustedPage {
+    frame: Frame,
+    levels: Vec<(&'static str, &'static str)>,
+    pledges: Vec<(&'static str, &'static str)>,
+    recent: Vec<EnrolmentLine>,
+    today: String,
+    draft: Draft,
+    as_of: String,
+}
+
+/// The trusted-consumption page: enrol, change a status, the latest enrolments.
+pub async fn trusted_page(
+    state: &AppState,
+    page: &RegulatorPage,
+    headers: &HeaderMap,
+    notice_code: Option<&str>,
+    draft: Draft,
+) -> Response {
+    let now = fangxin_core::clock::now();
+    let recent = async {
+        let rows = trusted_enrolment::Entity::find()
+            .order_by_desc(trusted_enrolment::Column::UpdatedAt)
+            .order_by_desc(trusted_enrolment::Column::Id)
+            .limit(20)
+            .all(&state.db)
+            .await?;
+        let merchants: std::collections::HashMap<i64, merchant::Model> = merchant::Entity::find()
+            .filter(merchant::Column::Id.is_in(rows.iter().map(|r| r.merchant_id)))
+            .all(&state.db)
+            .await?
+            .into_iter()
+            .map(|m| (m.id, m))
+            .collect();
+        AppResult::Ok(
+            rows.into_iter()
+                .filter_map(|r| {
+                    let m = merchants.get(&r.merchant_id)?;
+                    Some(EnrolmentLine {
+                        uscc: m.uscc.clone(),
+                        name: m.sign_name.clone().unwrap_or_else(|| m.name.clone()),
+                        level: TrustedLevel::parse(&r.level).map_or("", |l| l.label_zh()),
+                        status: TrustedStatus::parse(&r.status).map_or("", |s| s.label_zh()),
+                        valid: match r.valid_to {
+                            Some(to) => format!("{} 至 {to}", r.valid_from),
+                            None => format!("{} 起", r.valid_from),
+                        },
+                    })
+                })
+                .collect::<Vec<_>>(),
+        )
+    }
+    .await;
+    let recent = match recent {
+        Ok(r) => r,
+        Err(e) => return app_error(e),
+    };
+    let (frame, csrf) = Frame::of(state, page, headers, Section::Trusted);
+    render(
+        TrustedPage {
+            frame: frame.with_notice(notice_code),
+            levels: TrustedLevel::ALL
+                .iter()
+                .map(|l| (l.code(), l.label_zh()))
+                .collect(),
+            pledges: Pledge::ALL
+                .iter()
+                .map(|p| (p.code(), p.label_zh()))
+                .collect(),
+            recent,
+            today: fangxin_core::clock::today(now).to_string(),
+            draft,
+            as_of: stamp(now),
         },
-        None,
-        calendar,
-        now,
+        &csrf,
     )
-    .await?;
-    let plans = spot_check_plan::Entity::find()
+}
+
+/// `GET /admin/trusted`.
+pub async fn trusted(
+    State(state): State<AppState>,
+    page: RegulatorPage,
+    headers: HeaderMap,
+    Query(q): Query<Notice>,
+) -> Response {
+    trusted_page(&state, &page, &headers, q.done.as_deref(), Draft::none()).await
+}
+
+#[derive(Template)]
+#[template(path = "console_listings.html")]
+struct ListingsPage {
+    frame: Frame,
+    kinds: Vec<(&'static str, &'static str)>,
+    authority: &'static str,
+    today: String,
+    draft: Draft,
+    as_of: String,
+}
+
+/// The listings page: put a merchant on a list, take it off.
+pub async fn listings_page(
+    state: &AppState,
+    page: &RegulatorPage,
+    headers: &HeaderMap,
+    notice_code: Option<&str>,
+    draft: Draft,
+) -> Response {
+    let now = fangxin_core::clock::now();
+    let (frame, csrf) = Frame::of(state, page, headers, Section::Listings);
+    render(
+        ListingsPage {
+            frame: frame.with_notice(notice_code),
+            kinds: ListingKind::ALL
+                .iter()
+                .map(|k| (k.code(), k.label_zh()))
+                .collect(),
+            authority: AUTHORITY,
+            today: fangxin_core::clock::today(now).to_string(),
+            draft,
+            as_of: stamp(now),
+        },
+        &csrf,
+    )
+}
+
+/// `GET /admin/listings`.
+pub async fn listings(
+    State(state): State<AppState>,
+    page: RegulatorPage,
+    headers: HeaderMap,
+    Query(q): Query<Notice>,
+) -> Response {
+    listings_page(&state, &page, &headers, q.done.as_deref(), Draft::none()).await
+}
+
+#[derive(Template)]
+#[template(path = "console_spot_checks.html")]
+struct SpotChecksPage {
+    frame: Frame,
+    plans: Vec<PlanLine>,
+    draft: Draft,
+    as_of: String,
+}
+
+/// The spot-check page: draw a plan, the plans drawn.
+pub async fn spot_checks_page(
+    state: &AppState,
+    page: &RegulatorPage,
+    headers: &HeaderMap,
+    notice_code: Option<&str>,
+    draft: Draft,
+) -> Response {
+    let plans = match spot_check_plan::Entity::find()
         .order_by_desc(spot_check_plan::Column::Id)
-        .limit(5)
+        .limit(50)
         .all(&state.db)
-        .await?
-        .into_iter()
-        .map(|p| PlanLine {
-            id: p.id,
-            title: p.title,
-            drawn: day(p.drawn_at),
-            checks: p.sample_size.max(0) as usize,
-        })
-        .collect();
-    Ok(DeskData {
-        overdue_total,
-        overdue: overdue.into_iter().map(line).collect(),
-        unmatched: unmatched.rows.into_iter().map(line).collect(),
-        plans,
-        pledges: Pledge::ALL
-            .iter()
-            .map(|p| (p.code(), p.label_zh()))
-            .collect(),
-        levels: TrustedLevel::ALL
-            .iter()
-            .map(|l| (l.code(), l.label_zh()))
-            .collect(),
-        listing_kinds: ListingKind::ALL
-            .iter()
-            .map(|k| (k.code(), k.label_zh()))
-            .collect(),
-    })
+        .await
+    {
+        Ok(p) => p,
+        Err(e) => return app_error(e.into()),
+    };
+    let (frame, csrf) = Frame::of(state, page, headers, Section::SpotChecks);
+    render(
+        SpotChecksPage {
+            frame: frame.with_notice(notice_code),
+            plans: plans
+                .into_iter()
+                .map(|p| PlanLine {
+                    id: p.id,
+                    title: p.title,
+                    drawn: day(p.drawn_at),
+                    checks: p.sample_size.max(0) as usize,
+                })
+                .collect(),
+            draft,
+            as_of: stamp(fangxin_core::clock::now()),
+        },
+        &csrf,
+    )
+}
+
+/// `GET /admin/spot-checks`.
+pub async fn spot_checks(
+    State(state): State<AppState>,
+    page: RegulatorPage,
+    headers: HeaderMap,
+    Query(q): Query<Notice>,
+) -> Response {
+    spot_checks_page(&state, &page, &headers, q.done.as_deref(), Draft::none()).await
 }
 
 /// A form's fields as pairs (check boxes repeat a name).
@@ -164,12 +281,13 @@ impl Fields {
 }
 
 /// A console form: its fields read as pairs, then `regulator_form_then` (CSRF, role, the
-/// change, the page after it, errors in Chinese on the workbench).
+/// change, the page after it; a refused form shown again on `back` as it was typed).
 async fn console_form<T, F, Fut>(
     state: &AppState,
     page: &RegulatorPage,
     headers: &HeaderMap,
     pairs: Vec<(String, String)>,
+    (back, form, fields): (Back, &'static str, &'static [&'static str]),
     then: impl FnOnce(&T) -> String,
     run: F,
 ) -> Response
@@ -177,10 +295,28 @@ where
     F: FnOnce(Fields, fangxin_core::audit::Actor) -> Fut,
     Fut: std::future::Future<Output = AppResult<T>>,
 {
-    let f = Fields(pairs);
-    let csrf = f.get("csrf");
-    regulator_form_then(state, page, headers, &csrf, then, |actor| run(f, actor)).await
+    let f = Fields(pairs.clone());
+    let posted = Posted {
+        back,
+        form: form.to_owned(),
+        fields,
+        pairs,
+    };
+    regulator_form_then(state, page, headers, posted, then, |actor| run(f, actor)).await
 }
+
+const ENROL_FIELDS: &[&str] = &["uscc", "level", "pledges", "valid_from", "valid_to"];
+const STATUS_FIELDS: &[&str] = &["uscc", "reason"];
+const LIST_FIELDS: &[&str] = &["uscc", "reason", "authority", "listed_on"];
+const REMOVAL_FIELDS: &[&str] = &["uscc", "reason"];
+const DRAW_FIELDS: &[&str] = &[
+    "title",
+    "streets",
+    "industries",
+    "grades",
+    "sample_size",
+    "seed",
+];
 
 /// `POST /admin/trusted`: enrol a trusted-consumption unit.
 pub async fn enrol(
@@ -195,7 +331,8 @@ pub async fn enrol(
         &page,
         &headers,
         pairs,
-        |_| "/admin?done=enrolled#trusted".into(),
+        (Back::Trusted, "enrol", ENROL_FIELDS),
+        |_| "/admin/trusted?done=enrolled".into(),
         |f, actor| async move {
             let req = fangxin_core::trusted::Enrolment {
                 uscc: f.get("uscc"),
@@ -225,7 +362,8 @@ pub async fn trusted_status(
         &page,
         &headers,
         pairs,
-        |_| "/admin?done=trusted#trusted".into(),
+        (Back::Trusted, "status", STATUS_FIELDS),
+        |_| "/admin/trusted?done=trusted".into(),
         |f, actor| async move {
             let uscc = fangxin_scoring::Uscc::parse(&f.get("uscc"))?;
             let m = fangxin_core::merchants::find_by_uscc(db, &uscc).await?;
@@ -271,7 +409,8 @@ pub async fn list_merchant(
         &page,
         &headers,
         pairs,
-        |_| "/admin?done=listed#listings".into(),
+        (Back::Listings, "list", LIST_FIELDS),
+        |_| "/admin/listings?done=listed".into(),
         |f, actor| async move {
             let req = fangxin_core::listings::NewListing {
                 uscc: f.get("uscc"),
@@ -308,7 +447,8 @@ pub async fn unlist(
         &page,
         &headers,
         pairs,
-        |_| "/admin?done=unlisted#listings".into(),
+        (Back::Listings, "removal", REMOVAL_FIELDS),
+        |_| "/admin/listings?done=unlisted".into(),
         |f, actor| async move {
             let uscc = fangxin_scoring::Uscc::parse(&f.get("uscc"))?;
             let m = fangxin_core::merchants::find_by_uscc(db, &uscc).await?;
@@ -342,39 +482,6 @@ pub async fn unlist(
     .await
 }
 
-/// `POST /admin/complaints/{id}/merchant`: match a complaint to a merchant.
-pub async fn match_complaint(
-    State(state): State<AppState>,
-    page: RegulatorPage,
-    headers: HeaderMap,
-    Path(id): Path<i64>,
-    Form(pairs): Form<Vec<(String, String)>>,
-) -> Response {
-    let (db, scoring) = (&state.db, &state.scoring);
-    console_form(
-        &state,
-        &page,
-        &headers,
-        pairs,
-        |_| "/admin?done=matched#unmatched".into(),
-        |f, actor| async move {
-            let req = fangxin_core::complaints::MerchantMatch {
-                uscc: f.get("uscc"),
-            };
-            fangxin_core::complaints::assign_merchant(
-                db,
-                id,
-                req,
-                scoring,
-                &actor,
-                fangxin_core::clock::now(),
-            )
-            .await
-        },
-    )
-    .await
-}
-
 /// `POST /admin/spot-checks`: draw a plan, then show it for the results.
 pub async fn draw(
     State(state): State<AppState>,
@@ -388,6 +495,7 @@ pub async fn draw(
         &page,
         &headers,
         pairs,
+        (Back::SpotChecks, "draw", DRAW_FIELDS),
         |plan: &fangxin_core::spotchecks::PlanView| format!("/admin/spot-checks/{}", plan.id),
         |f, actor| async move {
             let sample_size = f.get("sample_size").parse().map_err(|_| {
@@ -420,15 +528,15 @@ pub async fn draw(
 #[derive(Template)]
 #[template(path = "plan.html")]
 struct PlanPage {
-    csrf: String,
+    frame: Frame,
     plan: fangxin_core::spotchecks::PlanView,
-    error: Option<String>,
     today: String,
     as_of: String,
 }
 
 async fn plan_page(
     state: &AppState,
+    page: &RegulatorPage,
     headers: &HeaderMap,
     id: i64,
     error: Option<String>,
@@ -438,12 +546,11 @@ async fn plan_page(
         Err(e) => return app_error(e),
     };
     let now = fangxin_core::clock::now();
-    let csrf = Csrf::of(headers, state.settings.server.secure_cookies);
+    let (frame, csrf) = Frame::of(state, page, headers, Section::SpotChecks);
     render(
         PlanPage {
-            csrf: csrf.token.clone(),
+            frame: frame.with_error(error),
             plan,
-            error,
             today: fangxin_core::clock::today(now).to_string(),
             as_of: stamp(now),
         },
@@ -454,11 +561,11 @@ async fn plan_page(
 /// `/admin/spot-checks/{id}`: a drawn plan with a result form for each merchant.
 pub async fn plan(
     State(state): State<AppState>,
-    _: RegulatorPage,
+    page: RegulatorPage,
     headers: HeaderMap,
     Path(id): Path<i64>,
 ) -> Response {
-    plan_page(&state, &headers, id, None).await
+    plan_page(&state, &page, &headers, id, None).await
 }
 
 /// `POST /admin/spot-checks/{plan}/checks/{id}`: enter one result.
@@ -504,7 +611,16 @@ pub async fn record_result(
             e @ (AppError::InvalidInput { .. }
             | AppError::Conflict { .. }
             | AppError::NotFound { .. }),
-        ) => plan_page(&state, &headers, plan, Some(super::super::zh::message(&e))).await,
+        ) => {
+            plan_page(
+                &state,
+                &page,
+                &headers,
+                plan,
+                Some(super::super::zh::message(&e)),
+            )
+            .await
+        }
         Err(e) => app_error(e),
     }
 }
@@ -512,6 +628,7 @@ pub async fn record_result(
 #[derive(Template)]
 #[template(path = "audit.html")]
 struct AuditPage {
+    frame: Frame,
     entries: Vec<(String, String, String, String, String)>,
     entity: String,
     entity_id: String,
@@ -537,7 +654,7 @@ pub struct AuditQuery {
 /// `/admin/audit`: the audit log, filtered, 50 a page.
 pub async fn audit(
     State(state): State<AppState>,
-    _: RegulatorPage,
+    page: RegulatorPage,
     headers: HeaderMap,
     q: Result<Query<AuditQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
@@ -572,9 +689,10 @@ pub async fn audit(
         Ok(n) => n,
         Err(e) => return app_error(e),
     };
-    let csrf = Csrf::of(&headers, state.settings.server.secure_cookies);
+    let (frame, csrf) = Frame::of(&state, &page, &headers, Section::Audit);
     render(
         AuditPage {
+            frame,
             entries: log
                 .rows
                 .into_iter()

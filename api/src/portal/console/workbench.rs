@@ -1,5 +1,5 @@
-//! The regulator's workbench (`/admin`): the queues of objections and credit repairs, the
-//! penalty and warning forms, and file imports with a row-by-row report.
+//! The regulator's workbench (`/admin`, what waits for the clerk), the applications to
+//! decide, the penalty and warning forms, and file imports with a row-by-row report.
 
 use askama::Template;
 use axum::Form;
@@ -12,35 +12,71 @@ use serde::Deserialize;
 
 use super::super::session::{Csrf, RegulatorPage};
 use super::super::stamp;
+use super::frame::{Draft, Frame, Section};
 use crate::state::AppState;
 use fangxin_core::error::AppError;
 
-use super::super::forms::{Notice, app_error, notice, redirect, refused, render};
+use super::super::forms::{Notice, app_error, redirect, refused, render};
+
+/// What waits for the clerk: the queues' counts.
+pub struct Desk {
+    pub new: u64,
+    pub mine: u64,
+    pub overdue: u64,
+    pub unmatched: u64,
+    pub applications: u64,
+    pub claimants: u64,
+}
+
 #[derive(Template)]
 #[template(path = "admin.html")]
-struct AdminPage {
-    csrf: String,
-    username: String,
-    notice: Option<String>,
-    error: Option<String>,
-    unmatched: u64,
-    complaints_total: u64,
-    claimants_flagged: u64,
-    desk: super::programmes::DeskData,
+struct DeskPage {
+    frame: Frame,
+    desk: Desk,
+    /// When, who, what, which record.
+    audit: Vec<(String, String, String, String)>,
+    as_of: String,
+}
+
+#[derive(Template)]
+#[template(path = "console_applications.html")]
+struct ApplicationsPage {
+    frame: Frame,
+    queue: Vec<QueueItem>,
+    draft: Draft,
+    as_of: String,
+}
+
+#[derive(Template)]
+#[template(path = "console_penalties.html")]
+struct PenaltiesPage {
+    frame: Frame,
     categories: Vec<(&'static str, &'static str)>,
-    authority: String,
-    today: String,
-    audit: Vec<(String, String, String)>,
+    /// The penalty form as the clerk left it: blank with defaults, or what was typed
+    /// with the problem beside its field.
+    penalty: PenaltyForm,
+    as_of: String,
+}
+
+#[derive(Template)]
+#[template(path = "console_warnings.html")]
+struct WarningsPage {
+    frame: Frame,
+    warning: WarningDraft,
+    as_of: String,
+}
+
+#[derive(Template)]
+#[template(path = "console_imports.html")]
+struct ImportsPage {
+    frame: Frame,
+    /// The kind last imported, chosen again.
+    kind: String,
     report: Option<fangxin_core::imports::ImportReport>,
     /// The report's problems in Chinese: line, column, what is wrong.
     problems: Vec<(u64, String, String)>,
     /// Only the header is at fault: no row was read.
     header_only: bool,
-    queue: Vec<QueueItem>,
-    /// The penalty form as the clerk left it: blank with defaults, or what was typed
-    /// with the problem beside its field.
-    penalty: PenaltyForm,
-    warning: WarningDraft,
     as_of: String,
 }
 
@@ -155,13 +191,6 @@ impl Default for WarningDraft {
 
 const WARNING_FIELDS: &[&str] = &["title", "category", "body"];
 
-/// The forms of the page as the clerk left them, when a submission was refused.
-#[derive(Debug, Default)]
-pub struct Drafts {
-    pub penalty: Option<PenaltyForm>,
-    pub warning: Option<WarningDraft>,
-}
-
 /// An import report's problems as a clerk reads them.
 fn problems_zh(report: &fangxin_core::imports::ImportReport) -> Vec<(u64, String, String)> {
     report
@@ -264,45 +293,60 @@ async fn pending_queue(state: &AppState) -> Result<Vec<QueueItem>, AppError> {
     Ok(items)
 }
 
-#[derive(Debug, Deserialize)]
-pub struct DecisionForm {
-    csrf: String,
-    decision: String,
-    reason: String,
+/// The page a refused console form is shown again on, with what was typed.
+#[derive(Debug, Clone, Copy)]
+pub enum Back {
+    Applications,
+    Trusted,
+    Listings,
+    SpotChecks,
 }
 
-/// A regulator's decision from the queue: checks the token and the role, runs it, and
-/// returns to the workbench.
-async fn regulator_form<F, Fut, T>(
+/// Shows `back` again with the refused form's draft.
+async fn show(
     state: &AppState,
     page: &RegulatorPage,
     headers: &HeaderMap,
-    csrf: &str,
-    run: F,
-) -> Response
-where
-    F: FnOnce(fangxin_core::audit::Actor) -> Fut,
-    Fut: std::future::Future<Output = Result<T, AppError>>,
-{
-    regulator_form_then(
-        state,
-        page,
-        headers,
-        csrf,
-        |_| "/admin?done=decided".into(),
-        run,
-    )
-    .await
+    back: Back,
+    draft: Draft,
+) -> Response {
+    match back {
+        Back::Applications => applications_page(state, page, headers, None, draft).await,
+        Back::Trusted => super::programmes::trusted_page(state, page, headers, None, draft).await,
+        Back::Listings => super::programmes::listings_page(state, page, headers, None, draft).await,
+        Back::SpotChecks => {
+            super::programmes::spot_checks_page(state, page, headers, None, draft).await
+        }
+    }
+}
+
+/// A console form as it was posted: which page it is on, which form of that page, the
+/// fields it shows problems beside, and what was typed.
+pub struct Posted {
+    pub back: Back,
+    pub form: String,
+    pub fields: &'static [&'static str],
+    pub pairs: Vec<(String, String)>,
+}
+
+impl Posted {
+    fn csrf(&self) -> &str {
+        self.pairs
+            .iter()
+            .find(|(k, _)| k == "csrf")
+            .map_or("", |(_, v)| v.as_str())
+    }
 }
 
 /// A regulator's form (the `RegulatorPage` extractor checked the role): checks the CSRF
-/// token, runs the change, then goes to
-/// the page `then` names for the result; bad input is shown on the workbench in Chinese.
+/// token, runs the change, then goes to the page `then` names for the result. Bad input
+/// shows the form's page again with what was typed and the problem, in Chinese, beside
+/// its field.
 pub(super) async fn regulator_form_then<F, Fut, T>(
     state: &AppState,
     page: &RegulatorPage,
     headers: &HeaderMap,
-    csrf: &str,
+    posted: Posted,
     then: impl FnOnce(&T) -> String,
     run: F,
 ) -> Response
@@ -310,7 +354,7 @@ where
     F: FnOnce(fangxin_core::audit::Actor) -> Fut,
     Fut: std::future::Future<Output = Result<T, AppError>>,
 {
-    if !Csrf::check(headers, csrf) {
+    if !Csrf::check(headers, posted.csrf()) {
         return refused();
     }
     match run(page.0.session.actor(None)).await {
@@ -325,17 +369,52 @@ where
             | AppError::InvalidUscc(_)
             | AppError::MerchantNotFound(_)),
         ) => {
-            admin_page(
-                state,
-                page,
-                headers,
-                None,
-                Some(super::super::zh::message(&e)),
-            )
-            .await
+            let draft = Draft::refused(posted.form, posted.fields, posted.pairs, &e);
+            show(state, page, headers, posted.back, draft).await
         }
         Err(e) => app_error(e),
     }
+}
+
+/// The decision form's fields.
+const DECISION_FIELDS: &[&str] = &["decision", "reason"];
+
+/// A decision on an application, from the applications page.
+async fn decide<F, Fut, T>(
+    state: &AppState,
+    page: &RegulatorPage,
+    headers: &HeaderMap,
+    anchor: String,
+    pairs: Vec<(String, String)>,
+    run: F,
+) -> Response
+where
+    F: FnOnce(String, String, fangxin_core::audit::Actor) -> Fut,
+    Fut: std::future::Future<Output = Result<T, AppError>>,
+{
+    let get = |k: &str| {
+        pairs
+            .iter()
+            .find(|(key, _)| key == k)
+            .map(|(_, v)| v.trim().to_owned())
+            .unwrap_or_default()
+    };
+    let (decision, reason) = (get("decision"), get("reason"));
+    let posted = Posted {
+        back: Back::Applications,
+        form: anchor,
+        fields: DECISION_FIELDS,
+        pairs,
+    };
+    regulator_form_then(
+        state,
+        page,
+        headers,
+        posted,
+        |_| "/admin/applications?done=decided".into(),
+        |actor| run(decision, reason, actor),
+    )
+    .await
 }
 
 pub async fn decide_repair(
@@ -343,17 +422,22 @@ pub async fn decide_repair(
     page: RegulatorPage,
     headers: HeaderMap,
     Path(id): Path<i64>,
-    Form(form): Form<DecisionForm>,
+    Form(pairs): Form<Vec<(String, String)>>,
 ) -> Response {
-    let req = fangxin_core::repairs::Decision {
-        decision: form.decision,
-        reason: form.reason,
-    };
     let (db, scoring) = (&state.db, &state.scoring);
-    regulator_form(&state, &page, &headers, &form.csrf, |actor| async move {
-        fangxin_core::repairs::decide(db, id, req, scoring, &actor, fangxin_core::clock::now())
-            .await
-    })
+    let anchor = format!("repair-{id}");
+    decide(
+        &state,
+        &page,
+        &headers,
+        anchor,
+        pairs,
+        |decision, reason, actor| async move {
+            let req = fangxin_core::repairs::Decision { decision, reason };
+            fangxin_core::repairs::decide(db, id, req, scoring, &actor, fangxin_core::clock::now())
+                .await
+        },
+    )
     .await
 }
 
@@ -362,156 +446,235 @@ pub async fn decide_objection(
     page: RegulatorPage,
     headers: HeaderMap,
     Path(id): Path<i64>,
-    Form(form): Form<DecisionForm>,
+    Form(pairs): Form<Vec<(String, String)>>,
 ) -> Response {
-    let req = fangxin_core::objections::ObjectionDecision {
-        decision: form.decision,
-        reason: form.reason,
-    };
     let (db, scoring) = (&state.db, &state.scoring);
-    regulator_form(&state, &page, &headers, &form.csrf, |actor| async move {
-        fangxin_core::objections::decide(db, id, req, scoring, &actor, fangxin_core::clock::now())
+    let anchor = format!("objection-{id}");
+    decide(
+        &state,
+        &page,
+        &headers,
+        anchor,
+        pairs,
+        |decision, reason, actor| async move {
+            let req = fangxin_core::objections::ObjectionDecision { decision, reason };
+            fangxin_core::objections::decide(
+                db,
+                id,
+                req,
+                scoring,
+                &actor,
+                fangxin_core::clock::now(),
+            )
             .await
-    })
-    .await
-}
-
-async fn admin_page(
-    state: &AppState,
-    page: &RegulatorPage,
-    headers: &HeaderMap,
-    notice_code: Option<&str>,
-    error: Option<String>,
-) -> Response {
-    admin_page_with(
-        state,
-        page,
-        headers,
-        notice_code,
-        error,
-        None,
-        Drafts::default(),
+        },
     )
     .await
 }
 
-async fn admin_page_with(
-    state: &AppState,
-    page: &RegulatorPage,
-    headers: &HeaderMap,
-    notice_code: Option<&str>,
-    error: Option<String>,
-    report: Option<fangxin_core::imports::ImportReport>,
-    drafts: Drafts,
-) -> Response {
-    let now = fangxin_core::clock::now();
-    let calendar = &state.scoring.calendar;
-    let unmatched = fangxin_core::complaints::list(
-        &state.db,
-        fangxin_core::complaints::ComplaintFilter {
-            status: None,
-            unmatched: true,
-            page: Some(1),
-            per_page: Some(1),
-        },
-        None,
-        calendar,
-        now,
-    )
-    .await
-    .map(|p| p.total)
-    .unwrap_or(0);
-    let complaints_total = fangxin_core::complaints::list(
-        &state.db,
-        fangxin_core::complaints::ComplaintFilter {
-            status: None,
-            unmatched: false,
-            page: Some(1),
-            per_page: Some(1),
-        },
-        None,
-        calendar,
-        now,
-    )
-    .await
-    .map(|p| p.total)
-    .unwrap_or(0);
-    let desk = match super::programmes::desk_data(state, now).await {
-        Ok(d) => d,
-        Err(e) => return app_error(e),
-    };
-    let claimants_flagged = fangxin_core::claimants::counts(&state.db)
-        .await
-        .map(|c| c.get("flagged").copied().unwrap_or(0))
-        .unwrap_or(0);
-    let audit = fangxin_core::audit::list(
-        &state.db,
-        fangxin_core::audit::AuditFilter {
-            per_page: Some(10),
-            ..Default::default()
-        },
-    )
-    .await
-    .map(|p| {
-        p.rows
-            .into_iter()
-            .map(|e| {
-                (
-                    e.at.with_timezone(&fangxin_core::clock::offset())
-                        .format("%m-%d %H:%M")
-                        .to_string(),
-                    crate::portal::zh::audit_action_zh(&e.action),
-                    format!("{} {}", e.entity, e.entity_id),
-                )
-            })
-            .collect()
-    })
-    .unwrap_or_default();
-    let queue = match pending_queue(state).await {
-        Ok(q) => q,
-        Err(e) => return app_error(e),
-    };
-    let csrf = Csrf::of(headers, state.settings.server.secure_cookies);
-    render(
-        AdminPage {
-            csrf: csrf.token.clone(),
-            username: page.0.session.username.clone(),
-            notice: notice(notice_code),
-            error,
-            unmatched,
-            complaints_total,
-            claimants_flagged,
-            desk,
-            categories: PenaltyCategory::ALL
-                .iter()
-                .map(|c| (c.code(), c.label_zh()))
-                .collect(),
-            authority: AUTHORITY.into(),
-            today: fangxin_core::clock::today(now).to_string(),
-            audit,
-            problems: report.as_ref().map(problems_zh).unwrap_or_default(),
-            header_only: report
-                .as_ref()
-                .is_some_and(|r| !r.errors.is_empty() && r.errors.iter().all(|e| e.line <= 1)),
-            report,
-            queue,
-            penalty: drafts
-                .penalty
-                .unwrap_or_else(|| PenaltyForm::blank(fangxin_core::clock::today(now).to_string())),
-            warning: drafts.warning.unwrap_or_default(),
-            as_of: stamp(now),
-        },
-        &csrf,
-    )
-}
-
+/// `GET /admin`: what waits for the clerk, and what was done last.
 pub async fn admin(
     State(state): State<AppState>,
     page: RegulatorPage,
     headers: HeaderMap,
     Query(q): Query<Notice>,
 ) -> Response {
-    admin_page(&state, &page, &headers, q.done.as_deref(), None).await
+    let now = fangxin_core::clock::now();
+    let me = page.0.session.account_id;
+    let loaded = async {
+        let counts = super::complaints::queue_counts(&state, me, now).await?;
+        let applications = pending_queue(&state).await?.len() as u64;
+        let claimants = fangxin_core::claimants::counts(&state.db)
+            .await?
+            .get("flagged")
+            .copied()
+            .unwrap_or(0);
+        let log = fangxin_core::audit::list(
+            &state.db,
+            fangxin_core::audit::AuditFilter {
+                per_page: Some(10),
+                ..Default::default()
+            },
+        )
+        .await?;
+        let names =
+            super::programmes::actor_names(&state, log.rows.iter().filter_map(|e| e.actor_id))
+                .await?;
+        Ok::<_, AppError>((counts, applications, claimants, log.rows, names))
+    }
+    .await;
+    let (counts, applications, claimants, log, names) = match loaded {
+        Ok(l) => l,
+        Err(e) => return app_error(e),
+    };
+    use super::complaints::{Queue, count_of};
+    let desk = Desk {
+        new: count_of(&counts, Queue::New),
+        mine: count_of(&counts, Queue::Mine),
+        overdue: count_of(&counts, Queue::Overdue),
+        unmatched: count_of(&counts, Queue::Unmatched),
+        applications,
+        claimants,
+    };
+    let audit = log
+        .into_iter()
+        .map(|e| {
+            (
+                e.at.with_timezone(&fangxin_core::clock::offset())
+                    .format("%m-%d %H:%M")
+                    .to_string(),
+                super::programmes::actor_zh(&e.actor_role, e.actor_id, &names),
+                crate::portal::zh::audit_action_zh(&e.action),
+                format!(
+                    "{} {}",
+                    crate::portal::zh::record_kind_zh(&e.entity),
+                    e.subject.unwrap_or(e.entity_id)
+                ),
+            )
+        })
+        .collect();
+    let (frame, csrf) = Frame::of(&state, &page, &headers, Section::Desk);
+    render(
+        DeskPage {
+            frame: frame.with_notice(q.done.as_deref()),
+            desk,
+            audit,
+            as_of: stamp(now),
+        },
+        &csrf,
+    )
+}
+
+async fn applications_page(
+    state: &AppState,
+    page: &RegulatorPage,
+    headers: &HeaderMap,
+    notice_code: Option<&str>,
+    draft: Draft,
+) -> Response {
+    let queue = match pending_queue(state).await {
+        Ok(q) => q,
+        Err(e) => return app_error(e),
+    };
+    let (frame, csrf) = Frame::of(state, page, headers, Section::Applications);
+    render(
+        ApplicationsPage {
+            frame: frame.with_notice(notice_code),
+            queue,
+            draft,
+            as_of: stamp(fangxin_core::clock::now()),
+        },
+        &csrf,
+    )
+}
+
+/// `GET /admin/applications`: credit repairs and objections waiting for a decision.
+pub async fn applications(
+    State(state): State<AppState>,
+    page: RegulatorPage,
+    headers: HeaderMap,
+    Query(q): Query<Notice>,
+) -> Response {
+    applications_page(&state, &page, &headers, q.done.as_deref(), Draft::none()).await
+}
+
+fn penalties_page(
+    state: &AppState,
+    page: &RegulatorPage,
+    headers: &HeaderMap,
+    notice_code: Option<&str>,
+    error: Option<String>,
+    penalty: Option<PenaltyForm>,
+) -> Response {
+    let now = fangxin_core::clock::now();
+    let (frame, csrf) = Frame::of(state, page, headers, Section::Penalties);
+    render(
+        PenaltiesPage {
+            frame: frame.with_notice(notice_code).with_error(error),
+            categories: PenaltyCategory::ALL
+                .iter()
+                .map(|c| (c.code(), c.label_zh()))
+                .collect(),
+            penalty: penalty
+                .unwrap_or_else(|| PenaltyForm::blank(fangxin_core::clock::today(now).to_string())),
+            as_of: stamp(now),
+        },
+        &csrf,
+    )
+}
+
+/// `GET /admin/penalties`: the form that publishes a decision.
+pub async fn penalties(
+    State(state): State<AppState>,
+    page: RegulatorPage,
+    headers: HeaderMap,
+    Query(q): Query<Notice>,
+) -> Response {
+    penalties_page(&state, &page, &headers, q.done.as_deref(), None, None)
+}
+
+fn warnings_page(
+    state: &AppState,
+    page: &RegulatorPage,
+    headers: &HeaderMap,
+    notice_code: Option<&str>,
+    error: Option<String>,
+    warning: Option<WarningDraft>,
+) -> Response {
+    let (frame, csrf) = Frame::of(state, page, headers, Section::Warnings);
+    render(
+        WarningsPage {
+            frame: frame.with_notice(notice_code).with_error(error),
+            warning: warning.unwrap_or_default(),
+            as_of: stamp(fangxin_core::clock::now()),
+        },
+        &csrf,
+    )
+}
+
+/// `GET /admin/warnings`: the form that publishes a consumer warning.
+pub async fn warnings(
+    State(state): State<AppState>,
+    page: RegulatorPage,
+    headers: HeaderMap,
+    Query(q): Query<Notice>,
+) -> Response {
+    warnings_page(&state, &page, &headers, q.done.as_deref(), None, None)
+}
+
+fn imports_page(
+    state: &AppState,
+    page: &RegulatorPage,
+    headers: &HeaderMap,
+    error: Option<String>,
+    report: Option<fangxin_core::imports::ImportReport>,
+) -> Response {
+    let (frame, csrf) = Frame::of(state, page, headers, Section::Imports);
+    render(
+        ImportsPage {
+            frame: frame.with_error(error),
+            kind: report
+                .as_ref()
+                .map_or("complaints", |r| r.kind.code())
+                .to_owned(),
+            problems: report.as_ref().map(problems_zh).unwrap_or_default(),
+            header_only: report
+                .as_ref()
+                .is_some_and(|r| !r.errors.is_empty() && r.errors.iter().all(|e| e.line <= 1)),
+            report,
+            as_of: stamp(fangxin_core::clock::now()),
+        },
+        &csrf,
+    )
+}
+
+/// `GET /admin/imports`: the upload form and the templates.
+pub async fn imports(
+    State(state): State<AppState>,
+    page: RegulatorPage,
+    headers: HeaderMap,
+) -> Response {
+    imports_page(&state, &page, &headers, None, None)
 }
 
 /// The penalty form: `categories` repeats, so the body is read as pairs.
@@ -557,11 +720,7 @@ pub async fn publish_penalty(
                 Some("decided_on"),
                 "决定日期格式应为 年-月-日。".into(),
             );
-            let drafts = Drafts {
-                penalty: Some(form),
-                ..Default::default()
-            };
-            return admin_page_with(&state, &page, &headers, None, None, None, drafts).await;
+            return penalties_page(&state, &page, &headers, None, None, Some(form));
         }
     };
     let req = fangxin_core::penalties::PublishPenalty {
@@ -595,7 +754,7 @@ pub async fn publish_penalty(
     {
         Ok(_) => {
             state.notifier.changed().await;
-            redirect("/admin?done=published")
+            redirect("/admin/penalties?done=published")
         }
         Err(
             e @ (AppError::InvalidInput { .. }
@@ -611,11 +770,7 @@ pub async fn publish_penalty(
             form.problem = FieldProblem::of(PENALTY_FIELDS, field, super::super::zh::message(&e));
             // A problem no field owns shows at the top too: no field takes the focus.
             let top = form.problem.general().map(str::to_owned);
-            let drafts = Drafts {
-                penalty: Some(form),
-                ..Default::default()
-            };
-            admin_page_with(&state, &page, &headers, None, top, None, drafts).await
+            penalties_page(&state, &page, &headers, None, top, Some(form))
         }
         Err(e) => app_error(e),
     }
@@ -658,16 +813,12 @@ pub async fn publish_warning(
     )
     .await
     {
-        Ok(_) => redirect("/admin?done=warning"),
+        Ok(_) => redirect("/admin/warnings?done=warning"),
         Err(e @ AppError::InvalidInput { .. }) => {
             draft.problem =
                 FieldProblem::of(WARNING_FIELDS, e.field(), super::super::zh::message(&e));
             let top = draft.problem.general().map(str::to_owned);
-            let drafts = Drafts {
-                warning: Some(draft),
-                ..Default::default()
-            };
-            admin_page_with(&state, &page, &headers, None, top, None, drafts).await
+            warnings_page(&state, &page, &headers, None, top, Some(draft))
         }
         Err(e) => app_error(e),
     }
@@ -693,14 +844,13 @@ pub async fn upload_import(
             Ok(Some(f)) => f,
             Ok(None) => break,
             Err(_) => {
-                return admin_page(
+                return imports_page(
                     &state,
                     &page,
                     &headers,
-                    None,
                     Some("上传中断，请重新选择文件。".into()),
-                )
-                .await;
+                    None,
+                );
             }
         };
         match field.name() {
@@ -732,16 +882,15 @@ pub async fn upload_import(
                         Ok(Some(chunk)) => {
                             received += chunk.len() as u64;
                             if received > max {
-                                return admin_page(
+                                return imports_page(
                                     &state,
                                     &page,
                                     &headers,
-                                    None,
                                     Some(format!(
                                         "文件超过 {max} 字节，请用命令行 fangxin import 导入。"
                                     )),
-                                )
-                                .await;
+                                    None,
+                                );
                             }
                             if file.write_all(&chunk).await.is_err() {
                                 return app_error(AppError::Internal(anyhow::anyhow!(
@@ -751,14 +900,13 @@ pub async fn upload_import(
                         }
                         Ok(None) => break,
                         Err(_) => {
-                            return admin_page(
+                            return imports_page(
                                 &state,
                                 &page,
                                 &headers,
-                                None,
                                 Some("上传中断，请重新选择文件。".into()),
-                            )
-                            .await;
+                                None,
+                            );
                         }
                     }
                 }
@@ -771,14 +919,13 @@ pub async fn upload_import(
         return refused();
     }
     let (Some(kind), Some(format)) = (kind, format) else {
-        return admin_page(
+        return imports_page(
             &state,
             &page,
             &headers,
-            None,
             Some("请选择导入内容，并上传 .csv 或 .ndjson 文件。".into()),
-        )
-        .await;
+            None,
+        );
     };
     let ctx = state.settings.import_context(&state.scoring);
     let actor = page.0.session.actor(None);
@@ -798,16 +945,7 @@ pub async fn upload_import(
             if report.accepted {
                 state.notifier.changed().await;
             }
-            admin_page_with(
-                &state,
-                &page,
-                &headers,
-                None,
-                None,
-                Some(report),
-                Drafts::default(),
-            )
-            .await
+            imports_page(&state, &page, &headers, None, Some(report))
         }
         Err(e) => app_error(e),
     }

@@ -25,6 +25,9 @@ pub struct Model {
     #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub after: Option<Json>,
     pub request_id: Option<String>,
+    /// The reason the person gave, when the write asks for one.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub note: Option<String>,
 }
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -32,6 +32,8 @@ pub struct Model {
     #[sea_orm(column_type = "Text", nullable)]
     pub merchant_response: Option<String>,
     pub responded_at: Option<DateTimeUtc>,
+    /// The account handling it (a clerk's 「我的」 queue), if any.
+    pub assignee_id: Option<i64>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }
