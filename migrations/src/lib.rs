@@ -22,6 +22,7 @@ mod m20261130_000012_claimant_assessments;
 mod m20261201_000013_audit_subjects_and_pending_rescores;
 mod m20261201_000014_industry_baselines;
 mod m20261204_000015_complaint_assignees_and_audit_notes;
+mod m20261204_000016_attachments;
 
 pub struct Migrator;
 
@@ -44,6 +45,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000013_audit_subjects_and_pending_rescores::Migration),
             Box::new(m20261201_000014_industry_baselines::Migration),
             Box::new(m20261204_000015_complaint_assignees_and_audit_notes::Migration),
+            Box::new(m20261204_000016_attachments::Migration),
         ]
     }
 }

@@ -953,6 +953,11 @@ async fn an_enterprise_applies_too_early_and_objects(backend: Backend) {
         None,
     )
     .await;
+    let evidence = std::env::temp_dir().join(format!(
+        "fangxin-{}-营业执照.png",
+        uuid::Uuid::new_v4().simple()
+    ));
+    std::fs::write(&evidence, b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR").unwrap();
     let driver = start_driver().await;
     let client = browser(&driver, 360, 1200).await;
     let base = app.url("");
@@ -1000,9 +1005,15 @@ async fn an_enterprise_applies_too_early_and_objects(backend: Backend) {
             .click()
             .await?;
         client
-            .find(Locator::Id(&format!("objection-{id}")))
+            .find(Locator::Id(&format!("objection-penalty-{id}")))
             .await?
             .send_keys("处罚对象有误")
+            .await?;
+        // With the business licence photographed as evidence.
+        client
+            .find(Locator::Id(&format!("objection-penalty-{id}-files")))
+            .await?
+            .send_keys(evidence.to_str().unwrap())
             .await?;
         submit(
             &client,
@@ -1013,9 +1024,10 @@ async fn an_enterprise_applies_too_early_and_objects(backend: Backend) {
             text_of(&client, ".note").await?.contains("异议已提交"),
             "objection filed"
         );
+        let mine = text_of(&client, "main").await?;
         anyhow::ensure!(
-            text_of(&client, "main").await?.contains("待审核"),
-            "its status is shown"
+            mine.contains("待审核") && mine.contains("营业执照.png"),
+            "its status and evidence are shown: {mine}"
         );
         // A regulator accepts the objection from the queue: the decision is revoked.
         submit(&client, "form[action='/logout'] button").await?;

@@ -48,6 +48,63 @@ impl Clerk<'_> {
         }
         (status, r.text().await.unwrap())
     }
+
+    /// Posts a `multipart/form-data` form with files (name, bytes) as `evidence`.
+    async fn post_files(
+        &self,
+        from: &str,
+        path: &str,
+        fields: &[(&str, &str)],
+        files: &[(&str, &[u8])],
+    ) -> (u16, String) {
+        let token = form_token(&self.page(from).await);
+        let mut form = reqwest::multipart::Form::new().text("csrf", token);
+        for (k, v) in fields {
+            form = form.text(k.to_string(), v.to_string());
+        }
+        for (name, bytes) in files {
+            form = form.part(
+                "evidence",
+                reqwest::multipart::Part::bytes(bytes.to_vec()).file_name(name.to_string()),
+            );
+        }
+        let r = self
+            .client
+            .post(self.app.url(path))
+            .header("cookie", &self.cookie)
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        let status = r.status().as_u16();
+        if status == 303 {
+            return (status, r.headers()["location"].to_str().unwrap().to_owned());
+        }
+        (status, r.text().await.unwrap())
+    }
+
+    async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(self.app.url(path))
+            .header("cookie", &self.cookie)
+            .send()
+            .await
+            .unwrap()
+    }
+}
+
+/// Logs `username` in through the portal.
+async fn logged_in<'a>(app: &'a TestApp, username: &str) -> Clerk<'a> {
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let cookie = portal_session(app, &client, username).await;
+    Clerk {
+        app,
+        client,
+        cookie,
+    }
 }
 
 async fn a_clerk_handles_complaints_in_the_console(backend: Backend) {
@@ -360,7 +417,157 @@ async fn refused_programme_forms_keep_what_was_typed(backend: Backend) {
     app.finish().await;
 }
 
+/// The owner's page holds the whole record; an objection carries its evidence, which only
+/// the owner and the bureau can open; the clerk's reason comes back to the owner.
+async fn an_owner_objects_with_evidence_and_reads_the_reason(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let usccs = app.usccs().await;
+    let (uscc, other) = (usccs[0].clone(), usccs[1].clone());
+    let regulator = app.token_for("regulator", None).await;
+    let today = fangxin_core::clock::today(fangxin_core::clock::now());
+    let (status, listing) = app
+        .post_json(
+            "/api/v1/admin/listings",
+            Some(&regulator),
+            json!({"uscc": uscc, "kind": "abnormal", "reason": "未按规定期限公示年度报告",
+                   "authority": "昆明市五华区市场监督管理局", "listed_on": today.to_string()}),
+        )
+        .await;
+    assert_eq!(status, 201, "{listing}");
+    let listing_id = listing["id"].as_i64().unwrap().to_string();
+    app.create_account(
+        "enterprise",
+        "zhou.shop",
+        "a long enough password",
+        Some(&uscc),
+    )
+    .await;
+    app.create_account(
+        "enterprise",
+        "wu.shop",
+        "a long enough password",
+        Some(&other),
+    )
+    .await;
+    app.create_account("regulator", "he.clerk", "a long enough password", None)
+        .await;
+    let owner = logged_in(&app, "zhou.shop").await;
+    let me = owner.page("/me").await;
+    for part in [
+        "为什么是这个分数",
+        "放心消费",
+        "经营异常名录",
+        "未按规定期限公示年度报告",
+        "抽检结果",
+    ] {
+        assert!(me.contains(part), "{part}");
+    }
+    let key = format!("objection-listing-{listing_id}");
+    assert!(
+        me.contains(&format!("id=\"{key}\"")),
+        "an objection form per listing"
+    );
+
+    // A page of HTML named like a photograph is refused beside the file box, and the
+    // reason typed is kept.
+    let fields = [
+        ("record_kind", "listing"),
+        ("record_id", listing_id.as_str()),
+        ("reason", "年度报告已于期限内公示，附公示截图"),
+    ];
+    let (status, page) = owner
+        .post_files(
+            "/me",
+            "/me/objections",
+            &fields,
+            &[("截图.jpg", b"<html><script>alert(1)</script>")],
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains(&format!("id=\"{key}-files-error\"")),
+        "{page}"
+    );
+    assert!(page.contains("只能是 JPG、PNG 照片或 PDF"));
+    assert!(page.contains(">年度报告已于期限内公示，附公示截图</textarea>"));
+    assert!(page.contains("<details open><summary>对这条记录有异议"));
+
+    let png: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR";
+    let (status, location) = owner
+        .post_files("/me", "/me/objections", &fields, &[("公示截图.png", png)])
+        .await;
+    assert_eq!(status, 303, "{location}");
+    assert_eq!(location, "/me?done=objection");
+    let me = owner.page("/me").await;
+    let at = me.find("/me/attachments/").expect("the evidence is listed");
+    let id: String = me[at + "/me/attachments/".len()..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    assert!(me.contains("公示截图.png"));
+    let file = owner.get(&format!("/me/attachments/{id}")).await;
+    assert_eq!(file.status(), 200);
+    assert_eq!(file.headers()["content-type"], "image/png");
+    assert!(
+        file.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .starts_with("attachment;"),
+        "sent as a download, never shown inline"
+    );
+    assert_eq!(file.headers()["x-content-type-options"], "nosniff");
+    assert_eq!(file.bytes().await.unwrap().as_ref(), png);
+    // Another shop cannot open it, nor can a visitor.
+    let stranger = logged_in(&app, "wu.shop").await;
+    assert_eq!(
+        stranger
+            .get(&format!("/me/attachments/{id}"))
+            .await
+            .status(),
+        404
+    );
+    let anonymous = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .get(app.url(&format!("/admin/attachments/{id}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(anonymous.status(), 303, "to the login");
+
+    // The clerk sees the evidence with the objection and decides with a reason.
+    let clerk = logged_in(&app, "he.clerk").await;
+    let queue = clerk.page("/admin/applications").await;
+    assert!(queue.contains(&format!("/admin/attachments/{id}")));
+    assert_eq!(
+        clerk
+            .get(&format!("/admin/attachments/{id}"))
+            .await
+            .status(),
+        200
+    );
+    let action = {
+        let at = queue.find("action=\"/admin/objections/").unwrap();
+        let rest = &queue[at + "action=\"".len()..];
+        rest[..rest.find('"').unwrap()].to_owned()
+    };
+    let (status, _) = clerk
+        .post(
+            "/admin/applications",
+            &action,
+            &[("decision", "rejected"), ("reason", "公示截图日期晚于期限")],
+        )
+        .await;
+    assert_eq!(status, 303);
+    let me = owner.page("/me").await;
+    assert!(me.contains("未同意"), "{me}");
+    assert!(me.contains("监管部门的理由：公示截图日期晚于期限"));
+    app.finish().await;
+}
+
 crate::on_every_backend!(
+    an_owner_objects_with_evidence_and_reads_the_reason,
     a_clerk_handles_complaints_in_the_console,
     refused_programme_forms_keep_what_was_typed,
 );

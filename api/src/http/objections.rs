@@ -28,6 +28,7 @@ pub async fn file(
         &state.db,
         merchant_id,
         req,
+        vec![],
         &actor,
         fangxin_core::clock::now(),
     )

@@ -28,6 +28,7 @@ pub async fn apply(
         &state.db,
         merchant_id,
         req,
+        vec![],
         &actor,
         fangxin_core::clock::now(),
     )

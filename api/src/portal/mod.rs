@@ -63,7 +63,12 @@ pub fn routes() -> Router<AppState> {
             "/me/objections",
             axum::routing::post(enterprise::file_objection),
         )
+        .route("/me/attachments/{id}", get(enterprise::my_attachment))
         .route("/admin", get(console::workbench::admin))
+        .route(
+            "/admin/attachments/{id}",
+            get(console::workbench::attachment),
+        )
         .route("/admin/reports/complaints", get(report::admin_report))
         .route(
             "/admin/trusted",

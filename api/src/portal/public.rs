@@ -549,10 +549,10 @@ pub async fn nearby(state: &AppState, q: super::NearbyQuery, now: DateTime<Utc>)
 }
 
 pub struct FactorLine {
-    label: String,
-    points: String,
-    class: &'static str,
-    expires: String,
+    pub(super) label: String,
+    pub(super) points: String,
+    pub(super) class: &'static str,
+    pub(super) expires: String,
 }
 
 pub struct AnswerLine {
@@ -859,7 +859,7 @@ async fn trusted_parts(
 }
 
 /// The score's factors as the page lists them.
-fn factor_lines(explained: Option<&fangxin_core::scores::ScoreView>) -> Vec<FactorLine> {
+pub(super) fn factor_lines(explained: Option<&fangxin_core::scores::ScoreView>) -> Vec<FactorLine> {
     explained
         .map(|s| {
             s.factors

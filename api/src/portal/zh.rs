@@ -14,6 +14,7 @@ fn field_zh(field: &str) -> &'static str {
         "fine_yuan" => "罚款金额",
         "categories" => "处罚种类",
         "procedure" => "程序",
+        "evidence" => "证明材料",
         "note" => "理由或说明",
         "assignee_id" => "承办人",
         "reason" => "理由",
@@ -255,6 +256,13 @@ fn service_message(e: &AppError) -> Option<String> {
         "reason_required" => "不予受理或终止调解须写明理由，投诉人会被告知。".into(),
         "note_too_long" => "理由或说明最多 2000 个字。".into(),
         "invalid_assignee" => "只能交给在职的监管人员承办。".into(),
+        "too_many_attachments" => format!("证明材料最多 {} 个文件。", fangxin_core::attachments::MAX_FILES),
+        "attachment_too_large" => format!(
+            "证明材料每个文件不超过 {} MB，请压缩或拆分后再提交。",
+            fangxin_core::attachments::MAX_BYTES / (1024 * 1024)
+        ),
+        "invalid_attachment" => "证明材料只能是 JPG、PNG 照片或 PDF 文件。".into(),
+        "attachment_not_found" => "没有找到这份证明材料。".into(),
         "penalty_exists" => "这个决定书文号已发布过。".into(),
         "penalty_not_found" => "没有找到这份行政处罚决定。".into(),
         "penalty_revoked" => "这份行政处罚决定已撤销。".into(),
@@ -740,6 +748,7 @@ mod tests {
     /// Codes in those sources that an import never reports (API-only moves).
     const NOT_IMPORT: &[&str] = &[
         "invalid_transition",
+        "invalid_assignee",
         "invalid_answer",
         "already_matched",
         "complaint_not_found",

@@ -91,6 +91,7 @@ pub async fn file<C: TransactionTrait + ConnectionTrait>(
     db: &C,
     merchant_id: i64,
     req: NewObjection,
+    evidence: Vec<crate::attachments::Evidence>,
     actor: &Actor,
     now: DateTime<Utc>,
 ) -> AppResult<ObjectionView> {
@@ -140,6 +141,7 @@ pub async fn file<C: TransactionTrait + ConnectionTrait>(
         now,
     )
     .await?;
+    crate::attachments::record(&txn, merchant_id, ("objection", saved.id), evidence, now).await?;
     txn.commit().await?;
     Ok(saved.into())
 }

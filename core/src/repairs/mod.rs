@@ -58,6 +58,7 @@ pub async fn apply<C: TransactionTrait + ConnectionTrait>(
     db: &C,
     merchant_id: i64,
     req: Application,
+    evidence: Vec<crate::attachments::Evidence>,
     actor: &Actor,
     now: DateTime<Utc>,
 ) -> AppResult<RepairView> {
@@ -146,6 +147,14 @@ pub async fn apply<C: TransactionTrait + ConnectionTrait>(
             before: None,
             after: serde_json::to_value(&saved).ok(),
         },
+        now,
+    )
+    .await?;
+    crate::attachments::record(
+        &txn,
+        merchant_id,
+        ("credit_repair", saved.id),
+        evidence,
         now,
     )
     .await?;

@@ -178,6 +178,11 @@ impl Draft {
         self.message.is_some() && self.form == form
     }
 
+    /// Whether `form` is the one refused (to open its folded section again).
+    pub fn holds(&self, form: &str) -> bool {
+        self.is(form)
+    }
+
     /// What was typed into `name` of `form`; empty when that form was not refused.
     pub fn v(&self, form: &str, name: &str) -> &str {
         self.or(form, name, "")
@@ -207,6 +212,14 @@ impl Draft {
     /// The problem to show beside `name` of `form`.
     pub fn at(&self, form: &str, name: &str) -> Option<&str> {
         (self.is(form) && self.field.is_some_and(|f| f == name))
+            .then_some(self.message.as_deref())
+            .flatten()
+    }
+
+    /// The problem of whichever form was refused, when none of its fields owns it.
+    pub fn top_any(&self) -> Option<&str> {
+        self.field
+            .is_none()
             .then_some(self.message.as_deref())
             .flatten()
     }

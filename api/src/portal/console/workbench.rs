@@ -221,6 +221,32 @@ pub struct QueueItem {
     action: String,
     /// The value that grants it (`approved` for repairs, `accepted` for objections).
     yes: &'static str,
+    /// The evidence attached.
+    files: Vec<fangxin_core::attachments::AttachmentInfo>,
+}
+
+fn files_of(
+    files: &[fangxin_core::attachments::AttachmentInfo],
+    kind: &str,
+    id: i64,
+) -> Vec<fangxin_core::attachments::AttachmentInfo> {
+    files
+        .iter()
+        .filter(|f| f.owner_kind == kind && f.owner_id == id)
+        .cloned()
+        .collect()
+}
+
+/// `GET /admin/attachments/{id}`: evidence an enterprise attached, as a download.
+pub async fn attachment(
+    State(state): State<AppState>,
+    _: RegulatorPage,
+    Path(id): Path<i64>,
+) -> Response {
+    match fangxin_core::attachments::get(&state.db, id, None).await {
+        Ok((info, bytes)) => crate::portal::enterprise::download(&info, bytes),
+        Err(e) => app_error(e),
+    }
 }
 
 async fn pending_queue(state: &AppState) -> Result<Vec<QueueItem>, AppError> {
@@ -238,6 +264,13 @@ async fn pending_queue(state: &AppState) -> Result<Vec<QueueItem>, AppError> {
         .limit(50)
         .all(&state.db)
         .await?;
+    let mut files =
+        fangxin_core::attachments::of(&state.db, "credit_repair", repairs.iter().map(|r| r.id))
+            .await?;
+    files.extend(
+        fangxin_core::attachments::of(&state.db, "objection", objections.iter().map(|o| o.id))
+            .await?,
+    );
     let merchant_ids: Vec<i64> = repairs
         .iter()
         .map(|r| r.merchant_id)
@@ -275,6 +308,7 @@ async fn pending_queue(state: &AppState) -> Result<Vec<QueueItem>, AppError> {
             body: format!("承诺：{} 整改：{}", r.pledge, r.evidence),
             action: format!("/admin/credit-repairs/{}", r.id),
             yes: "approved",
+            files: files_of(&files, "credit_repair", r.id),
         })
         .collect();
     items.extend(objections.into_iter().map(|o| QueueItem {
@@ -289,6 +323,7 @@ async fn pending_queue(state: &AppState) -> Result<Vec<QueueItem>, AppError> {
         body: o.reason,
         action: format!("/admin/objections/{}", o.id),
         yes: "accepted",
+        files: files_of(&files, "objection", o.id),
     }));
     Ok(items)
 }

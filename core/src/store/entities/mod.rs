@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod api_token;
+pub mod attachment;
 pub mod audit_log;
 pub mod change_event;
 pub mod claimant_review;
