@@ -614,6 +614,12 @@ async fn a_regulator_reviews_a_claimant_and_reads_the_report(backend: Backend) {
             .await?
             .send_keys("标签类投诉集中，多次要求十倍赔偿，核实为职业索赔")
             .await?;
+        // The decision has no default: the clerk chooses it.
+        client
+            .find(Locator::Id("c-decision"))
+            .await?
+            .select_by_value("confirm")
+            .await?;
         submit(&client, "form[action$='/review'] button").await?;
         let after = text_of(&client, "main").await?;
         anyhow::ensure!(
@@ -848,6 +854,13 @@ async fn the_main_pages_pass_an_accessibility_audit(backend: Backend) {
         .await;
     let hits = app.search("").await.hits;
     let uscc = hits[0].uscc.clone();
+    app.create_account(
+        "enterprise",
+        "audit.shop",
+        "a long enough password",
+        Some(&uscc),
+    )
+    .await;
     let driver = start_driver().await;
     let base = app.url("");
     let mut problems = Vec::new();
@@ -892,6 +905,15 @@ async fn the_main_pages_pass_an_accessibility_audit(backend: Backend) {
                     problems.push(format!("{width}px {path}: {v}"));
                 }
             }
+        }
+        // And the owner's page, with its folded forms.
+        submit(&client, "form[action='/logout'] button")
+            .await
+            .unwrap();
+        log_in(&client, &base, "audit.shop").await.unwrap();
+        client.goto(&format!("{base}/me")).await.unwrap();
+        for v in axe_violations(&client, &axe).await.unwrap() {
+            problems.push(format!("{width}px /me: {v}"));
         }
         client.close().await.ok();
     }
@@ -1064,11 +1086,126 @@ async fn an_enterprise_applies_too_early_and_objects(backend: Backend) {
                 .contains("五市监处罚〔2026〕8802号"),
             "the revoked decision has left the merchant's page"
         );
+        // The owner reads the decision and the clerk's reason on their own page.
+        client.goto(&format!("{base}/admin")).await?;
+        submit(&client, "form[action='/logout'] button").await?;
+        log_in(&client, &base, "repair.owner").await?;
+        client
+            .wait()
+            .for_element(Locator::Id("applications"))
+            .await?;
+        let mine = text_of(&client, "main").await?;
+        anyhow::ensure!(
+            mine.contains("已同意") && mine.contains("监管部门的理由：经核实，原处罚对象有误"),
+            "the decision and its reason: {mine}"
+        );
         Ok(())
     })
     .await;
     client.close().await.ok();
     app.finish().await;
+}
+
+/// A clerk on a tablet takes a new complaint from the queue and handles it to settlement:
+/// accepted, mediated, settled with the amount recovered and a note the history keeps.
+async fn a_clerk_settles_a_complaint(backend: Backend) {
+    if !available() {
+        return;
+    }
+    let app = TestApp::spawn(backend).await;
+    let target = app.search("").await.hits[0].clone();
+    let regulator = app.token_for("regulator", None).await;
+    let (status, body) = app
+        .post_json(
+            "/api/v1/admin/complaints",
+            Some(&regulator),
+            serde_json::json!({
+                "channel": "12345",
+                "ticket_no": "TABLET-1",
+                "kind": "complaint",
+                "uscc": target.uscc,
+                "merchant_name": target.name,
+                "received_at": fangxin_core::clock::now().to_rfc3339(),
+                "amount_involved_yuan": "120",
+                "text": "预付卡余额不予退还。",
+            }),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    let id = body["complaint"]["id"].as_i64().unwrap();
+    app.create_account("regulator", "ma.clerk", "a long enough password", None)
+        .await;
+    let driver = start_driver().await;
+    let client = browser(&driver, 800, 1100).await;
+    let base = app.url("");
+    with_screenshot_on_failure(&client, "clerk_settles", || async {
+        log_in(&client, &base, "ma.clerk").await?;
+        open_section(&client, "/admin/complaints").await?;
+        client
+            .find(Locator::Css(&format!("a[href='/admin/complaints/{id}']")))
+            .await?
+            .click()
+            .await?;
+        for (to, note) in [("accepted", ""), ("mediating", "已约双方到所调解")] {
+            client
+                .find(Locator::Css(&format!("input[name='to'][value='{to}']")))
+                .await?
+                .click()
+                .await?;
+            if !note.is_empty() {
+                client
+                    .find(Locator::Id("move-note"))
+                    .await?
+                    .send_keys(note)
+                    .await?;
+            }
+            submit(&client, "form[action$='/transition'] button").await?;
+            anyhow::ensure!(
+                text_of(&client, ".note").await?.contains("已办理"),
+                "{to} done"
+            );
+        }
+        client
+            .find(Locator::Css("input[name='to'][value='settled']"))
+            .await?
+            .click()
+            .await?;
+        client
+            .find(Locator::Id("move-recovered"))
+            .await?
+            .send_keys("120")
+            .await?;
+        client
+            .find(Locator::Id("move-satisfaction"))
+            .await?
+            .select_by_value("satisfied")
+            .await?;
+        client
+            .find(Locator::Id("move-note"))
+            .await?
+            .send_keys("商家全额退还预付卡余额")
+            .await?;
+        submit(&client, "form[action$='/transition'] button").await?;
+        let page = text_of(&client, "main").await?;
+        anyhow::ensure!(
+            page.contains("状态：调解成功")
+                && page.contains("¥120.00")
+                && page.contains("满意")
+                && page.contains("已约双方到所调解")
+                && page.contains("商家全额退还预付卡余额"),
+            "settled, with its story: {page}"
+        );
+        fits_width(&client).await?;
+        Ok(())
+    })
+    .await;
+    client.close().await.ok();
+    app.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn clerk_settles() {
+    a_clerk_settles_a_complaint(Backend::Sqlite).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -12,7 +12,7 @@ use serde::Deserialize;
 use super::super::forms::{app_error, redirect, refused, render};
 use super::super::session::{Csrf, RegulatorPage};
 use super::super::stamp;
-use super::frame::{Frame, Section};
+use super::frame::{Draft, Frame, Section};
 use crate::state::AppState;
 use fangxin_core::error::AppError;
 
@@ -136,7 +136,7 @@ struct ClaimFilePage {
     key: String,
     csrf: String,
     notice: Option<&'static str>,
-    error: Option<String>,
+    draft: Draft,
     assessed_on: NaiveDate,
     risk: &'static str,
     status: &'static str,
@@ -168,7 +168,7 @@ async fn claim_file_page(
     headers: &HeaderMap,
     key: &str,
     notice: Option<&'static str>,
-    error: Option<String>,
+    draft: Draft,
 ) -> Response {
     let now = fangxin_core::clock::now();
     let file = match fangxin_core::claimants::claim_file(
@@ -199,7 +199,7 @@ async fn claim_file_page(
             key: file.key.clone(),
             csrf: csrf.token.clone(),
             notice,
-            error,
+            draft,
             assessed_on: a.as_of,
             risk: a.level.label_zh(),
             status: status_zh(file.review.as_ref().map_or("", |r| r.status.as_str())),
@@ -272,8 +272,10 @@ pub async fn claim_file(
         Some("clear") => Some("已排除，其投诉按普通投诉计，相关商户的信用分已重新计算。"),
         _ => None,
     };
-    claim_file_page(&state, &page, &headers, &key, notice, None).await
+    claim_file_page(&state, &page, &headers, &key, notice, Draft::none()).await
 }
+
+const REVIEW_FIELDS: &[&str] = &["decision", "reason"];
 
 #[derive(Debug, Deserialize)]
 pub struct ReviewForm {
@@ -294,6 +296,10 @@ pub async fn review(
         return refused();
     }
     let decision = form.decision.clone();
+    let typed = vec![
+        ("decision".to_owned(), form.decision.clone()),
+        ("reason".to_owned(), form.reason.clone()),
+    ];
     match fangxin_core::claimants::review(
         &state.db,
         &key,
@@ -320,11 +326,13 @@ pub async fn review(
             ))
         }
         Err(AppError::InvalidInput { field, .. }) => {
-            let msg = match field {
-                Some("reason") => "请填写理由（1 至 2000 字）。",
-                _ => "请选择确认或排除。",
+            let (field, msg) = match field {
+                Some("reason") => ("reason", "请填写理由（1 至 2000 字）。"),
+                _ => ("decision", "请选择确认或排除。"),
             };
-            claim_file_page(&state, &page, &headers, &key, None, Some(msg.into())).await
+            let draft =
+                Draft::with_problem("review", REVIEW_FIELDS, typed, Some(field), msg.into());
+            claim_file_page(&state, &page, &headers, &key, None, draft).await
         }
         Err(e) => app_error(e),
     }

@@ -309,6 +309,7 @@ const ENROL_FIELDS: &[&str] = &["uscc", "level", "pledges", "valid_from", "valid
 const STATUS_FIELDS: &[&str] = &["uscc", "reason"];
 const LIST_FIELDS: &[&str] = &["uscc", "reason", "authority", "listed_on"];
 const REMOVAL_FIELDS: &[&str] = &["uscc", "reason"];
+const RESULT_FIELDS: &[&str] = &["product", "outcome", "failed_items", "checked_on"];
 const DRAW_FIELDS: &[&str] = &[
     "title",
     "streets",
@@ -530,6 +531,9 @@ pub async fn draw(
 struct PlanPage {
     frame: Frame,
     plan: fangxin_core::spotchecks::PlanView,
+    /// When it was drawn, in the district's time.
+    drawn: String,
+    draft: Draft,
     today: String,
     as_of: String,
 }
@@ -539,7 +543,7 @@ async fn plan_page(
     page: &RegulatorPage,
     headers: &HeaderMap,
     id: i64,
-    error: Option<String>,
+    draft: Draft,
 ) -> Response {
     let plan = match fangxin_core::spotchecks::plan_view(&state.db, id).await {
         Ok(p) => p,
@@ -549,8 +553,14 @@ async fn plan_page(
     let (frame, csrf) = Frame::of(state, page, headers, Section::SpotChecks);
     render(
         PlanPage {
-            frame: frame.with_error(error),
+            frame,
+            drawn: plan
+                .drawn_at
+                .with_timezone(&fangxin_core::clock::offset())
+                .format("%Y-%m-%d %H:%M")
+                .to_string(),
             plan,
+            draft,
             today: fangxin_core::clock::today(now).to_string(),
             as_of: stamp(now),
         },
@@ -565,7 +575,7 @@ pub async fn plan(
     headers: HeaderMap,
     Path(id): Path<i64>,
 ) -> Response {
-    plan_page(&state, &page, &headers, id, None).await
+    plan_page(&state, &page, &headers, id, Draft::none()).await
 }
 
 /// `POST /admin/spot-checks/{plan}/checks/{id}`: enter one result.
@@ -576,7 +586,7 @@ pub async fn record_result(
     Path((plan, id)): Path<(i64, i64)>,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Response {
-    let f = Fields(pairs);
+    let f = Fields(pairs.clone());
     if !Csrf::check(&headers, &f.get("csrf")) {
         return super::super::forms::refused();
     }
@@ -612,14 +622,8 @@ pub async fn record_result(
             | AppError::Conflict { .. }
             | AppError::NotFound { .. }),
         ) => {
-            plan_page(
-                &state,
-                &page,
-                &headers,
-                plan,
-                Some(super::super::zh::message(&e)),
-            )
-            .await
+            let draft = Draft::refused(format!("check-{id}"), RESULT_FIELDS, pairs, &e);
+            plan_page(&state, &page, &headers, plan, draft).await
         }
         Err(e) => app_error(e),
     }
