@@ -128,6 +128,10 @@ pub struct ServerSettings {
     /// directory (`csrf.key`). Replicas behind one address must share one.
     #[serde(default)]
     pub csrf_key: Secret,
+    /// The address people reach the portal at (`https://fangxin.example.gov.cn`), for the
+    /// QR code on a merchant's printed card. Empty: the address the request came to.
+    #[serde(default)]
+    pub public_url: String,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]

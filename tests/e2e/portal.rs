@@ -105,7 +105,7 @@ async fn the_portal_finds_explains_and_escapes(backend: Backend) {
         "a new merchant without records is marked"
     );
 
-    // A demo merchant with a penalty explains it, with a chart of its score.
+    // A demo merchant with a penalty explains it.
     let (_, list) = app.get_json("/api/v1/penalties?per_page=1").await;
     let penalised = list["penalties"][0]["uscc"].as_str().unwrap().to_owned();
     let decision = list["penalties"][0]["decision_no"]
@@ -115,7 +115,9 @@ async fn the_portal_finds_explains_and_escapes(backend: Backend) {
     let (status, merchant) = page(&app, &format!("/m/{penalised}")).await;
     assert_eq!(status, 200);
     assert!(merchant.contains(&decision));
-    assert!(merchant.contains("<svg") && merchant.contains("信用分走势"));
+    // Its score's trend: a chart once it has moved, else one sentence, never an empty panel.
+    assert!(merchant.contains("信用分走势"));
+    assert!(merchant.contains("<svg") || merchant.contains("没有变化"));
     assert!(
         merchant.contains("起</td>") || merchant.contains("仍在计入"),
         "each factor says when it stops counting"
@@ -380,6 +382,32 @@ async fn every_page_has_the_icon_a_login_and_12315(backend: Backend) {
     app.finish().await;
 }
 
+/// A merchant's page offers a card to print for the door, whose QR code leads back to
+/// the page (the printed link says where).
+async fn a_merchant_card_prints_with_a_code_to_its_page(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let uscc = app.usccs().await[0].clone();
+    let (_, merchant) = page(&app, &format!("/m/{uscc}")).await;
+    assert!(merchant.contains(&format!("href=\"/m/{uscc}/card\"")));
+    let (status, card) = page(&app, &format!("/m/{uscc}/card")).await;
+    assert_eq!(status, 200);
+    let link = app.url(&format!("/m/{uscc}"));
+    assert!(card.contains(&link), "the code's link is printed: {link}");
+    assert!(card.contains("aria-label=\"指向商户页面的二维码\""));
+    assert!(
+        card.contains("<path") || card.matches("<rect").count() > 20,
+        "a drawn code"
+    );
+    assert!(card.contains("12315") && card.contains("信用等级"));
+    assert!(
+        card.contains("src=\"/assets/card.js\""),
+        "the print button, no inline script"
+    );
+    let (status, _) = page(&app, "/m/91530102MA0000000X/card").await;
+    assert_eq!(status, 400, "a bad code is refused");
+    app.finish().await;
+}
+
 /// Every grade a person sees, in results and on a merchant's page, opens what the grades
 /// mean; that page has the place it points to. A merchant's page previews itself when shared.
 async fn every_grade_links_to_what_grades_mean(backend: Backend) {
@@ -593,6 +621,7 @@ async fn a_refused_warning_keeps_what_was_typed(backend: Backend) {
 }
 
 crate::on_every_backend!(
+    a_merchant_card_prints_with_a_code_to_its_page,
     a_refused_warning_keeps_what_was_typed,
     spot_checks_filter_by_outcome,
     every_page_has_the_icon_a_login_and_12315,

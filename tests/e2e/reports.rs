@@ -182,9 +182,46 @@ async fn the_public_statistics_name_no_one(backend: Backend) {
     assert_eq!(response.status(), 200);
     let html = response.text().await.unwrap();
     assert!(html.contains("投诉举报统计（近半年）"));
-    for section in ["按渠道", "按行业", "按街道", "<svg"] {
+    for section in ["按渠道", "按行业", "按街道", "class=\"bar\""] {
         assert!(html.contains(section), "{section}");
     }
+    // One definition of the count: every table sums to the total, but the kinds, which
+    // also list inquiries and say so.
+    let number = |after: &str, from: &str| -> u64 {
+        let rest = &from[from.find(after).unwrap_or_else(|| panic!("{after}")) + after.len()..];
+        rest.chars()
+            .take_while(char::is_ascii_digit)
+            .collect::<String>()
+            .parse()
+            .unwrap()
+    };
+    let total = number("投诉举报共 <strong>", &html);
+    let sum_of = |id: &str| {
+        let section = &html[html.find(&format!("id=\"{id}\"")).unwrap()..];
+        number(
+            "<td class=\"barcell\"></td><td class=\"num\">",
+            &section[section.find("<tfoot>").unwrap()..],
+        )
+    };
+    for id in [
+        "by-channel",
+        "by-channel-kind",
+        "by-industry",
+        "by-street",
+        "by-category",
+    ] {
+        assert_eq!(sum_of(id), total, "{id} sums to the total");
+    }
+    let inquiries = if html.contains("另有咨询 ") {
+        number("另有咨询 ", &html)
+    } else {
+        0
+    };
+    assert_eq!(
+        sum_of("by-kind"),
+        total + inquiries,
+        "kinds add the inquiries"
+    );
     for hidden in ["投诉最多的商户", "热点词", "职业索赔", "/m/9"] {
         assert!(!html.contains(hidden), "{hidden} on the public page");
     }

@@ -1,12 +1,13 @@
-//! Charts for the merchant page: inline SVG drawn on the server with plotters. The charts
-//! carry no text (the page prints the axes' ranges and a table of the same figures next
-//! to them, which screen readers read too), so no font is needed on the server.
+//! The score-trend chart of the merchant page: inline SVG drawn on the server with
+//! plotters. It carries no text, so no font is needed on the server: the page labels its
+//! axis and grade bands in HTML beside it. Bar charts are HTML (labelled bars in their
+//! tables), which the browser labels in the reader's own fonts.
 
 use chrono::NaiveDate;
 use plotters::prelude::*;
 
 const WIDTH: u32 = 640;
-const HEIGHT: u32 = 200;
+const HEIGHT: u32 = 150;
 
 /// Makes the drawn SVG scale with the page and names it for assistive technology.
 fn responsive(svg: String, label: &str) -> String {
@@ -75,64 +76,6 @@ pub fn score_over_time(
     Some(responsive(svg, label))
 }
 
-/// Complaints per month as bars.
-pub fn complaints_per_month(months: &[u64], label: &str) -> Option<String> {
-    if months.is_empty() {
-        return None;
-    }
-    let top = months.iter().copied().max().unwrap_or(0).max(1);
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
-        root.fill(&WHITE).ok()?;
-        let mut chart = ChartBuilder::on(&root)
-            .margin(6)
-            .build_cartesian_2d(0u32..months.len() as u32, 0u64..top)
-            .ok()?;
-        chart
-            .draw_series(months.iter().enumerate().map(|(i, n)| {
-                let x = i as u32;
-                let mut bar = Rectangle::new([(x, 0), (x + 1, *n)], RGBColor(196, 90, 23).filled());
-                bar.set_margin(0, 0, 3, 3);
-                bar
-            }))
-            .ok()?;
-        root.present().ok()?;
-    }
-    Some(responsive(svg, label))
-}
-
-/// Shares (percent) as horizontal bars, largest first as given; the table beside the
-/// chart names each bar.
-pub fn share_bars(shares: &[f64], label: &str) -> Option<String> {
-    if shares.is_empty() {
-        return None;
-    }
-    let n = shares.len() as u32;
-    let top = shares.iter().copied().fold(0.0, f64::max).max(1.0);
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
-        root.fill(&WHITE).ok()?;
-        let mut chart = ChartBuilder::on(&root)
-            .margin(6)
-            .build_cartesian_2d(0.0..top, 0u32..n)
-            .ok()?;
-        chart
-            .draw_series(shares.iter().enumerate().map(|(i, share)| {
-                // The first row at the top.
-                let y = n - 1 - i as u32;
-                let mut bar =
-                    Rectangle::new([(0.0, y), (*share, y + 1)], RGBColor(23, 92, 168).filled());
-                bar.set_margin(2, 2, 0, 0);
-                bar
-            }))
-            .ok()?;
-        root.present().ok()?;
-    }
-    Some(responsive(svg, label))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -149,10 +92,7 @@ mod tests {
             "信用分走势",
         )
         .unwrap();
-        assert!(svg.starts_with("<svg") && svg.contains("viewBox=\"0 0 640 200\""));
+        assert!(svg.starts_with("<svg") && svg.contains("viewBox=\"0 0 640 150\""));
         assert!(svg.contains("aria-label=\"信用分走势\"") && svg.contains("<polyline"));
-        let bars = complaints_per_month(&[0, 2, 5, 1], "每月投诉").unwrap();
-        assert!(bars.matches("<rect").count() >= 4);
-        assert!(complaints_per_month(&[], "x").is_none());
     }
 }

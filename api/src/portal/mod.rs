@@ -37,6 +37,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/", get(home))
         .route("/assets/suggest.js", get(suggest_js))
+        .route("/assets/card.js", get(card_js))
         .route("/favicon.ico", get(favicon))
         .route("/assets/favicon.svg", get(favicon))
         .route("/about/scoring", get(scoring_explained))
@@ -44,6 +45,7 @@ pub fn routes() -> Router<AppState> {
         .route("/trusted", get(trusted_directory))
         .route("/m/{uscc}", get(merchant))
         .route("/m/{uscc}/feed.atom", get(atom))
+        .route("/m/{uscc}/card", get(card))
         .route("/penalties", get(penalties))
         .route("/warnings", get(warnings))
         .route("/spot-checks", get(spot_checks))
@@ -167,6 +169,57 @@ async fn suggest_js() -> Response {
         include_str!("../../assets/suggest.js"),
     )
         .into_response()
+}
+
+async fn card_js() -> Response {
+    (
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "text/javascript; charset=utf-8",
+            ),
+            (axum::http::header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../../assets/card.js"),
+    )
+        .into_response()
+}
+
+/// `/m/{uscc}/card`: the merchant's card to print and put on the door, with a QR code to
+/// its page.
+async fn card(
+    State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
+    axum::extract::Path(uscc): axum::extract::Path<String>,
+) -> Page {
+    let now = fangxin_core::clock::now();
+    let base = match state.settings.server.public_url.trim_end_matches('/') {
+        "" => {
+            let host = headers
+                .get(header::HOST)
+                .and_then(|h| h.to_str().ok())
+                .filter(|h| {
+                    h.chars().all(|c| {
+                        c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']')
+                    })
+                })
+                .unwrap_or("127.0.0.1");
+            let scheme = if state.settings.server.secure_cookies {
+                "https"
+            } else {
+                "http"
+            };
+            format!("{scheme}://{host}")
+        }
+        configured => configured.to_owned(),
+    };
+    page(
+        async {
+            let uscc = Uscc::parse(&uscc).map_err(AppError::from)?;
+            public::card(&state, &uscc, &base, now).await
+        }
+        .await,
+    )
 }
 
 /// The portal's icon (a shield with a tick), for tabs and bookmarks; browsers that ask for

@@ -598,7 +598,8 @@ struct MerchantPage {
     stats: ComplaintStats,
     growth: String,
     answered: String,
-    complaints_chart: Option<String>,
+    /// The last 12 months as labelled columns: month, count, column height in per cent.
+    month_bars: Vec<(String, u64, u32)>,
     months_caption: String,
     answers: Vec<AnswerLine>,
     trusted_level: Option<String>,
@@ -615,6 +616,69 @@ fn percent(p: Option<f64>) -> String {
 }
 
 use fangxin_core::clock::month_start;
+
+#[derive(Template)]
+#[template(path = "card.html")]
+struct CardPage {
+    display_name: String,
+    name: String,
+    uscc: String,
+    grade_label: String,
+    grade_class: String,
+    score: Option<i32>,
+    trusted_level: Option<String>,
+    /// The QR code as inline SVG.
+    qr: String,
+    link: String,
+    authority: &'static str,
+    as_of_day: NaiveDate,
+    as_of: String,
+}
+
+/// A merchant's card to print: name, grade and a QR code to its page, which always shows
+/// the current record (the card says so, and the day its grade was read).
+pub async fn card(state: &AppState, uscc: &Uscc, base: &str, now: DateTime<Utc>) -> PageResult {
+    let today = fangxin_core::clock::today(now);
+    let m = fangxin_core::merchants::find_by_uscc(&state.db, uscc).await?;
+    let explained = match fangxin_core::scores::explain(&state.db, uscc).await {
+        Ok(s) => Some(s),
+        Err(AppError::NotFound { .. }) => None,
+        Err(e) => return Err(e.into()),
+    };
+    let (trusted_level, _) = trusted_parts(state, m.id, today).await?;
+    let link = format!("{base}/m/{}", m.uscc);
+    let qr = qrcode::QrCode::with_error_correction_level(link.as_bytes(), qrcode::EcLevel::M)
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("qr code: {e}")))?
+        .render::<qrcode::render::svg::Color<'_>>()
+        .min_dimensions(200, 200)
+        .quiet_zone(true)
+        .build();
+    // The SVG scales with the card; its text twin is the link printed under it.
+    let qr = qr
+        .replacen("<?xml version=\"1.0\" standalone=\"yes\"?>", "", 1)
+        .replacen(
+            "<svg ",
+            "<svg role=\"img\" aria-label=\"指向商户页面的二维码\" ",
+            1,
+        );
+    let (grade_label, grade_class) = grade_parts(explained.as_ref().map(|s| s.grade.as_str()));
+    CardPage {
+        display_name: m.sign_name.clone().unwrap_or_else(|| m.name.clone()),
+        name: m.name,
+        uscc: m.uscc,
+        grade_label,
+        grade_class,
+        score: explained.as_ref().map(|s| s.score),
+        trusted_level,
+        qr,
+        link,
+        authority: "昆明市五华区市场监督管理局",
+        as_of_day: today,
+        as_of: stamp(now),
+    }
+    .render()
+    .map_err(PageError::from)
+}
 
 pub async fn merchant(state: &AppState, uscc: &Uscc, now: DateTime<Utc>) -> PageResult {
     let today = fangxin_core::clock::today(now);
@@ -651,12 +715,21 @@ pub async fn merchant(state: &AppState, uscc: &Uscc, now: DateTime<Utc>) -> Page
     let (grade_label, grade_class) = grade_parts(explained.as_ref().map(|s| s.grade.as_str()));
     let factors = factor_lines(explained.as_ref());
     let points: Vec<(NaiveDate, i32)> = history.iter().map(|h| (h.as_of, h.score)).collect();
-    let score_chart = charts::score_over_time(&points, today, "信用分走势");
+    // A line that never moved is an empty panel: one sentence says it better.
+    let moved = points.windows(2).any(|w| w[0].1 != w[1].1);
+    let score_chart = if moved {
+        charts::score_over_time(&points, today, "信用分走势")
+    } else {
+        None
+    };
     let history_caption = match (history.first(), history.last()) {
-        (Some(first), Some(last)) => format!(
-            "{} 起 {} 分，现为 {} 分（纵轴 0–100 分；背景色为等级区间）",
-            first.as_of, first.score, last.score
+        (Some(first), Some(last)) if moved => format!(
+            "{} 起 {} 分，现为 {} 分。纵轴 0–100 分，横轴 {} 至今天；背景色为等级区间：A 85 分以上，B 70–84，C 60–69，D 60 以下。",
+            first.as_of, first.score, last.score, first.as_of
         ),
+        (Some(first), Some(last)) => {
+            format!("自 {} 起一直为 {} 分，没有变化。", first.as_of, last.score)
+        }
         _ => String::new(),
     };
     let months_caption = months
@@ -668,10 +741,22 @@ pub async fn merchant(state: &AppState, uscc: &Uscc, now: DateTime<Utc>) -> Page
         })
         .collect::<Vec<_>>()
         .join("，");
-    let complaints_chart = if months.iter().any(|n| *n > 0) {
-        charts::complaints_per_month(&months, "近12个月每月投诉举报件数")
+    let top = months.iter().copied().max().unwrap_or(0).max(1);
+    let month_bars = if months.iter().any(|n| *n > 0) {
+        months
+            .iter()
+            .enumerate()
+            .map(|(i, n)| {
+                let d = month_start(today, 11 - i as u32);
+                (
+                    format!("{}月", d.month()),
+                    *n,
+                    (n * 70).div_ceil(top) as u32,
+                )
+            })
+            .collect()
     } else {
-        None
+        vec![]
     };
     let display_name = m.sign_name.clone().unwrap_or_else(|| m.name.clone());
     let share_summary = format!(
@@ -708,7 +793,7 @@ pub async fn merchant(state: &AppState, uscc: &Uscc, now: DateTime<Utc>) -> Page
         ),
         answered: percent(stats.answered_percent),
         stats,
-        complaints_chart,
+        month_bars,
         months_caption,
         answers,
         trusted_level,

@@ -8,7 +8,6 @@ use axum::response::{Html, IntoResponse, Response};
 use chrono::NaiveDate;
 use serde::Deserialize;
 
-use super::charts;
 use super::forms::app_error;
 use super::session::RegulatorPage;
 use super::{Page, PageError, stamp};
@@ -19,12 +18,18 @@ struct SectionView {
     id: &'static str,
     title: &'static str,
     column: &'static str,
-    chart: Option<String>,
     rows: Vec<RowView>,
+    /// The rows' sum, this period and the one before.
+    sum: u64,
+    previous_sum: u64,
+    /// What the sum holds, when it is not the report's total.
+    note: Option<String>,
 }
 
 struct RowView {
     label: String,
+    /// The bar's length: the share against the largest row's, in per cent.
+    bar: u32,
     count: u64,
     share: String,
     previous: u64,
@@ -47,18 +52,21 @@ fn section(
     column: &'static str,
     rows: &[Row],
 ) -> SectionView {
-    let shares: Vec<f64> = rows.iter().take(12).map(|r| r.share).collect();
+    let top = rows.iter().map(|r| r.count).max().unwrap_or(0).max(1);
     SectionView {
         id,
         title,
         column,
-        chart: charts::share_bars(&shares, &format!("{title}占比条形图")),
+        sum: rows.iter().map(|r| r.count).sum(),
+        previous_sum: rows.iter().map(|r| r.previous).sum(),
+        note: None,
         rows: rows
             .iter()
             .map(|r| {
                 let (change, class) = change_text(r.change_percent);
                 RowView {
                     label: r.label.clone(),
+                    bar: (r.count * 100).div_ceil(top) as u32,
                     count: r.count,
                     share: format!("{:.2}", r.share),
                     previous: r.previous,
@@ -90,6 +98,7 @@ struct ReportPage {
     previous_to: NaiveDate,
     total: u64,
     previous_total: u64,
+    inquiries: u64,
     change: Option<String>,
     handling: Vec<(&'static str, String)>,
     sections: Vec<SectionView>,
@@ -121,6 +130,7 @@ pub fn render_report(
         previous_to: report.previous_period.to,
         total: report.total,
         previous_total: report.previous_total,
+        inquiries: report.inquiries,
         change: report.change_percent.map(|c| {
             if c >= 0.0 {
                 format!("增长 {c:.2}%")
@@ -148,7 +158,15 @@ pub fn render_report(
             ("满意及基本满意", ratio(&h.satisfaction)),
         ],
         sections: vec![
-            section("by-kind", "按类型", "类型", &report.by_kind),
+            SectionView {
+                note: (report.inquiries > 0).then(|| {
+                    format!(
+                        "含咨询 {} 件：咨询不计入投诉举报总数，只在本表列出。",
+                        report.inquiries
+                    )
+                }),
+                ..section("by-kind", "按类型", "类型", &report.by_kind)
+            },
             section("by-channel", "按渠道", "渠道", &report.by_channel),
             section(
                 "by-channel-kind",

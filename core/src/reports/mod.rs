@@ -301,9 +301,13 @@ pub struct ClaimantShare {
 pub struct ComplaintReport {
     pub period: Period,
     pub previous_period: Period,
-    /// Complaints and reports (inquiries are counted in `by_kind` only, as the seed does).
+    /// Complaints and reports (inquiries are counted in `by_kind` only, as the seed does):
+    /// every breakdown but `by_kind` sums to this.
     pub total: u64,
     pub previous_total: u64,
+    /// Inquiries (咨询) in the period: `by_kind` sums to `total` plus these.
+    pub inquiries: u64,
+    pub previous_inquiries: u64,
     pub change_percent: Option<f64>,
     pub by_kind: Vec<Row>,
     pub by_channel: Vec<Row>,
@@ -767,6 +771,16 @@ fn assemble(
         previous_period: previous,
         total: cur.total,
         previous_total: prev.total,
+        inquiries: cur
+            .kind
+            .get(ComplaintKind::Inquiry.code())
+            .copied()
+            .unwrap_or(0),
+        previous_inquiries: prev
+            .kind
+            .get(ComplaintKind::Inquiry.code())
+            .copied()
+            .unwrap_or(0),
         change_percent: change(cur.total, prev.total),
         by_kind: rows(&cur.kind, &prev.kind, kind_label),
         by_channel: rows(&cur.channel, &prev.channel, channel_label),
