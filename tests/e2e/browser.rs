@@ -790,7 +790,7 @@ async fn a_regulator_draws_checks_and_matches_a_complaint(backend: Backend) {
             log.contains("投诉举报：匹配商户")
                 && log.contains("（监管人员）")
                 && !log.contains("regulator #")
-                && log.contains(&format!("complaint {id}")),
+                && log.contains(&format!("投诉举报 {id}")),
             "audit: {log}"
         );
         Ok(())
@@ -1267,8 +1267,40 @@ async fn screenshots() {
         ("desktop-search", 1280, 900, "/?q=mx".to_owned()),
         ("desktop-merchant", 1280, 1400, format!("/m/{uscc}")),
         ("phone-stats", 360, 1400, "/stats".to_owned()),
+        ("phone-card", 360, 800, format!("/m/{uscc}/card")),
     ] {
         let client = browser(&driver, width, height).await;
+        client.goto(&format!("{base}{path}")).await.unwrap();
+        let png = client.screenshot().await.unwrap();
+        std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
+        client.close().await.ok();
+    }
+    // The console, as a clerk on a tablet and on a laptop sees it.
+    app.create_account("regulator", "shot.clerk", "a long enough password", None)
+        .await;
+    let (_, queue) = app
+        .get_json_as(
+            "/api/v1/admin/complaints?status=mediating&per_page=1",
+            &app.token_for("regulator", None).await,
+        )
+        .await;
+    let complaint = queue["complaints"][0]["id"].as_i64().unwrap_or(1);
+    for (name, width, height, path) in [
+        (
+            "tablet-console-queue",
+            800,
+            1100,
+            "/admin/complaints?queue=all".to_owned(),
+        ),
+        (
+            "desktop-console-complaint",
+            1280,
+            1400,
+            format!("/admin/complaints/{complaint}"),
+        ),
+    ] {
+        let client = browser(&driver, width, height).await;
+        log_in(&client, &base, "shot.clerk").await.unwrap();
         client.goto(&format!("{base}{path}")).await.unwrap();
         let png = client.screenshot().await.unwrap();
         std::fs::write(dir.join(format!("{name}.png")), png).unwrap();

@@ -79,13 +79,9 @@ pub fn warning_category_zh(category: &str) -> &str {
     }
 }
 
-/// An audit entry's action as a clerk reads it: 「行政处罚：发布」 for `penalty.publish`. An
-/// action this table lacks shows its code.
-pub fn audit_action_zh(action: &str) -> String {
-    let Some((entity, verb)) = action.split_once('.') else {
-        return action.to_owned();
-    };
-    let what = match entity {
+/// The Chinese name of a kind of record in the audit log (`penalty` → 行政处罚).
+pub fn entity_zh(entity: &str) -> Option<&'static str> {
+    Some(match entity {
         "account" => "账户",
         "claimant" => "职业索赔人",
         "complainant" => "投诉人信息",
@@ -101,7 +97,19 @@ pub fn audit_action_zh(action: &str) -> String {
         "trusted" => "放心消费单位",
         "warning" => "消费警示",
         "import" => "导入文件",
-        _ => return action.to_owned(),
+        "attachment" => "证明材料",
+        _ => return None,
+    })
+}
+
+/// An audit entry's action as a clerk reads it: 「行政处罚：发布」 for `penalty.publish`. An
+/// action this table lacks shows its code.
+pub fn audit_action_zh(action: &str) -> String {
+    let Some((entity, verb)) = action.split_once('.') else {
+        return action.to_owned();
+    };
+    let Some(what) = entity_zh(entity) else {
+        return action.to_owned();
     };
     let done = match (entity, verb) {
         ("complaint", status)

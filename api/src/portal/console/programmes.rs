@@ -629,10 +629,60 @@ pub async fn record_result(
     }
 }
 
+/// The actions the audit log's filter offers, in the order a clerk looks for them.
+const AUDIT_ACTIONS: &[&str] = &[
+    "penalty.publish",
+    "penalty.correct",
+    "penalty.publicity_end",
+    "penalty.repaired",
+    "complaint.intake",
+    "complaint.match",
+    "complaint.assign",
+    "complaint.accepted",
+    "complaint.rejected",
+    "complaint.mediating",
+    "complaint.settled",
+    "complaint.mediation_failed",
+    "complaint.withdrawn",
+    "complaint.converted_to_case",
+    "complaint.answer",
+    "objection.file",
+    "objection.accept",
+    "objection.reject",
+    "credit_repair.apply",
+    "credit_repair.approve",
+    "credit_repair.reject",
+    "trusted.enrol",
+    "trusted.change",
+    "trusted.suspend",
+    "listing.create",
+    "listing.remove",
+    "spot_check_plan.draw",
+    "spot_check.result",
+    "claimant.confirm",
+    "claimant.clear",
+    "warning.publish",
+    "import.complaints",
+    "import.penalties",
+    "import.merchants",
+    "merchant.create",
+    "merchant.update",
+    "merchant.status",
+    "account.create",
+    "account.change",
+    "complainant.phone",
+    "complainant.name",
+    "complainant.id_number",
+];
+
 #[derive(Template)]
 #[template(path = "audit.html")]
 struct AuditPage {
     frame: Frame,
+    /// The kinds of record to filter by: code, Chinese name.
+    entities: Vec<(&'static str, &'static str)>,
+    /// The actions to filter by: code, Chinese name.
+    actions: Vec<(String, String)>,
     entries: Vec<(String, String, String, String, String)>,
     entity: String,
     entity_id: String,
@@ -697,6 +747,35 @@ pub async fn audit(
     render(
         AuditPage {
             frame,
+            entities: [
+                "penalty",
+                "complaint",
+                "merchant",
+                "objection",
+                "credit_repair",
+                "trusted",
+                "listing",
+                "spot_check_plan",
+                "spot_check",
+                "claimant",
+                "warning",
+                "import",
+                "account",
+                "complainant",
+            ]
+            .into_iter()
+            .map(|e| (e, crate::portal::zh::entity_zh(e).unwrap_or(e)))
+            .collect(),
+            actions: AUDIT_ACTIONS
+                .iter()
+                .map(|a| (a.to_string(), crate::portal::zh::audit_action_zh(a)))
+                .chain(
+                    // An action typed into the address that the list lacks stays chosen.
+                    Some(q.action.trim())
+                        .filter(|a| !a.is_empty() && !AUDIT_ACTIONS.contains(a))
+                        .map(|a| (a.to_owned(), crate::portal::zh::audit_action_zh(a))),
+                )
+                .collect(),
             entries: log
                 .rows
                 .into_iter()
@@ -707,7 +786,11 @@ pub async fn audit(
                             .to_string(),
                         actor_zh(&e.actor_role, e.actor_id, &names),
                         crate::portal::zh::audit_action_zh(&e.action),
-                        format!("{} {}", e.entity, e.entity_id),
+                        format!(
+                            "{} {}",
+                            crate::portal::zh::entity_zh(&e.entity).unwrap_or(&e.entity),
+                            e.entity_id
+                        ),
                         e.request_id.unwrap_or_default(),
                     )
                 })

@@ -562,7 +562,7 @@ pub async fn admin(
                 crate::portal::zh::audit_action_zh(&e.action),
                 format!(
                     "{} {}",
-                    crate::portal::zh::record_kind_zh(&e.entity),
+                    crate::portal::zh::entity_zh(&e.entity).unwrap_or(&e.entity),
                     e.subject.unwrap_or(e.entity_id)
                 ),
             )
