@@ -408,6 +408,41 @@ async fn a_merchant_card_prints_with_a_code_to_its_page(backend: Backend) {
     app.finish().await;
 }
 
+/// Warnings filter by their category, shown in Chinese, and the filter follows the CSV.
+async fn warnings_filter_by_category(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let regulator = app.token_for("regulator", None).await;
+    for (title, category) in [
+        ("春节预付卡提示", "prepaid_card"),
+        ("旅游购物提示", "tourism"),
+        ("节日食品提示", "节日消费"),
+    ] {
+        let (status, body) = app
+            .post_json(
+                "/api/v1/admin/warnings",
+                Some(&regulator),
+                serde_json::json!({"title": title, "body": "请保存好票据。", "category": category}),
+            )
+            .await;
+        assert_eq!(status, 201, "{body}");
+    }
+    let (status, all) = page(&app, "/warnings").await;
+    assert_eq!(status, 200);
+    assert!(all.contains("春节预付卡提示") && all.contains("旅游购物提示"));
+    assert!(all.contains("href=\"/warnings?category=tourism\""));
+    assert!(!all.contains(">tourism<"), "categories read in Chinese");
+    let (_, tourism) = page(&app, "/warnings?category=tourism").await;
+    assert!(tourism.contains("旅游购物提示"));
+    assert!(!tourism.contains("春节预付卡提示"));
+    assert!(
+        tourism.contains("format=csv&#38;category=tourism"),
+        "{tourism}"
+    );
+    let (_, by_name) = page(&app, "/warnings?category=节日消费").await;
+    assert!(by_name.contains("节日食品提示") && !by_name.contains("旅游购物提示"));
+    app.finish().await;
+}
+
 /// Every grade a person sees, in results and on a merchant's page, opens what the grades
 /// mean; that page has the place it points to. A merchant's page previews itself when shared.
 async fn every_grade_links_to_what_grades_mean(backend: Backend) {
@@ -621,6 +656,7 @@ async fn a_refused_warning_keeps_what_was_typed(backend: Backend) {
 }
 
 crate::on_every_backend!(
+    warnings_filter_by_category,
     a_merchant_card_prints_with_a_code_to_its_page,
     a_refused_warning_keeps_what_was_typed,
     spot_checks_filter_by_outcome,

@@ -499,7 +499,7 @@ pub struct ListQuery {
     page: Option<u64>,
     /// Spot checks: `qualified` or `unqualified`.
     outcome: Option<String>,
-    /// Penalties: a category's code or Chinese name (`fine`, `罚款`).
+    /// Penalties: a category's code or Chinese name (`fine`, `罚款`); warnings: a category.
     category: Option<String>,
 }
 
@@ -524,7 +524,15 @@ async fn warnings(
     q: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Page {
     let q = q.map(|Query(q)| q).unwrap_or_default();
-    page(public::warnings(&state, q.page, fangxin_core::clock::now()).await)
+    page(
+        public::warnings(
+            &state,
+            q.page,
+            q.category.as_deref(),
+            fangxin_core::clock::now(),
+        )
+        .await,
+    )
 }
 
 async fn spot_checks(

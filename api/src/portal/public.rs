@@ -1162,7 +1162,7 @@ pub struct ListItem {
 
 /// One choice of a list's filter: its words, its address, whether it is the one shown.
 pub struct ListFilter {
-    label: &'static str,
+    label: String,
     href: String,
     current: bool,
 }
@@ -1221,12 +1221,12 @@ pub async fn penalties(
     };
     let (prev, next) = list_links(&here, p.page, p.per_page, p.total);
     let filters = std::iter::once(ListFilter {
-        label: "全部",
+        label: "全部".to_owned(),
         href: "/penalties".to_owned(),
         current: category.is_none(),
     })
     .chain(PenaltyCategory::ALL.iter().map(|c| ListFilter {
-        label: c.label_zh(),
+        label: c.label_zh().to_owned(),
         href: format!("/penalties?category={}", c.code()),
         current: category == Some(*c),
     }))
@@ -1275,18 +1275,48 @@ pub async fn penalties(
     .render()?)
 }
 
-pub async fn warnings(state: &AppState, page: Option<u64>, now: DateTime<Utc>) -> PageResult {
+pub async fn warnings(
+    state: &AppState,
+    page: Option<u64>,
+    category: Option<&str>,
+    now: DateTime<Utc>,
+) -> PageResult {
+    let categories = fangxin_core::warnings::categories(&state.db).await?;
+    // A category the list does not know shows every warning rather than an empty page.
+    let category = category
+        .map(str::trim)
+        .and_then(|c| {
+            categories
+                .iter()
+                .find(|k| *k == c || super::zh::warning_category_zh(k) == c)
+        })
+        .cloned();
     let p = fangxin_core::warnings::list(
         &state.db,
         fangxin_core::warnings::WarningQuery {
             page,
             per_page: Some(20),
-            ..Default::default()
+            category: category.clone(),
         },
         now,
     )
     .await?;
-    let (prev, next) = list_links("/warnings", p.page, p.per_page, p.total);
+    let here = match &category {
+        Some(c) => format!("/warnings?category={}", urlencode(c)),
+        None => "/warnings".to_owned(),
+    };
+    let (prev, next) = list_links(&here, p.page, p.per_page, p.total);
+    let filters: Vec<ListFilter> = std::iter::once(ListFilter {
+        label: "全部".to_owned(),
+        href: "/warnings".to_owned(),
+        current: category.is_none(),
+    })
+    .chain(categories.iter().map(|c| ListFilter {
+        label: super::zh::warning_category_zh(c).to_owned(),
+        href: format!("/warnings?category={}", urlencode(c)),
+        current: category.as_deref() == Some(c.as_str()),
+    }))
+    .collect();
     let items = p
         .rows
         .into_iter()
@@ -1304,11 +1334,18 @@ pub async fn warnings(state: &AppState, page: Option<u64>, now: DateTime<Utc>) -
         })
         .collect();
     Ok(ListPage {
-        filters: vec![],
+        filters: if categories.len() > 1 {
+            filters
+        } else {
+            vec![]
+        },
         heading: "消费警示与提示",
         total: p.total,
         items,
-        csv_href: "/api/v1/warnings?format=csv".into(),
+        csv_href: match &category {
+            Some(c) => format!("/api/v1/warnings?format=csv&category={}", urlencode(c)),
+            None => "/api/v1/warnings?format=csv".into(),
+        },
         prev,
         next,
         as_of: stamp(now),
@@ -1348,7 +1385,7 @@ pub async fn spot_checks(
     ]
     .into_iter()
     .map(|(label, code)| ListFilter {
-        label,
+        label: label.to_owned(),
         href: code.map_or("/spot-checks".to_owned(), |c| {
             format!("/spot-checks?outcome={c}")
         }),

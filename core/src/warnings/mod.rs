@@ -139,6 +139,24 @@ impl crate::paging::Listed for WarningView {
     const STAMPED: bool = true;
 }
 
+/// The categories warnings have been published under, the most used first: what the
+/// public list filters by.
+pub async fn categories<C: ConnectionTrait>(db: &C) -> AppResult<Vec<String>> {
+    use sea_orm::QuerySelect;
+    use sea_orm::sea_query::{Expr, ExprTrait};
+    let rows: Vec<(String, i64)> = warning::Entity::find()
+        .select_only()
+        .column(warning::Column::Category)
+        .column_as(Expr::col(warning::Column::Id).count(), "n")
+        .group_by(warning::Column::Category)
+        .order_by_desc(Expr::col(sea_orm::sea_query::Alias::new("n")))
+        .order_by_asc(warning::Column::Category)
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().map(|(c, _)| c).collect())
+}
+
 /// Newest first.
 pub async fn list<C: ConnectionTrait>(
     db: &C,
