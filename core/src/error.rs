@@ -51,7 +51,7 @@ pub enum AppError {
         retry_after_secs: u64,
     },
     #[error("database error")]
-    Database(sea_orm::DbErr),
+    Database(#[source] sea_orm::DbErr),
     #[error("search index error")]
     Index(#[from] fangxin_indexer::IndexError),
     #[error("internal error")]

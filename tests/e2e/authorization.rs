@@ -89,6 +89,12 @@ pub(crate) const MATRIX: &[(&str, &str, Option<&str>, [u16; 4])] = &[
         [401, 403, 400, 400],
     ),
     (
+        "PUT",
+        "/api/v1/admin/complaints/1/assignee",
+        Some("{\"assignee_id\": null}"),
+        [401, 403, 200, 200],
+    ),
+    (
         "POST",
         "/api/v1/admin/warnings",
         Some("{}"),
