@@ -169,8 +169,22 @@ impl App {
                 generate_demo(&db, &settings, settings.demo.merchants, settings.demo.seed).await?;
             tracing::info!(?summary, "demo district ready");
         }
+        // The public reads, and the index follows the feed, from the read-only copy when
+        // there is one: a page and a search answer never run ahead of each other.
+        let reads = match settings.database.read_url.expose().trim() {
+            "" => db.clone(),
+            url => store::connect(url, settings.database.max_connections, acquire)
+                .await
+                .context("cannot connect to the read-only database (read_url)")?,
+        };
+        if !store::wait_for_replay(&db, &reads, Duration::from_secs(30)).await? {
+            tracing::warn!(
+                "the read-only database is more than 30 s behind the primary: \
+                 the index starts from it and follows the feed as it catches up"
+            );
+        }
         let index = open_index(&settings)?;
-        let merchants = merchant::Entity::find().count(&db).await?;
+        let merchants = merchant::Entity::find().count(&reads).await?;
         let current = index.current();
         // tantivy reads disk: off the async runtime, like every index call.
         let (docs, payload) = {
@@ -181,11 +195,11 @@ impl App {
             .await??
         };
         let cursor = payload.map_or(0, |p| p.cursor);
-        let head = indexing::head(&db).await?;
+        let head = indexing::head(&reads).await?;
         if (docs == 0 && merchants > 0) || cursor > head {
             // An empty index, or one that followed another database: rebuild it.
             tracing::info!(merchants, cursor, head, "building the search index");
-            indexing::reindex(&db, current.clone(), fangxin_core::clock::now()).await?;
+            indexing::reindex(&reads, current.clone(), fangxin_core::clock::now()).await?;
         }
         drop(current);
 
@@ -204,7 +218,7 @@ impl App {
             None => (FeedNotifier::in_process(), None),
         };
         let follower = IndexFollower::new(
-            db.clone(),
+            reads.clone(),
             index.clone(),
             settings.index.lookback_events,
             settings.index.lookback_seconds,
@@ -232,6 +246,7 @@ impl App {
             .with_context(|| format!("cannot listen on {}", settings.server.bind))?;
         let state = AppState {
             db,
+            reads,
             index,
             notifier,
             redis: redis.clone(),

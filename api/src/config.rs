@@ -140,6 +140,19 @@ pub struct DatabaseSettings {
     pub max_connections: u32,
     /// Longest wait for a connection (and for connecting), in ms.
     pub acquire_timeout_ms: u64,
+    /// A read-only copy (a PostgreSQL hot standby) for what the public reads: pages,
+    /// the public API, exports and the change-feed follower. Empty: everything reads the
+    /// primary.
+    #[serde(default)]
+    pub read_url: Secret,
+    /// How far the read-only copy may lag behind the primary, in ms, before `/readyz`
+    /// says this replica is not ready (and a load balancer routes around it).
+    #[serde(default = "default_max_replica_lag_ms")]
+    pub max_replica_lag_ms: u64,
+}
+
+fn default_max_replica_lag_ms() -> u64 {
+    5_000
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]

@@ -11,7 +11,10 @@ use fangxin_core::feed::FeedNotifier;
 /// What every handler can reach.
 #[derive(Clone)]
 pub struct AppState {
+    /// The primary: every write, and reads that must see their own writes.
     pub db: DatabaseConnection,
+    /// What the public reads (`[database] read_url`, a hot standby), else the primary.
+    pub reads: DatabaseConnection,
     pub index: Arc<fangxin_core::indexing::SharedIndex>,
     pub settings: Arc<Settings>,
     pub notifier: FeedNotifier,

@@ -100,6 +100,8 @@ pub struct Options {
     pub metrics_token: Option<String>,
     /// `[server] header_timeout_ms`, `body_timeout_ms` and `max_connections`.
     pub connection_limits: Option<(u64, u64, usize)>,
+    /// `[database] read_url` (a hot standby) and `max_replica_lag_ms`.
+    pub read_url: Option<(String, u64)>,
 }
 
 impl Default for Options {
@@ -112,6 +114,7 @@ impl Default for Options {
             max_body_bytes: None,
             metrics_token: None,
             connection_limits: None,
+            read_url: None,
         }
     }
 }
@@ -159,6 +162,10 @@ impl TestApp {
             settings.server.header_timeout_ms = header;
             settings.server.body_timeout_ms = body;
             settings.server.max_connections = connections;
+        }
+        if let Some((url, max_lag)) = &options.read_url {
+            settings.database.read_url = fangxin_api::config::Secret::new(url.clone());
+            settings.database.max_replica_lag_ms = *max_lag;
         }
         if let Some(token) = &options.metrics_token {
             settings.server.metrics_token = fangxin_api::config::Secret::new(token.clone());

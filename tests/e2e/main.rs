@@ -27,6 +27,7 @@ mod exports;
 mod feed;
 mod outages;
 mod redis;
+mod replication;
 mod reports;
 mod scores;
 mod spotchecks;

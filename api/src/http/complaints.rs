@@ -268,7 +268,7 @@ pub async fn stats(
     let csv = crate::export::wants_csv(&headers, format.format.as_deref())?;
     let columns = crate::export::Columns::parse(format.columns.as_deref())?;
     let now = fangxin_core::clock::now();
-    let stats = complaints::stats(&state.db, &uscc, now).await?;
+    let stats = complaints::stats(&state.reads, &uscc, now).await?;
     if csv {
         return Ok(crate::export::csv_response(
             &format!("complaint-stats-{uscc}"),

@@ -23,9 +23,10 @@ pub async fn healthz() -> Json<serde_json::Value> {
     Json(json!({ "status": "ok" }))
 }
 
-/// The process can serve: the database and the index answer, each within a second. Redis is
-/// reported but never makes the process unready: without it, limits and wake-ups stay in
-/// process (`"redis": "degraded"`).
+/// The process can serve: the database and the index answer, each within a second, and the
+/// read-only copy (`[database] read_url`), when there is one, lags the primary by no more
+/// than `max_replica_lag_ms`. Redis is reported but never makes the process unready:
+/// without it, limits and wake-ups stay in process (`"redis": "degraded"`).
 #[utoipa::path(
     get,
     path = "/readyz",
@@ -38,7 +39,7 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
     // second whatever is down.
     const WITHIN: Duration = Duration::from_millis(500);
     let index = state.index.current();
-    let (database, docs, redis) = tokio::join!(
+    let (database, docs, redis, lag) = tokio::join!(
         async {
             matches!(
                 tokio::time::timeout(WITHIN, state.db.ping()).await,
@@ -63,7 +64,25 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
                 },
             }
         },
+        async {
+            if state.settings.database.read_url.is_empty() {
+                return None;
+            }
+            Some(
+                tokio::time::timeout(WITHIN, fangxin_core::store::replica_lag_ms(&state.reads))
+                    .await
+                    .ok()
+                    .and_then(Result::ok),
+            )
+        },
     );
+    let max_lag = state.settings.database.max_replica_lag_ms;
+    // `None`: no read-only copy; `Some(None)`: it does not answer.
+    let replica = lag.map(|l| match l {
+        Some(ms) if ms <= max_lag => json!({ "status": "ok", "lag_ms": ms }),
+        Some(ms) => json!({ "status": "lagging", "lag_ms": ms, "max_lag_ms": max_lag }),
+        None => json!({ "status": "unavailable" }),
+    });
     let mut failing = Vec::new();
     if !database {
         failing.push("database");
@@ -71,14 +90,22 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
     if docs.is_none() {
         failing.push("index");
     }
+    if let Some(r) = &replica
+        && r["status"] != "ok"
+    {
+        failing.push("read replica");
+    }
     if failing.is_empty() {
-        Json(json!({
+        let mut body = json!({
             "status": "ready",
             "database": "ok",
             "index": { "status": "ok", "documents": docs.unwrap_or(0) },
             "redis": redis,
-        }))
-        .into_response()
+        });
+        if let Some(r) = replica {
+            body["read_replica"] = r;
+        }
+        Json(body).into_response()
     } else {
         let mut problem = Problem::new(
             StatusCode::SERVICE_UNAVAILABLE,

@@ -113,7 +113,7 @@ pub async fn profile(
 ) -> ApiResult<Json<MerchantProfile>> {
     let uscc = Uscc::parse(&uscc)?;
     Ok(Json(
-        merchants::profile(&state.db, &uscc, fangxin_core::clock::now()).await?,
+        merchants::profile(&state.reads, &uscc, fangxin_core::clock::now()).await?,
     ))
 }
 

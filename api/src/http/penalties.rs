@@ -59,7 +59,7 @@ pub async fn list(
     ApiQuery(format): ApiQuery<FormatParam>,
 ) -> ApiResult<Response> {
     let now = fangxin_core::clock::now();
-    let db = state.db.clone();
+    let db = state.reads.clone();
     Ok(
         export::json_or_csv(&headers, &format, "penalties", query, now, move |q| {
             let db = db.clone();
@@ -82,7 +82,7 @@ pub async fn public_detail(
     State(state): State<AppState>,
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<PenaltyDetail>> {
-    Ok(Json(penalties::detail(&state.db, id, true).await?))
+    Ok(Json(penalties::detail(&state.reads, id, true).await?))
 }
 
 /// `GET /api/v1/admin/penalties/{id}`: any decision, whatever its status.

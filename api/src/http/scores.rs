@@ -24,7 +24,7 @@ pub async fn score(
     ApiPath(uscc): ApiPath<String>,
 ) -> ApiResult<Json<ScoreView>> {
     let uscc = Uscc::parse(&uscc)?;
-    Ok(Json(scores::explain(&state.db, &uscc).await?))
+    Ok(Json(scores::explain(&state.reads, &uscc).await?))
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -46,7 +46,7 @@ pub async fn history(
     ApiPath(uscc): ApiPath<String>,
 ) -> ApiResult<Json<ScoreHistory>> {
     let uscc = Uscc::parse(&uscc)?;
-    let history = scores::history(&state.db, &uscc, 500).await?;
+    let history = scores::history(&state.reads, &uscc, 500).await?;
     Ok(Json(ScoreHistory {
         uscc: uscc.to_string(),
         history,

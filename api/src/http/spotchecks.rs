@@ -81,7 +81,7 @@ pub async fn plan(
     State(state): State<AppState>,
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<PlanView>> {
-    Ok(Json(spotchecks::plan_view(&state.db, id).await?))
+    Ok(Json(spotchecks::plan_view(&state.reads, id).await?))
 }
 
 #[utoipa::path(
@@ -96,7 +96,7 @@ pub async fn frame(
     State(state): State<AppState>,
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<Frame>> {
-    Ok(Json(spotchecks::frame(&state.db, id).await?))
+    Ok(Json(spotchecks::frame(&state.reads, id).await?))
 }
 
 #[utoipa::path(
@@ -143,7 +143,7 @@ pub async fn list(
     ApiQuery(format): ApiQuery<FormatParam>,
 ) -> ApiResult<Response> {
     let now = fangxin_core::clock::now();
-    let db = state.db.clone();
+    let db = state.reads.clone();
     Ok(
         export::json_or_csv(&headers, &format, "spot-checks", query, now, move |q| {
             let db = db.clone();

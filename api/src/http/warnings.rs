@@ -46,7 +46,7 @@ pub async fn list(
     ApiQuery(format): ApiQuery<FormatParam>,
 ) -> ApiResult<Response> {
     let now = fangxin_core::clock::now();
-    let db = state.db.clone();
+    let db = state.reads.clone();
     Ok(
         export::json_or_csv(&headers, &format, "warnings", query, now, move |q| {
             let db = db.clone();

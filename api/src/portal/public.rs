@@ -130,7 +130,7 @@ fn summary(text: &str, chars: usize) -> String {
 
 pub async fn home(state: &AppState, q: HomeQuery, now: DateTime<Utc>) -> PageResult {
     let warnings = fangxin_core::warnings::list(
-        &state.db,
+        &state.reads,
         fangxin_core::warnings::WarningQuery {
             per_page: Some(3),
             ..Default::default()
@@ -639,8 +639,8 @@ struct CardPage {
 /// the current record (the card says so, and the day its grade was read).
 pub async fn card(state: &AppState, uscc: &Uscc, base: &str, now: DateTime<Utc>) -> PageResult {
     let today = fangxin_core::clock::today(now);
-    let m = fangxin_core::merchants::find_by_uscc(&state.db, uscc).await?;
-    let explained = match fangxin_core::scores::explain(&state.db, uscc).await {
+    let m = fangxin_core::merchants::find_by_uscc(&state.reads, uscc).await?;
+    let explained = match fangxin_core::scores::explain(&state.reads, uscc).await {
         Ok(s) => Some(s),
         Err(AppError::NotFound { .. }) => None,
         Err(e) => return Err(e.into()),
@@ -682,15 +682,15 @@ pub async fn card(state: &AppState, uscc: &Uscc, base: &str, now: DateTime<Utc>)
 
 pub async fn merchant(state: &AppState, uscc: &Uscc, now: DateTime<Utc>) -> PageResult {
     let today = fangxin_core::clock::today(now);
-    let id = fangxin_core::merchants::find_by_uscc(&state.db, uscc)
+    let id = fangxin_core::merchants::find_by_uscc(&state.reads, uscc)
         .await?
         .id;
     // The parts are independent reads: asked at once, on connections of their own, the
     // page waits for the slowest rather than for their sum.
     let (m, explained, mut history, stats, months, answers, spot_checks, listings, trusted) = tokio::try_join!(
-        fangxin_core::merchants::profile(&state.db, uscc, now),
+        fangxin_core::merchants::profile(&state.reads, uscc, now),
         async {
-            match fangxin_core::scores::explain(&state.db, uscc).await {
+            match fangxin_core::scores::explain(&state.reads, uscc).await {
                 Ok(s) => Ok(Some(s)),
                 Err(AppError::NotFound { .. }) => Ok(None),
                 Err(e) => Err(e),
@@ -698,12 +698,12 @@ pub async fn merchant(state: &AppState, uscc: &Uscc, now: DateTime<Utc>) -> Page
         },
         async {
             Ok::<_, AppError>(
-                fangxin_core::scores::history(&state.db, uscc, 200)
+                fangxin_core::scores::history(&state.reads, uscc, 200)
                     .await
                     .unwrap_or_default(),
             )
         },
-        fangxin_core::complaints::stats(&state.db, uscc, now),
+        fangxin_core::complaints::stats(&state.reads, uscc, now),
         complaints_per_month(state, id, today, now),
         recent_answers(state, id),
         published_checks(state, id),
@@ -824,7 +824,7 @@ async fn complaints_per_month(
         .filter(complaint::Column::Kind.ne("inquiry"))
         .filter(complaint::Column::ReceivedAt.gte(since_time))
         .into_tuple()
-        .all(&state.db)
+        .all(&state.reads)
         .await
         .map_err(AppError::from)?;
     let mut months = vec![0u64; 12];
@@ -846,7 +846,7 @@ async fn recent_answers(state: &AppState, id: i64) -> Result<Vec<AnswerLine>, Ap
         .filter(complaint::Column::MerchantResponse.is_not_null())
         .order_by_desc(complaint::Column::RespondedAt)
         .limit(5)
-        .all(&state.db)
+        .all(&state.reads)
         .await
         .map_err(AppError::from)?
         .into_iter()
@@ -874,7 +874,7 @@ async fn published_checks(state: &AppState, id: i64) -> Result<Vec<CheckLine>, A
         .filter(spot_check_result::Column::Outcome.is_not_null())
         .order_by_desc(spot_check_result::Column::CheckedOn)
         .limit(10)
-        .all(&state.db)
+        .all(&state.reads)
         .await
         .map_err(AppError::from)?
         .into_iter()
@@ -896,7 +896,7 @@ async fn current_listings(state: &AppState, id: i64) -> Result<Vec<ListingLine>,
     Ok(listing::Entity::find()
         .filter(listing::Column::MerchantId.eq(id))
         .filter(listing::Column::RemovedOn.is_null())
-        .all(&state.db)
+        .all(&state.reads)
         .await
         .map_err(AppError::from)?
         .into_iter()
@@ -919,7 +919,7 @@ async fn trusted_parts(
     let enrolment = trusted_enrolment::Entity::find()
         .filter(trusted_enrolment::Column::MerchantId.eq(id))
         .filter(trusted_enrolment::Column::Status.eq("active"))
-        .one(&state.db)
+        .one(&state.reads)
         .await
         .map_err(AppError::from)?
         .filter(|t| t.valid_from <= today && t.valid_to.is_none_or(|end| end >= today));
@@ -1088,10 +1088,10 @@ fn method_changed(history: &[fangxin_core::scores::ScoreHistoryEntry]) -> Option
 /// The Atom feed of a merchant's public changes: score changes, penalties, spot checks.
 pub async fn atom(state: &AppState, uscc: &Uscc, now: DateTime<Utc>) -> Result<String, AppError> {
     use atom_syndication::{Entry, Feed, Link, Person, Text};
-    let m = fangxin_core::merchants::profile(&state.db, uscc, now).await?;
+    let m = fangxin_core::merchants::profile(&state.reads, uscc, now).await?;
     let name = m.sign_name.clone().unwrap_or_else(|| m.name.clone());
     let page = format!("/m/{}", m.uscc);
-    let mut history = fangxin_core::scores::history(&state.db, uscc, 200)
+    let mut history = fangxin_core::scores::history(&state.reads, uscc, 200)
         .await
         .unwrap_or_default();
     history.reverse();
@@ -1203,7 +1203,7 @@ pub async fn penalties(
     // A category the list does not know shows every decision rather than an error page.
     let category = category.and_then(PenaltyCategory::parse);
     let p = fangxin_core::penalties::public_list(
-        &state.db,
+        &state.reads,
         fangxin_core::penalties::PenaltyQuery {
             authority: None,
             category: category.map(|c| c.code().to_owned()),
@@ -1281,7 +1281,7 @@ pub async fn warnings(
     category: Option<&str>,
     now: DateTime<Utc>,
 ) -> PageResult {
-    let categories = fangxin_core::warnings::categories(&state.db).await?;
+    let categories = fangxin_core::warnings::categories(&state.reads).await?;
     // A category the list does not know shows every warning rather than an empty page.
     let category = category
         .map(str::trim)
@@ -1292,7 +1292,7 @@ pub async fn warnings(
         })
         .cloned();
     let p = fangxin_core::warnings::list(
-        &state.db,
+        &state.reads,
         fangxin_core::warnings::WarningQuery {
             page,
             per_page: Some(20),
@@ -1364,7 +1364,7 @@ pub async fn spot_checks(
         .and_then(fangxin_scoring::domain::SpotCheckOutcome::parse)
         .map(|o| o.code());
     let p = fangxin_core::spotchecks::public_list(
-        &state.db,
+        &state.reads,
         fangxin_core::spotchecks::SpotCheckQuery {
             outcome: outcome.map(str::to_owned),
             page,

@@ -224,7 +224,7 @@ pub async fn stats(State(state): State<AppState>) -> Page {
     let period = Period::recent_half_year(fangxin_core::clock::today(now));
     let result = async {
         let report = fangxin_core::reports::complaints(
-            &state.db,
+            &state.reads,
             period,
             Audience::Public,
             &state.scoring.calendar,

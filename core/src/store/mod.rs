@@ -270,6 +270,88 @@ pub async fn merchant_by_uscc<C: ConnectionTrait>(
         .ok_or_else(|| crate::error::AppError::MerchantNotFound(uscc.to_string()))
 }
 
+/// How far a read-only copy lags its primary, in ms: 0 on a primary, on any SQLite file,
+/// and on a standby that has replayed all it received; else the age of the last
+/// transaction it replayed (which grows while it receives nothing, so a standby cut off
+/// from its primary turns unready).
+pub async fn replica_lag_ms<C: ConnectionTrait>(db: &C) -> Result<u64, DbErr> {
+    if db.get_database_backend() != DbBackend::Postgres {
+        return Ok(0);
+    }
+    let row = db
+        .query_one_raw(sea_orm::Statement::from_string(
+            DbBackend::Postgres,
+            "SELECT (CASE WHEN NOT pg_is_in_recovery() THEN 0 \
+               WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0 \
+               ELSE COALESCE(EXTRACT(EPOCH FROM (now() - pg_last_xact_replay_timestamp())) * 1000, 0) \
+             END)::bigint AS lag_ms",
+        ))
+        .await?;
+    let lag: i64 = match row {
+        Some(r) => r.try_get("", "lag_ms")?,
+        None => 0,
+    };
+    Ok(lag.max(0) as u64)
+}
+
+/// Waits until a read-only copy has replayed everything the primary had written when
+/// asked (at most `limit`): a replica starting on a standby builds its index from what the
+/// primary holds, not from a moment behind it. Returns whether it caught up; on SQLite, or
+/// when both are the primary, at once.
+pub async fn wait_for_replay<C: ConnectionTrait>(
+    primary: &C,
+    replica: &C,
+    limit: Duration,
+) -> Result<bool, DbErr> {
+    if primary.get_database_backend() != DbBackend::Postgres {
+        return Ok(true);
+    }
+    let lsn_of = |sql: &'static str| async move {
+        let row = replica
+            .query_one_raw(sea_orm::Statement::from_string(DbBackend::Postgres, sql))
+            .await?;
+        Ok::<_, DbErr>(row)
+    };
+    let in_recovery: bool = match lsn_of("SELECT pg_is_in_recovery() AS r").await? {
+        Some(r) => r.try_get("", "r")?,
+        None => false,
+    };
+    if !in_recovery {
+        return Ok(true);
+    }
+    let target: String = match primary
+        .query_one_raw(sea_orm::Statement::from_string(
+            DbBackend::Postgres,
+            "SELECT pg_current_wal_lsn()::text AS lsn",
+        ))
+        .await?
+    {
+        Some(r) => r.try_get("", "lsn")?,
+        None => return Ok(true),
+    };
+    let start = std::time::Instant::now();
+    loop {
+        let caught_up: bool = match replica
+            .query_one_raw(sea_orm::Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                "SELECT COALESCE(pg_last_wal_replay_lsn() >= $1::pg_lsn, false) AS done",
+                [target.clone().into()],
+            ))
+            .await?
+        {
+            Some(r) => r.try_get("", "done")?,
+            None => false,
+        };
+        if caught_up {
+            return Ok(true);
+        }
+        if start.elapsed() >= limit {
+            return Ok(false);
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::on_this_machine;
