@@ -26,6 +26,8 @@ mod contract;
 mod exports;
 mod feed;
 mod outages;
+#[path = "../support/pg_cluster.rs"]
+mod pg_cluster;
 mod redis;
 mod replication;
 mod reports;
