@@ -265,6 +265,7 @@ impl App {
                 redis.clone(),
             )),
             reindex_running: Arc::new(std::sync::atomic::AtomicBool::new(false)),
+            draining: Arc::new(std::sync::atomic::AtomicBool::new(false)),
             stats_page: Arc::default(),
             settings: Arc::new(settings),
         };
@@ -301,8 +302,15 @@ impl App {
         let router = crate::router::router(self.state.clone());
         let mut stop = self.shutdown_tx.subscribe();
         let tx = self.shutdown_tx.clone();
+        let draining = self.state.draining.clone();
+        let drain = Duration::from_millis(self.state.settings.server.drain_ms);
         let signals = tokio::spawn(async move {
             wait_for_signal().await;
+            // Lame duck first: unready, still serving, for as long as the balancer takes
+            // to notice; then stop taking connections and finish those open.
+            draining.store(true, std::sync::atomic::Ordering::SeqCst);
+            tracing::info!(drain_ms = drain.as_millis() as u64, "stopping: draining");
+            tokio::time::sleep(drain).await;
             let _ = tx.send(true);
         });
         let server = &self.state.settings.server;

@@ -124,6 +124,10 @@ pub struct ServerSettings {
     pub body_timeout_ms: u64,
     /// Connections served at once; further clients wait to be accepted.
     pub max_connections: usize,
+    /// On SIGTERM or Ctrl-C, how long `/readyz` says "draining" while requests are still
+    /// served, before the listener closes and open requests finish, in ms.
+    #[serde(default = "default_drain_ms")]
+    pub drain_ms: u64,
     /// The key the portal's CSRF tokens are signed with; empty: a random key kept in the data
     /// directory (`csrf.key`). Replicas behind one address must share one.
     #[serde(default)]
@@ -149,6 +153,10 @@ pub struct DatabaseSettings {
     /// says this replica is not ready (and a load balancer routes around it).
     #[serde(default = "default_max_replica_lag_ms")]
     pub max_replica_lag_ms: u64,
+}
+
+fn default_drain_ms() -> u64 {
+    1_000
 }
 
 fn default_max_replica_lag_ms() -> u64 {

@@ -27,6 +27,9 @@ pub struct AppState {
     pub public_limiter: Arc<fangxin_core::accounts::RateLimiter>,
     /// Set while an index rebuild runs.
     pub reindex_running: Arc<std::sync::atomic::AtomicBool>,
+    /// Set when a signal asked the process to stop: `/readyz` answers 503 so the load
+    /// balancer stops sending requests, while those already sent are still served.
+    pub draining: Arc<std::sync::atomic::AtomicBool>,
     /// The public statistics page, computed at most once per few minutes: the lock makes
     /// concurrent visitors wait for one computation instead of each running it.
     pub stats_page: Arc<tokio::sync::Mutex<Option<(std::time::Instant, String)>>>,

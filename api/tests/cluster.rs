@@ -103,6 +103,8 @@ impl Replica {
             .env("FANGXIN__LIMITS__LOGIN_PER_MINUTE", "0")
             .env("FANGXIN__DEMO__MERCHANTS", "200")
             .env("FANGXIN__INDEX__POLL_INTERVAL_MS", "50")
+            // Unready for longer than the balancer takes to notice (200 ms × 1 check).
+            .env("FANGXIN__SERVER__DRAIN_MS", "800")
             .env("RUST_LOG", "warn")
             .stdout(Stdio::null())
             .stderr(Stdio::null());
@@ -189,13 +191,14 @@ impl Drop for Replica {
 struct Balancer {
     child: Child,
     port: u16,
+    stats: u16,
     _dir: tempfile::TempDir,
 }
 
 impl Balancer {
     fn start(replicas: &[u16]) -> Balancer {
         let dir = tempfile::tempdir().unwrap();
-        let port = free_port();
+        let (port, stats) = (free_port(), free_port());
         let servers: String = replicas
             .iter()
             .enumerate()
@@ -205,6 +208,7 @@ impl Balancer {
             "global\n  maxconn 512\n\
              defaults\n  mode http\n  timeout connect 1s\n  timeout client 15s\n  timeout server 15s\n\
              \x20 retries 3\n  option redispatch 1\n  retry-on all-retryable-errors\n\
+             listen stats\n  bind 127.0.0.1:{stats}\n  stats enable\n  stats uri /stats\n\
              frontend fangxin\n  bind 127.0.0.1:{port}\n  default_backend replicas\n\
              backend replicas\n  balance roundrobin\n  option httpchk GET /readyz\n\
              \x20 http-check expect status 200\n  default-server inter 200ms fall 1 rise 2\n{servers}"
@@ -225,8 +229,36 @@ impl Balancer {
         Balancer {
             child,
             port,
+            stats,
             _dir: dir,
         }
+    }
+
+    /// How often the balancer had to retry or send a request elsewhere, and how many
+    /// responses and connections to the replicas failed: HAProxy's own counters.
+    fn trouble(&self) -> (u64, u64, u64, u64) {
+        // HTTP/1.0: the answer comes whole, not in chunks.
+        let mut stream = TcpStream::connect(("127.0.0.1", self.stats)).unwrap();
+        stream
+            .write_all(b"GET /stats;csv HTTP/1.0\r\n\r\n")
+            .unwrap();
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer).unwrap();
+        let csv = answer.split_once("\r\n\r\n").map_or("", |(_, b)| b);
+        let mut lines = csv.lines().skip_while(|l| !l.starts_with("# pxname"));
+        let header: Vec<&str> = lines
+            .next()
+            .unwrap()
+            .trim_start_matches("# ")
+            .split(',')
+            .collect();
+        let col = |name: &str| header.iter().position(|h| *h == name).unwrap();
+        let row: Vec<&str> = lines
+            .map(|l| l.split(',').collect::<Vec<_>>())
+            .find(|r| r[0] == "replicas" && r[1] == "BACKEND")
+            .expect("the backend's row");
+        let n = |name: &str| row[col(name)].parse::<u64>().unwrap_or(0);
+        (n("wretr"), n("wredis"), n("eresp"), n("econ"))
     }
 }
 
@@ -455,7 +487,13 @@ fn replicas_behind_a_balancer_on_a_streaming_standby() {
     assert!(get(a.port, "/warnings").is_some_and(|(_, p)| p.contains(warning)));
     std::thread::sleep(Duration::from_millis(600));
 
-    // A rolling restart of both under read load: each drains on SIGTERM and comes back.
+    // A rolling restart of both under read load: each drains on SIGTERM (unready first,
+    // still serving, then finishing what it holds) and comes back. No read fails, and the
+    // balancer never had to retry one: no request met a replica that was going away.
+    let before = lb.trouble();
+    eprintln!(
+        "after the SIGKILL: retries, redispatches, failed responses, failed connections: {before:?}"
+    );
     let load = ReadLoad::start(lb.port, &uscc);
     for replica in [&mut a, &mut b] {
         std::thread::sleep(Duration::from_millis(300));
@@ -470,6 +508,11 @@ fn replicas_behind_a_balancer_on_a_streaming_standby() {
         failed.is_empty(),
         "{} of {made} reads failed in a rolling restart: {failed:?}",
         failed.len()
+    );
+    assert_eq!(
+        lb.trouble(),
+        before,
+        "retries, redispatches, failed responses, failed connections: none in the restart"
     );
     a.index_check(&env);
     b.index_check(&env);

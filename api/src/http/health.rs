@@ -90,6 +90,9 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
     if docs.is_none() {
         failing.push("index");
     }
+    if state.draining.load(std::sync::atomic::Ordering::SeqCst) {
+        failing.push("the server (draining before it stops)");
+    }
     if let Some(r) = &replica
         && r["status"] != "ok"
     {
