@@ -185,12 +185,17 @@ pub async fn generate(db: &DatabaseConnection, opts: DemoOptions) -> AppResult<D
     });
     // Empty tables take their rows faster without secondary indexes to keep in step; each
     // index is built once, sorted, after the last batch.
+    // Dropped and made again each on one connection, in a transaction: on SQLite another
+    // pooled connection may still hold the schema from before the drop and refuse to make
+    // an index it believes exists ("index … already exists").
+    let txn = crate::store::begin_write(db).await?;
     let deferred = crate::store::DeferredIndexes::drop_for_load(
-        db,
+        &txn,
         &LOADED_TABLES,
         crate::store::Unique::Drop,
     )
     .await?;
+    txn.commit().await?;
     let written = async {
         while let Some(batch) = ready.recv().await {
             let (end, statements) = batch?;
@@ -210,7 +215,12 @@ pub async fn generate(db: &DatabaseConnection, opts: DemoOptions) -> AppResult<D
         indexes = deferred.len(),
         "building the indexes of the loaded tables"
     );
-    let restored = deferred.restore(db).await;
+    let restored = async {
+        let txn = crate::store::begin_write(db).await?;
+        deferred.restore(&txn).await?;
+        txn.commit().await
+    }
+    .await;
     written?;
     restored?;
     let mut summary =

@@ -203,8 +203,16 @@ impl DeferredIndexes {
         self.statements.is_empty()
     }
 
-    /// Makes the dropped indexes again, each in one sorted pass over its table.
+    /// Makes the dropped indexes again, each in one sorted pass over its table. Call it
+    /// inside a transaction, so that every statement runs on one connection.
     pub async fn restore<C: ConnectionTrait>(self, db: &C) -> Result<(), DbErr> {
+        if db.get_database_backend() == DbBackend::Sqlite {
+            // Reading the schema checks this connection's copy of it, and reloads a copy
+            // older than the drop (made on another connection): otherwise SQLite judges
+            // "already exists" from the copy it holds.
+            db.execute_unprepared("SELECT count(*) FROM sqlite_master")
+                .await?;
+        }
         for statement in &self.statements {
             db.execute_unprepared(statement).await?;
         }
