@@ -231,6 +231,27 @@ impl App {
             shutdown_rx,
         ));
 
+        // The public statistics are stored before the first visitor comes (once: later
+        // starts find them stored), then kept fresh in the background.
+        let holder = aggregate_holder();
+        let every = Duration::from_secs(settings.server.aggregates_refresh_seconds.max(1));
+        refresh_public_stats(
+            &db,
+            &reads,
+            &scoring,
+            &holder,
+            chrono::TimeDelta::from_std(every).unwrap_or(chrono::TimeDelta::minutes(5)),
+        )
+        .await;
+        let aggregates = tokio::spawn(run_public_stats(
+            db.clone(),
+            reads.clone(),
+            scoring.clone(),
+            holder,
+            every,
+            shutdown_tx.subscribe(),
+        ));
+
         let (sweep_passes, sweeps) = watch::channel(0u64);
         let sweep = tokio::spawn(fangxin_core::jobs::run_daily_sweep(
             db.clone(),
@@ -273,7 +294,7 @@ impl App {
             listener,
             state,
             shutdown_tx: Arc::new(shutdown_tx),
-            workers: vec![worker, sweep],
+            workers: vec![worker, sweep, aggregates],
             sweeps,
         })
     }
@@ -336,6 +357,110 @@ impl App {
         }
         tracing::info!("stopped");
         Ok(())
+    }
+}
+
+/// The lease holder's name of this process in the aggregates table.
+fn aggregate_holder() -> String {
+    format!(
+        "{}-{}",
+        std::process::id(),
+        fangxin_core::clock::now()
+            .timestamp_nanos_opt()
+            .unwrap_or(0)
+    )
+}
+
+/// Computes and stores the public statistics if they are due and this process takes the
+/// lease; the data is read from the read-only copy when there is one.
+async fn refresh_public_stats(
+    db: &DatabaseConnection,
+    reads: &DatabaseConnection,
+    scoring: &fangxin_core::scores::Scoring,
+    holder: &str,
+    every: chrono::TimeDelta,
+) {
+    use fangxin_core::aggregates::{self, PUBLIC_STATS};
+    let now = fangxin_core::clock::now();
+    let due = match aggregates::get(db, PUBLIC_STATS).await {
+        Ok(stored) => aggregates::due(stored.as_ref(), every, now),
+        Err(e) => {
+            tracing::warn!(error = %e, "public statistics: cannot read the stored result");
+            false
+        }
+    };
+    // A computation that has not stored within this is taken over by another replica.
+    let lease = every.max(chrono::TimeDelta::minutes(10));
+    if !due
+        || !matches!(
+            aggregates::try_lease(db, PUBLIC_STATS, holder, lease, now).await,
+            Ok(true)
+        )
+    {
+        return;
+    }
+    let started = std::time::Instant::now();
+    let period = fangxin_core::reports::Period::recent_half_year(fangxin_core::clock::today(now));
+    let report = match fangxin_core::reports::complaints(
+        reads,
+        period,
+        fangxin_core::reports::Audience::Public,
+        &scoring.calendar,
+        now,
+    )
+    .await
+    {
+        Ok(r) => r,
+        Err(e) => {
+            tracing::warn!(error = %e, "public statistics: not computed");
+            return;
+        }
+    };
+    let body = match serde_json::to_string(&report) {
+        Ok(b) => b,
+        Err(e) => {
+            tracing::warn!(error = %e, "public statistics: not stored");
+            return;
+        }
+    };
+    let stored = aggregates::store(
+        db,
+        PUBLIC_STATS,
+        holder,
+        body,
+        now,
+        fangxin_core::clock::now(),
+    )
+    .await;
+    tracing::info!(
+        seconds = started.elapsed().as_secs_f64(),
+        stored = matches!(stored, Ok(true)),
+        "public statistics computed"
+    );
+}
+
+/// Keeps the public statistics computed and stored: whenever the stored result is older
+/// than `every`, by whichever replica takes the lease; the others serve what is stored.
+async fn run_public_stats(
+    db: DatabaseConnection,
+    reads: DatabaseConnection,
+    scoring: Arc<fangxin_core::scores::Scoring>,
+    holder: String,
+    every: Duration,
+    mut stop: watch::Receiver<bool>,
+) {
+    let every_delta = chrono::TimeDelta::from_std(every).unwrap_or(chrono::TimeDelta::minutes(5));
+    // Check often enough to replace a stale result soon after it is due.
+    let check = (every / 5).clamp(Duration::from_millis(200), Duration::from_secs(30));
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(check) => {}
+            _ = stop.changed() => return,
+        }
+        if *stop.borrow() {
+            return;
+        }
+        refresh_public_stats(&db, &reads, &scoring, &holder, every_delta).await;
     }
 }
 

@@ -128,6 +128,10 @@ pub struct ServerSettings {
     /// served, before the listener closes and open requests finish, in ms.
     #[serde(default = "default_drain_ms")]
     pub drain_ms: u64,
+    /// How old the stored public statistics may grow before one replica computes them
+    /// again, in seconds.
+    #[serde(default = "default_aggregates_refresh_seconds")]
+    pub aggregates_refresh_seconds: u64,
     /// The key the portal's CSRF tokens are signed with; empty: a random key kept in the data
     /// directory (`csrf.key`). Replicas behind one address must share one.
     #[serde(default)]
@@ -153,6 +157,10 @@ pub struct DatabaseSettings {
     /// says this replica is not ready (and a load balancer routes around it).
     #[serde(default = "default_max_replica_lag_ms")]
     pub max_replica_lag_ms: u64,
+}
+
+fn default_aggregates_refresh_seconds() -> u64 {
+    300
 }
 
 fn default_drain_ms() -> u64 {

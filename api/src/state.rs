@@ -8,6 +8,9 @@ use sea_orm::DatabaseConnection;
 use crate::config::Settings;
 use fangxin_core::feed::FeedNotifier;
 
+/// A stored aggregate's computation time and its page.
+pub type RenderedStats = (chrono::DateTime<chrono::Utc>, String);
+
 /// What every handler can reach.
 #[derive(Clone)]
 pub struct AppState {
@@ -30,7 +33,7 @@ pub struct AppState {
     /// Set when a signal asked the process to stop: `/readyz` answers 503 so the load
     /// balancer stops sending requests, while those already sent are still served.
     pub draining: Arc<std::sync::atomic::AtomicBool>,
-    /// The public statistics page, computed at most once per few minutes: the lock makes
-    /// concurrent visitors wait for one computation instead of each running it.
-    pub stats_page: Arc<tokio::sync::Mutex<Option<(std::time::Instant, String)>>>,
+    /// The public statistics page as last rendered, with the stored result's computation
+    /// time: rendered again only when the background worker stored a newer one.
+    pub stats_page: Arc<tokio::sync::Mutex<Option<RenderedStats>>>,
 }

@@ -3,6 +3,7 @@
 //! district. It knows SQL and Redis, not HTTP or templates; `fangxin-api` wires it to both.
 
 pub mod accounts;
+pub mod aggregates;
 pub mod attachments;
 pub mod audit;
 pub mod checks;

@@ -23,6 +23,7 @@ mod m20261201_000013_audit_subjects_and_pending_rescores;
 mod m20261201_000014_industry_baselines;
 mod m20261204_000015_complaint_assignees_and_audit_notes;
 mod m20261204_000016_attachments;
+mod m20261204_000017_aggregates;
 
 pub struct Migrator;
 
@@ -46,6 +47,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000014_industry_baselines::Migration),
             Box::new(m20261204_000015_complaint_assignees_and_audit_notes::Migration),
             Box::new(m20261204_000016_attachments::Migration),
+            Box::new(m20261204_000017_aggregates::Migration),
         ]
     }
 }

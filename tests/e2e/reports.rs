@@ -248,7 +248,62 @@ async fn the_public_statistics_name_no_one(backend: Backend) {
     app.finish().await;
 }
 
+/// `/stats` serves what the background worker stored (no visitor waits for the count),
+/// and one process at a time computes it, under a lease that another takes over when it
+/// runs out.
+async fn public_statistics_are_served_as_stored_under_a_lease(backend: Backend) {
+    use fangxin_core::aggregates::{PUBLIC_STATS, get, store, try_lease};
+    let app = TestApp::spawn(backend).await;
+    let db = &app.state.db;
+    let first = get(db, PUBLIC_STATS)
+        .await
+        .unwrap()
+        .expect("computed before the first visitor");
+    let page = app.get("/stats").await.text().await.unwrap();
+    assert!(page.contains("投诉举报共"));
+
+    // Leases: one holder at a time; the same holder may renew.
+    let now = fangxin_core::clock::now();
+    let ten = chrono::TimeDelta::minutes(10);
+    assert!(try_lease(db, PUBLIC_STATS, "a", ten, now).await.unwrap());
+    assert!(!try_lease(db, PUBLIC_STATS, "b", ten, now).await.unwrap());
+    assert!(try_lease(db, PUBLIC_STATS, "a", ten, now).await.unwrap());
+    // Past its time another takes over, and the first's late result is not stored.
+    let later = now + chrono::TimeDelta::minutes(11);
+    assert!(try_lease(db, PUBLIC_STATS, "b", ten, later).await.unwrap());
+    assert!(
+        !store(db, PUBLIC_STATS, "a", first.body.clone(), now, later)
+            .await
+            .unwrap()
+    );
+    // What the holder stores is what visitors get, rendered once per stored result.
+    let mut report: fangxin_core::reports::ComplaintReport =
+        serde_json::from_str(&first.body).unwrap();
+    report.total = 424_242;
+    assert!(
+        store(
+            db,
+            PUBLIC_STATS,
+            "b",
+            serde_json::to_string(&report).unwrap(),
+            now,
+            later
+        )
+        .await
+        .unwrap()
+    );
+    let page = app.get("/stats").await.text().await.unwrap();
+    assert!(
+        page.contains("投诉举报共 <strong>424242</strong>"),
+        "served as stored"
+    );
+    // The lease was given up with the result: the next due computation may take it.
+    assert!(try_lease(db, PUBLIC_STATS, "c", ten, later).await.unwrap());
+    app.finish().await;
+}
+
 crate::on_every_backend!(
+    public_statistics_are_served_as_stored_under_a_lease,
     the_seed_2018_table_gives_shares_from_its_counts,
     the_public_statistics_name_no_one,
 );

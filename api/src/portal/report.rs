@@ -208,35 +208,36 @@ pub fn render_report(
     .render()
 }
 
-/// How long the public statistics page is served from memory.
-const STATS_FRESH_FOR: std::time::Duration = std::time::Duration::from_secs(300);
-
-/// `/stats`: the public half-year statistics (no merchant named, no complaint text),
-/// recomputed at most every five minutes.
+/// `/stats`: the public half-year statistics (no merchant named, no complaint text), as
+/// the background worker last stored them (`[server] aggregates_refresh_seconds`): a
+/// visitor never waits for the count. Each replica renders a stored result once.
 pub async fn stats(State(state): State<AppState>) -> Page {
-    let mut cached = state.stats_page.lock().await;
-    if let Some((at, html)) = cached.as_ref()
-        && at.elapsed() < STATS_FRESH_FOR
-    {
-        return Page(Ok(html.clone()));
-    }
-    let now = fangxin_core::clock::now();
-    let period = Period::recent_half_year(fangxin_core::clock::today(now));
     let result = async {
-        let report = fangxin_core::reports::complaints(
-            &state.reads,
-            period,
-            Audience::Public,
-            &state.scoring.calendar,
-            now,
-        )
-        .await?;
-        render_report(&report, None, None).map_err(PageError::from)
+        let stored =
+            fangxin_core::aggregates::get(&state.reads, fangxin_core::aggregates::PUBLIC_STATS)
+                .await?
+                .ok_or_else(|| PageError {
+                    status: axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                    title: "统计正在生成",
+                    message: "投诉举报统计正在后台生成，通常不超过一分钟。请稍后刷新本页。".into(),
+                    retry_after: Some(30),
+                })?;
+        let mut cached = state.stats_page.lock().await;
+        if let Some((at, html)) = cached.as_ref()
+            && *at == stored.computed_at
+        {
+            return Ok(html.clone());
+        }
+        let report: ComplaintReport = serde_json::from_str(&stored.body).map_err(|e| {
+            PageError::from(fangxin_core::error::AppError::Internal(anyhow::anyhow!(
+                "stored public statistics: {e}"
+            )))
+        })?;
+        let html = render_report(&report, None, None).map_err(PageError::from)?;
+        *cached = Some((stored.computed_at, html.clone()));
+        Ok(html)
     }
     .await;
-    if let Ok(html) = &result {
-        *cached = Some((std::time::Instant::now(), html.clone()));
-    }
     Page(result)
 }
 

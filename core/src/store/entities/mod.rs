@@ -2,6 +2,7 @@
 //! made by the migrations crate, never from these.
 
 pub mod account;
+pub mod aggregate;
 pub mod api_token;
 pub mod attachment;
 pub mod audit_log;
