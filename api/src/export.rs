@@ -198,9 +198,11 @@ impl CsvRow for fangxin_core::reports::ReportLine {
     }
 }
 
-/// A list query that can ask for any page.
+/// A keyed list query, as an export reads it: the first page, then the page after a cursor,
+/// neither counting the whole list.
 pub trait PagedQuery: Clone {
-    fn at_page(&self, page: u64, per_page: u64) -> Self;
+    fn first(&self, per_page: u64) -> Self;
+    fn after(&self, cursor: String) -> Self;
 }
 
 /// A public list as JSON (one page), or as CSV (every row, up to `MAX_ROWS`) when the
@@ -228,22 +230,30 @@ where
     }
     let columns = Columns::parse(format.columns.as_deref())?;
     let per_page = fangxin_core::paging::MAX_PER_PAGE;
-    let first = fetch(query.at_page(1, per_page)).await?.rows;
-    let more = (first.len() as u64 == per_page).then_some((2u64, per_page, query, fetch));
+    // Page after page by key, so the last page costs what the first did.
+    let query = query.first(per_page);
+    let first = fetch(query.clone()).await?;
+    let sent = first.rows.len() as u64;
+    let more = first
+        .next_cursor
+        .map(|cursor| (query.after(cursor), sent, fetch));
     let rest = futures_util::stream::unfold(more, move |state| async move {
-        let (page, sent, query, fetch) = state?;
+        let (query, sent, fetch) = state?;
         if sent >= MAX_ROWS {
             return None;
         }
-        match fetch(query.at_page(page, per_page)).await {
+        match fetch(query.clone()).await {
             Ok(p) => {
-                let n = p.rows.len() as u64;
-                let next = (n == per_page).then_some((page + 1, sent + n, query, fetch));
+                let sent = sent + p.rows.len() as u64;
+                let next = p
+                    .next_cursor
+                    .map(|cursor| (query.after(cursor), sent, fetch));
                 Some((Ok(p.rows), next))
             }
             Err(e) => Some((Err(e), None)),
         }
     });
+    let first = first.rows;
     let pages = futures_util::stream::once(std::future::ready(Ok(first))).chain(rest);
     Ok(csv_stream(name, now, columns, pages))
 }
@@ -290,10 +300,19 @@ fn csv_rows<R: CsvRow>(stamp: &str, rows: Vec<R>) -> AppResult<Vec<u8>> {
 macro_rules! paged {
     ($($query:ty),* $(,)?) => {$(
         impl PagedQuery for $query {
-            fn at_page(&self, page: u64, per_page: u64) -> Self {
+            fn first(&self, per_page: u64) -> Self {
                 Self {
-                    page: Some(page),
+                    page: None,
+                    after: None,
+                    before: None,
                     per_page: Some(per_page),
+                    uncounted: true,
+                    ..self.clone()
+                }
+            }
+            fn after(&self, cursor: String) -> Self {
+                Self {
+                    after: Some(cursor),
                     ..self.clone()
                 }
             }
@@ -490,9 +509,15 @@ mod tests {
         page: u64,
     }
 
+    /// The test's cursor is the number of the page it follows.
     impl PagedQuery for Query {
-        fn at_page(&self, page: u64, _per_page: u64) -> Self {
-            Query { page }
+        fn first(&self, _per_page: u64) -> Self {
+            Query { page: 1 }
+        }
+        fn after(&self, cursor: String) -> Self {
+            Query {
+                page: cursor.parse::<u64>().unwrap_or(0) + 1,
+            }
         }
     }
 
@@ -546,6 +571,8 @@ mod tests {
                         per_page: MAX_PER_PAGE,
                         rows: (first..first + n).map(Row).collect(),
                         as_of: None,
+                        next_cursor: (q.page <= pages).then(|| q.page.to_string()),
+                        prev_cursor: None,
                     })
                 }
             },

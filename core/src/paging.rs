@@ -1,6 +1,6 @@
 //! Page and page size of list endpoints, checked the same way everywhere.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{AppError, AppResult};
@@ -39,6 +39,185 @@ pub fn paging(page: Option<u64>, per_page: Option<u64>) -> AppResult<(u64, u64)>
     checked(page, per_page, DEFAULT_PER_PAGE, MAX_PER_PAGE)
 }
 
+/// Where a page of a keyed list starts: a numbered page (what people pick), or the row after
+/// or before which it starts (what API clients and the portal's next and previous links
+/// carry). A page far down found by key costs what the first page costs; a numbered page
+/// still skips the rows before it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Seek {
+    Page(u64),
+    After(Cursor),
+    Before(Cursor),
+}
+
+/// A row's place in a list ordered newest first by a date and then by id, and the number of
+/// the page it was shown on: `2026-11-30.4182.3`. Clients pass it back as they got it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cursor {
+    pub on: NaiveDate,
+    pub id: i64,
+    pub page: u64,
+}
+
+impl Cursor {
+    pub fn parse(text: &str) -> Option<Cursor> {
+        let mut parts = text.trim().split('.');
+        let on = NaiveDate::parse_from_str(parts.next()?, "%Y-%m-%d").ok()?;
+        let id = parts.next()?.parse().ok()?;
+        let page: u64 = parts.next()?.parse().ok()?;
+        (parts.next().is_none() && (1..=1_000_000).contains(&page)).then_some(Cursor {
+            on,
+            id,
+            page,
+        })
+    }
+}
+
+impl std::fmt::Display for Cursor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}.{}.{}",
+            self.on.format("%Y-%m-%d"),
+            self.id,
+            self.page
+        )
+    }
+}
+
+/// The start of a page of a keyed list from its query: at most one of `page`, `after` and
+/// `before`; a cursor that is not one this service wrote is refused.
+pub fn seek(
+    page: Option<u64>,
+    after: Option<&str>,
+    before: Option<&str>,
+    per_page: Option<u64>,
+) -> AppResult<(Seek, u64)> {
+    let (number, per_page) = paging(page, per_page)?;
+    let cursor = |text: &str| {
+        Cursor::parse(text).ok_or_else(|| {
+            AppError::invalid(
+                "invalid_cursor",
+                "a cursor is passed back as a page's next_cursor or prev_cursor gave it",
+            )
+        })
+    };
+    let given = [page.is_some(), after.is_some(), before.is_some()];
+    if given.iter().filter(|g| **g).count() > 1 {
+        return Err(AppError::invalid(
+            "invalid_paging",
+            "give one of page, after and before",
+        ));
+    }
+    let seek = match (after, before) {
+        (Some(a), _) => Seek::After(cursor(a)?),
+        (_, Some(b)) => Seek::Before(cursor(b)?),
+        _ => Seek::Page(number),
+    };
+    Ok((seek, per_page))
+}
+
+/// One page of a keyed list: its rows, its number, and the cursors of its neighbours.
+pub struct Keyed<M> {
+    pub rows: Vec<M>,
+    pub page: u64,
+    pub prev: Option<String>,
+    pub next: Option<String>,
+}
+
+/// Reads one page of `select`, newest first by `(date, id)`, from where `seek` says. It asks
+/// for one row more than a page holds, to know whether another page follows; with an index
+/// on the filter's equality columns then `date`, a page by key reads only its own rows.
+pub async fn keyed<E, C>(
+    db: &C,
+    select: sea_orm::Select<E>,
+    (date, id): (E::Column, E::Column),
+    seek: Seek,
+    per_page: u64,
+    key: impl Fn(&E::Model) -> (NaiveDate, i64),
+) -> AppResult<Keyed<E::Model>>
+where
+    E: sea_orm::EntityTrait,
+    C: sea_orm::ConnectionTrait,
+{
+    use sea_orm::{ColumnTrait, Condition, QueryFilter, QueryOrder, QuerySelect};
+    let ask = per_page + 1;
+    let (mut rows, page, more_before) = match seek {
+        Seek::Page(n) => {
+            let rows = select
+                .order_by_desc(date)
+                .order_by_desc(id)
+                .offset((n - 1) * per_page)
+                .limit(ask)
+                .all(db)
+                .await?;
+            (rows, n, n > 1)
+        }
+        Seek::After(c) => {
+            let rows = select
+                .filter(date.lte(c.on))
+                .filter(Condition::any().add(date.lt(c.on)).add(id.lt(c.id)))
+                .order_by_desc(date)
+                .order_by_desc(id)
+                .limit(ask)
+                .all(db)
+                .await?;
+            (rows, c.page.saturating_add(1), true)
+        }
+        Seek::Before(c) => {
+            let mut rows = select
+                .filter(date.gte(c.on))
+                .filter(Condition::any().add(date.gt(c.on)).add(id.gt(c.id)))
+                .order_by_asc(date)
+                .order_by_asc(id)
+                .limit(ask)
+                .all(db)
+                .await?;
+            let more = rows.len() as u64 > per_page;
+            rows.truncate(per_page as usize);
+            rows.reverse();
+            // The list may have grown since the cursor was written: a page with rows before
+            // it is not the first, one without them is.
+            let page = if more {
+                c.page.saturating_sub(1).max(2)
+            } else {
+                1
+            };
+            let next = rows.last().map(|r| at(&key, r, page));
+            let prev = if more {
+                rows.first().map(|r| at(&key, r, page))
+            } else {
+                None
+            };
+            return Ok(Keyed {
+                rows,
+                page,
+                prev,
+                next,
+            });
+        }
+    };
+    let more_after = rows.len() as u64 > per_page;
+    rows.truncate(per_page as usize);
+    let prev = more_before
+        .then(|| rows.first().map(|r| at(&key, r, page)))
+        .flatten();
+    let next = more_after
+        .then(|| rows.last().map(|r| at(&key, r, page)))
+        .flatten();
+    Ok(Keyed {
+        rows,
+        page,
+        prev,
+        next,
+    })
+}
+
+fn at<M>(key: &impl Fn(&M) -> (NaiveDate, i64), row: &M, page: u64) -> String {
+    let (on, id) = key(row);
+    Cursor { on, id, page }.to_string()
+}
+
 /// Rows a list endpoint pages through: the JSON key that holds them, and the name of a page of
 /// them in the OpenAPI document.
 pub trait Listed {
@@ -48,6 +227,8 @@ pub trait Listed {
     const PAGE: &'static str;
     /// Whether a page states when it was read (`as_of`): the public lists do.
     const STAMPED: bool = false;
+    /// Whether it pages by key too (`after=`/`before=` and the cursors in the answer).
+    const KEYED: bool = false;
 }
 
 /// One page of a list: where it is in the whole, its rows, and (for public lists) when it was
@@ -61,6 +242,10 @@ pub struct Page<T> {
     pub rows: Vec<T>,
     /// When this answer was read from the database (public lists state it; staff lists do not).
     pub as_of: Option<DateTime<Utc>>,
+    /// Where the next and the previous page start (`after=` and `before=`), for lists that
+    /// page by key: a page far down costs what the first costs.
+    pub next_cursor: Option<String>,
+    pub prev_cursor: Option<String>,
 }
 
 impl<T> Page<T> {
@@ -71,6 +256,17 @@ impl<T> Page<T> {
             per_page,
             rows,
             as_of: None,
+            next_cursor: None,
+            prev_cursor: None,
+        }
+    }
+
+    /// The same page with the keys of its neighbours.
+    pub fn with_cursors(self, prev: Option<String>, next: Option<String>) -> Self {
+        Self {
+            prev_cursor: prev,
+            next_cursor: next,
+            ..self
         }
     }
 
@@ -90,6 +286,8 @@ impl<T> Page<T> {
             per_page: self.per_page,
             rows: self.rows.into_iter().map(f).collect(),
             as_of: self.as_of,
+            next_cursor: self.next_cursor,
+            prev_cursor: self.prev_cursor,
         }
     }
 }
@@ -97,7 +295,10 @@ impl<T> Page<T> {
 impl<T: Listed + Serialize> Serialize for Page<T> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeStruct;
-        let fields = if self.as_of.is_some() { 5 } else { 4 };
+        let fields = 4
+            + usize::from(self.as_of.is_some())
+            + usize::from(self.next_cursor.is_some())
+            + usize::from(self.prev_cursor.is_some());
         let mut out = s.serialize_struct(T::PAGE, fields)?;
         out.serialize_field("total", &self.total)?;
         out.serialize_field("page", &self.page)?;
@@ -106,6 +307,15 @@ impl<T: Listed + Serialize> Serialize for Page<T> {
         match &self.as_of {
             Some(at) => out.serialize_field("as_of", at)?,
             None => out.skip_field("as_of")?,
+        }
+        for (name, cursor) in [
+            ("next_cursor", &self.next_cursor),
+            ("prev_cursor", &self.prev_cursor),
+        ] {
+            match cursor {
+                Some(c) => out.serialize_field(name, c)?,
+                None => out.skip_field(name)?,
+            }
         }
         out.end()
     }
@@ -123,12 +333,15 @@ impl<'de, T: Listed + Deserialize<'de>> Deserialize<'de> for Page<T> {
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Page<T>, A::Error> {
                 let (mut total, mut page, mut per_page, mut rows, mut as_of) =
                     (None, None, None, None, None);
+                let (mut next_cursor, mut prev_cursor) = (None, None);
                 while let Some(key) = map.next_key::<String>()? {
                     match key.as_str() {
                         "total" => total = Some(map.next_value()?),
                         "page" => page = Some(map.next_value()?),
                         "per_page" => per_page = Some(map.next_value()?),
                         "as_of" => as_of = map.next_value()?,
+                        "next_cursor" => next_cursor = map.next_value()?,
+                        "prev_cursor" => prev_cursor = map.next_value()?,
                         k if k == T::ROWS => rows = Some(map.next_value()?),
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
@@ -141,6 +354,8 @@ impl<'de, T: Listed + Deserialize<'de>> Deserialize<'de> for Page<T> {
                     per_page: per_page.ok_or_else(|| A::Error::missing_field("per_page"))?,
                     rows: rows.ok_or_else(|| A::Error::missing_field(T::ROWS))?,
                     as_of,
+                    next_cursor,
+                    prev_cursor,
                 })
             }
         }
@@ -184,6 +399,25 @@ mod schema {
                     .description(Some("When this answer was read from the database."));
                 object = object.property("as_of", as_of).required("as_of");
             }
+            if T::KEYED {
+                for (name, description) in [
+                    (
+                        "next_cursor",
+                        "Pass as `after` for the next page; absent on the last page.",
+                    ),
+                    (
+                        "prev_cursor",
+                        "Pass as `before` for the page before; absent on the first page.",
+                    ),
+                ] {
+                    object = object.property(
+                        name,
+                        ObjectBuilder::new()
+                            .schema_type(Type::String)
+                            .description(Some(description)),
+                    );
+                }
+            }
             let object: Object = object.build();
             RefOr::T(Schema::Object(object))
         }
@@ -198,5 +432,39 @@ mod schema {
             schemas.push((T::name().into_owned(), T::schema()));
             T::schemas(schemas);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cursor_reads_back_what_it_wrote_and_nothing_else() {
+        let c = Cursor {
+            on: NaiveDate::from_ymd_opt(2026, 11, 30).unwrap(),
+            id: 4182,
+            page: 3,
+        };
+        assert_eq!(c.to_string(), "2026-11-30.4182.3");
+        assert_eq!(Cursor::parse(&c.to_string()), Some(c));
+        for bad in [
+            "",
+            "2026-11-30",
+            "2026-11-30.4182",
+            "2026-11-30.4182.0",
+            "2026-11-30.4182.3.1",
+            "2026-13-30.4182.3",
+            "2026-11-30.x.3",
+            "yesterday",
+        ] {
+            assert_eq!(Cursor::parse(bad), None, "{bad}");
+        }
+        assert!(matches!(
+            seek(None, Some("2026-11-30.4182.3"), None, None),
+            Ok((Seek::After(_), DEFAULT_PER_PAGE))
+        ));
+        assert!(seek(Some(2), Some("2026-11-30.4182.3"), None, None).is_err());
+        assert!(seek(None, None, Some("nonsense"), None).is_err());
     }
 }

@@ -24,6 +24,7 @@ mod m20261201_000014_industry_baselines;
 mod m20261204_000015_complaint_assignees_and_audit_notes;
 mod m20261204_000016_attachments;
 mod m20261204_000017_aggregates;
+mod m20261205_000018_keyed_list_indexes;
 
 pub struct Migrator;
 
@@ -48,6 +49,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000015_complaint_assignees_and_audit_notes::Migration),
             Box::new(m20261204_000016_attachments::Migration),
             Box::new(m20261204_000017_aggregates::Migration),
+            Box::new(m20261205_000018_keyed_list_indexes::Migration),
         ]
     }
 }

@@ -620,7 +620,115 @@ async fn the_same_decision_published_twice_at_once_is_a_conflict(backend: Backen
     app.finish().await;
 }
 
+/// The penalty list pages by key: following `next_cursor` and then `prev_cursor` walks
+/// every decision in publicity once each way, in the order of the numbered pages, through
+/// decisions that share a date; the portal's pager carries the same cursors.
+async fn the_penalty_list_pages_by_key_both_ways(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let regulator = app.token_for("regulator", None).await;
+    // Seventeen decisions of one day: pages break between rows that share a date, and the
+    // portal's list (20 a page) has more than one page.
+    let (uscc, _) = clean_merchant(&app).await;
+    for n in 0..17 {
+        let no = format!("五市监处罚〔2026〕97{n:02}号");
+        let (status, body) = app
+            .post_json(
+                "/api/v1/admin/penalties",
+                Some(&regulator),
+                decision(&uscc, &no),
+            )
+            .await;
+        assert_eq!(status, 201, "{body}");
+    }
+    let (_, all) = app.get_json("/api/v1/penalties?per_page=200").await;
+    let total = all["total"].as_u64().unwrap();
+    assert!(total > 20, "{total}");
+    let ids = |page: &serde_json::Value| -> Vec<i64> {
+        page["penalties"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["id"].as_i64().unwrap())
+            .collect()
+    };
+    let everything = ids(&all);
+    assert!(all.get("next_cursor").is_none(), "one page holds them all");
+
+    // Forward, three at a time.
+    let (_, mut page) = app.get_json("/api/v1/penalties?per_page=3").await;
+    assert!(page.get("prev_cursor").is_none(), "nothing before page 1");
+    let mut forward = ids(&page);
+    let mut number = 1;
+    while let Some(cursor) = page["next_cursor"].as_str().map(str::to_owned) {
+        let (status, next) = app
+            .get_json(&format!("/api/v1/penalties?per_page=3&after={cursor}"))
+            .await;
+        assert_eq!(status, 200, "{next}");
+        number += 1;
+        assert_eq!(next["page"], number, "a page by key knows its number");
+        assert_eq!(next["total"], total);
+        // The same rows as the numbered page.
+        let (_, numbered) = app
+            .get_json(&format!("/api/v1/penalties?per_page=3&page={number}"))
+            .await;
+        assert_eq!(ids(&next), ids(&numbered));
+        forward.extend(ids(&next));
+        page = next;
+    }
+    assert_eq!(forward, everything, "each decision once, in order");
+    assert_eq!(number, total.div_ceil(3));
+
+    // And back from the last page.
+    let mut backward = ids(&page);
+    while let Some(cursor) = page["prev_cursor"].as_str().map(str::to_owned) {
+        let (status, prev) = app
+            .get_json(&format!("/api/v1/penalties?per_page=3&before={cursor}"))
+            .await;
+        assert_eq!(status, 200, "{prev}");
+        number -= 1;
+        assert_eq!(prev["page"], number);
+        let mut rows = ids(&prev);
+        rows.extend(backward);
+        backward = rows;
+        page = prev;
+    }
+    assert_eq!(number, 1);
+    assert_eq!(backward, everything);
+
+    // A cursor this service did not write, or a cursor with a page number, is refused.
+    for bad in [
+        "after=yesterday",
+        "before=2026-01-01.x.2",
+        "after=2026-01-01.5.2&page=3",
+    ] {
+        let (status, body) = app.get_json(&format!("/api/v1/penalties?{bad}")).await;
+        assert_eq!(status, 400, "{bad}: {body}");
+        assert!(
+            ["invalid_cursor", "invalid_paging"].contains(&body["code"].as_str().unwrap()),
+            "{body}"
+        );
+    }
+
+    // The portal's pager follows the same keys and says where the visitor is.
+    let pages = total.div_ceil(20);
+    let html = app.get("/penalties").await.text().await.unwrap();
+    assert!(html.contains(&format!("第 1 页，共 {pages} 页")), "{html}");
+    let start = html.find("/penalties?after=").expect("a next link by key");
+    let href: String = html[start..].chars().take_while(|c| *c != '"').collect();
+    let second = app.get(&href).await.text().await.unwrap();
+    assert!(
+        second.contains(&format!("第 2 页，共 {pages} 页")),
+        "{second}"
+    );
+    assert!(second.contains("href=\"/penalties\" rel=\"prev\""));
+    // An unreadable cursor in the portal shows the first page, not an error.
+    let response = app.get("/penalties?after=nonsense").await;
+    assert_eq!(response.status(), 200);
+    app.finish().await;
+}
+
 crate::on_every_backend!(
+    the_penalty_list_pages_by_key_both_ways,
     the_same_decision_published_twice_at_once_is_a_conflict,
     a_correction_keeps_history_and_a_revocation_lifts_the_score,
     an_accepted_objection_revokes_the_penalty,

@@ -497,6 +497,9 @@ async fn atom(
 #[derive(Debug, Default, Deserialize)]
 pub struct ListQuery {
     page: Option<u64>,
+    /// The next or previous page by key, as the pager's links give it.
+    after: Option<String>,
+    before: Option<String>,
     /// Spot checks: `qualified` or `unqualified`.
     outcome: Option<String>,
     /// Penalties: a category's code or Chinese name (`fine`, `罚款`); warnings: a category.
@@ -511,7 +514,11 @@ async fn penalties(
     page(
         public::penalties(
             &state,
-            q.page,
+            public::ListAt {
+                page: q.page,
+                after: q.after,
+                before: q.before,
+            },
             q.category.as_deref(),
             fangxin_core::clock::now(),
         )
@@ -527,7 +534,11 @@ async fn warnings(
     page(
         public::warnings(
             &state,
-            q.page,
+            public::ListAt {
+                page: q.page,
+                after: q.after,
+                before: q.before,
+            },
             q.category.as_deref(),
             fangxin_core::clock::now(),
         )
@@ -543,7 +554,11 @@ async fn spot_checks(
     page(
         public::spot_checks(
             &state,
-            q.page,
+            public::ListAt {
+                page: q.page,
+                after: q.after,
+                before: q.before,
+            },
             q.outcome.as_deref(),
             fangxin_core::clock::now(),
         )

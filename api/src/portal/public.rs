@@ -1177,28 +1177,72 @@ struct ListPage {
     csv_href: String,
     prev: Option<String>,
     next: Option<String>,
+    /// 「第 3 页，共 12 页」.
+    page_of: Option<String>,
     as_of: String,
 }
 
-fn list_links(
+/// Where a visitor is in a keyed list: a numbered page (`?page=`), or the next or previous
+/// page by key (`?after=`/`?before=`, what the pager's links carry). A cursor the list cannot
+/// read shows the first page rather than an error page.
+#[derive(Debug, Clone, Default)]
+pub struct ListAt {
+    pub page: Option<u64>,
+    pub after: Option<String>,
+    pub before: Option<String>,
+}
+
+impl ListAt {
+    fn readable(text: Option<String>) -> Option<String> {
+        text.filter(|t| fangxin_core::paging::Cursor::parse(t).is_some())
+    }
+
+    /// `(page, after, before)` with at most one of them set.
+    fn query(self) -> (Option<u64>, Option<String>, Option<String>) {
+        match (Self::readable(self.after), Self::readable(self.before)) {
+            (Some(a), _) => (None, Some(a), None),
+            (None, Some(b)) => (None, None, Some(b)),
+            (None, None) => (
+                self.page.filter(|p| (1..=1_000_000).contains(p)),
+                None,
+                None,
+            ),
+        }
+    }
+}
+
+/// The pager's links, by key, keeping the list's filter; the first page has a plain address.
+fn list_links<T>(
     path: &str,
-    page: u64,
-    per_page: u64,
-    total: u64,
+    p: &fangxin_core::paging::Page<T>,
 ) -> (Option<String>, Option<String>) {
-    // A filtered list keeps its filter from page to page.
     let join = if path.contains('?') { '&' } else { '?' };
-    let prev = (page > 1).then(|| format!("{path}{join}page={}", page - 1));
-    let next = (page * per_page < total).then(|| format!("{path}{join}page={}", page + 1));
+    let prev = match (p.page, &p.prev_cursor) {
+        (2, Some(_)) => Some(path.to_owned()),
+        (_, Some(c)) => Some(format!("{path}{join}before={c}")),
+        (n, None) if n > 1 && p.rows.is_empty() => Some(path.to_owned()),
+        _ => None,
+    };
+    let next = p
+        .next_cursor
+        .as_ref()
+        .map(|c| format!("{path}{join}after={c}"));
     (prev, next)
+}
+
+/// 「第 3 页，共 12 页」 under a list with more than one page.
+fn page_of<T>(p: &fangxin_core::paging::Page<T>) -> Option<String> {
+    let pages = p.total.div_ceil(p.per_page.max(1)).max(1);
+    (pages > 1).then(|| format!("第 {} 页，共 {pages} 页", p.page))
 }
 
 pub async fn penalties(
     state: &AppState,
-    page: Option<u64>,
+    at: ListAt,
     category: Option<&str>,
     now: DateTime<Utc>,
 ) -> PageResult {
+    let (page, after, before) = at.query();
     use fangxin_scoring::domain::PenaltyCategory;
     // A category the list does not know shows every decision rather than an error page.
     let category = category.and_then(PenaltyCategory::parse);
@@ -1210,7 +1254,10 @@ pub async fn penalties(
             from: None,
             to: None,
             page,
+            after,
+            before,
             per_page: Some(20),
+            uncounted: false,
         },
         now,
     )
@@ -1219,7 +1266,8 @@ pub async fn penalties(
         Some(c) => format!("/penalties?category={}", c.code()),
         None => "/penalties".to_owned(),
     };
-    let (prev, next) = list_links(&here, p.page, p.per_page, p.total);
+    let (prev, next) = list_links(&here, &p);
+    let page_of = page_of(&p);
     let filters = std::iter::once(ListFilter {
         label: "全部".to_owned(),
         href: "/penalties".to_owned(),
@@ -1270,6 +1318,7 @@ pub async fn penalties(
         },
         prev,
         next,
+        page_of,
         as_of: stamp(now),
     }
     .render()?)
@@ -1277,10 +1326,11 @@ pub async fn penalties(
 
 pub async fn warnings(
     state: &AppState,
-    page: Option<u64>,
+    at: ListAt,
     category: Option<&str>,
     now: DateTime<Utc>,
 ) -> PageResult {
+    let (page, after, before) = at.query();
     let categories = fangxin_core::warnings::categories(&state.reads).await?;
     // A category the list does not know shows every warning rather than an empty page.
     let category = category
@@ -1295,8 +1345,11 @@ pub async fn warnings(
         &state.reads,
         fangxin_core::warnings::WarningQuery {
             page,
+            after,
+            before,
             per_page: Some(20),
             category: category.clone(),
+            uncounted: false,
         },
         now,
     )
@@ -1305,7 +1358,8 @@ pub async fn warnings(
         Some(c) => format!("/warnings?category={}", urlencode(c)),
         None => "/warnings".to_owned(),
     };
-    let (prev, next) = list_links(&here, p.page, p.per_page, p.total);
+    let (prev, next) = list_links(&here, &p);
+    let page_of = page_of(&p);
     let filters: Vec<ListFilter> = std::iter::once(ListFilter {
         label: "全部".to_owned(),
         href: "/warnings".to_owned(),
@@ -1348,6 +1402,7 @@ pub async fn warnings(
         },
         prev,
         next,
+        page_of,
         as_of: stamp(now),
     }
     .render()?)
@@ -1355,10 +1410,11 @@ pub async fn warnings(
 
 pub async fn spot_checks(
     state: &AppState,
-    page: Option<u64>,
+    at: ListAt,
     outcome: Option<&str>,
     now: DateTime<Utc>,
 ) -> PageResult {
+    let (page, after, before) = at.query();
     // An outcome the list does not know shows every result rather than an error page.
     let outcome = outcome
         .and_then(fangxin_scoring::domain::SpotCheckOutcome::parse)
@@ -1368,7 +1424,10 @@ pub async fn spot_checks(
         fangxin_core::spotchecks::SpotCheckQuery {
             outcome: outcome.map(str::to_owned),
             page,
+            after,
+            before,
             per_page: Some(20),
+            uncounted: false,
         },
         now,
     )
@@ -1377,7 +1436,8 @@ pub async fn spot_checks(
         Some(o) => format!("/spot-checks?outcome={o}"),
         None => "/spot-checks".to_owned(),
     };
-    let (prev, next) = list_links(&here, p.page, p.per_page, p.total);
+    let (prev, next) = list_links(&here, &p);
+    let page_of = page_of(&p);
     let filters = [
         ("全部", None),
         ("合格", Some("qualified")),
@@ -1431,6 +1491,7 @@ pub async fn spot_checks(
         },
         prev,
         next,
+        page_of,
         as_of: stamp(now),
     }
     .render()?)

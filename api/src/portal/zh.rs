@@ -288,6 +288,7 @@ fn service_message(e: &AppError) -> Option<String> {
         "not_found" => "没有找到这个页面或记录。".into(),
         "invalid_query" | "invalid_path" | "invalid_body" => "请求的内容有误，请回到页面重新填写。".into(),
         "invalid_page" | "invalid_per_page" | "invalid_paging" => "页码有误，请从第一页开始浏览。".into(),
+        "invalid_cursor" => "翻页位置无法识别，请从第一页开始浏览。".into(),
         "page_too_deep" => "只能查看前 10000 条结果，请增加筛选条件缩小范围。".into(),
         "query_too_long" => "查询内容太长（最多 200 个字），请精简后再查。".into(),
         "invalid_sort" => "请从列表中选择排序方式。".into(),

@@ -327,6 +327,13 @@ pub struct PenaltyQuery {
     /// Rows a page holds.
     #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 200))]
     pub per_page: Option<u64>,
+    /// The page after the one whose `next_cursor` this is (instead of `page`).
+    pub after: Option<String>,
+    /// The page before the one whose `prev_cursor` this is (instead of `page`).
+    pub before: Option<String>,
+    /// Leave `total` at 0 rather than count: an export reading page after page.
+    #[serde(skip)]
+    pub uncounted: bool,
 }
 
 /// A page of penalties.
@@ -336,6 +343,7 @@ impl crate::paging::Listed for PenaltyRecord {
     const ROWS: &'static str = "penalties";
     const PAGE: &'static str = "PenaltyPage";
     const STAMPED: bool = true;
+    const KEYED: bool = true;
 }
 
 /// Penalties in publicity, newest first.
@@ -344,7 +352,8 @@ pub async fn public_list<C: ConnectionTrait>(
     q: PenaltyQuery,
     now: DateTime<Utc>,
 ) -> AppResult<PenaltyPage> {
-    let (page, per_page) = crate::paging::paging(q.page, q.per_page)?;
+    let (seek, per_page) =
+        crate::paging::seek(q.page, q.after.as_deref(), q.before.as_deref(), q.per_page)?;
     if let (Some(f), Some(t)) = (q.from, q.to)
         && f > t
     {
@@ -392,14 +401,25 @@ pub async fn public_list<C: ConnectionTrait>(
     if let Some(t) = q.to {
         select = select.filter(penalty::Column::DecidedOn.lte(t));
     }
-    let total = select.clone().count(db).await?;
-    let rows = select
-        .order_by_desc(penalty::Column::DecidedOn)
-        .order_by_desc(penalty::Column::Id)
-        .offset((page - 1) * per_page)
-        .limit(per_page)
-        .all(db)
-        .await?;
+    let total = if q.uncounted {
+        0
+    } else {
+        select.clone().count(db).await?
+    };
+    let crate::paging::Keyed {
+        rows,
+        page,
+        prev,
+        next,
+    } = crate::paging::keyed(
+        db,
+        select,
+        (penalty::Column::DecidedOn, penalty::Column::Id),
+        seek,
+        per_page,
+        |p| (p.decided_on, p.id),
+    )
+    .await?;
     let ids: Vec<i64> = rows.iter().map(|p| p.merchant_id).collect();
     let usccs: std::collections::HashMap<i64, String> = merchant::Entity::find()
         .select_only()
@@ -418,7 +438,9 @@ pub async fn public_list<C: ConnectionTrait>(
             record_of(p, uscc)
         })
         .collect();
-    Ok(crate::paging::Page::new(total, page, per_page, records).read_at(now))
+    Ok(crate::paging::Page::new(total, page, per_page, records)
+        .with_cursors(prev, next)
+        .read_at(now))
 }
 
 /// A correction of a published decision: the whole corrected record and why.

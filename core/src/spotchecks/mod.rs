@@ -725,6 +725,13 @@ pub struct SpotCheckQuery {
     /// Rows a page holds.
     #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 200))]
     pub per_page: Option<u64>,
+    /// The page after the one whose `next_cursor` this is (instead of `page`).
+    pub after: Option<String>,
+    /// The page before the one whose `prev_cursor` this is (instead of `page`).
+    pub before: Option<String>,
+    /// Leave `total` at 0 rather than count: an export reading page after page.
+    #[serde(skip)]
+    pub uncounted: bool,
 }
 
 /// A page of results.
@@ -734,6 +741,7 @@ impl crate::paging::Listed for CheckView {
     const ROWS: &'static str = "results";
     const PAGE: &'static str = "SpotCheckPage";
     const STAMPED: bool = true;
+    const KEYED: bool = true;
 }
 
 /// Published results, newest check first.
@@ -742,10 +750,13 @@ pub async fn public_list<C: ConnectionTrait>(
     q: SpotCheckQuery,
     now: DateTime<Utc>,
 ) -> AppResult<SpotCheckPage> {
-    let (page, per_page) = crate::paging::paging(q.page, q.per_page)?;
+    let (seek, per_page) =
+        crate::paging::seek(q.page, q.after.as_deref(), q.before.as_deref(), q.per_page)?;
+    // A result is recorded with its date: outcome and checked_on are set together.
     let mut select = spot_check_result::Entity::find()
         .filter(spot_check_result::Column::Published.eq(true))
-        .filter(spot_check_result::Column::Outcome.is_not_null());
+        .filter(spot_check_result::Column::Outcome.is_not_null())
+        .filter(spot_check_result::Column::CheckedOn.is_not_null());
     if let Some(o) = q
         .outcome
         .as_deref()
@@ -761,13 +772,25 @@ pub async fn public_list<C: ConnectionTrait>(
         })?;
         select = select.filter(spot_check_result::Column::Outcome.eq(outcome.code()));
     }
-    let total = select.clone().count(db).await?;
-    let rows = select
-        .order_by_desc(spot_check_result::Column::CheckedOn)
-        .order_by_desc(spot_check_result::Column::Id)
-        .offset((page - 1) * per_page)
-        .limit(per_page)
-        .all(db)
-        .await?;
-    Ok(crate::paging::Page::new(total, page, per_page, check_views(db, rows).await?).read_at(now))
+    let total = if q.uncounted {
+        0
+    } else {
+        select.clone().count(db).await?
+    };
+    let page = crate::paging::keyed(
+        db,
+        select,
+        (
+            spot_check_result::Column::CheckedOn,
+            spot_check_result::Column::Id,
+        ),
+        seek,
+        per_page,
+        |r| (r.checked_on.unwrap_or_default(), r.id),
+    )
+    .await?;
+    let views = check_views(db, page.rows).await?;
+    Ok(crate::paging::Page::new(total, page.page, per_page, views)
+        .with_cursors(page.prev, page.next)
+        .read_at(now))
 }

@@ -2,8 +2,8 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{
-    ActiveValue::Set, ConnectionTrait, EntityTrait, PaginatorTrait, QueryOrder, QuerySelect,
-    TransactionSession, TransactionTrait,
+    ActiveValue::Set, ConnectionTrait, EntityTrait, PaginatorTrait, QueryOrder, TransactionSession,
+    TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
 
@@ -128,6 +128,13 @@ pub struct WarningQuery {
     /// Rows a page holds.
     #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 200))]
     pub per_page: Option<u64>,
+    /// The page after the one whose `next_cursor` this is (instead of `page`).
+    pub after: Option<String>,
+    /// The page before the one whose `prev_cursor` this is (instead of `page`).
+    pub before: Option<String>,
+    /// Leave `total` at 0 rather than count: an export reading page after page.
+    #[serde(skip)]
+    pub uncounted: bool,
 }
 
 /// A page of warnings.
@@ -137,6 +144,7 @@ impl crate::paging::Listed for WarningView {
     const ROWS: &'static str = "warnings";
     const PAGE: &'static str = "WarningPage";
     const STAMPED: bool = true;
+    const KEYED: bool = true;
 }
 
 /// The categories warnings have been published under, the most used first: what the
@@ -164,7 +172,8 @@ pub async fn list<C: ConnectionTrait>(
     now: DateTime<Utc>,
 ) -> AppResult<WarningPage> {
     use sea_orm::{ColumnTrait, QueryFilter};
-    let (page, per_page) = crate::paging::paging(q.page, q.per_page)?;
+    let (seek, per_page) =
+        crate::paging::seek(q.page, q.after.as_deref(), q.before.as_deref(), q.per_page)?;
     let mut select = warning::Entity::find();
     if let Some(c) = q
         .category
@@ -174,16 +183,24 @@ pub async fn list<C: ConnectionTrait>(
     {
         select = select.filter(warning::Column::Category.eq(c));
     }
-    let total = select.clone().count(db).await?;
-    let warnings = select
-        .order_by_desc(warning::Column::PublishedOn)
-        .order_by_desc(warning::Column::Id)
-        .offset((page - 1) * per_page)
-        .limit(per_page)
-        .all(db)
-        .await?
-        .into_iter()
-        .map(Into::into)
-        .collect();
-    Ok(crate::paging::Page::new(total, page, per_page, warnings).read_at(now))
+    let total = if q.uncounted {
+        0
+    } else {
+        select.clone().count(db).await?
+    };
+    let page = crate::paging::keyed(
+        db,
+        select,
+        (warning::Column::PublishedOn, warning::Column::Id),
+        seek,
+        per_page,
+        |w| (w.published_on, w.id),
+    )
+    .await?;
+    let warnings = page.rows.into_iter().map(Into::into).collect();
+    Ok(
+        crate::paging::Page::new(total, page.page, per_page, warnings)
+            .with_cursors(page.prev, page.next)
+            .read_at(now),
+    )
 }
