@@ -231,24 +231,23 @@ impl App {
             shutdown_rx,
         ));
 
-        // The public statistics are stored before the first visitor comes (once: later
-        // starts find them stored), then kept fresh in the background.
+        // The aggregates are stored before the first visitor comes (once: later starts find
+        // them stored), then kept fresh in the background.
         let holder = aggregate_holder();
-        let every = Duration::from_secs(settings.server.aggregates_refresh_seconds.max(1));
-        refresh_public_stats(
-            &db,
-            &reads,
-            &scoring,
-            &holder,
-            chrono::TimeDelta::from_std(every).unwrap_or(chrono::TimeDelta::minutes(5)),
-        )
-        .await;
-        let aggregates = tokio::spawn(run_public_stats(
+        let seconds = |s: u64| chrono::TimeDelta::seconds(i64::try_from(s).unwrap_or(i64::MAX));
+        let policy = fangxin_core::aggregates::Policy {
+            every: seconds(settings.server.aggregates_refresh_seconds.max(1)),
+            changes: i64::try_from(settings.server.aggregates_refresh_changes.max(1))
+                .unwrap_or(i64::MAX),
+            min_gap: seconds(settings.server.aggregates_min_gap_seconds),
+        };
+        refresh_aggregates(&db, &reads, &scoring, &holder, &policy).await;
+        let aggregates = tokio::spawn(run_aggregates(
             db.clone(),
             reads.clone(),
             scoring.clone(),
             holder,
-            every,
+            policy,
             shutdown_tx.subscribe(),
         ));
 
@@ -371,87 +370,51 @@ fn aggregate_holder() -> String {
     )
 }
 
-/// Computes and stores the public statistics if they are due and this process takes the
-/// lease; the data is read from the read-only copy when there is one.
-async fn refresh_public_stats(
+/// Computes and stores each kept aggregate that is due, if this process takes its lease;
+/// the data is read from the read-only copy when there is one.
+async fn refresh_aggregates(
     db: &DatabaseConnection,
     reads: &DatabaseConnection,
     scoring: &fangxin_core::scores::Scoring,
     holder: &str,
-    every: chrono::TimeDelta,
+    policy: &fangxin_core::aggregates::Policy,
 ) {
-    use fangxin_core::aggregates::{self, PUBLIC_STATS};
-    let now = fangxin_core::clock::now();
-    let due = match aggregates::get(db, PUBLIC_STATS).await {
-        Ok(stored) => aggregates::due(stored.as_ref(), every, now),
-        Err(e) => {
-            tracing::warn!(error = %e, "public statistics: cannot read the stored result");
-            false
+    use fangxin_core::aggregates::{self, Refreshed};
+    for name in aggregates::KEPT {
+        let started = std::time::Instant::now();
+        let now = fangxin_core::clock::now();
+        match aggregates::refresh(db, reads, name, holder, policy, &scoring.calendar, now).await {
+            Ok(Refreshed::NotDue) => {}
+            Ok(done) => tracing::info!(
+                aggregate = name,
+                seconds = started.elapsed().as_secs_f64(),
+                stored = done == Refreshed::Stored,
+                "aggregate computed"
+            ),
+            Err(e) => tracing::warn!(aggregate = name, error = %e, "aggregate not computed"),
         }
-    };
-    // A computation that has not stored within this is taken over by another replica.
-    let lease = every.max(chrono::TimeDelta::minutes(10));
-    if !due
-        || !matches!(
-            aggregates::try_lease(db, PUBLIC_STATS, holder, lease, now).await,
-            Ok(true)
-        )
-    {
-        return;
     }
-    let started = std::time::Instant::now();
-    let period = fangxin_core::reports::Period::recent_half_year(fangxin_core::clock::today(now));
-    let report = match fangxin_core::reports::complaints(
-        reads,
-        period,
-        fangxin_core::reports::Audience::Public,
-        &scoring.calendar,
-        now,
-    )
-    .await
-    {
-        Ok(r) => r,
-        Err(e) => {
-            tracing::warn!(error = %e, "public statistics: not computed");
-            return;
-        }
-    };
-    let body = match serde_json::to_string(&report) {
-        Ok(b) => b,
-        Err(e) => {
-            tracing::warn!(error = %e, "public statistics: not stored");
-            return;
-        }
-    };
-    let stored = aggregates::store(
-        db,
-        PUBLIC_STATS,
-        holder,
-        body,
-        now,
-        fangxin_core::clock::now(),
-    )
-    .await;
-    tracing::info!(
-        seconds = started.elapsed().as_secs_f64(),
-        stored = matches!(stored, Ok(true)),
-        "public statistics computed"
-    );
 }
 
-/// Keeps the public statistics computed and stored: whenever the stored result is older
-/// than `every`, by whichever replica takes the lease; the others serve what is stored.
-async fn run_public_stats(
+/// Keeps the aggregates computed and stored: whenever one is older than the policy's
+/// interval, or the change feed has moved far enough past it, by whichever replica takes
+/// the lease; the others serve what is stored.
+async fn run_aggregates(
     db: DatabaseConnection,
     reads: DatabaseConnection,
     scoring: Arc<fangxin_core::scores::Scoring>,
     holder: String,
-    every: Duration,
+    policy: fangxin_core::aggregates::Policy,
     mut stop: watch::Receiver<bool>,
 ) {
-    let every_delta = chrono::TimeDelta::from_std(every).unwrap_or(chrono::TimeDelta::minutes(5));
     // Check often enough to replace a stale result soon after it is due.
-    let check = (every / 5).clamp(Duration::from_millis(200), Duration::from_secs(30));
+    let check = (policy
+        .every
+        .min(policy.min_gap)
+        .to_std()
+        .unwrap_or_default()
+        / 5)
+    .clamp(Duration::from_millis(200), Duration::from_secs(30));
     loop {
         tokio::select! {
             _ = tokio::time::sleep(check) => {}
@@ -460,7 +423,7 @@ async fn run_public_stats(
         if *stop.borrow() {
             return;
         }
-        refresh_public_stats(&db, &reads, &scoring, &holder, every_delta).await;
+        refresh_aggregates(&db, &reads, &scoring, &holder, &policy).await;
     }
 }
 

@@ -132,6 +132,13 @@ pub struct ServerSettings {
     /// again, in seconds.
     #[serde(default = "default_aggregates_refresh_seconds")]
     pub aggregates_refresh_seconds: u64,
+    /// Sooner, once the change feed has moved this many events past the stored data (a bulk
+    /// import, a claimant review) …
+    #[serde(default = "default_aggregates_refresh_changes")]
+    pub aggregates_refresh_changes: u64,
+    /// … but no sooner than this many seconds after the last computation.
+    #[serde(default = "default_aggregates_min_gap_seconds")]
+    pub aggregates_min_gap_seconds: u64,
     /// The key the portal's CSRF tokens are signed with; empty: a random key kept in the data
     /// directory (`csrf.key`). Replicas behind one address must share one.
     #[serde(default)]
@@ -161,6 +168,14 @@ pub struct DatabaseSettings {
 
 fn default_aggregates_refresh_seconds() -> u64 {
     300
+}
+
+fn default_aggregates_refresh_changes() -> u64 {
+    1_000
+}
+
+fn default_aggregates_min_gap_seconds() -> u64 {
+    60
 }
 
 fn default_drain_ms() -> u64 {

@@ -25,6 +25,7 @@ mod m20261204_000015_complaint_assignees_and_audit_notes;
 mod m20261204_000016_attachments;
 mod m20261204_000017_aggregates;
 mod m20261205_000018_keyed_list_indexes;
+mod m20261205_000019_aggregate_feed_positions;
 
 pub struct Migrator;
 
@@ -50,6 +51,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000016_attachments::Migration),
             Box::new(m20261204_000017_aggregates::Migration),
             Box::new(m20261205_000018_keyed_list_indexes::Migration),
+            Box::new(m20261205_000019_aggregate_feed_positions::Migration),
         ]
     }
 }

@@ -102,6 +102,9 @@ pub struct Options {
     pub connection_limits: Option<(u64, u64, usize)>,
     /// `[database] read_url` (a hot standby) and `max_replica_lag_ms`.
     pub read_url: Option<(String, u64)>,
+    /// `[server] aggregates_refresh_seconds`, `aggregates_refresh_changes` and
+    /// `aggregates_min_gap_seconds`.
+    pub aggregates: Option<(u64, u64, u64)>,
 }
 
 impl Default for Options {
@@ -115,6 +118,7 @@ impl Default for Options {
             metrics_token: None,
             connection_limits: None,
             read_url: None,
+            aggregates: None,
         }
     }
 }
@@ -166,6 +170,11 @@ impl TestApp {
         if let Some((url, max_lag)) = &options.read_url {
             settings.database.read_url = fangxin_api::config::Secret::new(url.clone());
             settings.database.max_replica_lag_ms = *max_lag;
+        }
+        if let Some((every, changes, gap)) = options.aggregates {
+            settings.server.aggregates_refresh_seconds = every;
+            settings.server.aggregates_refresh_changes = changes;
+            settings.server.aggregates_min_gap_seconds = gap;
         }
         if let Some(token) = &options.metrics_token {
             settings.server.metrics_token = fangxin_api::config::Secret::new(token.clone());

@@ -272,7 +272,7 @@ async fn public_statistics_are_served_as_stored_under_a_lease(backend: Backend) 
     let later = now + chrono::TimeDelta::minutes(11);
     assert!(try_lease(db, PUBLIC_STATS, "b", ten, later).await.unwrap());
     assert!(
-        !store(db, PUBLIC_STATS, "a", first.body.clone(), now, later)
+        !store(db, PUBLIC_STATS, "a", first.body.clone(), (now, 0), later)
             .await
             .unwrap()
     );
@@ -286,7 +286,7 @@ async fn public_statistics_are_served_as_stored_under_a_lease(backend: Backend) 
             PUBLIC_STATS,
             "b",
             serde_json::to_string(&report).unwrap(),
-            now,
+            (now, 0),
             later
         )
         .await
@@ -302,7 +302,78 @@ async fn public_statistics_are_served_as_stored_under_a_lease(backend: Backend) 
     app.finish().await;
 }
 
+/// The stored aggregates follow the change feed: once enough has changed (here three
+/// complaints), they are computed again without waiting for the interval (here an hour);
+/// the regulators' half-year analysis is served as stored too.
+async fn stored_statistics_follow_the_change_feed(backend: Backend) {
+    use fangxin_core::aggregates::{PUBLIC_STATS, REGULATOR_HALF_YEAR, get};
+    let app = TestApp::spawn_with(
+        backend,
+        Options {
+            aggregates: Some((3600, 3, 0)),
+            ..Options::default()
+        },
+    )
+    .await;
+    let db = &app.state.db;
+    let total = |body: &str| serde_json::from_str::<Value>(body).unwrap()["total"].clone();
+    let before = get(db, PUBLIC_STATS)
+        .await
+        .unwrap()
+        .expect("computed at start");
+    let regulator = app.token_for("regulator", None).await;
+
+    // The analysis without dates is the stored one, generated when it was stored.
+    let stored = get(db, REGULATOR_HALF_YEAR)
+        .await
+        .unwrap()
+        .expect("computed at start");
+    let (status, report) = app
+        .get_json_as("/api/v1/admin/reports/complaints", &regulator)
+        .await;
+    assert_eq!(status, 200, "{report}");
+    let stored_report: Value = serde_json::from_str(&stored.body).unwrap();
+    assert_eq!(report["generated_at"], stored_report["generated_at"]);
+
+    let (_, hits) = app.get_json("/api/v1/merchants/search?per_page=1").await;
+    let uscc = hits["hits"][0]["uscc"].as_str().unwrap().to_owned();
+    let name = hits["hits"][0]["name"].as_str().unwrap().to_owned();
+    let day = fangxin_core::clock::today(fangxin_core::clock::now()) - TimeDelta::days(8);
+    for n in 0..3 {
+        let (status, body) = app
+            .post_json(
+                "/api/v1/admin/complaints",
+                Some(&regulator),
+                serde_json::json!({
+                    "channel": "12315", "ticket_no": format!("FEED-{n}"), "kind": "complaint",
+                    "uscc": uscc, "merchant_name": name, "received_at": format!("{day} 10:00:00"),
+                    "category": "quality", "text": "商品有质量问题。"
+                }),
+            )
+            .await;
+        assert_eq!(status, 201, "{body}");
+    }
+    let mut after = None;
+    for _ in 0..200 {
+        let now = get(db, PUBLIC_STATS).await.unwrap().unwrap();
+        if now.computed_at > before.computed_at {
+            after = Some(now);
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let after = after.expect("computed again within 20 s, not after the hour");
+    assert_eq!(
+        total(&after.body).as_u64().unwrap(),
+        total(&before.body).as_u64().unwrap() + 3,
+        "the three complaints are counted"
+    );
+    assert!(after.feed_position > before.feed_position);
+    app.finish().await;
+}
+
 crate::on_every_backend!(
+    stored_statistics_follow_the_change_feed,
     public_statistics_are_served_as_stored_under_a_lease,
     the_seed_2018_table_gives_shares_from_its_counts,
     the_public_statistics_name_no_one,

@@ -12,7 +12,7 @@ use super::AppState;
 use super::extract::{ApiQuery, Regulator};
 use super::openapi::StaffErrors;
 use crate::http::error::ApiResult;
-use fangxin_core::reports::{self, Audience, Period};
+use fangxin_core::reports::{self, Period};
 
 #[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -64,14 +64,7 @@ pub async fn complaints(
     let columns = crate::export::Columns::parse(q.columns.as_deref())?;
     let now = fangxin_core::clock::now();
     let period = period(&q, fangxin_core::clock::today(now))?;
-    let report = reports::complaints(
-        &state.db,
-        period,
-        Audience::Regulator,
-        &state.scoring.calendar,
-        now,
-    )
-    .await?;
+    let report = reports::regulator_report(&state.db, period, &state.scoring.calendar, now).await?;
     if csv {
         return Ok(crate::export::csv_response(
             &format!("complaints-report-{}-{}", period.from, period.to),

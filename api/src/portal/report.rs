@@ -12,7 +12,7 @@ use super::forms::app_error;
 use super::session::RegulatorPage;
 use super::{Page, PageError, stamp};
 use crate::state::AppState;
-use fangxin_core::reports::{Audience, ComplaintReport, Period, Row};
+use fangxin_core::reports::{ComplaintReport, Period, Row};
 
 struct SectionView {
     id: &'static str,
@@ -281,10 +281,9 @@ pub async fn admin_report(
             ),
         }
     };
-    let report = match fangxin_core::reports::complaints(
+    let report = match fangxin_core::reports::regulator_report(
         &state.db,
         period,
-        Audience::Regulator,
         &state.scoring.calendar,
         now,
     )

@@ -14,6 +14,8 @@ pub struct Model {
     pub computed_at: Option<DateTimeUtc>,
     pub lease_holder: Option<String>,
     pub lease_until: Option<DateTimeUtc>,
+    /// The change feed's last event id when the data was read.
+    pub feed_position: Option<i64>,
 }
 
 impl ActiveModelBehavior for ActiveModel {}
