@@ -97,11 +97,19 @@ pub async fn store<C: ConnectionTrait>(
     (data_as_of, feed_position): (DateTime<Utc>, i64),
     now: DateTime<Utc>,
 ) -> AppResult<bool> {
-    let stored = aggregate::Entity::update_many()
+    let stored = giving_up_lease(name, holder)
         .col_expr(aggregate::Column::Body, Expr::value(body))
         .col_expr(aggregate::Column::DataAsOf, Expr::value(data_as_of))
         .col_expr(aggregate::Column::FeedPosition, Expr::value(feed_position))
         .col_expr(aggregate::Column::ComputedAt, Expr::value(now))
+        .exec(db)
+        .await?;
+    Ok(stored.rows_affected == 1)
+}
+
+/// An update of `name` that gives up `holder`'s lease, and changes nothing if another holds it.
+fn giving_up_lease(name: &str, holder: &str) -> sea_orm::UpdateMany<aggregate::Entity> {
+    aggregate::Entity::update_many()
         .col_expr(
             aggregate::Column::LeaseHolder,
             Expr::value(Option::<String>::None),
@@ -112,9 +120,6 @@ pub async fn store<C: ConnectionTrait>(
         )
         .filter(aggregate::Column::Name.eq(name))
         .filter(aggregate::Column::LeaseHolder.eq(holder))
-        .exec(db)
-        .await?;
-    Ok(stored.rows_affected == 1)
 }
 
 /// When a stored aggregate is computed again.
@@ -130,19 +135,7 @@ pub struct Policy {
 
 /// Gives up the lease on `name` without storing.
 pub async fn release<C: ConnectionTrait>(db: &C, name: &str, holder: &str) -> AppResult<()> {
-    aggregate::Entity::update_many()
-        .col_expr(
-            aggregate::Column::LeaseHolder,
-            Expr::value(Option::<String>::None),
-        )
-        .col_expr(
-            aggregate::Column::LeaseUntil,
-            Expr::value(Option::<DateTime<Utc>>::None),
-        )
-        .filter(aggregate::Column::Name.eq(name))
-        .filter(aggregate::Column::LeaseHolder.eq(holder))
-        .exec(db)
-        .await?;
+    giving_up_lease(name, holder).exec(db).await?;
     Ok(())
 }
 
@@ -256,4 +249,21 @@ pub async fn report<C: ConnectionTrait>(
     let report: crate::reports::ComplaintReport = serde_json::from_str(&stored.body)
         .map_err(|e| crate::error::AppError::Internal(anyhow::anyhow!("stored {name}: {e}")))?;
     Ok((report.period == period).then_some(report))
+}
+
+/// The regulators' analysis of `period`: the stored one when it is the last complete
+/// half-year (the default, computed in the background), computed now for any other period.
+pub async fn regulator_report<C: ConnectionTrait>(
+    db: &C,
+    period: crate::reports::Period,
+    calendar: &fangxin_scoring::calendar::WorkCalendar,
+    now: DateTime<Utc>,
+) -> AppResult<crate::reports::ComplaintReport> {
+    use crate::reports::{Audience, Period, complaints};
+    if period == Period::last_half_year(crate::clock::today(now))
+        && let Some(stored) = report(db, REGULATOR_HALF_YEAR, period).await?
+    {
+        return Ok(stored);
+    }
+    complaints(db, period, Audience::Regulator, calendar, now).await
 }

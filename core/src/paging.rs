@@ -117,6 +117,21 @@ pub fn seek(
     Ok((seek, per_page))
 }
 
+/// How many rows `select` matches, or 0 when the caller reads page after page and does not
+/// show a total (an export).
+pub async fn total<E, C>(db: &C, select: &sea_orm::Select<E>, uncounted: bool) -> AppResult<u64>
+where
+    E: sea_orm::EntityTrait,
+    E::Model: Sync,
+    C: sea_orm::ConnectionTrait,
+{
+    use sea_orm::PaginatorTrait;
+    if uncounted {
+        return Ok(0);
+    }
+    Ok(select.clone().count(db).await?)
+}
+
 /// One page of a keyed list: its rows, its number, and the cursors of its neighbours.
 pub struct Keyed<M> {
     pub rows: Vec<M>,

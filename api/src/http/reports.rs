@@ -64,7 +64,9 @@ pub async fn complaints(
     let columns = crate::export::Columns::parse(q.columns.as_deref())?;
     let now = fangxin_core::clock::now();
     let period = period(&q, fangxin_core::clock::today(now))?;
-    let report = reports::regulator_report(&state.db, period, &state.scoring.calendar, now).await?;
+    let report =
+        fangxin_core::aggregates::regulator_report(&state.db, period, &state.scoring.calendar, now)
+            .await?;
     if csv {
         return Ok(crate::export::csv_response(
             &format!("complaints-report-{}-{}", period.from, period.to),

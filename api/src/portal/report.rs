@@ -281,7 +281,7 @@ pub async fn admin_report(
             ),
         }
     };
-    let report = match fangxin_core::reports::regulator_report(
+    let report = match fangxin_core::aggregates::regulator_report(
         &state.db,
         period,
         &state.scoring.calendar,

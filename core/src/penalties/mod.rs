@@ -12,9 +12,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use fangxin_scoring::Uscc;
 use fangxin_scoring::domain::{PenaltyCategory, PenaltyStatus, Procedure};
 use fangxin_scoring::publicity::publicity_end;
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::{Deserialize, Serialize};
 
 use crate::checks;
@@ -401,11 +399,7 @@ pub async fn public_list<C: ConnectionTrait>(
     if let Some(t) = q.to {
         select = select.filter(penalty::Column::DecidedOn.lte(t));
     }
-    let total = if q.uncounted {
-        0
-    } else {
-        select.clone().count(db).await?
-    };
+    let total = crate::paging::total(db, &select, q.uncounted).await?;
     let crate::paging::Keyed {
         rows,
         page,

@@ -507,23 +507,6 @@ fn kind_label(code: &str) -> String {
     ComplaintKind::parse(code).map_or_else(|| code.to_owned(), |k| k.label_zh().to_owned())
 }
 
-/// The regulators' analysis of `period`: the stored one when it is the last complete
-/// half-year (the default, computed in the background), computed now for any other period.
-pub async fn regulator_report<C: ConnectionTrait>(
-    db: &C,
-    period: Period,
-    calendar: &WorkCalendar,
-    now: DateTime<Utc>,
-) -> AppResult<ComplaintReport> {
-    if period == Period::last_half_year(crate::clock::today(now))
-        && let Some(stored) =
-            crate::aggregates::report(db, crate::aggregates::REGULATOR_HALF_YEAR, period).await?
-    {
-        return Ok(stored);
-    }
-    complaints(db, period, Audience::Regulator, calendar, now).await
-}
-
 /// Computes the report for `period` as of `now`, reading the complaints of both periods in
 /// batches.
 pub async fn complaints<C: ConnectionTrait>(

@@ -11,8 +11,8 @@ use fangxin_scoring::model::Grade;
 use fangxin_scoring::spotcheck::{self, DrawError};
 use rand::Rng;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, TransactionSession, TransactionTrait,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, TransactionSession, TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
 
@@ -772,11 +772,7 @@ pub async fn public_list<C: ConnectionTrait>(
         })?;
         select = select.filter(spot_check_result::Column::Outcome.eq(outcome.code()));
     }
-    let total = if q.uncounted {
-        0
-    } else {
-        select.clone().count(db).await?
-    };
+    let total = crate::paging::total(db, &select, q.uncounted).await?;
     let page = crate::paging::keyed(
         db,
         select,

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{
-    ActiveValue::Set, ConnectionTrait, EntityTrait, PaginatorTrait, QueryOrder, TransactionSession,
+    ActiveValue::Set, ConnectionTrait, EntityTrait, QueryOrder, TransactionSession,
     TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
@@ -183,11 +183,7 @@ pub async fn list<C: ConnectionTrait>(
     {
         select = select.filter(warning::Column::Category.eq(c));
     }
-    let total = if q.uncounted {
-        0
-    } else {
-        select.clone().count(db).await?
-    };
+    let total = crate::paging::total(db, &select, q.uncounted).await?;
     let page = crate::paging::keyed(
         db,
         select,
