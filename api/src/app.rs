@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
+use fangxin_core::aggregates::{KEPT, PUBLIC_STATS};
 use sea_orm::{DatabaseConnection, EntityTrait, PaginatorTrait};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -241,7 +242,9 @@ impl App {
                 .unwrap_or(i64::MAX),
             min_gap: seconds(settings.server.aggregates_min_gap_seconds),
         };
-        refresh_aggregates(&db, &reads, &scoring, &holder, &policy).await;
+        // Only the public statistics are awaited: the regulators' report is computed on
+        // request until the background has stored it, so a first start does not wait twice.
+        refresh_aggregates(&db, &reads, &scoring, &holder, &policy, &[PUBLIC_STATS]).await;
         let aggregates = tokio::spawn(run_aggregates(
             db.clone(),
             reads.clone(),
@@ -370,7 +373,7 @@ fn aggregate_holder() -> String {
     )
 }
 
-/// Computes and stores each kept aggregate that is due, if this process takes its lease;
+/// Computes and stores each of `names` that is due, if this process takes its lease;
 /// the data is read from the read-only copy when there is one.
 async fn refresh_aggregates(
     db: &DatabaseConnection,
@@ -378,9 +381,10 @@ async fn refresh_aggregates(
     scoring: &fangxin_core::scores::Scoring,
     holder: &str,
     policy: &fangxin_core::aggregates::Policy,
+    names: &[&str],
 ) {
     use fangxin_core::aggregates::{self, Refreshed};
-    for name in aggregates::KEPT {
+    for &name in names {
         let started = std::time::Instant::now();
         let now = fangxin_core::clock::now();
         match aggregates::refresh(db, reads, name, holder, policy, &scoring.calendar, now).await {
@@ -423,7 +427,7 @@ async fn run_aggregates(
         if *stop.borrow() {
             return;
         }
-        refresh_aggregates(&db, &reads, &scoring, &holder, &policy).await;
+        refresh_aggregates(&db, &reads, &scoring, &holder, &policy, &KEPT).await;
     }
 }
 
