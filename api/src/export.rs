@@ -13,9 +13,6 @@ use serde::{Deserialize, Serialize};
 use fangxin_core::error::{AppError, AppResult};
 use fangxin_core::paging::{Listed, Page};
 
-/// Rows an export holds at most; narrow the filters for more.
-pub const MAX_ROWS: u64 = 100_000;
-
 /// The `format` and `columns` query parameters of the lists.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -202,15 +199,19 @@ impl CsvRow for fangxin_core::reports::ReportLine {
 /// neither counting the whole list.
 pub trait PagedQuery: Clone {
     fn first(&self, per_page: u64) -> Self;
-    fn after(&self, cursor: String) -> Self;
+    fn after(&self, cursor: String, per_page: u64) -> Self;
 }
 
-/// A public list as JSON (one page), or as CSV (every row, up to `MAX_ROWS`) when the
-/// caller asked for it. The CSV is streamed: a page of rows is read, written out, and
-/// only then is the next one read, so memory stays at one page whatever the list's
-/// length, the first bytes leave at once, and a download the client abandons stops the
-/// reading. The first page is read before the response starts, so that a failure there
-/// is still a problem response; a failure later cuts the download short (and is logged).
+/// A public list as JSON (one page), or as CSV (every row) when the caller asked for it.
+///
+/// The CSV is streamed by key: a small first page (so the first bytes leave at once), then
+/// batches of `paging::EXPORT_BATCH` rows, each read only once the one before was written
+/// out. Memory stays at one batch whatever the list's length, no rows are left out, and a
+/// download the client abandons stops the reading. (Reading the next batch while writing
+/// one was tried: on two cores, where reading and writing both want the CPU, it gained
+/// nothing measurable, docs/benchmarks.md.) The first page is read before the response
+/// starts, so that a failure there is still a problem response; a failure later cuts the
+/// download short (and is logged).
 pub async fn json_or_csv<Q, T, F, Fut>(
     headers: &HeaderMap,
     format: &FormatParam,
@@ -229,32 +230,25 @@ where
         return Ok(axum::Json(fetch(query).await?).into_response());
     }
     let columns = Columns::parse(format.columns.as_deref())?;
-    let per_page = fangxin_core::paging::MAX_PER_PAGE;
-    // Page after page by key, so the last page costs what the first did.
-    let query = query.first(per_page);
+    let query = query.first(fangxin_core::paging::MAX_PER_PAGE);
     let first = fetch(query.clone()).await?;
-    let sent = first.rows.len() as u64;
+    let batch = fangxin_core::paging::EXPORT_BATCH;
     let more = first
         .next_cursor
-        .map(|cursor| (query.after(cursor), sent, fetch));
+        .map(|cursor| (query.after(cursor, batch), fetch));
     let rest = futures_util::stream::unfold(more, move |state| async move {
-        let (query, sent, fetch) = state?;
-        if sent >= MAX_ROWS {
-            return None;
-        }
+        let (query, fetch) = state?;
         match fetch(query.clone()).await {
             Ok(p) => {
-                let sent = sent + p.rows.len() as u64;
                 let next = p
                     .next_cursor
-                    .map(|cursor| (query.after(cursor), sent, fetch));
+                    .map(|cursor| (query.after(cursor, batch), fetch));
                 Some((Ok(p.rows), next))
             }
             Err(e) => Some((Err(e), None)),
         }
     });
-    let first = first.rows;
-    let pages = futures_util::stream::once(std::future::ready(Ok(first))).chain(rest);
+    let pages = futures_util::stream::once(std::future::ready(Ok(first.rows))).chain(rest);
     Ok(csv_stream(name, now, columns, pages))
 }
 
@@ -306,13 +300,14 @@ macro_rules! paged {
                     after: None,
                     before: None,
                     per_page: Some(per_page),
-                    uncounted: true,
+                    export: true,
                     ..self.clone()
                 }
             }
-            fn after(&self, cursor: String) -> Self {
+            fn after(&self, cursor: String, per_page: u64) -> Self {
                 Self {
                     after: Some(cursor),
+                    per_page: Some(per_page),
                     ..self.clone()
                 }
             }
@@ -514,7 +509,7 @@ mod tests {
         fn first(&self, _per_page: u64) -> Self {
             Query { page: 1 }
         }
-        fn after(&self, cursor: String) -> Self {
+        fn after(&self, cursor: String, _per_page: u64) -> Self {
             Query {
                 page: cursor.parse::<u64>().unwrap_or(0) + 1,
             }

@@ -9,6 +9,10 @@ use crate::error::{AppError, AppResult};
 pub const DEFAULT_PER_PAGE: u64 = 20;
 /// Largest page size of the public lists.
 pub const MAX_PER_PAGE: u64 = 200;
+/// Largest page an export reads at a time: a batch is one query for the rows and one for
+/// their merchants' codes, so the fewer batches the faster the file, while memory stays at
+/// one batch (about 2 MB of penalties) and a pooled connection is held for one batch only.
+pub const EXPORT_BATCH: u64 = 2_000;
 
 /// `(page, per_page)`: pages start at 1, a page holds 1 to `max` items.
 pub fn checked(
@@ -92,8 +96,10 @@ pub fn seek(
     after: Option<&str>,
     before: Option<&str>,
     per_page: Option<u64>,
+    export: bool,
 ) -> AppResult<(Seek, u64)> {
-    let (number, per_page) = paging(page, per_page)?;
+    let max = if export { EXPORT_BATCH } else { MAX_PER_PAGE };
+    let (number, per_page) = checked(page, per_page, DEFAULT_PER_PAGE, max)?;
     let cursor = |text: &str| {
         Cursor::parse(text).ok_or_else(|| {
             AppError::invalid(
@@ -119,14 +125,14 @@ pub fn seek(
 
 /// How many rows `select` matches, or 0 when the caller reads page after page and does not
 /// show a total (an export).
-pub async fn total<E, C>(db: &C, select: &sea_orm::Select<E>, uncounted: bool) -> AppResult<u64>
+pub async fn total<E, C>(db: &C, select: &sea_orm::Select<E>, export: bool) -> AppResult<u64>
 where
     E: sea_orm::EntityTrait,
     E::Model: Sync,
     C: sea_orm::ConnectionTrait,
 {
     use sea_orm::PaginatorTrait;
-    if uncounted {
+    if export {
         return Ok(0);
     }
     Ok(select.clone().count(db).await?)
@@ -155,8 +161,20 @@ where
     E: sea_orm::EntityTrait,
     C: sea_orm::ConnectionTrait,
 {
-    use sea_orm::{ColumnTrait, Condition, QueryFilter, QueryOrder, QuerySelect};
+    use sea_orm::sea_query::{Expr, ExprTrait};
+    use sea_orm::{QueryFilter, QueryOrder, QuerySelect};
     let ask = per_page + 1;
+    // The key compared as a row value, `(date, id) < (on, id)`: both databases read it as a
+    // range of the list's index. Spelt as `date <= on AND (date < on OR id < id)`,
+    // PostgreSQL took another index and sorted the whole list for every page (30 ms against
+    // 7 ms for an export's batch of 2,000 at a million merchants).
+    let key_of = |c: &Cursor| Expr::tuple([Expr::val(c.on), Expr::val(c.id)]);
+    let columns = || {
+        Expr::tuple([
+            Expr::col((E::default(), date)),
+            Expr::col((E::default(), id)),
+        ])
+    };
     let (mut rows, page, more_before) = match seek {
         Seek::Page(n) => {
             let rows = select
@@ -170,8 +188,7 @@ where
         }
         Seek::After(c) => {
             let rows = select
-                .filter(date.lte(c.on))
-                .filter(Condition::any().add(date.lt(c.on)).add(id.lt(c.id)))
+                .filter(columns().lt(key_of(&c)))
                 .order_by_desc(date)
                 .order_by_desc(id)
                 .limit(ask)
@@ -181,8 +198,7 @@ where
         }
         Seek::Before(c) => {
             let mut rows = select
-                .filter(date.gte(c.on))
-                .filter(Condition::any().add(date.gt(c.on)).add(id.gt(c.id)))
+                .filter(columns().gt(key_of(&c)))
                 .order_by_asc(date)
                 .order_by_asc(id)
                 .limit(ask)
@@ -194,7 +210,7 @@ where
             // The list may have grown since the cursor was written: a page with rows before
             // it is not the first, one without them is.
             let page = if more {
-                c.page.saturating_sub(1).max(2)
+                Ord::max(c.page.saturating_sub(1), 2)
             } else {
                 1
             };
@@ -476,10 +492,16 @@ mod tests {
             assert_eq!(Cursor::parse(bad), None, "{bad}");
         }
         assert!(matches!(
-            seek(None, Some("2026-11-30.4182.3"), None, None),
+            seek(None, Some("2026-11-30.4182.3"), None, None, false),
             Ok((Seek::After(_), DEFAULT_PER_PAGE))
         ));
-        assert!(seek(Some(2), Some("2026-11-30.4182.3"), None, None).is_err());
-        assert!(seek(None, None, Some("nonsense"), None).is_err());
+        assert!(seek(Some(2), Some("2026-11-30.4182.3"), None, None, false).is_err());
+        assert!(seek(None, None, Some("nonsense"), None, false).is_err());
+        // Only an export reads pages larger than a person is shown.
+        assert!(seek(None, None, None, Some(EXPORT_BATCH), false).is_err());
+        assert!(matches!(
+            seek(None, None, None, Some(EXPORT_BATCH), true),
+            Ok((Seek::Page(1), EXPORT_BATCH))
+        ));
     }
 }

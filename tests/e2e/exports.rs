@@ -34,6 +34,10 @@ async fn public_lists_export_as_csv_with_a_freshness_stamp(backend: Backend) {
     let (_, page) = app.get_json("/api/v1/penalties?per_page=5").await;
     let total = page["total"].as_u64().unwrap();
     assert!(total > 1, "the demo has penalties in publicity");
+    // An export reads in batches larger than a page; a client still gets pages of 200 at most.
+    let (status, problem) = app.get_json("/api/v1/penalties?per_page=2000").await;
+    assert_eq!(status, 400, "{problem}");
+    assert_eq!(problem["code"], "invalid_paging");
 
     let (headers, rows) = csv_rows(&app, "/api/v1/penalties?format=csv&per_page=1", None).await;
     assert_eq!(headers["content-type"], "text/csv; charset=utf-8");

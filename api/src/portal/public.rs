@@ -1257,7 +1257,7 @@ pub async fn penalties(
             after,
             before,
             per_page: Some(20),
-            uncounted: false,
+            export: false,
         },
         now,
     )
@@ -1349,7 +1349,7 @@ pub async fn warnings(
             before,
             per_page: Some(20),
             category: category.clone(),
-            uncounted: false,
+            export: false,
         },
         now,
     )
@@ -1427,7 +1427,7 @@ pub async fn spot_checks(
             after,
             before,
             per_page: Some(20),
-            uncounted: false,
+            export: false,
         },
         now,
     )

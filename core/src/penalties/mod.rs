@@ -329,9 +329,10 @@ pub struct PenaltyQuery {
     pub after: Option<String>,
     /// The page before the one whose `prev_cursor` this is (instead of `page`).
     pub before: Option<String>,
-    /// Leave `total` at 0 rather than count: an export reading page after page.
+    /// Read by an export, page after page: `total` is left at 0 rather than counted, and a
+    /// page holds up to `paging::EXPORT_BATCH` rows.
     #[serde(skip)]
-    pub uncounted: bool,
+    pub export: bool,
 }
 
 /// A page of penalties.
@@ -350,8 +351,13 @@ pub async fn public_list<C: ConnectionTrait>(
     q: PenaltyQuery,
     now: DateTime<Utc>,
 ) -> AppResult<PenaltyPage> {
-    let (seek, per_page) =
-        crate::paging::seek(q.page, q.after.as_deref(), q.before.as_deref(), q.per_page)?;
+    let (seek, per_page) = crate::paging::seek(
+        q.page,
+        q.after.as_deref(),
+        q.before.as_deref(),
+        q.per_page,
+        q.export,
+    )?;
     if let (Some(f), Some(t)) = (q.from, q.to)
         && f > t
     {
@@ -399,7 +405,7 @@ pub async fn public_list<C: ConnectionTrait>(
     if let Some(t) = q.to {
         select = select.filter(penalty::Column::DecidedOn.lte(t));
     }
-    let total = crate::paging::total(db, &select, q.uncounted).await?;
+    let total = crate::paging::total(db, &select, q.export).await?;
     let crate::paging::Keyed {
         rows,
         page,

@@ -729,9 +729,10 @@ pub struct SpotCheckQuery {
     pub after: Option<String>,
     /// The page before the one whose `prev_cursor` this is (instead of `page`).
     pub before: Option<String>,
-    /// Leave `total` at 0 rather than count: an export reading page after page.
+    /// Read by an export, page after page: `total` is left at 0 rather than counted, and a
+    /// page holds up to `paging::EXPORT_BATCH` rows.
     #[serde(skip)]
-    pub uncounted: bool,
+    pub export: bool,
 }
 
 /// A page of results.
@@ -750,8 +751,13 @@ pub async fn public_list<C: ConnectionTrait>(
     q: SpotCheckQuery,
     now: DateTime<Utc>,
 ) -> AppResult<SpotCheckPage> {
-    let (seek, per_page) =
-        crate::paging::seek(q.page, q.after.as_deref(), q.before.as_deref(), q.per_page)?;
+    let (seek, per_page) = crate::paging::seek(
+        q.page,
+        q.after.as_deref(),
+        q.before.as_deref(),
+        q.per_page,
+        q.export,
+    )?;
     // A result is recorded with its date: outcome and checked_on are set together.
     let mut select = spot_check_result::Entity::find()
         .filter(spot_check_result::Column::Published.eq(true))
@@ -772,7 +778,7 @@ pub async fn public_list<C: ConnectionTrait>(
         })?;
         select = select.filter(spot_check_result::Column::Outcome.eq(outcome.code()));
     }
-    let total = crate::paging::total(db, &select, q.uncounted).await?;
+    let total = crate::paging::total(db, &select, q.export).await?;
     let page = crate::paging::keyed(
         db,
         select,

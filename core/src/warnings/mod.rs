@@ -132,9 +132,10 @@ pub struct WarningQuery {
     pub after: Option<String>,
     /// The page before the one whose `prev_cursor` this is (instead of `page`).
     pub before: Option<String>,
-    /// Leave `total` at 0 rather than count: an export reading page after page.
+    /// Read by an export, page after page: `total` is left at 0 rather than counted, and a
+    /// page holds up to `paging::EXPORT_BATCH` rows.
     #[serde(skip)]
-    pub uncounted: bool,
+    pub export: bool,
 }
 
 /// A page of warnings.
@@ -172,8 +173,13 @@ pub async fn list<C: ConnectionTrait>(
     now: DateTime<Utc>,
 ) -> AppResult<WarningPage> {
     use sea_orm::{ColumnTrait, QueryFilter};
-    let (seek, per_page) =
-        crate::paging::seek(q.page, q.after.as_deref(), q.before.as_deref(), q.per_page)?;
+    let (seek, per_page) = crate::paging::seek(
+        q.page,
+        q.after.as_deref(),
+        q.before.as_deref(),
+        q.per_page,
+        q.export,
+    )?;
     let mut select = warning::Entity::find();
     if let Some(c) = q
         .category
@@ -183,7 +189,7 @@ pub async fn list<C: ConnectionTrait>(
     {
         select = select.filter(warning::Column::Category.eq(c));
     }
-    let total = crate::paging::total(db, &select, q.uncounted).await?;
+    let total = crate::paging::total(db, &select, q.export).await?;
     let page = crate::paging::keyed(
         db,
         select,
