@@ -49,14 +49,9 @@ pub async fn connect(
         // the WAL on every commit). SQLite has one writer at a time; writers queue for the
         // lock rather than fail.
         .map_sqlx_sqlite_opts(|o| {
-            let o = o
-                .busy_timeout(Duration::from_secs(30))
+            o.busy_timeout(Duration::from_secs(30))
                 .journal_mode(SqliteJournalMode::Wal)
-                .synchronous(SqliteSynchronous::Normal);
-            match std::env::var("FANGXIN_EXP_CACHE") {
-                Ok(v) => o.pragma("cache_size", v),
-                Err(_) => o,
-            }
+                .synchronous(SqliteSynchronous::Normal)
         });
     Database::connect(opts).await
 }
