@@ -164,6 +164,11 @@ pub struct DatabaseSettings {
     /// says this replica is not ready (and a load balancer routes around it).
     #[serde(default = "default_max_replica_lag_ms")]
     pub max_replica_lag_ms: u64,
+    /// SQLite only: the public reads get a pool of their own whose connections read the file
+    /// through a memory map of this many MiB (`PRAGMA mmap_size`) instead of copying pages in
+    /// with `pread`; 0: they share the writers' pool. See config/default.toml.
+    #[serde(default = "default_sqlite_read_mmap_mb")]
+    pub sqlite_read_mmap_mb: u64,
 }
 
 fn default_aggregates_refresh_seconds() -> u64 {
@@ -184,6 +189,10 @@ fn default_drain_ms() -> u64 {
 
 fn default_max_replica_lag_ms() -> u64 {
     5_000
+}
+
+fn default_sqlite_read_mmap_mb() -> u64 {
+    2_048
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]

@@ -4,6 +4,8 @@
 //! `X-Data-As-Of` and `Last-Modified` headers and the file name. The header row is in
 //! Chinese for people; `?columns=en` gives the JSON field names, for programs.
 
+use std::borrow::Cow;
+
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
@@ -77,11 +79,11 @@ pub fn wants_csv(headers: &HeaderMap, format: Option<&str>) -> AppResult<bool> {
 }
 
 /// A row of an export: its columns (field names and Chinese names), and its cells in
-/// that order.
+/// that order (borrowed where the row holds the text already).
 pub trait CsvRow {
     const COLUMNS: &'static [&'static str];
     const COLUMNS_ZH: &'static [&'static str];
-    fn cells(&self) -> Vec<String>;
+    fn cells(&self) -> Vec<Cow<'_, str>>;
 }
 
 /// Writes rows as a CSV download named `{name}-{as_of}.csv`.
@@ -144,12 +146,13 @@ pub fn csv_bytes<R: CsvRow>(
 /// A cell that a spreadsheet would run as a formula (it begins with `=`, `+`, `-`, `@`, a tab
 /// or a carriage return) gets a leading `'`, as OWASP advises, so that a shop or complaint
 /// text cannot run code in the reader's Excel. A plain number (`-12.5`, `-3%`) stays a number.
-pub fn neutralised(cell: String) -> String {
+pub fn neutralised<'a>(cell: impl Into<Cow<'a, str>>) -> Cow<'a, str> {
+    let cell = cell.into();
     let risky = cell.starts_with(['=', '+', '-', '@', '\t', '\r']);
     if !risky || is_plain_number(&cell) {
         return cell;
     }
-    format!("'{cell}")
+    Cow::Owned(format!("'{cell}"))
 }
 
 fn is_plain_number(cell: &str) -> bool {
@@ -182,15 +185,15 @@ impl CsvRow for fangxin_core::reports::ReportLine {
         "上期件数",
         "变化（%）",
     ];
-    fn cells(&self) -> Vec<String> {
+    fn cells(&self) -> Vec<Cow<'_, str>> {
         vec![
-            self.section.to_owned(),
-            self.key.clone(),
-            self.label.clone(),
-            self.count.clone(),
-            self.share.clone(),
-            self.previous.clone(),
-            self.change.clone(),
+            self.section.into(),
+            self.key.as_str().into(),
+            self.label.as_str().into(),
+            self.count.as_str().into(),
+            self.share.as_str().into(),
+            self.previous.as_str().into(),
+            self.change.as_str().into(),
         ]
     }
 }
@@ -202,16 +205,8 @@ pub trait PagedQuery: Clone {
     fn after(&self, cursor: String, per_page: u64) -> Self;
 }
 
-/// A public list as JSON (one page), or as CSV (every row) when the caller asked for it.
-///
-/// The CSV is streamed by key: a small first page (so the first bytes leave at once), then
-/// batches of `paging::EXPORT_BATCH` rows, each read only once the one before was written
-/// out. Memory stays at one batch whatever the list's length, no rows are left out, and a
-/// download the client abandons stops the reading. (Reading the next batch while writing
-/// one was tried: on two cores, where reading and writing both want the CPU, it gained
-/// nothing measurable, docs/benchmarks.md.) The first page is read before the response
-/// starts, so that a failure there is still a problem response; a failure later cuts the
-/// download short (and is logged).
+/// A public list as JSON (one page), or as CSV (every row, by `csv_export`) when the caller
+/// asked for it.
 pub async fn json_or_csv<Q, T, F, Fut>(
     headers: &HeaderMap,
     format: &FormatParam,
@@ -229,6 +224,32 @@ where
     if !wants_csv(headers, format.format.as_deref())? {
         return Ok(axum::Json(fetch(query).await?).into_response());
     }
+    csv_export(format, name, query, now, fetch).await
+}
+
+/// Every row of a keyed list as a CSV download.
+///
+/// The CSV is streamed by key: a small first page (so the first bytes leave at once), then
+/// batches of `paging::EXPORT_BATCH` rows, each read only once the one before was written
+/// out. Memory stays at one batch whatever the list's length, no rows are left out, and a
+/// download the client abandons stops the reading. (Reading the next batch while writing
+/// one was tried: on two cores, where reading and writing both want the CPU, it gained
+/// nothing measurable, docs/benchmarks.md.) The first page is read before the response
+/// starts, so that a failure there is still a problem response; a failure later cuts the
+/// download short (and is logged).
+pub async fn csv_export<Q, T, F, Fut>(
+    format: &FormatParam,
+    name: &str,
+    query: Q,
+    now: DateTime<Utc>,
+    fetch: F,
+) -> AppResult<Response>
+where
+    Q: PagedQuery + Send + 'static,
+    T: CsvRow + Send + 'static,
+    F: Fn(Q) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = AppResult<Page<T>>> + Send + 'static,
+{
     let columns = Columns::parse(format.columns.as_deref())?;
     let query = query.first(fangxin_core::paging::MAX_PER_PAGE);
     let first = fetch(query.clone()).await?;
@@ -280,11 +301,14 @@ fn csv_rows<R: CsvRow>(stamp: &str, rows: Vec<R>) -> AppResult<Vec<u8>> {
     let fail = |e: csv::Error| AppError::Internal(anyhow::anyhow!("writing CSV: {e}"));
     let mut writer = csv::Writer::from_writer(Vec::with_capacity(rows.len() * 256));
     for row in rows {
-        writer
-            .write_record(
-                std::iter::once(stamp.to_owned()).chain(row.cells().into_iter().map(neutralised)),
-            )
-            .map_err(fail)?;
+        writer.write_field(stamp).map_err(fail)?;
+        for cell in row.cells() {
+            writer
+                .write_field(neutralised(cell).as_bytes())
+                .map_err(fail)?;
+        }
+        // No more fields: this ends the record.
+        writer.write_record(None::<&[u8]>).map_err(fail)?;
     }
     writer
         .into_inner()
@@ -330,7 +354,7 @@ fn opt<T: ToString>(v: &Option<T>) -> String {
     v.as_ref().map(T::to_string).unwrap_or_default()
 }
 
-impl CsvRow for fangxin_core::penalties::PenaltyRecord {
+impl CsvRow for fangxin_core::penalties::PenaltyLine {
     const COLUMNS: &'static [&'static str] = &[
         "decision_no",
         "uscc",
@@ -362,21 +386,21 @@ impl CsvRow for fangxin_core::penalties::PenaltyRecord {
         "公示截止日期",
     ];
 
-    fn cells(&self) -> Vec<String> {
+    fn cells(&self) -> Vec<Cow<'_, str>> {
         vec![
-            self.decision_no.clone(),
-            self.uscc.clone(),
-            self.party_name.clone(),
-            self.category_labels.join("|"),
-            yuan(self.fine_fen),
-            yuan(self.confiscated_fen),
-            self.violation_type.clone(),
-            self.facts.clone(),
-            self.legal_basis.clone(),
-            self.content.clone(),
-            self.authority.clone(),
-            self.decided_on.to_string(),
-            opt(&self.publicity_end),
+            self.decision_no.as_str().into(),
+            self.uscc.as_str().into(),
+            self.party_name.as_str().into(),
+            self.category_labels.join("|").into(),
+            yuan(self.fine_fen).into(),
+            yuan(self.confiscated_fen).into(),
+            self.violation_type.as_str().into(),
+            self.facts.as_str().into(),
+            self.legal_basis.as_str().into(),
+            self.content.as_str().into(),
+            self.authority.as_str().into(),
+            self.decided_on.to_string().into(),
+            opt(&self.publicity_end).into(),
         ]
     }
 }
@@ -385,13 +409,13 @@ impl CsvRow for fangxin_core::warnings::WarningView {
     const COLUMNS: &'static [&'static str] = &["id", "title", "category", "published_on", "body"];
     const COLUMNS_ZH: &'static [&'static str] = &["编号", "标题", "类别", "发布日期", "正文"];
 
-    fn cells(&self) -> Vec<String> {
+    fn cells(&self) -> Vec<Cow<'_, str>> {
         vec![
-            self.id.to_string(),
-            self.title.clone(),
-            self.category.clone(),
-            self.published_on.to_string(),
-            self.body.clone(),
+            self.id.to_string().into(),
+            self.title.as_str().into(),
+            self.category.as_str().into(),
+            self.published_on.to_string().into(),
+            self.body.as_str().into(),
         ]
     }
 }
@@ -424,23 +448,24 @@ impl CsvRow for fangxin_core::spotchecks::CheckView {
         "检查人员",
     ];
 
-    fn cells(&self) -> Vec<String> {
+    fn cells(&self) -> Vec<Cow<'_, str>> {
         vec![
-            opt(&self.plan_id),
-            self.uscc.clone(),
-            self.name.clone(),
-            opt(&self.sign_name),
-            opt(&self.product),
-            opt(&self.batch),
-            opt(&self.standard),
-            opt(&self.outcome_label),
-            opt(&self.failed_items),
-            opt(&self.checked_on),
+            opt(&self.plan_id).into(),
+            self.uscc.as_str().into(),
+            self.name.as_str().into(),
+            opt(&self.sign_name).into(),
+            opt(&self.product).into(),
+            opt(&self.batch).into(),
+            opt(&self.standard).into(),
+            opt(&self.outcome_label).into(),
+            opt(&self.failed_items).into(),
+            opt(&self.checked_on).into(),
             self.inspectors
                 .iter()
                 .map(|i| format!("{}（{}）", i.name, i.unit))
                 .collect::<Vec<_>>()
-                .join("|"),
+                .join("|")
+                .into(),
         ]
     }
 }
@@ -471,18 +496,18 @@ impl CsvRow for fangxin_core::complaints::ComplaintStats {
         "商家答复率（%）",
     ];
 
-    fn cells(&self) -> Vec<String> {
+    fn cells(&self) -> Vec<Cow<'_, str>> {
         vec![
-            self.uscc.clone(),
-            self.last_12_months.to_string(),
-            self.previous_12_months.to_string(),
-            opt(&self.growth_percent),
-            self.accepted.to_string(),
-            self.not_accepted.to_string(),
-            self.settled.to_string(),
-            self.converted_to_case.to_string(),
-            opt(&self.mediation_success_percent),
-            opt(&self.answered_percent),
+            self.uscc.as_str().into(),
+            self.last_12_months.to_string().into(),
+            self.previous_12_months.to_string().into(),
+            opt(&self.growth_percent).into(),
+            self.accepted.to_string().into(),
+            self.not_accepted.to_string().into(),
+            self.settled.to_string().into(),
+            self.converted_to_case.to_string().into(),
+            opt(&self.mediation_success_percent).into(),
+            opt(&self.answered_percent).into(),
         ]
     }
 }
@@ -527,8 +552,8 @@ mod tests {
     impl CsvRow for Row {
         const COLUMNS: &'static [&'static str] = &["n"];
         const COLUMNS_ZH: &'static [&'static str] = &["序号"];
-        fn cells(&self) -> Vec<String> {
-            vec![self.0.to_string()]
+        fn cells(&self) -> Vec<std::borrow::Cow<'_, str>> {
+            vec![self.0.to_string().into()]
         }
     }
 
@@ -634,7 +659,7 @@ mod tests {
     #[test]
     fn every_column_has_a_chinese_name() {
         names_match::<fangxin_core::reports::ReportLine>();
-        names_match::<fangxin_core::penalties::PenaltyRecord>();
+        names_match::<fangxin_core::penalties::PenaltyLine>();
         names_match::<fangxin_core::warnings::WarningView>();
         names_match::<fangxin_core::spotchecks::CheckView>();
         names_match::<fangxin_core::complaints::ComplaintStats>();

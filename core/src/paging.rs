@@ -146,19 +146,21 @@ pub struct Keyed<M> {
     pub next: Option<String>,
 }
 
-/// Reads one page of `select`, newest first by `(date, id)`, from where `seek` says. It asks
-/// for one row more than a page holds, to know whether another page follows; with an index
-/// on the filter's equality columns then `date`, a page by key reads only its own rows.
-pub async fn keyed<E, C>(
+/// Reads one page of `select`, newest first by `(date, id)`, from where `seek` says, as rows
+/// of `M` (the entity's model, or a narrower row an export selects). It asks for one row more
+/// than a page holds, to know whether another page follows; with an index on the filter's
+/// equality columns then `date`, a page by key reads only its own rows.
+pub async fn keyed<E, M, C>(
     db: &C,
     select: sea_orm::Select<E>,
     (date, id): (E::Column, E::Column),
     seek: Seek,
     per_page: u64,
-    key: impl Fn(&E::Model) -> (NaiveDate, i64),
-) -> AppResult<Keyed<E::Model>>
+    key: impl Fn(&M) -> (NaiveDate, i64),
+) -> AppResult<Keyed<M>>
 where
     E: sea_orm::EntityTrait,
+    M: sea_orm::FromQueryResult + Send + Sync,
     C: sea_orm::ConnectionTrait,
 {
     use sea_orm::sea_query::{Expr, ExprTrait};
@@ -182,6 +184,7 @@ where
                 .order_by_desc(id)
                 .offset((n - 1) * per_page)
                 .limit(ask)
+                .into_model::<M>()
                 .all(db)
                 .await?;
             (rows, n, n > 1)
@@ -192,6 +195,7 @@ where
                 .order_by_desc(date)
                 .order_by_desc(id)
                 .limit(ask)
+                .into_model::<M>()
                 .all(db)
                 .await?;
             (rows, c.page.saturating_add(1), true)
@@ -202,6 +206,7 @@ where
                 .order_by_asc(date)
                 .order_by_asc(id)
                 .limit(ask)
+                .into_model::<M>()
                 .all(db)
                 .await?;
             let more = rows.len() as u64 > per_page;

@@ -26,6 +26,7 @@ mod m20261204_000016_attachments;
 mod m20261204_000017_aggregates;
 mod m20261205_000018_keyed_list_indexes;
 mod m20261205_000019_aggregate_feed_positions;
+mod m20261205_000020_penalty_uscc;
 
 pub struct Migrator;
 
@@ -52,6 +53,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000017_aggregates::Migration),
             Box::new(m20261205_000018_keyed_list_indexes::Migration),
             Box::new(m20261205_000019_aggregate_feed_positions::Migration),
+            Box::new(m20261205_000020_penalty_uscc::Migration),
         ]
     }
 }

@@ -1,6 +1,6 @@
 //! The schema and the store on each backend.
 
-use fangxin_core::store::entities::{merchant, score, score_history};
+use fangxin_core::store::entities::{merchant, penalty, score, score_history};
 use fangxin_migrations::{Migrator, MigratorTrait};
 use sea_orm::{EntityTrait, PaginatorTrait};
 
@@ -82,7 +82,46 @@ async fn rescoring_records_history_only_on_change(backend: Backend) {
     app.finish().await;
 }
 
+/// A decision keeps its party's code (the public list and its export read it from there), and
+/// the migration that brought the column gave it to every decision recorded before.
+async fn decisions_keep_their_partys_code(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let db = app.state.db.clone();
+    let codes = |db: sea_orm::DatabaseConnection| async move {
+        let usccs: std::collections::HashMap<i64, String> = merchant::Entity::find()
+            .all(&db)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|m| (m.id, m.uscc))
+            .collect();
+        let penalties = penalty::Entity::find().all(&db).await.unwrap();
+        assert!(!penalties.is_empty(), "the demo district has decisions");
+        for p in &penalties {
+            assert_eq!(p.uscc, usccs[&p.merchant_id], "decision {}", p.decision_no);
+        }
+        penalties.len()
+    };
+    let recorded = codes(db.clone()).await;
+    // Back to before the column, the decisions still there, and up again.
+    let names: Vec<String> = Migrator::migrations()
+        .iter()
+        .map(|m| m.name().to_owned())
+        .collect();
+    let at = names
+        .iter()
+        .position(|n| n == "m20261205_000020_penalty_uscc")
+        .expect("the migration that keeps the party's code");
+    Migrator::down(&db, Some((names.len() - at) as u32))
+        .await
+        .expect("down to before the column");
+    Migrator::up(&db, None).await.expect("and up again");
+    assert_eq!(codes(db.clone()).await, recorded);
+    app.finish().await;
+}
+
 crate::on_every_backend!(
+    decisions_keep_their_partys_code,
     migrations_go_down_and_up_again,
     demo_generation_is_deterministic,
     rescoring_records_history_only_on_change,

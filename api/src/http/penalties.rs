@@ -5,7 +5,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 
 use axum::http::HeaderMap;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 
 use super::AppState;
 use super::extract::{ApiPath, ApiQuery, Body, Regulator};
@@ -59,11 +59,14 @@ pub async fn list(
     ApiQuery(format): ApiQuery<FormatParam>,
 ) -> ApiResult<Response> {
     let now = fangxin_core::clock::now();
+    if !export::wants_csv(&headers, format.format.as_deref())? {
+        return Ok(Json(penalties::public_list(&state.reads, query, now).await?).into_response());
+    }
     let db = state.reads.clone();
     Ok(
-        export::json_or_csv(&headers, &format, "penalties", query, now, move |q| {
+        export::csv_export(&format, "penalties", query, now, move |q| {
             let db = db.clone();
-            async move { penalties::public_list(&db, q, now).await }
+            async move { penalties::export_lines(&db, q, now).await }
         })
         .await?,
     )

@@ -152,7 +152,7 @@ pub async fn record<C: ConnectionTrait>(
         .all(db)
         .await?
         .into_iter()
-        .map(|p| crate::penalties::record_of(p, m.uscc.clone()))
+        .map(crate::penalties::record_of)
         .collect();
     let complaints = complaints::list(
         db,

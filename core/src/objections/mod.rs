@@ -227,7 +227,6 @@ pub async fn decide<C: TransactionTrait + ConnectionTrait>(
             crate::penalties::end_in(
                 &txn,
                 &p,
-                &m.uscc,
                 crate::penalties::Ending::Revocation,
                 &format!("异议成立（异议 {}）：{}", o.id, req.reason.trim()),
                 actor,

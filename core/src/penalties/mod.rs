@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::checks;
 use crate::error::{AppError, AppResult};
-use crate::store::entities::{merchant, penalty, penalty_revision};
+use crate::store::entities::{penalty, penalty_revision};
 pub use crate::yuan::Yuan;
 
 /// A regulator's request to publish a penalty decision.
@@ -84,7 +84,7 @@ pub struct PenaltyRecord {
 }
 
 /// The public form of a penalty row.
-pub fn record_of(p: penalty::Model, uscc: String) -> PenaltyRecord {
+pub fn record_of(p: penalty::Model) -> PenaltyRecord {
     let categories: Vec<String> = p
         .categories
         .as_array()
@@ -102,7 +102,7 @@ pub fn record_of(p: penalty::Model, uscc: String) -> PenaltyRecord {
         categories,
         id: p.id,
         decision_no: p.decision_no,
-        uscc,
+        uscc: p.uscc,
         party_name: p.party_name,
         fine_fen: p.fine_fen,
         confiscated_fen: p.confiscated_fen,
@@ -345,19 +345,11 @@ impl crate::paging::Listed for PenaltyRecord {
     const KEYED: bool = true;
 }
 
-/// Penalties in publicity, newest first.
-pub async fn public_list<C: ConnectionTrait>(
-    db: &C,
-    q: PenaltyQuery,
+/// The decisions in publicity that `q`'s filters match, unordered.
+fn public_select(
+    q: &PenaltyQuery,
     now: DateTime<Utc>,
-) -> AppResult<PenaltyPage> {
-    let (seek, per_page) = crate::paging::seek(
-        q.page,
-        q.after.as_deref(),
-        q.before.as_deref(),
-        q.per_page,
-        q.export,
-    )?;
+) -> AppResult<sea_orm::Select<penalty::Entity>> {
     if let (Some(f), Some(t)) = (q.from, q.to)
         && f > t
     {
@@ -405,6 +397,23 @@ pub async fn public_list<C: ConnectionTrait>(
     if let Some(t) = q.to {
         select = select.filter(penalty::Column::DecidedOn.lte(t));
     }
+    Ok(select)
+}
+
+/// Penalties in publicity, newest first.
+pub async fn public_list<C: ConnectionTrait>(
+    db: &C,
+    q: PenaltyQuery,
+    now: DateTime<Utc>,
+) -> AppResult<PenaltyPage> {
+    let (seek, per_page) = crate::paging::seek(
+        q.page,
+        q.after.as_deref(),
+        q.before.as_deref(),
+        q.per_page,
+        q.export,
+    )?;
+    let select = public_select(&q, now)?;
     let total = crate::paging::total(db, &select, q.export).await?;
     let crate::paging::Keyed {
         rows,
@@ -417,30 +426,125 @@ pub async fn public_list<C: ConnectionTrait>(
         (penalty::Column::DecidedOn, penalty::Column::Id),
         seek,
         per_page,
-        |p| (p.decided_on, p.id),
+        |p: &penalty::Model| (p.decided_on, p.id),
     )
     .await?;
-    let ids: Vec<i64> = rows.iter().map(|p| p.merchant_id).collect();
-    let usccs: std::collections::HashMap<i64, String> = merchant::Entity::find()
-        .select_only()
-        .column(merchant::Column::Id)
-        .column(merchant::Column::Uscc)
-        .filter(merchant::Column::Id.is_in(ids))
-        .into_tuple::<(i64, String)>()
-        .all(db)
-        .await?
-        .into_iter()
-        .collect();
-    let records = rows
-        .into_iter()
-        .map(|p| {
-            let uscc = usccs.get(&p.merchant_id).cloned().unwrap_or_default();
-            record_of(p, uscc)
-        })
-        .collect();
+    let records = rows.into_iter().map(record_of).collect();
     Ok(crate::paging::Page::new(total, page, per_page, records)
         .with_cursors(prev, next)
         .read_at(now))
+}
+
+/// A decision as the open-data export writes it: the published columns and nothing else.
+/// It is read by position from a narrow query of the decisions alone (`PenaltyLine::COLUMNS`;
+/// the party's USCC is kept on the decision), so that a download of every decision in
+/// publicity builds no more than it writes (issue #19; docs/benchmarks.md).
+#[derive(Debug, Clone, Serialize)]
+pub struct PenaltyLine {
+    #[serde(skip)]
+    pub id: i64,
+    pub decision_no: String,
+    pub uscc: String,
+    pub party_name: String,
+    /// The categories' Chinese names.
+    pub category_labels: Vec<&'static str>,
+    pub fine_fen: i64,
+    pub confiscated_fen: i64,
+    pub violation_type: String,
+    pub facts: String,
+    pub legal_basis: String,
+    pub content: String,
+    pub authority: String,
+    pub decided_on: NaiveDate,
+    pub publicity_end: Option<NaiveDate>,
+}
+
+impl PenaltyLine {
+    /// The columns the line reads, in the order `from_query_result` takes them.
+    const COLUMNS: [penalty::Column; 14] = [
+        penalty::Column::Id,
+        penalty::Column::DecisionNo,
+        penalty::Column::PartyName,
+        penalty::Column::Categories,
+        penalty::Column::FineFen,
+        penalty::Column::ConfiscatedFen,
+        penalty::Column::ViolationType,
+        penalty::Column::Facts,
+        penalty::Column::LegalBasis,
+        penalty::Column::Content,
+        penalty::Column::Authority,
+        penalty::Column::DecidedOn,
+        penalty::Column::PublicityEnd,
+        penalty::Column::Uscc,
+    ];
+}
+
+impl sea_orm::FromQueryResult for PenaltyLine {
+    fn from_query_result(row: &sea_orm::QueryResult, _pre: &str) -> Result<Self, sea_orm::DbErr> {
+        let categories: serde_json::Value = row.try_get_by_index(3)?;
+        Ok(PenaltyLine {
+            id: row.try_get_by_index(0)?,
+            decision_no: row.try_get_by_index(1)?,
+            party_name: row.try_get_by_index(2)?,
+            category_labels: categories
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|c| PenaltyCategory::parse(c.as_str()?))
+                .map(PenaltyCategory::label_zh)
+                .collect(),
+            fine_fen: row.try_get_by_index(4)?,
+            confiscated_fen: row.try_get_by_index(5)?,
+            violation_type: row.try_get_by_index(6)?,
+            facts: row.try_get_by_index(7)?,
+            legal_basis: row.try_get_by_index(8)?,
+            content: row.try_get_by_index(9)?,
+            authority: row.try_get_by_index(10)?,
+            decided_on: row.try_get_by_index(11)?,
+            publicity_end: row.try_get_by_index(12)?,
+            uscc: row.try_get_by_index(13)?,
+        })
+    }
+}
+
+impl crate::paging::Listed for PenaltyLine {
+    const ROWS: &'static str = "penalties";
+    const PAGE: &'static str = "PenaltyPage";
+    const STAMPED: bool = true;
+    const KEYED: bool = true;
+}
+
+/// A batch of the penalty export: the decisions `public_list` would give for `q` (an
+/// export's query, paged by key), as the narrow lines the CSV writes.
+pub async fn export_lines<C: ConnectionTrait>(
+    db: &C,
+    q: PenaltyQuery,
+    now: DateTime<Utc>,
+) -> AppResult<crate::paging::Page<PenaltyLine>> {
+    let (seek, per_page) = crate::paging::seek(
+        q.page,
+        q.after.as_deref(),
+        q.before.as_deref(),
+        q.per_page,
+        true,
+    )?;
+    let select = public_select(&q, now)?
+        .select_only()
+        .columns(PenaltyLine::COLUMNS);
+    let keyed = crate::paging::keyed(
+        db,
+        select,
+        (penalty::Column::DecidedOn, penalty::Column::Id),
+        seek,
+        per_page,
+        |l: &PenaltyLine| (l.decided_on, l.id),
+    )
+    .await?;
+    Ok(
+        crate::paging::Page::new(0, keyed.page, per_page, keyed.rows)
+            .with_cursors(keyed.prev, keyed.next)
+            .read_at(now),
+    )
 }
 
 /// A correction of a published decision: the whole corrected record and why.
@@ -506,11 +610,6 @@ pub async fn detail<C: ConnectionTrait>(db: &C, id: i64, public: bool) -> AppRes
     if public && p.status != PenaltyStatus::InPublicity.code() {
         return Err(penalty_not_found(id));
     }
-    let uscc = merchant::Entity::find_by_id(p.merchant_id)
-        .one(db)
-        .await?
-        .map(|m| m.uscc)
-        .unwrap_or_default();
     let revisions = penalty_revision::Entity::find()
         .filter(penalty_revision::Column::PenaltyId.eq(id))
         .order_by_asc(penalty_revision::Column::Id)
@@ -526,7 +625,7 @@ pub async fn detail<C: ConnectionTrait>(db: &C, id: i64, public: bool) -> AppRes
         })
         .collect();
     Ok(PenaltyDetail {
-        penalty: record_of(p, uscc),
+        penalty: record_of(p),
         revisions,
     })
 }

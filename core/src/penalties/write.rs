@@ -27,6 +27,7 @@ fn active_model(p: &ValidPenalty, m: &merchant::Model, now: DateTime<Utc>) -> pe
         decision_no: Set(p.decision_no.clone()),
         merchant_id: Set(m.id),
         party_name: Set(m.name.clone()),
+        uscc: Set(m.uscc.clone()),
         categories: Set(serde_json::json!(p.categories)),
         fine_fen: Set(p.fine_fen),
         confiscated_fen: Set(p.confiscated_fen),
@@ -191,7 +192,7 @@ pub async fn publish<C: TransactionTrait + ConnectionTrait>(
         Err(e) => return Err(e),
     };
     scores::commit_and_rescore(db, txn, Some(&m), "penalty", scoring, now).await?;
-    Ok(record_of(saved, m.uscc))
+    Ok(record_of(saved))
 }
 
 /// How a decision stops counting with its history kept.
@@ -233,7 +234,6 @@ impl Ending {
 pub async fn end_in<C: ConnectionTrait>(
     txn: &C,
     existing: &penalty::Model,
-    uscc: &str,
     ending: Ending,
     reason: &str,
     actor: &Actor,
@@ -251,8 +251,8 @@ pub async fn end_in<C: ConnectionTrait>(
         penalty_id: Set(existing.id),
         action: Set(ending.revision_action().into()),
         reason: Set(reason.to_owned()),
-        before: Set(revision_fields(existing, uscc)),
-        after: Set(revision_fields(&saved, uscc)),
+        before: Set(revision_fields(existing)),
+        after: Set(revision_fields(&saved)),
         account_id: Set(actor.account_id),
         created_at: Set(now),
         ..Default::default()
@@ -302,16 +302,7 @@ pub async fn revoke<C: TransactionTrait + ConnectionTrait>(
         .await?
         .ok_or_else(|| penalty_not_found(id))?;
     let txn = crate::store::begin_write(db).await?;
-    end_in(
-        &txn,
-        &existing,
-        &m.uscc,
-        Ending::Revocation,
-        &reason,
-        actor,
-        now,
-    )
-    .await?;
+    end_in(&txn, &existing, Ending::Revocation, &reason, actor, now).await?;
     scores::commit_and_rescore(db, txn, Some(&m), "penalty", scoring, now).await?;
     detail(db, id, false).await
 }
@@ -399,8 +390,8 @@ pub async fn end_due_publicity<C: TransactionTrait + ConnectionTrait>(
 }
 
 /// The fields a revision records, as the public sees them.
-fn revision_fields(p: &penalty::Model, uscc: &str) -> serde_json::Value {
-    serde_json::to_value(record_of(p.clone(), uscc.to_owned())).unwrap_or_default()
+fn revision_fields(p: &penalty::Model) -> serde_json::Value {
+    serde_json::to_value(record_of(p.clone())).unwrap_or_default()
 }
 
 /// Corrects a decision: the corrected record replaces the current one, publicity is
@@ -463,8 +454,8 @@ pub async fn correct<C: TransactionTrait + ConnectionTrait>(
         penalty_id: Set(id),
         action: Set("correction".into()),
         reason: Set(reason.clone()),
-        before: Set(revision_fields(&existing, &old_merchant.uscc)),
-        after: Set(revision_fields(&saved, &new_merchant.uscc)),
+        before: Set(revision_fields(&existing)),
+        after: Set(revision_fields(&saved)),
         account_id: Set(actor.account_id),
         created_at: Set(now),
         ..Default::default()

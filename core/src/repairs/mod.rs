@@ -249,7 +249,6 @@ pub async fn decide<C: TransactionTrait + ConnectionTrait>(
         crate::penalties::end_in(
             &txn,
             &p,
-            &m.uscc,
             crate::penalties::Ending::Repair,
             &format!("信用修复（申请 {}）：{}", r.id, req.reason.trim()),
             actor,

@@ -788,7 +788,7 @@ pub async fn public_list<C: ConnectionTrait>(
         ),
         seek,
         per_page,
-        |r| (r.checked_on.unwrap_or_default(), r.id),
+        |r: &spot_check_result::Model| (r.checked_on.unwrap_or_default(), r.id),
     )
     .await?;
     let views = check_views(db, page.rows).await?;

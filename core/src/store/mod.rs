@@ -11,13 +11,15 @@ use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbB
 /// Connects to the configured database. For SQLite the file and its directory are
 /// created when missing, and the journal is switched to WAL so readers never wait for
 /// the writer. A request waits at most `acquire_timeout` for a connection: when the
-/// database is away it fails fast (503) instead of hanging.
+/// database is away it fails fast (503) instead of hanging. `sqlite_mmap_bytes` is SQLite's
+/// `mmap_size` on every connection (0: pages are copied in with `pread`).
 pub async fn connect(
     url: &str,
     max_connections: u32,
     acquire_timeout: Duration,
+    sqlite_mmap_bytes: u64,
 ) -> Result<DatabaseConnection, DbErr> {
-    if let Some(path) = sqlite_path(url)
+    if let Some(path) = sqlite_file(url)
         && let Some(dir) = std::path::Path::new(&path).parent()
         && !dir.as_os_str().is_empty()
     {
@@ -48,10 +50,16 @@ pub async fn connect(
         // connection that ran it, and `synchronous` is per connection (the others synced
         // the WAL on every commit). SQLite has one writer at a time; writers queue for the
         // lock rather than fail.
-        .map_sqlx_sqlite_opts(|o| {
-            o.busy_timeout(Duration::from_secs(30))
+        .map_sqlx_sqlite_opts(move |o| {
+            let o = o
+                .busy_timeout(Duration::from_secs(30))
                 .journal_mode(SqliteJournalMode::Wal)
-                .synchronous(SqliteSynchronous::Normal)
+                .synchronous(SqliteSynchronous::Normal);
+            if sqlite_mmap_bytes > 0 {
+                o.pragma("mmap_size", sqlite_mmap_bytes.to_string())
+            } else {
+                o
+            }
         });
     Database::connect(opts).await
 }
@@ -66,7 +74,11 @@ fn on_this_machine(host: &str) -> bool {
             .is_ok_and(|ip| ip.is_loopback())
 }
 
-fn sqlite_path(url: &str) -> Option<String> {
+/// The file of a SQLite URL (`None` for another database or one in memory).
+pub fn sqlite_file(url: &str) -> Option<String> {
+    if url.contains("mode=memory") {
+        return None;
+    }
     let rest = url.strip_prefix("sqlite://")?;
     let path = rest.split('?').next().unwrap_or(rest);
     (!path.is_empty() && path != ":memory:").then(|| path.to_owned())

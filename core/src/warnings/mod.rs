@@ -196,7 +196,7 @@ pub async fn list<C: ConnectionTrait>(
         (warning::Column::PublishedOn, warning::Column::Id),
         seek,
         per_page,
-        |w| (w.published_on, w.id),
+        |w: &warning::Model| (w.published_on, w.id),
     )
     .await?;
     let warnings = page.rows.into_iter().map(Into::into).collect();

@@ -13,6 +13,8 @@ pub struct Model {
     pub decision_no: String,
     pub merchant_id: i64,
     pub party_name: String,
+    /// The party's code as the decision names it (its merchant's USCC when recorded).
+    pub uscc: String,
     /// JSON array of category codes.
     pub categories: Json,
     pub fine_fen: i64,
