@@ -174,7 +174,7 @@ impl App {
         // The public reads, and the index follows the feed, from the read-only copy when
         // there is one: a page and a search answer never run ahead of each other. On SQLite
         // they have a pool of their own that maps the file into memory: an export at a
-        // million merchants reads its pages a third faster than by `pread`, while a writer's
+        // million merchants reads its pages a quarter faster than by `pread`, while a writer's
         // connection that maps the file was slower (docs/benchmarks.md, issue #19).
         let mmap = settings.database.sqlite_read_mmap_mb << 20;
         let reads = match settings.database.read_url.expose().trim() {

@@ -439,9 +439,8 @@ pub async fn public_list<C: ConnectionTrait>(
 /// It is read by position from a narrow query of the decisions alone (`PenaltyLine::COLUMNS`;
 /// the party's USCC is kept on the decision), so that a download of every decision in
 /// publicity builds no more than it writes (issue #19; docs/benchmarks.md).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct PenaltyLine {
-    #[serde(skip)]
     pub id: i64,
     pub decision_no: String,
     pub uscc: String,
@@ -505,13 +504,6 @@ impl sea_orm::FromQueryResult for PenaltyLine {
             uscc: row.try_get_by_index(13)?,
         })
     }
-}
-
-impl crate::paging::Listed for PenaltyLine {
-    const ROWS: &'static str = "penalties";
-    const PAGE: &'static str = "PenaltyPage";
-    const STAMPED: bool = true;
-    const KEYED: bool = true;
 }
 
 /// A batch of the penalty export: the decisions `public_list` would give for `q` (an
