@@ -84,6 +84,11 @@ pub struct PenaltyRecord {
 }
 
 /// The public form of a penalty row.
+/// A category's Chinese name; a code the rules do not know is shown as stored.
+fn category_label(code: &str) -> String {
+    PenaltyCategory::parse(code).map_or_else(|| code.to_owned(), |c| c.label_zh().to_owned())
+}
+
 pub fn record_of(p: penalty::Model) -> PenaltyRecord {
     let categories: Vec<String> = p
         .categories
@@ -95,10 +100,7 @@ pub fn record_of(p: penalty::Model) -> PenaltyRecord {
         })
         .unwrap_or_default();
     PenaltyRecord {
-        category_labels: categories
-            .iter()
-            .map(|c| PenaltyCategory::parse(c).map_or(c.clone(), |c| c.label_zh().to_owned()))
-            .collect(),
+        category_labels: categories.iter().map(|c| category_label(c)).collect(),
         categories,
         id: p.id,
         decision_no: p.decision_no,
@@ -446,7 +448,7 @@ pub struct PenaltyLine {
     pub uscc: String,
     pub party_name: String,
     /// The categories' Chinese names.
-    pub category_labels: Vec<&'static str>,
+    pub category_labels: Vec<String>,
     pub fine_fen: i64,
     pub confiscated_fen: i64,
     pub violation_type: String,
@@ -489,8 +491,7 @@ impl sea_orm::FromQueryResult for PenaltyLine {
                 .as_array()
                 .into_iter()
                 .flatten()
-                .filter_map(|c| PenaltyCategory::parse(c.as_str()?))
-                .map(PenaltyCategory::label_zh)
+                .filter_map(|c| c.as_str().map(category_label))
                 .collect(),
             fine_fen: row.try_get_by_index(4)?,
             confiscated_fen: row.try_get_by_index(5)?,
