@@ -20,11 +20,12 @@ pub async fn index_documents<C: ConnectionTrait>(
 ) -> AppResult<HashMap<i64, MerchantDoc>> {
     let today = crate::clock::today(now);
     let mut docs = HashMap::with_capacity(ids.len());
-    for chunk in crate::store::chunks(ids) {
-        let merchants = merchant::Entity::find()
-            .filter(merchant::Column::Id.is_in(chunk.iter().copied()))
+    for span in crate::store::spans(ids) {
+        let mut merchants = merchant::Entity::find()
+            .filter(span.on(merchant::Column::Id))
             .all(db)
             .await?;
+        merchants.retain(|m| span.holds(m.id));
         // Score and grade only: the factors' JSON is the largest part of a score's row.
         let scores: HashMap<i64, (i32, String)> = score::Entity::find()
             .select_only()
@@ -33,7 +34,7 @@ pub async fn index_documents<C: ConnectionTrait>(
                 score::Column::Score,
                 score::Column::Grade,
             ])
-            .filter(score::Column::MerchantId.is_in(chunk.iter().copied()))
+            .filter(span.on(score::Column::MerchantId))
             .into_tuple::<(i64, i32, String)>()
             .all(db)
             .await?
@@ -41,7 +42,7 @@ pub async fn index_documents<C: ConnectionTrait>(
             .map(|(id, score, grade)| (id, (score, grade)))
             .collect();
         let trusted: HashSet<i64> = trusted_enrolment::Entity::find()
-            .filter(trusted_enrolment::Column::MerchantId.is_in(chunk.iter().copied()))
+            .filter(span.on(trusted_enrolment::Column::MerchantId))
             .filter(trusted_enrolment::Column::Status.eq(TrustedStatus::Active.code()))
             .filter(trusted_enrolment::Column::ValidFrom.lte(today))
             .all(db)
@@ -53,7 +54,7 @@ pub async fn index_documents<C: ConnectionTrait>(
         // The gravest current listing of each merchant.
         let mut listed: HashMap<i64, ListingKind> = HashMap::new();
         for l in listing::Entity::find()
-            .filter(listing::Column::MerchantId.is_in(chunk.iter().copied()))
+            .filter(span.on(listing::Column::MerchantId))
             .filter(listing::Column::ListedOn.lte(today))
             .all(db)
             .await?

@@ -102,8 +102,7 @@ pub async fn load_facts<C: ConnectionTrait>(
 ) -> AppResult<HashMap<i64, MerchantFacts>> {
     let mut facts: HashMap<i64, MerchantFacts> = HashMap::with_capacity(ids.len());
     let mut industries: HashMap<i64, String> = HashMap::with_capacity(ids.len());
-    for chunk in crate::store::chunks(ids) {
-        let ids = || chunk.iter().copied();
+    for span in crate::store::spans(ids) {
         for (id, established_on, industry) in merchant::Entity::find()
             .select_only()
             .columns([
@@ -111,11 +110,14 @@ pub async fn load_facts<C: ConnectionTrait>(
                 merchant::Column::EstablishedOn,
                 merchant::Column::Industry,
             ])
-            .filter(merchant::Column::Id.is_in(ids()))
+            .filter(span.on(merchant::Column::Id))
             .into_tuple::<(i64, Option<NaiveDate>, String)>()
             .all(db)
             .await?
         {
+            if !span.holds(id) {
+                continue;
+            }
             facts.insert(
                 id,
                 MerchantFacts {
@@ -127,7 +129,7 @@ pub async fn load_facts<C: ConnectionTrait>(
             industries.insert(id, industry);
         }
         for p in penalty::Entity::find()
-            .filter(penalty::Column::MerchantId.is_in(ids()))
+            .filter(span.on(penalty::Column::MerchantId))
             .all(db)
             .await?
         {
@@ -151,7 +153,7 @@ pub async fn load_facts<C: ConnectionTrait>(
                 Expr::cust("CASE WHEN merchant_response IS NULL THEN 0 ELSE 1 END"),
                 "answered",
             )
-            .filter(complaint::Column::MerchantId.is_in(ids()))
+            .filter(span.on(complaint::Column::MerchantId))
             .filter(complaint::Column::ReceivedAt.gte(since))
             .into_model::<ComplaintRow>()
             .all(db)
@@ -164,7 +166,7 @@ pub async fn load_facts<C: ConnectionTrait>(
             f.complaints.extend(complaint_fact(c, &weights, calendar));
         }
         for l in listing::Entity::find()
-            .filter(listing::Column::MerchantId.is_in(ids()))
+            .filter(span.on(listing::Column::MerchantId))
             .all(db)
             .await?
         {
@@ -173,7 +175,7 @@ pub async fn load_facts<C: ConnectionTrait>(
             }
         }
         for s in spot_check_result::Entity::find()
-            .filter(spot_check_result::Column::MerchantId.is_in(ids()))
+            .filter(span.on(spot_check_result::Column::MerchantId))
             .all(db)
             .await?
         {
@@ -183,7 +185,7 @@ pub async fn load_facts<C: ConnectionTrait>(
             }
         }
         for t in trusted_enrolment::Entity::find()
-            .filter(trusted_enrolment::Column::MerchantId.is_in(ids()))
+            .filter(span.on(trusted_enrolment::Column::MerchantId))
             .all(db)
             .await?
         {
@@ -303,7 +305,7 @@ pub async fn rescore<C: TransactionTrait + ConnectionTrait>(
     })
     .await?;
     let mut previous: HashMap<i64, (i32, String)> = HashMap::new();
-    for chunk in crate::store::chunks(ids) {
+    for span in crate::store::spans(ids) {
         for (id, score, grade) in score::Entity::find()
             .select_only()
             .columns([
@@ -311,7 +313,7 @@ pub async fn rescore<C: TransactionTrait + ConnectionTrait>(
                 score::Column::Score,
                 score::Column::Grade,
             ])
-            .filter(score::Column::MerchantId.is_in(chunk.iter().copied()))
+            .filter(span.on(score::Column::MerchantId))
             .into_tuple::<(i64, i32, String)>()
             .all(db)
             .await?
@@ -371,8 +373,14 @@ pub async fn rescore<C: TransactionTrait + ConnectionTrait>(
             }
         }
     }
-    for batch in rows.chunks(500) {
-        score::Entity::insert_many(batch.to_vec())
+    // Batches moved out of the rows, not cloned: each holds its factors' JSON.
+    let mut rows = rows.into_iter();
+    loop {
+        let batch: Vec<score::ActiveModel> = rows.by_ref().take(500).collect();
+        if batch.is_empty() {
+            break;
+        }
+        score::Entity::insert_many(batch)
             .on_conflict(
                 OnConflict::column(score::Column::MerchantId)
                     .update_columns([
@@ -390,8 +398,13 @@ pub async fn rescore<C: TransactionTrait + ConnectionTrait>(
             .exec_without_returning(&txn)
             .await?;
     }
-    for batch in history.chunks(1000) {
-        score_history::Entity::insert_many(batch.to_vec())
+    let mut history = history.into_iter();
+    loop {
+        let batch: Vec<score_history::ActiveModel> = history.by_ref().take(1000).collect();
+        if batch.is_empty() {
+            break;
+        }
+        score_history::Entity::insert_many(batch)
             .exec_without_returning(&txn)
             .await?;
     }

@@ -109,6 +109,57 @@ pub fn chunks(ids: &[i64]) -> impl Iterator<Item = &[i64]> {
     ids.chunks(IN_LIST_MAX)
 }
 
+/// Part of a batch of ids, as one query selects it: a range, or an `IN` list.
+#[derive(Debug, Clone, Copy)]
+pub enum IdSpan<'a> {
+    /// Ascending ids selected as every id from the first to the last: the query may
+    /// also return rows of ids between them that are not in the batch.
+    Range(&'a [i64]),
+    List(&'a [i64]),
+}
+
+impl IdSpan<'_> {
+    /// The condition selecting this span's rows by `column`.
+    pub fn on(&self, column: impl sea_orm::ColumnTrait) -> sea_orm::sea_query::SimpleExpr {
+        match *self {
+            IdSpan::Range(ids) => {
+                let (first, last) = (ids.first().copied(), ids.last().copied());
+                column.between(first.unwrap_or(0), last.unwrap_or(-1))
+            }
+            IdSpan::List(ids) => column.is_in(ids.iter().copied()),
+        }
+    }
+
+    /// Whether `id` is one of the span's ids (a range's query may return others).
+    pub fn holds(&self, id: i64) -> bool {
+        match *self {
+            IdSpan::Range(ids) => ids.binary_search(&id).is_ok(),
+            IdSpan::List(_) => true,
+        }
+    }
+}
+
+/// The queries that select a batch of ids: one range when the ids ascend and fill at
+/// least half of it (a full rescore's or a rebuild's page of consecutive merchants: one
+/// walk along the index instead of a lookup per id, and no thousand bound values to
+/// parse), else `IN` lists of at most [`IN_LIST_MAX`]. Callers keep a range's rows by
+/// [`IdSpan::holds`].
+pub fn spans(ids: &[i64]) -> Vec<IdSpan<'_>> {
+    let dense = match (ids.first(), ids.last()) {
+        (Some(&first), Some(&last)) => {
+            ids.len() > 1
+                && ids.is_sorted_by(|a, b| a < b)
+                && last.saturating_sub(first) < 2 * ids.len() as i64
+        }
+        _ => false,
+    };
+    if dense {
+        vec![IdSpan::Range(ids)]
+    } else {
+        chunks(ids).map(IdSpan::List).collect()
+    }
+}
+
 /// Begins a transaction that will write. On SQLite it takes the write lock at `BEGIN`
 /// (`BEGIN IMMEDIATE`), so that concurrent writers wait for each other through the busy
 /// timeout instead of failing with "database is locked" when a deferred transaction
@@ -373,7 +424,38 @@ pub async fn wait_for_replay<C: ConnectionTrait>(
 
 #[cfg(test)]
 mod tests {
-    use super::on_this_machine;
+    use super::{IN_LIST_MAX, IdSpan, on_this_machine, spans};
+
+    #[test]
+    fn consecutive_ids_are_one_range_and_scattered_ones_lists() {
+        let page: Vec<i64> = (1002..=3000).filter(|id| id % 7 != 0).collect();
+        let s = spans(&page);
+        assert!(matches!(s[..], [IdSpan::Range(_)]), "{s:?}");
+        assert!(s[0].holds(1002) && s[0].holds(3000));
+        assert!(!s[0].holds(1008) && !s[0].holds(1001) && !s[0].holds(3001));
+
+        let scattered: Vec<i64> = (0..2000).map(|i| i * 7).collect();
+        let s = spans(&scattered);
+        assert_eq!(s.len(), 2000usize.div_ceil(IN_LIST_MAX));
+        assert!(
+            s.iter()
+                .all(|s| matches!(s, IdSpan::List(l) if l.len() <= IN_LIST_MAX))
+        );
+        let total: usize = s
+            .iter()
+            .map(|s| match s {
+                IdSpan::List(l) => l.len(),
+                IdSpan::Range(_) => 0,
+            })
+            .sum();
+        assert_eq!(total, 2000);
+
+        // Out of order or repeated ids are never read as a range.
+        assert!(matches!(spans(&[3, 2, 1])[..], [IdSpan::List(_)]));
+        assert!(matches!(spans(&[1, 1, 2])[..], [IdSpan::List(_)]));
+        assert!(matches!(spans(&[5])[..], [IdSpan::List(_)]));
+        assert!(spans(&[]).is_empty());
+    }
 
     #[test]
     fn loopback_and_sockets_are_this_machine() {
