@@ -47,7 +47,7 @@ const FOLLOW_MERGE_MAX_DOCS: usize = 100_000;
 /// fills (26,000 merchants) and the writer merges them eight at a time as it goes; the
 /// segments left smaller than a quarter of the largest are merged into one at the end
 /// ([`MerchantIndex::settle_writer`]). Twice this heap ended a million merchants in seven
-/// segments with a peak RSS of 477 MB against 330 MB (docs/benchmarks.md).
+/// segments with a peak RSS of 477 MB against 274 MB (docs/benchmarks.md).
 const REBUILD_HEAP_BYTES: usize = 64 * 1024 * 1024;
 
 /// What an index is opened to write.
