@@ -51,30 +51,21 @@ pub struct Scoring {
     pub calendar: WorkCalendar,
 }
 
-/// Weights of the complainants confirmed by a regulator as professional claimants. Only a
-/// confirmed flag changes a score: an unreviewed assessment never does.
-async fn confirmed_claimant_weights<C: ConnectionTrait>(
-    db: &C,
-    complaints: &[ComplaintRow],
-) -> AppResult<HashMap<String, f64>> {
-    let mut keys: Vec<&str> = complaints
-        .iter()
-        .filter_map(|c| c.complainant_key.as_deref())
-        .collect();
-    keys.sort_unstable();
-    keys.dedup();
-    let mut weights = HashMap::new();
-    for chunk in keys.chunks(900) {
-        for r in claimant_review::Entity::find()
-            .filter(claimant_review::Column::Status.eq("confirmed"))
-            .filter(claimant_review::Column::ComplainantKey.is_in(chunk.iter().copied()))
-            .all(db)
-            .await?
-        {
-            weights.insert(r.complainant_key, r.weight.clamp(0.0, 1.0));
-        }
-    }
-    Ok(weights)
+/// A complaint's complainant as a regulator's review left them: the left join that reads a
+/// confirmed professional claimant's weight beside each complaint (only a confirmed flag
+/// changes a score; an unreviewed assessment never does). One join per page of merchants,
+/// where looking the page's complainants up took a query per 900 of them.
+fn confirmed_claimant() -> sea_orm::RelationDef {
+    use sea_orm::sea_query::IntoCondition;
+    complaint::Entity::belongs_to(claimant_review::Entity)
+        .from(complaint::Column::ComplainantKey)
+        .to(claimant_review::Column::ComplainantKey)
+        .on_condition(|_, review| {
+            Expr::col((review, claimant_review::Column::Status))
+                .eq("confirmed")
+                .into_condition()
+        })
+        .into()
 }
 
 /// The columns of a complaint the model weighs: its text and the merchant's answer stay in
@@ -90,6 +81,8 @@ struct ComplaintRow {
     /// 1 when the merchant answered.
     answered: i32,
     complainant_key: Option<String>,
+    /// The complainant's weight when a regulator confirmed them as a professional claimant.
+    claimant_weight: Option<f64>,
 }
 
 /// Loads the facts of the given merchants.
@@ -150,20 +143,24 @@ pub async fn load_facts<C: ConnectionTrait>(
                 complaint::Column::ComplainantKey,
             ])
             .column_as(
-                Expr::cust("CASE WHEN merchant_response IS NULL THEN 0 ELSE 1 END"),
+                Expr::cust("CASE WHEN complaints.merchant_response IS NULL THEN 0 ELSE 1 END"),
                 "answered",
             )
+            .column_as(
+                Expr::col((claimant_review::Entity, claimant_review::Column::Weight)),
+                "claimant_weight",
+            )
+            .join(sea_orm::JoinType::LeftJoin, confirmed_claimant())
             .filter(span.on(complaint::Column::MerchantId))
             .filter(complaint::Column::ReceivedAt.gte(since))
             .into_model::<ComplaintRow>()
             .all(db)
             .await?;
-        let weights = confirmed_claimant_weights(db, &complaints).await?;
         for c in complaints {
             let Some(f) = c.merchant_id.and_then(|id| facts.get_mut(&id)) else {
                 continue;
             };
-            f.complaints.extend(complaint_fact(c, &weights, calendar));
+            f.complaints.extend(complaint_fact(c, calendar));
         }
         for l in listing::Entity::find()
             .filter(span.on(listing::Column::MerchantId))
@@ -213,19 +210,10 @@ fn penalty_fact(p: penalty::Model) -> PenaltyFact {
 }
 
 /// A complaint as the model weighs it: a confirmed professional claimant's counts for less.
-fn complaint_fact(
-    c: ComplaintRow,
-    weights: &HashMap<String, f64>,
-    calendar: &WorkCalendar,
-) -> Option<ComplaintFact> {
+fn complaint_fact(c: ComplaintRow, calendar: &WorkCalendar) -> Option<ComplaintFact> {
     let kind = ComplaintKind::parse(&c.kind)?;
     let status = ComplaintStatus::parse(&c.status)?;
-    let complainant_weight = c
-        .complainant_key
-        .as_ref()
-        .and_then(|k| weights.get(k))
-        .copied()
-        .unwrap_or(1.0);
+    let complainant_weight = c.claimant_weight.map_or(1.0, |w| w.clamp(0.0, 1.0));
     let received_on = crate::clock::date_of(c.received_at);
     Some(ComplaintFact {
         id: c.id,
