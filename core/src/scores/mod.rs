@@ -362,12 +362,7 @@ pub async fn rescore<C: TransactionTrait + ConnectionTrait>(
         }
     }
     // Batches moved out of the rows, not cloned: each holds its factors' JSON.
-    let mut rows = rows.into_iter();
-    loop {
-        let batch: Vec<score::ActiveModel> = rows.by_ref().take(500).collect();
-        if batch.is_empty() {
-            break;
-        }
+    for batch in crate::store::batches(rows, 500) {
         score::Entity::insert_many(batch)
             .on_conflict(
                 OnConflict::column(score::Column::MerchantId)
@@ -386,12 +381,7 @@ pub async fn rescore<C: TransactionTrait + ConnectionTrait>(
             .exec_without_returning(&txn)
             .await?;
     }
-    let mut history = history.into_iter();
-    loop {
-        let batch: Vec<score_history::ActiveModel> = history.by_ref().take(1000).collect();
-        if batch.is_empty() {
-            break;
-        }
+    for batch in crate::store::batches(history, 1000) {
         score_history::Entity::insert_many(batch)
             .exec_without_returning(&txn)
             .await?;

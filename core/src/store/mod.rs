@@ -109,6 +109,16 @@ pub fn chunks(ids: &[i64]) -> impl Iterator<Item = &[i64]> {
     ids.chunks(IN_LIST_MAX)
 }
 
+/// Moves `items` out in batches of `size` (the last may be shorter), for multi-row inserts
+/// that take their rows by value.
+pub fn batches<T>(items: Vec<T>, size: usize) -> impl Iterator<Item = Vec<T>> {
+    let mut items = items.into_iter();
+    std::iter::from_fn(move || {
+        let batch: Vec<T> = items.by_ref().take(size.max(1)).collect();
+        (!batch.is_empty()).then_some(batch)
+    })
+}
+
 /// Part of a batch of ids, as one query selects it: a range, or an `IN` list.
 #[derive(Debug, Clone, Copy)]
 pub enum IdSpan<'a> {
@@ -424,7 +434,16 @@ pub async fn wait_for_replay<C: ConnectionTrait>(
 
 #[cfg(test)]
 mod tests {
-    use super::{IN_LIST_MAX, IdSpan, on_this_machine, spans};
+    use super::{IN_LIST_MAX, IdSpan, batches, on_this_machine, spans};
+
+    #[test]
+    fn batches_move_every_item_once_in_order() {
+        let sizes: Vec<usize> = batches((0..1234).collect(), 500).map(|b| b.len()).collect();
+        assert_eq!(sizes, vec![500, 500, 234]);
+        let all: Vec<i32> = batches((0..1234).collect(), 500).flatten().collect();
+        assert_eq!(all, (0..1234).collect::<Vec<i32>>());
+        assert_eq!(batches(Vec::<i32>::new(), 500).count(), 0);
+    }
 
     #[test]
     fn consecutive_ids_are_one_range_and_scattered_ones_lists() {
