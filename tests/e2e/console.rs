@@ -422,18 +422,29 @@ async fn refused_programme_forms_keep_what_was_typed(backend: Backend) {
 async fn an_owner_objects_with_evidence_and_reads_the_reason(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let usccs = app.usccs().await;
-    let (uscc, other) = (usccs[0].clone(), usccs[1].clone());
     let regulator = app.token_for("regulator", None).await;
     let today = fangxin_core::clock::today(fangxin_core::clock::now());
-    let (status, listing) = app
-        .post_json(
-            "/api/v1/admin/listings",
-            Some(&regulator),
-            json!({"uscc": uscc, "kind": "abnormal", "reason": "未按规定期限公示年度报告",
-                   "authority": "昆明市五华区市场监督管理局", "listed_on": today.to_string()}),
-        )
-        .await;
-    assert_eq!(status, 201, "{listing}");
+    // The first merchant the demo has not listed already (search order is not fixed).
+    let mut listed = None;
+    for (i, candidate) in usccs.iter().enumerate() {
+        let (status, listing) = app
+            .post_json(
+                "/api/v1/admin/listings",
+                Some(&regulator),
+                json!({"uscc": candidate, "kind": "abnormal", "reason": "未按规定期限公示年度报告",
+                       "authority": "昆明市五华区市场监督管理局", "listed_on": today.to_string()}),
+            )
+            .await;
+        if status == 409 && listing["code"] == "already_listed" {
+            continue;
+        }
+        assert_eq!(status, 201, "{listing}");
+        listed = Some((i, listing));
+        break;
+    }
+    let (i, listing) = listed.expect("a merchant the demo has not listed");
+    let uscc = usccs[i].clone();
+    let other = usccs[(i + 1) % usccs.len()].clone();
     let listing_id = listing["id"].as_i64().unwrap().to_string();
     app.create_account(
         "enterprise",
