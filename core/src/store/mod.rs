@@ -132,11 +132,8 @@ impl IdSpan<'_> {
     /// The condition selecting this span's rows by `column`.
     pub fn on(&self, column: impl sea_orm::ColumnTrait) -> sea_orm::sea_query::SimpleExpr {
         match *self {
-            IdSpan::Range(ids) => {
-                let (first, last) = (ids.first().copied(), ids.last().copied());
-                column.between(first.unwrap_or(0), last.unwrap_or(-1))
-            }
-            IdSpan::List(ids) => column.is_in(ids.iter().copied()),
+            IdSpan::Range(&[first, .., last]) => column.between(first, last),
+            IdSpan::Range(ids) | IdSpan::List(ids) => column.is_in(ids.iter().copied()),
         }
     }
 
