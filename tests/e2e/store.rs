@@ -2,9 +2,21 @@
 
 use fangxin_core::store::entities::{merchant, penalty, score, score_history};
 use fangxin_migrations::{Migrator, MigratorTrait};
-use sea_orm::{EntityTrait, PaginatorTrait};
+use sea_orm::{ConnectOptions, Database, DatabaseConnection, EntityTrait, PaginatorTrait};
 
 use crate::helpers::{Backend, Options, TestApp};
+
+/// One connection to the app's database for running migrations. On SQLite the pool's other
+/// connections keep the schema they last read until their next transaction, and an `ALTER
+/// TABLE` parsed on one that has not seen the last change fails ("duplicate column name"), as
+/// CI saw once: the test's migrations run on a connection of their own.
+async fn migration_connection(app: &TestApp) -> DatabaseConnection {
+    let mut options = ConnectOptions::new(app.database_url());
+    options.max_connections(1).min_connections(1);
+    Database::connect(options)
+        .await
+        .expect("a connection for migrations")
+}
 
 async fn migrations_go_down_and_up_again(backend: Backend) {
     let app = TestApp::spawn_with(
@@ -17,7 +29,7 @@ async fn migrations_go_down_and_up_again(backend: Backend) {
         },
     )
     .await;
-    let db = app.state.db.clone();
+    let db = migration_connection(&app).await;
     let applied = Migrator::get_applied_migrations(&db).await.unwrap();
     assert_eq!(applied.len(), Migrator::migrations().len());
     Migrator::down(&db, None)
@@ -112,10 +124,12 @@ async fn decisions_keep_their_partys_code(backend: Backend) {
         .iter()
         .position(|n| n == "m20261205_000020_penalty_uscc")
         .expect("the migration that keeps the party's code");
-    Migrator::down(&db, Some((names.len() - at) as u32))
+    let migrations = migration_connection(&app).await;
+    Migrator::down(&migrations, Some((names.len() - at) as u32))
         .await
         .expect("down to before the column");
-    Migrator::up(&db, None).await.expect("and up again");
+    Migrator::up(&migrations, None).await.expect("and up again");
+    migrations.close().await.ok();
     assert_eq!(codes(db.clone()).await, recorded);
     app.finish().await;
 }
