@@ -386,6 +386,29 @@ async fn a_large_complaint_file_imports_in_batches(backend: Backend) {
             .any(|p| matches!(p, fangxin_core::imports::Progress::Writing { rows: 2_600 }))
     );
     assert!(seen.len() > 5, "progress is reported batch by batch");
+    // Each batch after the first finds its merchants among those the earlier ones met:
+    // every complaint still lands on the merchant its row names, under its industry.
+    use fangxin_core::store::entities::{complaint, merchant};
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let merchants: std::collections::HashMap<i64, (String, String)> = merchant::Entity::find()
+        .all(&app.state.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|m| (m.id, (m.uscc, m.industry)))
+        .collect();
+    let bulk = complaint::Entity::find()
+        .filter(complaint::Column::TicketNo.starts_with("BULK-"))
+        .all(&app.state.db)
+        .await
+        .unwrap();
+    assert_eq!(bulk.len(), 2_600);
+    for c in bulk {
+        let i: usize = c.ticket_no["BULK-".len()..].parse().unwrap();
+        let (uscc, industry) = &merchants[&c.merchant_id.expect("matched")];
+        assert_eq!(uscc, &usccs[i % usccs.len()], "{}", c.ticket_no);
+        assert_eq!(c.industry.as_ref(), Some(industry), "{}", c.ticket_no);
+    }
     app.finish().await;
 }
 

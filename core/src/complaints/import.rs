@@ -223,10 +223,12 @@ pub async fn import_batch<C: ConnectionTrait>(
         .collect();
     let mut inserts = Vec::new();
     let mut seen_keys: HashSet<(String, String)> = HashSet::new();
+    // Each merchant once, in the order first met (a batch names hundreds).
     let mut changed: Vec<(i64, String)> = Vec::new();
-    let note = |m: Option<&MerchantRef>, changed: &mut Vec<(i64, String)>| {
+    let mut noted: HashSet<i64> = HashSet::new();
+    let mut note = |m: Option<&MerchantRef>, changed: &mut Vec<(i64, String)>| {
         if let Some(m) = m
-            && !changed.iter().any(|(id, _)| *id == m.id)
+            && noted.insert(m.id)
         {
             changed.push((m.id, m.uscc.clone()));
         }

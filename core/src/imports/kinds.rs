@@ -430,10 +430,19 @@ pub(super) enum Record {
 
 /// Natural keys met so far in the file, with their line and a fingerprint of the row, to
 /// catch the same key twice with different data.
+///
+/// Also the merchants a complaint file's earlier batches named, so that a merchant named
+/// again is not looked up again: a complaint file writes no merchants, and a merchant's
+/// id, industry and street stay as they were for the file's few minutes. At most
+/// [`REF_CACHE`] are kept (about 15 MB); when full the cache starts again.
 #[derive(Default)]
 pub(super) struct Seen {
     keys: HashMap<String, (u64, u64)>,
+    refs: HashMap<String, merchants::MerchantRef>,
 }
+
+/// Merchants a complaint import keeps between batches.
+const REF_CACHE: usize = 100_000;
 
 fn fingerprint<T: std::fmt::Debug>(t: &T) -> u64 {
     let mut h = DefaultHasher::new();
@@ -496,9 +505,27 @@ pub(super) async fn check_references<C: ConnectionTrait>(
         Record::Complaint { c, .. } => c.valid.uscc.as_ref().map(|u| u.to_string()),
         _ => None,
     });
+    let mut refs = HashMap::new();
+    let mut missing = Vec::new();
+    for uscc in complained {
+        match seen.refs.get(&uscc) {
+            Some(m) => {
+                refs.insert(uscc, m.clone());
+            }
+            None => missing.push(uscc),
+        }
+    }
+    let found = merchants::refs_by_uscc(db, missing.into_iter()).await?;
+    if seen.refs.len() + found.len() > REF_CACHE {
+        seen.refs.clear();
+    }
+    for (uscc, m) in found {
+        seen.refs.insert(uscc.clone(), m.clone());
+        refs.insert(uscc, m);
+    }
     let known = Known {
         merchants: merchants::by_uscc(db, penalised).await?,
-        refs: merchants::refs_by_uscc(db, complained).await?,
+        refs,
     };
     let decisions: Vec<String> = batch
         .iter()

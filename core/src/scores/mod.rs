@@ -281,7 +281,9 @@ pub async fn rescore<C: TransactionTrait + ConnectionTrait>(
     now: DateTime<Utc>,
     emit_events: bool,
 ) -> AppResult<usize> {
+    let started = std::time::Instant::now();
     let facts = load_facts(db, ids, now, baselines, &scoring.calendar).await?;
+    let loaded = started.elapsed();
     // Records are dated in local (Beijing) days; score by the district's calendar.
     let as_of = crate::clock::today(now);
     let model_for_task = scoring.model.clone();
@@ -292,6 +294,7 @@ pub async fn rescore<C: TransactionTrait + ConnectionTrait>(
             .collect()
     })
     .await?;
+    let computed = started.elapsed();
     let mut previous: HashMap<i64, (i32, String)> = HashMap::new();
     for span in crate::store::spans(ids) {
         for (id, score, grade) in score::Entity::find()
@@ -324,6 +327,7 @@ pub async fn rescore<C: TransactionTrait + ConnectionTrait>(
         HashMap::new()
     };
 
+    let read = started.elapsed();
     let txn = crate::store::begin_write(db).await?;
     let mut changed = 0;
     let mut rows = Vec::with_capacity(scored.len());
@@ -408,6 +412,15 @@ pub async fn rescore<C: TransactionTrait + ConnectionTrait>(
         }
     }
     txn.commit().await?;
+    tracing::debug!(
+        merchants = ids.len(),
+        changed,
+        facts_ms = loaded.as_millis() as u64,
+        scoring_ms = (computed - loaded).as_millis() as u64,
+        previous_ms = (read - computed).as_millis() as u64,
+        writing_ms = (started.elapsed() - read).as_millis() as u64,
+        "batch rescored"
+    );
     Ok(changed)
 }
 
