@@ -19,6 +19,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use chrono::{DateTime, Utc};
+use futures_util::StreamExt;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, QuerySelect, TransactionSession, TransactionTrait,
 };
@@ -498,6 +499,9 @@ async fn defer_indexes<C: ConnectionTrait>(
     Ok(Some(deferred))
 }
 
+/// Merchants an import rescores per batch (and per write transaction).
+const RESCORE_BATCH: usize = 1_000;
+
 /// Files adding less than a `1/DEFER_SHARE` of the table keep its indexes in step.
 const DEFER_SHARE: u64 = 10;
 
@@ -517,10 +521,29 @@ async fn rescore_imported<C: TransactionTrait + ConnectionTrait>(
         elapsed_s = counting.elapsed().as_secs_f64(),
         "industry baselines counted"
     );
+    // On PostgreSQL two batches are in flight: the server reads the next batch's facts
+    // while it writes the last. SQLite takes one at a time: its reads and writes share the
+    // process, and two in flight took as long (docs/benchmarks.md). The loop awaits
+    // nothing but the batches, so a batch holding the write transaction is never left
+    // suspended.
+    let depth = match db.get_database_backend() {
+        sea_orm::DbBackend::Postgres => 2,
+        _ => 1,
+    };
+    let mut chunks = ids.chunks(RESCORE_BATCH);
+    let mut in_flight = futures_util::stream::FuturesOrdered::new();
     let mut done = 0u64;
-    for chunk in ids.chunks(1_000) {
-        scores::rescore(db, chunk, scoring, &baselines, now, true).await?;
-        done += chunk.len() as u64;
+    loop {
+        while in_flight.len() < depth
+            && let Some(chunk) = chunks.next()
+        {
+            in_flight.push_back(scores::rescore(db, chunk, scoring, &baselines, now, true));
+        }
+        let Some(rescored) = in_flight.next().await else {
+            break;
+        };
+        rescored?;
+        done = (done + RESCORE_BATCH as u64).min(ids.len() as u64);
         progress(Progress::Rescoring {
             done,
             of: ids.len() as u64,
