@@ -357,6 +357,14 @@ async fn a_large_complaint_file_imports_in_batches(backend: Backend) {
         ));
     }
     std::fs::write(&path, csv).unwrap();
+    use fangxin_core::store::entities::{change_event, complaint, merchant};
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+    let last_event = change_event::Entity::find()
+        .order_by_desc(change_event::Column::Id)
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .map_or(0, |e| e.id);
     let seen = std::sync::Mutex::new(Vec::new());
     let ctx = fangxin_core::imports::ImportContext {
         scoring: &app.state.scoring,
@@ -364,6 +372,7 @@ async fn a_large_complaint_file_imports_in_batches(backend: Backend) {
         max_reported_errors: 100,
         defer_indexes_from_rows: 50_000,
         scratch_dir: std::env::temp_dir(),
+        check_beside_writes: true,
     };
     let report = fangxin_core::imports::run(
         &app.state.db,
@@ -388,8 +397,6 @@ async fn a_large_complaint_file_imports_in_batches(backend: Backend) {
     assert!(seen.len() > 5, "progress is reported batch by batch");
     // Each batch after the first finds its merchants among those the earlier ones met:
     // every complaint still lands on the merchant its row names, under its industry.
-    use fangxin_core::store::entities::{complaint, merchant};
-    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
     let merchants: std::collections::HashMap<i64, (String, String)> = merchant::Entity::find()
         .all(&app.state.db)
         .await
@@ -409,6 +416,17 @@ async fn a_large_complaint_file_imports_in_batches(backend: Backend) {
         assert_eq!(uscc, &usccs[i % usccs.len()], "{}", c.ticket_no);
         assert_eq!(c.industry.as_ref(), Some(industry), "{}", c.ticket_no);
     }
+    // The search index hears of each merchant once, though the file names it in every
+    // batch (the batches are checked beside the writes, on another connection).
+    let events = change_event::Entity::find()
+        .filter(change_event::Column::Id.gt(last_event))
+        .filter(change_event::Column::Kind.eq("complaint"))
+        .all(&app.state.db)
+        .await
+        .unwrap();
+    let told: std::collections::HashSet<i64> = events.iter().map(|e| e.merchant_id).collect();
+    assert_eq!(events.len(), told.len(), "one change event a merchant");
+    assert_eq!(told.len(), usccs.len().min(2_600));
     app.finish().await;
 }
 
@@ -521,6 +539,7 @@ async fn a_bad_last_row_takes_back_a_large_file_and_the_indexes_stay(backend: Ba
         // Every file is large enough here.
         defer_indexes_from_rows: 1,
         scratch_dir: std::env::temp_dir(),
+        check_beside_writes: true,
     };
     let run = |name: &str, text: String| {
         let path = dir.path().join(name);

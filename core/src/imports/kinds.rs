@@ -642,8 +642,14 @@ pub(super) async fn write<C: ConnectionTrait>(
         report.updated += o.updated;
         report.unchanged += o.unchanged;
         report.unmatched += o.unmatched;
-        touched.extend(o.changed.iter().map(|(id, _)| *id));
-        crate::feed::append_many(txn, &o.changed, kind, now).await?;
+        // One change event a merchant for the whole import: the events commit together,
+        // and the index reads a merchant's record as it stands, whatever the kind.
+        let first_time: Vec<(i64, String)> = o
+            .changed
+            .into_iter()
+            .filter(|(id, _)| touched.insert(*id))
+            .collect();
+        crate::feed::append_many(txn, &first_time, kind, now).await?;
     }
     Ok(())
 }

@@ -150,6 +150,29 @@ impl ImportReport {
         }
     }
 
+    /// The rows of a batch that passed their own cells' checks; the others are rejected.
+    fn take_rows(&mut self, batch: Vec<Read>, max: usize) -> Vec<kinds::Record> {
+        let mut parsed = Vec::with_capacity(batch.len());
+        for item in batch {
+            match item {
+                Read::Bad(e) => {
+                    if e.line > 1 {
+                        self.rows += 1;
+                    }
+                    self.reject(e, max);
+                }
+                Read::Row(record) => {
+                    self.rows += 1;
+                    match record {
+                        Ok(record) => parsed.push(record),
+                        Err(errors) => self.reject_row(errors, max),
+                    }
+                }
+            }
+        }
+        parsed
+    }
+
     fn reject(&mut self, e: RowError, max: usize) {
         if e.line > 1 || self.invalid_rows == 0 {
             self.invalid_rows += 1;
@@ -205,6 +228,10 @@ pub struct ImportContext<'a> {
     pub defer_indexes_from_rows: u64,
     /// Where a UTF-8 copy of a file in another encoding is made (removed afterwards).
     pub scratch_dir: PathBuf,
+    /// Whether `db` has a connection to spare beside the import's transaction (a pool of
+    /// two or more): a complaint file's next batch is then checked on it while the last
+    /// is written. With one connection, checks wait for the writes.
+    pub check_beside_writes: bool,
 }
 
 /// Imports one file; see the module documentation.
@@ -246,37 +273,53 @@ pub async fn run<C: TransactionTrait + ConnectionTrait>(
     let mut written = 0u64;
     // Where the pass spends its time, for the log: waiting for rows, checking, writing.
     let mut spent = Spent::default();
+    // A complaint file reads only merchants, which it never writes: its next batch is
+    // checked on another connection of the pool while the last one is written. Other
+    // files check each batch after the last is written, in the import's transaction.
+    let beside = ctx.check_beside_writes && kind == Kind::Complaints;
+    // A batch checked and not yet written.
+    let mut pending: Option<(Vec<kinds::Record>, kinds::Known)> = None;
     loop {
         let waiting = Instant::now();
-        let Some(batch) = rx.recv().await else { break };
+        let next = rx.recv().await;
         spent.waiting += waiting.elapsed();
-        let mut parsed = Vec::with_capacity(batch.len());
-        for item in batch {
-            match item {
-                Read::Bad(e) => {
-                    if e.line > 1 {
-                        report.rows += 1;
-                    }
-                    report.reject(e, ctx.max_reported_errors);
-                }
-                Read::Row(record) => {
-                    report.rows += 1;
-                    match record {
-                        Ok(record) => parsed.push(record),
-                        Err(errors) => report.reject_row(errors, ctx.max_reported_errors),
-                    }
-                }
-            }
-        }
-        let checking = Instant::now();
-        let (errors, known) = match &txn {
-            Some(txn) => kinds::check_references(txn, &parsed, &mut seen).await?,
-            None => kinds::check_references(db, &parsed, &mut seen).await?,
+        let parsed = next.map(|batch| report.take_rows(batch, ctx.max_reported_errors));
+        let write = async {
+            let (Some(open), Some((rows, known))) = (&txn, pending.take()) else {
+                return Ok(std::time::Duration::ZERO);
+            };
+            let writing = Instant::now();
+            kinds::write(open, rows, &known, &mut report, &mut touched, actor, now).await?;
+            AppResult::Ok(writing.elapsed())
         };
+        let check = async {
+            let Some(parsed) = &parsed else {
+                return Ok((
+                    Vec::new(),
+                    kinds::Known::default(),
+                    std::time::Duration::ZERO,
+                ));
+            };
+            let checking = Instant::now();
+            let (errors, known) = match &txn {
+                Some(txn) if !beside => kinds::check_references(txn, parsed, &mut seen).await?,
+                _ => kinds::check_references(db, parsed, &mut seen).await?,
+            };
+            AppResult::Ok((errors, known, checking.elapsed()))
+        };
+        let (wrote, checked) = if beside {
+            tokio::join!(write, check)
+        } else {
+            let wrote = write.await;
+            (wrote, check.await)
+        };
+        spent.writing += wrote?;
+        let (errors, known, checking) = checked?;
+        spent.checking += checking;
+        let Some(parsed) = parsed else { break };
         for e in errors {
             report.reject(e, ctx.max_reported_errors);
         }
-        spent.checking += checking.elapsed();
         match txn.take() {
             Some(open) if report.invalid_rows > 0 => {
                 open.rollback().await?;
@@ -284,9 +327,7 @@ pub async fn run<C: TransactionTrait + ConnectionTrait>(
             }
             Some(open) => {
                 written += parsed.len() as u64;
-                let writing = Instant::now();
-                kinds::write(&open, parsed, &known, &mut report, &mut touched, actor, now).await?;
-                spent.writing += writing.elapsed();
+                pending = Some((parsed, known));
                 txn = Some(open);
                 progress(Progress::Writing { rows: written });
                 continue;
