@@ -27,6 +27,7 @@ mod m20261204_000017_aggregates;
 mod m20261205_000018_keyed_list_indexes;
 mod m20261205_000019_aggregate_feed_positions;
 mod m20261205_000020_penalty_uscc;
+mod m20261205_000021_partial_assignee_index;
 
 pub struct Migrator;
 
@@ -54,6 +55,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000018_keyed_list_indexes::Migration),
             Box::new(m20261205_000019_aggregate_feed_positions::Migration),
             Box::new(m20261205_000020_penalty_uscc::Migration),
+            Box::new(m20261205_000021_partial_assignee_index::Migration),
         ]
     }
 }
