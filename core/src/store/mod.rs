@@ -278,7 +278,7 @@ impl DeferredIndexes {
             db.execute_unprepared("SELECT count(*) FROM sqlite_master")
                 .await?;
             // SQLite sorts each index's keys on one thread unless told it may use more:
-            // with two, the four indexes of a million complaints took 1.9 s instead of
+            // with two, the four indexes of 1.4 million complaints took 1.9 s instead of
             // 2.6 s here (docs/benchmarks.md). Only these builds: the connection goes
             // back to the pool with one.
             let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
