@@ -171,6 +171,31 @@ async fn a_regulator_imports_files_once_and_the_portal_follows(backend: Backend)
     )
     .await;
     assert_eq!(report["updated"], 1, "{report}");
+    // Known and new tickets in one file, a new one twice: the known one is updated, the
+    // new one recorded once (its first row stands), and nothing else moves.
+    let mut known = rows[1].clone();
+    known["amount_recovered_yuan"] = json!(80);
+    let mut new = rows[0].clone();
+    new["ticket_no"] = json!("IMP-4");
+    let mut again = new.clone();
+    again["text"] = json!("同一工单又导出一次");
+    let (_, report) = import(
+        &app,
+        &regulator,
+        "complaints",
+        "application/x-ndjson",
+        format!("{known}\n{new}\n{again}\n{}\n", rows[2]),
+    )
+    .await;
+    assert_eq!(
+        (
+            report["created"].as_u64(),
+            report["updated"].as_u64(),
+            report["unchanged"].as_u64()
+        ),
+        (Some(1), Some(1), Some(2)),
+        "{report}"
+    );
 
     let (_, stats) = app
         .get_json(&format!("/api/v1/merchants/{}/complaint-stats", uscc(3)))
