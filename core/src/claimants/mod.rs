@@ -201,7 +201,7 @@ pub struct ReassessSummary {
 }
 
 /// Reassesses the given complainants as of `now` (the Beijing day).
-pub async fn reassess<C: ConnectionTrait>(
+pub async fn reassess<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     keys: &[String],
     model: &ClaimantModel,
@@ -215,6 +215,10 @@ pub async fn reassess<C: ConnectionTrait>(
     keys.sort_unstable();
     keys.dedup();
     for chunk in keys.chunks(BATCH) {
+        // A batch's assessments commit together: one commit (and on PostgreSQL one flush
+        // of the log) a hundred complainants instead of one each.
+        let txn = crate::store::begin_write(db).await?;
+        let db = &txn;
         let mut history: HashMap<String, Vec<ClaimFact>> = HashMap::new();
         for c in complaint::Entity::find()
             .select_only()
@@ -244,13 +248,14 @@ pub async fn reassess<C: ConnectionTrait>(
             }
             summary.assessed += 1;
         }
+        txn.commit().await?;
     }
     Ok(summary)
 }
 
 /// Reassesses after a write that already committed: a failure is logged, not returned,
 /// since the write stands and the hourly sweep reassesses everyone anyway.
-pub async fn reassess_after_write<C: ConnectionTrait>(
+pub async fn reassess_after_write<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     key: Option<&str>,
     model: &ClaimantModel,
@@ -265,7 +270,7 @@ pub async fn reassess_after_write<C: ConnectionTrait>(
 /// Reassesses everyone who could have a signal (two or more complaints in the last year)
 /// and everyone already on record, so that flags fade as complaints age. Run by the
 /// hourly sweep, after imports and after the demo loads.
-pub async fn reassess_all<C: ConnectionTrait>(
+pub async fn reassess_all<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     model: &ClaimantModel,
     now: DateTime<Utc>,
@@ -289,7 +294,7 @@ pub async fn reassess_all<C: ConnectionTrait>(
 /// Reassesses the complainants whose complaints were written at `written_at` or later (an
 /// import's rows carry its time): those with two or more complaints in the window, the
 /// only ones an assessment can flag. The others follow at the sweep, as time moves.
-pub async fn reassess_written_since<C: ConnectionTrait>(
+pub async fn reassess_written_since<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     model: &ClaimantModel,
     written_at: DateTime<Utc>,
