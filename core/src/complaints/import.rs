@@ -454,7 +454,8 @@ async fn insert_new<'a, C: ConnectionTrait>(
         backend.build(&insert)
     };
     let returned = txn.query_all_raw(statement).await?;
-    // The batch's own strings, found again by the key the table returned.
+    // The batch's own strings, found again by the key the table returned (a map from the
+    // key to itself: a set's `get` would tie the result to the returned row's lifetime).
     let by_key: HashMap<(&str, &str), (&'a str, &'a str)> = offered
         .iter()
         .map(|(c, _)| {
