@@ -26,7 +26,7 @@ use sea_orm::{
     QueryOrder, QuerySelect, TransactionSession, TransactionTrait,
 };
 
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use crate::feed;
 use crate::progress::Progress;
 use crate::store::entities::{
@@ -143,7 +143,9 @@ pub async fn load_facts<C: ConnectionTrait>(
                 complaint::Column::ComplainantKey,
             ])
             .column_as(
-                Expr::cust("CASE WHEN complaints.merchant_response IS NULL THEN 0 ELSE 1 END"),
+                // `responded_at` is set with the answer and carried in the index the
+                // facts are read from (migration 22); the answer's text is not.
+                Expr::cust("CASE WHEN complaints.responded_at IS NULL THEN 0 ELSE 1 END"),
                 "answered",
             )
             .column_as(
@@ -328,6 +330,7 @@ pub async fn rescore<C: TransactionTrait + ConnectionTrait>(
     };
 
     let read = started.elapsed();
+    let backend = db.get_database_backend();
     let txn = crate::store::begin_write(db).await?;
     let mut changed = 0;
     let mut rows = Vec::with_capacity(scored.len());
@@ -338,17 +341,7 @@ pub async fn rescore<C: TransactionTrait + ConnectionTrait>(
         let moved = previous
             .get(id)
             .is_none_or(|(old, old_grade)| *old != s.score || *old_grade != grade);
-        rows.push(score::ActiveModel {
-            merchant_id: Set(*id),
-            score: Set(s.score),
-            grade: Set(grade.clone()),
-            confidence: Set(s.confidence.as_str().to_owned()),
-            model_version: Set(s.model_version.clone()),
-            as_of: Set(s.as_of),
-            factors: Set(serde_json::to_value(&s.factors).unwrap_or_default()),
-            next_due_on: Set(s.review_on),
-            computed_at: Set(now),
-        });
+        rows.push(score_row(*id, s, &grade, now, backend)?);
         if moved {
             changed += 1;
             history.push(score_history::ActiveModel {
@@ -367,23 +360,21 @@ pub async fn rescore<C: TransactionTrait + ConnectionTrait>(
     }
     // Batches moved out of the rows, not cloned: each holds its factors' JSON.
     for batch in crate::store::batches(rows, 500) {
-        score::Entity::insert_many(batch)
+        let mut insert = Query::insert();
+        insert
+            .into_table(score::Entity)
+            .columns(SCORE_COLUMNS)
             .on_conflict(
                 OnConflict::column(score::Column::MerchantId)
-                    .update_columns([
-                        score::Column::Score,
-                        score::Column::Grade,
-                        score::Column::Confidence,
-                        score::Column::ModelVersion,
-                        score::Column::AsOf,
-                        score::Column::Factors,
-                        score::Column::NextDueOn,
-                        score::Column::ComputedAt,
-                    ])
+                    .update_columns(SCORE_COLUMNS[1..].iter().copied())
                     .to_owned(),
-            )
-            .exec_without_returning(&txn)
-            .await?;
+            );
+        for row in batch {
+            insert.values(row).map_err(|e| {
+                AppError::Internal(anyhow::anyhow!("a score row of the wrong width: {e}"))
+            })?;
+        }
+        txn.execute(&insert).await?;
     }
     for batch in crate::store::batches(history, 1000) {
         score_history::Entity::insert_many(batch)
@@ -422,6 +413,49 @@ pub async fn rescore<C: TransactionTrait + ConnectionTrait>(
         "batch rescored"
     );
     Ok(changed)
+}
+
+/// The columns of a stored score, the key first.
+const SCORE_COLUMNS: [score::Column; 9] = [
+    score::Column::MerchantId,
+    score::Column::Score,
+    score::Column::Grade,
+    score::Column::Confidence,
+    score::Column::ModelVersion,
+    score::Column::AsOf,
+    score::Column::Factors,
+    score::Column::NextDueOn,
+    score::Column::ComputedAt,
+];
+
+/// A score as the values of [`SCORE_COLUMNS`]. The factors go as JSON text, serialized
+/// once from the model's structs (cast to `jsonb` on PostgreSQL; SQLite keeps JSON as
+/// text): as a `serde_json::Value` tree they were built, cloned by the statement builder
+/// and dropped again, a third of a full rescore's own CPU (docs/benchmarks.md).
+fn score_row(
+    id: i64,
+    s: &Score,
+    grade: &str,
+    now: DateTime<Utc>,
+    backend: sea_orm::DbBackend,
+) -> AppResult<Vec<sea_orm::sea_query::SimpleExpr>> {
+    let factors = serde_json::to_string(&s.factors)
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("a score's factors as JSON: {e}")))?;
+    let factors = match backend {
+        sea_orm::DbBackend::Postgres => Expr::val(factors).cast_as(Alias::new("jsonb")),
+        _ => Expr::val(factors),
+    };
+    Ok(vec![
+        Expr::val(id),
+        Expr::val(s.score),
+        Expr::val(grade),
+        Expr::val(s.confidence.as_str()),
+        Expr::val(s.model_version.as_str()),
+        Expr::val(s.as_of),
+        factors,
+        Expr::val(s.review_on),
+        Expr::val(now),
+    ])
 }
 
 /// How a full rescore ended.
@@ -490,8 +524,8 @@ async fn save_position(
     Ok(())
 }
 
-/// Rescores every merchant in batches (2,000 by default), two batches in flight (facts load while
-/// the previous batch is scored on a blocking thread and written), with progress. No
+/// Rescores every merchant in batches (2,000 by default), several batches in flight (facts load
+/// while an earlier batch is scored on a blocking thread and written), with progress. No
 /// change events: the index is rebuilt or follows afterwards.
 ///
 /// The position is saved after every batch under the model's version: a run stopped by
@@ -529,6 +563,12 @@ pub async fn rescore_all(
         .unwrap_or(0);
     let progress = Progress::new("rescore", std::cmp::max(total, 0) as u64);
     let scoring = Arc::new(scoring.clone());
+    // PostgreSQL reads one batch's facts and writes another's scores on two cores while a
+    // third is scored here; SQLite writes one batch at a time whatever waits.
+    let in_flight = match db.get_database_backend() {
+        sea_orm::DbBackend::Postgres => 3,
+        _ => 2,
+    };
 
     let pages = stream::unfold(Some(start), {
         let db = db.clone();
@@ -562,7 +602,7 @@ pub async fn rescore_all(
                     Ok::<_, crate::error::AppError>(ids)
                 })
             })
-            .buffered(2)
+            .buffered(in_flight)
     );
 
     let mut done = 0u64;
