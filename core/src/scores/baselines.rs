@@ -81,7 +81,7 @@ pub async fn compute<C: ConnectionTrait>(
     let since = as_of - TimeDelta::days(365);
     // Literal SQL, not bound values: PostgreSQL matches the GROUP BY expression to the
     // selected one only when both read the same.
-    let answered = Expr::cust("CASE WHEN complaints.responded_at IS NULL THEN 0 ELSE 1 END");
+    let answered = Expr::cust("CASE WHEN complaints.merchant_response IS NULL THEN 0 ELSE 1 END");
     let stmt = Query::select()
         .column((Alias::new("merchants"), Alias::new("industry")))
         .column((Alias::new("complaints"), Alias::new("kind")))

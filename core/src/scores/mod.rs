@@ -143,9 +143,7 @@ pub async fn load_facts<C: ConnectionTrait>(
                 complaint::Column::ComplainantKey,
             ])
             .column_as(
-                // `responded_at` is set with the answer and carried in the index the
-                // facts are read from (migration 22); the answer's text is not.
-                Expr::cust("CASE WHEN complaints.responded_at IS NULL THEN 0 ELSE 1 END"),
+                Expr::cust("CASE WHEN complaints.merchant_response IS NULL THEN 0 ELSE 1 END"),
                 "answered",
             )
             .column_as(
