@@ -267,3 +267,48 @@ pub async fn regulator_report<C: ConnectionTrait>(
     }
     complaints(db, period, Audience::Regulator, calendar, now).await
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn stored(computed_at: DateTime<Utc>, feed_position: i64) -> Stored {
+        Stored {
+            body: "{}".to_owned(),
+            data_as_of: computed_at,
+            computed_at,
+            feed_position,
+        }
+    }
+
+    #[test]
+    fn due_counts_events_since_the_data_and_waits_the_gap() {
+        let t0 = Utc.with_ymd_and_hms(2026, 12, 1, 2, 0, 0).unwrap();
+        let policy = Policy {
+            every: TimeDelta::hours(1),
+            changes: 3,
+            min_gap: TimeDelta::seconds(30),
+        };
+        let s = stored(t0, 100);
+        let later = t0 + TimeDelta::minutes(1);
+        assert!(due(None, 0, &policy, t0), "never computed");
+        assert!(
+            !due(Some(&s), 102, &policy, later),
+            "two events are not enough"
+        );
+        assert!(due(Some(&s), 103, &policy, later), "three are");
+        assert!(
+            !due(Some(&s), 500, &policy, t0 + TimeDelta::seconds(29)),
+            "not within the gap, however much moved"
+        );
+        assert!(
+            due(Some(&s), 100, &policy, t0 + TimeDelta::hours(1)),
+            "always after the interval"
+        );
+        assert!(
+            !due(Some(&s), 90, &policy, later),
+            "a head behind the data (a replica lagging) is no change"
+        );
+    }
+}

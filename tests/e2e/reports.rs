@@ -302,15 +302,18 @@ async fn public_statistics_are_served_as_stored_under_a_lease(backend: Backend) 
     app.finish().await;
 }
 
-/// The stored aggregates follow the change feed: once enough has changed (here three
-/// complaints), they are computed again without waiting for the interval (here an hour);
-/// the regulators' half-year analysis is served as stored too.
+/// The stored aggregates follow the change feed: once enough has changed (here any one
+/// event), they are computed again without waiting for the interval (here an hour), until
+/// they count everything written; the regulators' half-year analysis is served as stored
+/// too. (A complaint writes two events, its own and its merchant's new score, so a larger
+/// threshold may be met between two complaints and leave the third for the hour: how many
+/// events are due is `aggregates::due`'s unit test.)
 async fn stored_statistics_follow_the_change_feed(backend: Backend) {
     use fangxin_core::aggregates::{PUBLIC_STATS, REGULATOR_HALF_YEAR, get};
     let app = TestApp::spawn_with(
         backend,
         Options {
-            aggregates: Some((3600, 3, 0)),
+            aggregates: Some((3600, 1, 0)),
             ..Options::default()
         },
     )
@@ -353,21 +356,17 @@ async fn stored_statistics_follow_the_change_feed(backend: Backend) {
             .await;
         assert_eq!(status, 201, "{body}");
     }
+    let expected = total(&before.body).as_u64().unwrap() + 3;
     let mut after = None;
     for _ in 0..200 {
         let now = get(db, PUBLIC_STATS).await.unwrap().unwrap();
-        if now.computed_at > before.computed_at {
+        if now.computed_at > before.computed_at && total(&now.body).as_u64() == Some(expected) {
             after = Some(now);
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
-    let after = after.expect("computed again within 20 s, not after the hour");
-    assert_eq!(
-        total(&after.body).as_u64().unwrap(),
-        total(&before.body).as_u64().unwrap() + 3,
-        "the three complaints are counted"
-    );
+    let after = after.expect("the three complaints counted within 20 s, not after the hour");
     assert!(after.feed_position > before.feed_position);
     app.finish().await;
 }
