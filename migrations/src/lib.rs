@@ -28,6 +28,7 @@ mod m20261205_000018_keyed_list_indexes;
 mod m20261205_000019_aggregate_feed_positions;
 mod m20261205_000020_penalty_uscc;
 mod m20261205_000021_partial_assignee_index;
+mod m20261206_000022_scores_fillfactor;
 
 pub struct Migrator;
 
@@ -56,6 +57,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000019_aggregate_feed_positions::Migration),
             Box::new(m20261205_000020_penalty_uscc::Migration),
             Box::new(m20261205_000021_partial_assignee_index::Migration),
+            Box::new(m20261206_000022_scores_fillfactor::Migration),
         ]
     }
 }

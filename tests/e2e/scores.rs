@@ -183,6 +183,61 @@ async fn a_full_rescore_stops_and_resumes(backend: Backend) {
     app.finish().await;
 }
 
+/// A full rescore reads every complaint in one pass sorted by merchant and hands each page
+/// of merchants its share: what it stores, stopped and resumed midway, is what scoring the
+/// merchants by their own queries stores.
+async fn a_full_rescore_scores_as_the_merchants_alone(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let db = app.state.db.clone();
+    let scoring = (*app.state.scoring).clone();
+    let now = fangxin_core::clock::now();
+    let small = FullRescore {
+        restart: true,
+        batch_size: 7,
+    };
+    let (_stopped, stop) = watch::channel(true);
+    let first = rescore_all(&db, &scoring, now, small, stop).await.unwrap();
+    assert!(first.interrupted, "{first:?}");
+    let (_keep, running) = watch::channel(false);
+    let resume = FullRescore {
+        restart: false,
+        ..small
+    };
+    let second = rescore_all(&db, &scoring, now, resume, running)
+        .await
+        .unwrap();
+    assert!(second.resumed_after.is_some() && !second.interrupted);
+    let by_full = score::Entity::find().all(&db).await.unwrap();
+    assert_eq!(by_full.len(), 300);
+    assert!(
+        by_full
+            .iter()
+            .any(|s| s.factors.to_string().contains("complaint")),
+        "some scores weigh complaints"
+    );
+
+    // The same merchants, each batch's complaints read by its own query.
+    score::Entity::delete_many().exec(&db).await.unwrap();
+    let baselines = scores::baselines::refresh(&db, now, &scoring)
+        .await
+        .unwrap();
+    let ids: Vec<i64> = by_full.iter().map(|s| s.merchant_id).collect();
+    for chunk in ids.chunks(7) {
+        scores::rescore(&db, chunk, &scoring, &baselines, now, false)
+            .await
+            .unwrap();
+    }
+    let mut alone = score::Entity::find().all(&db).await.unwrap();
+    let mut by_full = by_full;
+    alone.sort_by_key(|s| s.merchant_id);
+    by_full.sort_by_key(|s| s.merchant_id);
+    assert_eq!(alone.len(), by_full.len());
+    for (a, f) in alone.iter().zip(&by_full) {
+        assert_eq!(a, f, "merchant {}", a.merchant_id);
+    }
+    app.finish().await;
+}
+
 async fn a_confirmed_claimant_weighs_less_in_scores(backend: Backend) {
     use fangxin_core::store::entities::{claimant_review, complaint};
     let app = TestApp::spawn(backend).await;
@@ -384,5 +439,6 @@ crate::on_every_backend!(
     the_score_explains_itself,
     the_sweep_rescores_when_publicity_ends,
     a_full_rescore_stops_and_resumes,
+    a_full_rescore_scores_as_the_merchants_alone,
     a_confirmed_claimant_weighs_less_in_scores,
 );
