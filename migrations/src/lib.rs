@@ -1,8 +1,8 @@
 //! The whole Fangxin schema, one migration per step, each with `up` and `down`.
 //!
 //! The same statements run on SQLite and PostgreSQL: types are chosen from sea-query's
-//! portable set (JSON is `jsonb` on PostgreSQL and text on SQLite), money is `BIGINT` fen,
-//! times are UTC. An applied migration is never edited; add a new one instead.
+//! portable set (JSON is `jsonb` on PostgreSQL and text on SQLite; a score's factors are
+//! `json` there since migration 23), money is `BIGINT` fen, times are UTC. An applied migration is never edited; add a new one instead.
 
 pub use sea_orm_migration::prelude::*;
 
@@ -29,6 +29,7 @@ mod m20261205_000019_aggregate_feed_positions;
 mod m20261205_000020_penalty_uscc;
 mod m20261205_000021_partial_assignee_index;
 mod m20261206_000022_scores_fillfactor;
+mod m20261206_000023_scores_factors_json;
 
 pub struct Migrator;
 
@@ -58,6 +59,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000020_penalty_uscc::Migration),
             Box::new(m20261205_000021_partial_assignee_index::Migration),
             Box::new(m20261206_000022_scores_fillfactor::Migration),
+            Box::new(m20261206_000023_scores_factors_json::Migration),
         ]
     }
 }

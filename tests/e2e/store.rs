@@ -134,8 +134,52 @@ async fn decisions_keep_their_partys_code(backend: Backend) {
     app.finish().await;
 }
 
+/// Every score keeps its explanation when its factors change column type (`jsonb` to `json`
+/// on PostgreSQL, migration 23) and back.
+async fn scores_keep_their_explanations_across_the_factors_column(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let db = app.state.db.clone();
+    let explanations = |db: sea_orm::DatabaseConnection| async move {
+        let mut scores: Vec<(i64, i32, serde_json::Value)> = score::Entity::find()
+            .all(&db)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|s| (s.merchant_id, s.score, s.factors))
+            .collect();
+        scores.sort_by_key(|s| s.0);
+        scores
+    };
+    let before = explanations(db.clone()).await;
+    assert_eq!(before.len(), 300);
+    assert!(
+        before
+            .iter()
+            .any(|s| s.2.as_array().is_some_and(|f| !f.is_empty())),
+        "some scores are explained by factors"
+    );
+    let names: Vec<String> = Migrator::migrations()
+        .iter()
+        .map(|m| m.name().to_owned())
+        .collect();
+    let at = names
+        .iter()
+        .position(|n| n == "m20261206_000023_scores_factors_json")
+        .expect("the migration that keeps factors as json");
+    let migrations = migration_connection(&app).await;
+    Migrator::down(&migrations, Some((names.len() - at) as u32))
+        .await
+        .expect("down to before the change");
+    assert_eq!(explanations(db.clone()).await, before);
+    Migrator::up(&migrations, None).await.expect("and up again");
+    migrations.close().await.ok();
+    assert_eq!(explanations(db.clone()).await, before);
+    app.finish().await;
+}
+
 crate::on_every_backend!(
     decisions_keep_their_partys_code,
+    scores_keep_their_explanations_across_the_factors_column,
     migrations_go_down_and_up_again,
     demo_generation_is_deterministic,
     rescoring_records_history_only_on_change,

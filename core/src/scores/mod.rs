@@ -342,10 +342,13 @@ async fn rescore_with<C: TransactionTrait + ConnectionTrait>(
     let as_of = crate::clock::today(now);
     let model_for_task = scoring.model.clone();
     let scored: Vec<(i64, Score)> = tokio::task::spawn_blocking(move || {
-        facts
+        let mut scored: Vec<(i64, Score)> = facts
             .into_iter()
             .map(|(id, f)| (id, fangxin_scoring::score(&f, as_of, &model_for_task)))
-            .collect()
+            .collect();
+        // Written in the merchants' order: writers that meet lock rows in one order.
+        scored.sort_unstable_by_key(|(id, _)| *id);
+        scored
     })
     .await?;
     let computed = started.elapsed();
@@ -385,7 +388,6 @@ async fn rescore_with<C: TransactionTrait + ConnectionTrait>(
     let backend = db.get_database_backend();
     let txn = crate::store::begin_write(db).await?;
     let mut changed = 0;
-    let mut rows = Vec::with_capacity(scored.len());
     let mut history = Vec::new();
     let mut events = Vec::new();
     for (id, s) in &scored {
@@ -393,7 +395,6 @@ async fn rescore_with<C: TransactionTrait + ConnectionTrait>(
         let moved = previous
             .get(id)
             .is_none_or(|(old, old_grade)| *old != s.score || *old_grade != grade);
-        rows.push(score_row(*id, s, &grade, now, backend)?);
         if moved {
             changed += 1;
             history.push(score_history::ActiveModel {
@@ -410,24 +411,7 @@ async fn rescore_with<C: TransactionTrait + ConnectionTrait>(
             }
         }
     }
-    // Batches moved out of the rows, not cloned: each holds its factors' JSON.
-    for batch in crate::store::batches(rows, 500) {
-        let mut insert = Query::insert();
-        insert
-            .into_table(score::Entity)
-            .columns(SCORE_COLUMNS)
-            .on_conflict(
-                OnConflict::column(score::Column::MerchantId)
-                    .update_columns(SCORE_COLUMNS[1..].iter().copied())
-                    .to_owned(),
-            );
-        for row in batch {
-            insert.values(row).map_err(|e| {
-                AppError::Internal(anyhow::anyhow!("a score row of the wrong width: {e}"))
-            })?;
-        }
-        txn.execute(&insert).await?;
-    }
+    write_scores(&txn, &scored, now, backend).await?;
     for batch in crate::store::batches(history, 1000) {
         score_history::Entity::insert_many(batch)
             .exec_without_returning(&txn)
@@ -480,31 +464,133 @@ const SCORE_COLUMNS: [score::Column; 9] = [
     score::Column::ComputedAt,
 ];
 
-/// A score as the values of [`SCORE_COLUMNS`]. The factors go as JSON text, serialized
-/// once from the model's structs (cast to `jsonb` on PostgreSQL; SQLite keeps JSON as
-/// text): as a `serde_json::Value` tree they were built, cloned by the statement builder
-/// and dropped again, a third of a full rescore's own CPU (docs/benchmarks.md).
+/// Stores scores (the rows of those scored before are replaced).
+///
+/// On PostgreSQL every column goes as one array, the rows made by `unnest`: a statement of
+/// nine parameters whatever the rows. A multi-row `VALUES` had nine a row, each planned
+/// afresh (the pool plans every statement for its values, see `store::connect`), and the
+/// planner converted every factor's text to `jsonb` as it folded the constants: 23.5 s of
+/// planning for a million scores against 12.4 s of writing them (docs/benchmarks.md,
+/// issue #15). SQLite takes multi-row `VALUES`, 500 rows a statement.
+async fn write_scores<C: ConnectionTrait>(
+    db: &C,
+    scored: &[(i64, Score)],
+    now: DateTime<Utc>,
+    backend: sea_orm::DbBackend,
+) -> AppResult<()> {
+    if backend == sea_orm::DbBackend::Postgres {
+        for batch in scored.chunks(SCORES_PER_UNNEST) {
+            db.execute_raw(unnest_scores(batch, now)?).await?;
+        }
+        return Ok(());
+    }
+    for batch in scored.chunks(500) {
+        let mut insert = Query::insert();
+        insert
+            .into_table(score::Entity)
+            .columns(SCORE_COLUMNS)
+            .on_conflict(
+                OnConflict::column(score::Column::MerchantId)
+                    .update_columns(SCORE_COLUMNS[1..].iter().copied())
+                    .to_owned(),
+            );
+        for (id, s) in batch {
+            insert.values(score_row(*id, s, now)?).map_err(|e| {
+                AppError::Internal(anyhow::anyhow!("a score row of the wrong width: {e}"))
+            })?;
+        }
+        db.execute(&insert).await?;
+    }
+    Ok(())
+}
+
+/// Rows a PostgreSQL statement of [`write_scores`] carries.
+const SCORES_PER_UNNEST: usize = 5000;
+
+/// The upsert of [`write_scores`] on PostgreSQL: each column as an array, one element a
+/// score. A day that may be missing goes as text, empty when there is none (an array
+/// parameter holds no `NULL` here); the factors as JSON text, checked as `json` by the
+/// server.
+const UNNEST_SCORES: &str = "INSERT INTO scores (merchant_id, score, grade, confidence, \
+     model_version, as_of, factors, next_due_on, computed_at) \
+     SELECT u.merchant_id, u.score, u.grade, u.confidence, u.model_version, u.as_of, \
+     u.factors::json, NULLIF(u.next_due_on, '')::date, $9 \
+     FROM unnest($1::int8[], $2::int4[], $3::text[], $4::text[], $5::text[], $6::date[], \
+     $7::text[], $8::text[]) \
+     AS u(merchant_id, score, grade, confidence, model_version, as_of, factors, next_due_on) \
+     ON CONFLICT (merchant_id) DO UPDATE SET score = EXCLUDED.score, grade = EXCLUDED.grade, \
+     confidence = EXCLUDED.confidence, model_version = EXCLUDED.model_version, \
+     as_of = EXCLUDED.as_of, factors = EXCLUDED.factors, next_due_on = EXCLUDED.next_due_on, \
+     computed_at = EXCLUDED.computed_at";
+
+fn unnest_scores(batch: &[(i64, Score)], now: DateTime<Utc>) -> AppResult<sea_orm::Statement> {
+    use sea_orm::sea_query::{ArrayType, Value};
+    let array = |kind: ArrayType, values: Vec<Value>| Value::Array(kind, Some(Box::new(values)));
+    let mut columns: [Vec<Value>; 8] = Default::default();
+    for (id, s) in batch {
+        let row = [
+            Value::from(*id),
+            Value::from(s.score),
+            Value::from(s.grade.as_str()),
+            Value::from(s.confidence.as_str()),
+            Value::from(s.model_version.as_str()),
+            Value::from(s.as_of),
+            Value::from(factors_json(s)?),
+            Value::from(s.review_on.map_or_else(String::new, |d| d.to_string())),
+        ];
+        for (column, value) in columns.iter_mut().zip(row) {
+            column.push(value);
+        }
+    }
+    let [
+        ids,
+        points,
+        grades,
+        confidences,
+        versions,
+        days,
+        factors,
+        due,
+    ] = columns;
+    Ok(sea_orm::Statement::from_sql_and_values(
+        sea_orm::DbBackend::Postgres,
+        UNNEST_SCORES,
+        [
+            array(ArrayType::BigInt, ids),
+            array(ArrayType::Int, points),
+            array(ArrayType::String, grades),
+            array(ArrayType::String, confidences),
+            array(ArrayType::String, versions),
+            array(ArrayType::ChronoDate, days),
+            array(ArrayType::String, factors),
+            array(ArrayType::String, due),
+            Value::from(now),
+        ],
+    ))
+}
+
+/// A score's factors as JSON text, serialized once from the model's structs: as a
+/// `serde_json::Value` tree they were built, cloned by the statement builder and dropped
+/// again, a third of a full rescore's own CPU (docs/benchmarks.md).
+fn factors_json(s: &Score) -> AppResult<String> {
+    serde_json::to_string(&s.factors)
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("a score's factors as JSON: {e}")))
+}
+
+/// A score as the values of [`SCORE_COLUMNS`], for SQLite (which keeps JSON as text).
 fn score_row(
     id: i64,
     s: &Score,
-    grade: &str,
     now: DateTime<Utc>,
-    backend: sea_orm::DbBackend,
 ) -> AppResult<Vec<sea_orm::sea_query::SimpleExpr>> {
-    let factors = serde_json::to_string(&s.factors)
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("a score's factors as JSON: {e}")))?;
-    let factors = match backend {
-        sea_orm::DbBackend::Postgres => Expr::val(factors).cast_as(Alias::new("jsonb")),
-        _ => Expr::val(factors),
-    };
     Ok(vec![
         Expr::val(id),
         Expr::val(s.score),
-        Expr::val(grade),
+        Expr::val(s.grade.as_str()),
         Expr::val(s.confidence.as_str()),
         Expr::val(s.model_version.as_str()),
         Expr::val(s.as_of),
-        factors,
+        Expr::val(factors_json(s)?),
         Expr::val(s.review_on),
         Expr::val(now),
     ])
