@@ -630,8 +630,124 @@ async fn a_bad_last_row_takes_back_a_large_file_and_the_indexes_stay(backend: Ba
     app.finish().await;
 }
 
+/// An import that touches most of the district (on PostgreSQL its rescore reads every
+/// complaint in one sorted pass) leaves each merchant it touched the score that merchant's
+/// facts give alone, and the merchants it skipped their scores.
+async fn an_import_of_most_merchants_scores_each_as_alone(backend: Backend) {
+    use fangxin_core::store::entities::{merchant, score};
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let app = TestApp::spawn(backend).await;
+    let db = app.state.db.clone();
+    let merchants = merchant::Entity::find().all(&db).await.unwrap();
+    // Two of every three merchants, so the pass also reads the skipped ones' complaints.
+    let touched: Vec<&merchant::Model> = merchants.iter().filter(|m| m.id % 3 != 0).collect();
+    let skipped_before = score::Entity::find()
+        .filter(
+            score::Column::MerchantId
+                .is_in(merchants.iter().map(|m| m.id).filter(|id| id % 3 == 0)),
+        )
+        .all(&db)
+        .await
+        .unwrap();
+    // In microseconds, as PostgreSQL keeps a time.
+    let now = chrono::SubsecRound::trunc_subsecs(fangxin_core::clock::now(), 6);
+    let received = (now - TimeDelta::days(10)).format("%Y-%m-%dT%H:%M:%SZ");
+    let mut csv =
+        String::from("channel,ticket_no,kind,uscc,merchant_name,received_at,category,text\n");
+    for (i, m) in touched.iter().enumerate() {
+        for k in 0..(i % 4 + 1) {
+            csv.push_str(&format!(
+                "12315,MOST-{i}-{k},complaint,{},某店,{received},price,价格不符\n",
+                m.uscc
+            ));
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("most.csv");
+    std::fs::write(&path, csv).unwrap();
+    let ctx = fangxin_core::imports::ImportContext {
+        scoring: &app.state.scoring,
+        lower_amount_threshold_fen: 1_000_000,
+        max_reported_errors: 100,
+        defer_indexes_from_rows: 50_000,
+        scratch_dir: std::env::temp_dir(),
+        check_beside_writes: true,
+    };
+    let report = fangxin_core::imports::run(
+        &db,
+        fangxin_core::imports::Kind::Complaints,
+        fangxin_core::imports::Format::Csv,
+        &path,
+        &ctx,
+        &fangxin_core::audit::Actor::system(),
+        now,
+        &|_| {},
+    )
+    .await
+    .expect("imported");
+    assert!(report.accepted, "{report:?}");
+    assert_eq!(report.merchants_rescored as usize, touched.len());
+    let ids: Vec<i64> = touched.iter().map(|m| m.id).collect();
+    let by_import = score::Entity::find()
+        .filter(score::Column::MerchantId.is_in(ids.iter().copied()))
+        .all(&db)
+        .await
+        .unwrap();
+    assert_eq!(by_import.len(), ids.len());
+    assert!(
+        by_import.iter().all(|s| s.computed_at == now),
+        "every touched merchant rescored by the import"
+    );
+    let skipped_after = score::Entity::find()
+        .filter(
+            score::Column::MerchantId
+                .is_in(merchants.iter().map(|m| m.id).filter(|id| id % 3 == 0)),
+        )
+        .all(&db)
+        .await
+        .unwrap();
+    let key = |v: &Vec<score::Model>| {
+        let mut v = v.clone();
+        v.sort_by_key(|s| s.merchant_id);
+        v
+    };
+    assert_eq!(
+        key(&skipped_after),
+        key(&skipped_before),
+        "skipped merchants untouched"
+    );
+
+    // The same merchants scored alone, each batch's complaints read by its own query.
+    let scoring = (*app.state.scoring).clone();
+    let baselines = fangxin_core::scores::baselines::refresh(&db, now, &scoring)
+        .await
+        .unwrap();
+    for chunk in ids.chunks(5) {
+        fangxin_core::scores::rescore(&db, chunk, &scoring, &baselines, now, false)
+            .await
+            .unwrap();
+    }
+    let alone = score::Entity::find()
+        .filter(score::Column::MerchantId.is_in(ids.iter().copied()))
+        .all(&db)
+        .await
+        .unwrap();
+    let (alone, by_import) = (key(&alone), key(&by_import));
+    for (a, i) in alone.iter().zip(&by_import) {
+        assert_eq!(a, i, "merchant {}", a.merchant_id);
+    }
+    assert!(
+        by_import
+            .iter()
+            .any(|s| s.factors.to_string().contains("complaint")),
+        "the imported complaints are weighed"
+    );
+    app.finish().await;
+}
+
 crate::on_every_backend!(
     a_regulator_imports_files_once_and_the_portal_follows,
+    an_import_of_most_merchants_scores_each_as_alone,
     a_file_with_bad_rows_is_rejected_whole_with_every_row_named,
     a_large_complaint_file_imports_in_batches,
     an_excel_gbk_file_imports_with_its_chinese_intact,

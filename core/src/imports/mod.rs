@@ -20,9 +20,7 @@ use std::time::Instant;
 
 use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, QuerySelect, TransactionSession, TransactionTrait,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QuerySelect};
 use serde::{Deserialize, Serialize};
 
 use crate::audit::{self, Actor};
@@ -235,8 +233,8 @@ pub struct ImportContext<'a> {
 }
 
 /// Imports one file; see the module documentation.
-pub async fn run<C: TransactionTrait + ConnectionTrait>(
-    db: &C,
+pub async fn run(
+    db: &DatabaseConnection,
     kind: Kind,
     format: Format,
     path: &Path,
@@ -546,8 +544,8 @@ const RESCORE_BATCH: usize = 1_000;
 /// Files adding less than a `1/DEFER_SHARE` of the table keep its indexes in step.
 const DEFER_SHARE: u64 = 10;
 
-async fn rescore_imported<C: TransactionTrait + ConnectionTrait>(
-    db: &C,
+async fn rescore_imported(
+    db: &DatabaseConnection,
     ids: &[i64],
     scoring: &Scoring,
     now: DateTime<Utc>,
@@ -564,13 +562,17 @@ async fn rescore_imported<C: TransactionTrait + ConnectionTrait>(
     );
     // On PostgreSQL two batches are in flight: the server reads the next batch's facts
     // while it writes the last. SQLite takes one at a time: its reads and writes share the
-    // process, and two in flight took as long (docs/benchmarks.md). The loop awaits
-    // nothing but the batches, so a batch holding the write transaction is never left
-    // suspended.
+    // process, and two in flight took as long (docs/benchmarks.md). On SQLite the loop
+    // awaits nothing but the batches, so a batch holding the write transaction is never
+    // left suspended; on PostgreSQL it may await the next batch's complaints from the
+    // sorted read, a task of its own that waits for no write.
     let depth = match db.get_database_backend() {
         sea_orm::DbBackend::Postgres => 2,
         _ => 1,
     };
+    // An import that touched most of the district hands each batch its complaints from
+    // one sorted read (as a full rescore does) instead of a query per batch.
+    let mut complaints = scores::SortedComplaints::for_many(db, ids, now).await?;
     let mut chunks = ids.chunks(RESCORE_BATCH);
     let mut in_flight = futures_util::stream::FuturesOrdered::new();
     let mut done = 0u64;
@@ -578,7 +580,13 @@ async fn rescore_imported<C: TransactionTrait + ConnectionTrait>(
         while in_flight.len() < depth
             && let Some(chunk) = chunks.next()
         {
-            in_flight.push_back(scores::rescore(db, chunk, scoring, &baselines, now, true));
+            let given = match (complaints.as_mut(), chunk.last()) {
+                (Some(complaints), Some(&last)) => Some(complaints.through(last).await?),
+                _ => None,
+            };
+            in_flight.push_back(scores::rescore_with(
+                db, chunk, given, scoring, &baselines, now, true,
+            ));
         }
         let Some(rescored) = in_flight.next().await else {
             break;

@@ -71,7 +71,7 @@ fn confirmed_claimant() -> sea_orm::RelationDef {
 /// The columns of a complaint the model weighs: its text and the merchant's answer stay in
 /// the database (a rescore of a million merchants copied every complaint's text).
 #[derive(Debug, sea_orm::FromQueryResult)]
-struct ComplaintRow {
+pub(crate) struct ComplaintRow {
     id: i64,
     merchant_id: Option<i64>,
     kind: String,
@@ -326,7 +326,7 @@ pub async fn rescore<C: TransactionTrait + ConnectionTrait>(
 }
 
 /// [`rescore`], with the merchants' complaints already read when `given`.
-async fn rescore_with<C: TransactionTrait + ConnectionTrait>(
+pub(crate) async fn rescore_with<C: TransactionTrait + ConnectionTrait>(
     db: &C,
     ids: &[i64],
     given: Option<Vec<ComplaintRow>>,
@@ -636,7 +636,7 @@ impl Default for FullRescore {
 /// thousand rows whatever the district. SQLite reads each page's complaints by its own
 /// query: a read held open for the whole rescore would keep its log from being
 /// checkpointed while the scores are rewritten.
-struct SortedComplaints {
+pub(crate) struct SortedComplaints {
     chunks: tokio::sync::mpsc::Receiver<AppResult<Vec<ComplaintRow>>>,
     /// Rows read and not yet handed out, in merchant order.
     ahead: std::collections::VecDeque<ComplaintRow>,
@@ -645,6 +645,32 @@ struct SortedComplaints {
 
 impl SortedComplaints {
     const CHUNK: usize = 4096;
+
+    /// On PostgreSQL, the complaints a rescore of `ids` (ascending) weighs, read in one
+    /// pass when they are a fifth of the merchants or more (an import that touched most of
+    /// the district): one scan and sort costs the server about what reading the
+    /// complaints of a fifth of the merchants page by page does. `None`: read page by page.
+    pub(crate) async fn for_many(
+        db: &DatabaseConnection,
+        ids: &[i64],
+        as_of: DateTime<Utc>,
+    ) -> AppResult<Option<Self>> {
+        let Some(&first) = ids.first() else {
+            return Ok(None);
+        };
+        if db.get_database_backend() != sea_orm::DbBackend::Postgres {
+            return Ok(None);
+        }
+        let merchants: i64 = merchant::Entity::find()
+            .select_only()
+            .column_as(merchant::Column::Id.count(), "n")
+            .into_tuple()
+            .one(db)
+            .await?
+            .unwrap_or(0);
+        Ok(((ids.len() as i64).saturating_mul(5) >= merchants)
+            .then(|| Self::read(db.clone(), first - 1, as_of)))
+    }
 
     fn read(db: DatabaseConnection, after: i64, as_of: DateTime<Utc>) -> Self {
         let (tx, chunks) = tokio::sync::mpsc::channel(8);
@@ -698,7 +724,7 @@ impl SortedComplaints {
     }
 
     /// The rows of merchants up to `last` not handed out before.
-    async fn through(&mut self, last: i64) -> AppResult<Vec<ComplaintRow>> {
+    pub(crate) async fn through(&mut self, last: i64) -> AppResult<Vec<ComplaintRow>> {
         let mut out = Vec::new();
         loop {
             while let Some(row) = self.ahead.front() {
