@@ -367,6 +367,18 @@ async fn a_file_with_bad_rows_is_rejected_whole_with_every_row_named(backend: Ba
 }
 
 /// A file of many batches goes through the library call the CLI uses, with progress.
+/// How the tests run an import of a large file straight through the core.
+fn bulk_context(app: &TestApp) -> fangxin_core::imports::ImportContext<'_> {
+    fangxin_core::imports::ImportContext {
+        scoring: &app.state.scoring,
+        lower_amount_threshold_fen: 1_000_000,
+        max_reported_errors: 100,
+        defer_indexes_from_rows: 50_000,
+        scratch_dir: std::env::temp_dir(),
+        check_beside_writes: true,
+    }
+}
+
 async fn a_large_complaint_file_imports_in_batches(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let usccs = app.usccs().await;
@@ -391,14 +403,7 @@ async fn a_large_complaint_file_imports_in_batches(backend: Backend) {
         .unwrap()
         .map_or(0, |e| e.id);
     let seen = std::sync::Mutex::new(Vec::new());
-    let ctx = fangxin_core::imports::ImportContext {
-        scoring: &app.state.scoring,
-        lower_amount_threshold_fen: 1_000_000,
-        max_reported_errors: 100,
-        defer_indexes_from_rows: 50_000,
-        scratch_dir: std::env::temp_dir(),
-        check_beside_writes: true,
-    };
+    let ctx = bulk_context(&app);
     let report = fangxin_core::imports::run(
         &app.state.db,
         fangxin_core::imports::Kind::Complaints,
@@ -558,13 +563,9 @@ async fn a_bad_last_row_takes_back_a_large_file_and_the_indexes_stay(backend: Ba
         usccs[0]
     );
     let ctx = ImportContext {
-        scoring: &app.state.scoring,
-        lower_amount_threshold_fen: 1_000_000,
-        max_reported_errors: 100,
         // Every file is large enough here.
         defer_indexes_from_rows: 1,
-        scratch_dir: std::env::temp_dir(),
-        check_beside_writes: true,
+        ..bulk_context(&app)
     };
     let run = |name: &str, text: String| {
         let path = dir.path().join(name);
@@ -665,14 +666,7 @@ async fn an_import_of_most_merchants_scores_each_as_alone(backend: Backend) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("most.csv");
     std::fs::write(&path, csv).unwrap();
-    let ctx = fangxin_core::imports::ImportContext {
-        scoring: &app.state.scoring,
-        lower_amount_threshold_fen: 1_000_000,
-        max_reported_errors: 100,
-        defer_indexes_from_rows: 50_000,
-        scratch_dir: std::env::temp_dir(),
-        check_beside_writes: true,
-    };
+    let ctx = bulk_context(&app);
     let report = fangxin_core::imports::run(
         &db,
         fangxin_core::imports::Kind::Complaints,

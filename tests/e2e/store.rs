@@ -18,6 +18,24 @@ async fn migration_connection(app: &TestApp) -> DatabaseConnection {
         .expect("a connection for migrations")
 }
 
+/// Takes the app's database back to before the named migration, on a connection of its own
+/// (returned, to go up again with).
+async fn down_to_before(app: &TestApp, migration: &str) -> DatabaseConnection {
+    let names: Vec<String> = Migrator::migrations()
+        .iter()
+        .map(|m| m.name().to_owned())
+        .collect();
+    let at = names
+        .iter()
+        .position(|n| n == migration)
+        .unwrap_or_else(|| panic!("no migration {migration}"));
+    let migrations = migration_connection(app).await;
+    Migrator::down(&migrations, Some((names.len() - at) as u32))
+        .await
+        .unwrap_or_else(|e| panic!("down to before {migration}: {e}"));
+    migrations
+}
+
 async fn migrations_go_down_and_up_again(backend: Backend) {
     let app = TestApp::spawn_with(
         backend,
@@ -116,18 +134,7 @@ async fn decisions_keep_their_partys_code(backend: Backend) {
     };
     let recorded = codes(db.clone()).await;
     // Back to before the column, the decisions still there, and up again.
-    let names: Vec<String> = Migrator::migrations()
-        .iter()
-        .map(|m| m.name().to_owned())
-        .collect();
-    let at = names
-        .iter()
-        .position(|n| n == "m20261205_000020_penalty_uscc")
-        .expect("the migration that keeps the party's code");
-    let migrations = migration_connection(&app).await;
-    Migrator::down(&migrations, Some((names.len() - at) as u32))
-        .await
-        .expect("down to before the column");
+    let migrations = down_to_before(&app, "m20261205_000020_penalty_uscc").await;
     Migrator::up(&migrations, None).await.expect("and up again");
     migrations.close().await.ok();
     assert_eq!(codes(db.clone()).await, recorded);
@@ -158,18 +165,7 @@ async fn scores_keep_their_explanations_across_the_factors_column(backend: Backe
             .any(|s| s.2.as_array().is_some_and(|f| !f.is_empty())),
         "some scores are explained by factors"
     );
-    let names: Vec<String> = Migrator::migrations()
-        .iter()
-        .map(|m| m.name().to_owned())
-        .collect();
-    let at = names
-        .iter()
-        .position(|n| n == "m20261206_000023_scores_factors_json")
-        .expect("the migration that keeps factors as json");
-    let migrations = migration_connection(&app).await;
-    Migrator::down(&migrations, Some((names.len() - at) as u32))
-        .await
-        .expect("down to before the change");
+    let migrations = down_to_before(&app, "m20261206_000023_scores_factors_json").await;
     assert_eq!(explanations(db.clone()).await, before);
     Migrator::up(&migrations, None).await.expect("and up again");
     migrations.close().await.ok();
