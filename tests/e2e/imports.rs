@@ -640,16 +640,27 @@ async fn an_import_of_most_merchants_scores_each_as_alone(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let db = app.state.db.clone();
     let merchants = merchant::Entity::find().all(&db).await.unwrap();
-    // Two of every three merchants, so the pass also reads the skipped ones' complaints.
+    // Two of every three merchants, so the sorted read also meets the skipped ones' complaints.
     let touched: Vec<&merchant::Model> = merchants.iter().filter(|m| m.id % 3 != 0).collect();
-    let skipped_before = score::Entity::find()
-        .filter(
-            score::Column::MerchantId
-                .is_in(merchants.iter().map(|m| m.id).filter(|id| id % 3 == 0)),
-        )
-        .all(&db)
-        .await
-        .unwrap();
+    let skipped: Vec<i64> = merchants
+        .iter()
+        .map(|m| m.id)
+        .filter(|id| id % 3 == 0)
+        .collect();
+    // The scores of some merchants, in their order.
+    let scores_of = |ids: Vec<i64>| {
+        let db = db.clone();
+        async move {
+            let mut scores = score::Entity::find()
+                .filter(score::Column::MerchantId.is_in(ids))
+                .all(&db)
+                .await
+                .unwrap();
+            scores.sort_by_key(|s| s.merchant_id);
+            scores
+        }
+    };
+    let skipped_before = scores_of(skipped.clone()).await;
     // In microseconds, as PostgreSQL keeps a time.
     let now = chrono::SubsecRound::trunc_subsecs(fangxin_core::clock::now(), 6);
     let received = (now - TimeDelta::days(10)).format("%Y-%m-%dT%H:%M:%SZ");
@@ -682,34 +693,14 @@ async fn an_import_of_most_merchants_scores_each_as_alone(backend: Backend) {
     assert!(report.accepted, "{report:?}");
     assert_eq!(report.merchants_rescored as usize, touched.len());
     let ids: Vec<i64> = touched.iter().map(|m| m.id).collect();
-    let by_import = score::Entity::find()
-        .filter(score::Column::MerchantId.is_in(ids.iter().copied()))
-        .all(&db)
-        .await
-        .unwrap();
+    let by_import = scores_of(ids.clone()).await;
     assert_eq!(by_import.len(), ids.len());
     assert!(
         by_import.iter().all(|s| s.computed_at == now),
         "every touched merchant rescored by the import"
     );
-    let skipped_after = score::Entity::find()
-        .filter(
-            score::Column::MerchantId
-                .is_in(merchants.iter().map(|m| m.id).filter(|id| id % 3 == 0)),
-        )
-        .all(&db)
-        .await
-        .unwrap();
-    let key = |v: &Vec<score::Model>| {
-        let mut v = v.clone();
-        v.sort_by_key(|s| s.merchant_id);
-        v
-    };
-    assert_eq!(
-        key(&skipped_after),
-        key(&skipped_before),
-        "skipped merchants untouched"
-    );
+    let skipped_after = scores_of(skipped).await;
+    assert_eq!(skipped_after, skipped_before, "skipped merchants untouched");
 
     // The same merchants scored alone, each batch's complaints read by its own query.
     let scoring = (*app.state.scoring).clone();
@@ -721,12 +712,8 @@ async fn an_import_of_most_merchants_scores_each_as_alone(backend: Backend) {
             .await
             .unwrap();
     }
-    let alone = score::Entity::find()
-        .filter(score::Column::MerchantId.is_in(ids.iter().copied()))
-        .all(&db)
-        .await
-        .unwrap();
-    let (alone, by_import) = (key(&alone), key(&by_import));
+    let alone = scores_of(ids.clone()).await;
+    assert_eq!(alone.len(), by_import.len());
     for (a, i) in alone.iter().zip(&by_import) {
         assert_eq!(a, i, "merchant {}", a.merchant_id);
     }
