@@ -385,7 +385,6 @@ pub(crate) async fn rescore_with<C: TransactionTrait + ConnectionTrait>(
     };
 
     let read = started.elapsed();
-    let backend = db.get_database_backend();
     let txn = crate::store::begin_write(db).await?;
     let mut changed = 0;
     let mut history = Vec::new();
@@ -411,7 +410,7 @@ pub(crate) async fn rescore_with<C: TransactionTrait + ConnectionTrait>(
             }
         }
     }
-    write_scores(&txn, &scored, now, backend).await?;
+    write_scores(&txn, &scored, now).await?;
     for batch in crate::store::batches(history, 1000) {
         score_history::Entity::insert_many(batch)
             .exec_without_returning(&txn)
@@ -476,9 +475,8 @@ async fn write_scores<C: ConnectionTrait>(
     db: &C,
     scored: &[(i64, Score)],
     now: DateTime<Utc>,
-    backend: sea_orm::DbBackend,
 ) -> AppResult<()> {
-    if backend == sea_orm::DbBackend::Postgres {
+    if db.get_database_backend() == sea_orm::DbBackend::Postgres {
         for batch in scored.chunks(SCORES_PER_UNNEST) {
             db.execute_raw(unnest_scores(batch, now)?).await?;
         }
