@@ -10,7 +10,10 @@ pub struct Migration;
 /// CPU a score against ~1.5 µs to check it as `json` (a full rescore writes a million),
 /// and every read converted it back (docs/benchmarks.md, issue #15). The change rewrites
 /// the table under an exclusive lock (22 s for a million scores on the 2-core machine),
-/// which also packs it at its fill factor. SQLite keeps JSON as text either way.
+/// which also packs it at its fill factor. A server that was running while it ran fails
+/// its reads of scores on the connections that had prepared them ("cached plan must not
+/// change result type") until those connections are replaced: restart such servers after
+/// migrating. SQLite keeps JSON as text either way.
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {

@@ -145,8 +145,11 @@ async fn decisions_keep_their_partys_code(backend: Backend) {
 /// on PostgreSQL, migration 23) and back.
 async fn scores_keep_their_explanations_across_the_factors_column(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let db = app.state.db.clone();
-    let explanations = |db: sea_orm::DatabaseConnection| async move {
+    // Read on a new connection each time: on PostgreSQL a statement a connection prepared
+    // before the column changed type fails after it ("cached plan must not change result
+    // type"), so the app's pool is not used across the migration.
+    let explanations = || async {
+        let db = migration_connection(&app).await;
         let mut scores: Vec<(i64, i32, serde_json::Value)> = score::Entity::find()
             .all(&db)
             .await
@@ -154,10 +157,11 @@ async fn scores_keep_their_explanations_across_the_factors_column(backend: Backe
             .into_iter()
             .map(|s| (s.merchant_id, s.score, s.factors))
             .collect();
+        db.close().await.ok();
         scores.sort_by_key(|s| s.0);
         scores
     };
-    let before = explanations(db.clone()).await;
+    let before = explanations().await;
     assert_eq!(before.len(), 300);
     assert!(
         before
@@ -166,10 +170,10 @@ async fn scores_keep_their_explanations_across_the_factors_column(backend: Backe
         "some scores are explained by factors"
     );
     let migrations = down_to_before(&app, "m20261206_000023_scores_factors_json").await;
-    assert_eq!(explanations(db.clone()).await, before);
+    assert_eq!(explanations().await, before);
     Migrator::up(&migrations, None).await.expect("and up again");
     migrations.close().await.ok();
-    assert_eq!(explanations(db.clone()).await, before);
+    assert_eq!(explanations().await, before);
     app.finish().await;
 }
 
