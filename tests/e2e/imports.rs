@@ -1,6 +1,6 @@
 //! Imports: a regulator's CSV and NDJSON files, all or nothing, idempotent.
 
-use chrono::TimeDelta;
+use chrono::{TimeDelta, Timelike};
 use fangxin_scoring::Uscc;
 use serde_json::{Value, json};
 
@@ -726,8 +726,109 @@ async fn an_import_of_most_merchants_scores_each_as_alone(backend: Backend) {
     app.finish().await;
 }
 
+/// Every field of an imported complaint reads back as the file gave it, or as missing where
+/// the file left it out: the same rows on each database, whichever way the batch is sent.
+async fn an_imported_complaint_keeps_each_field_given_or_missing(backend: Backend) {
+    use fangxin_core::store::entities::complaint;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+    let app = TestApp::spawn(backend).await;
+    let regulator = app.token_for("regulator", None).await;
+    let (status, report) = import(&app, &regulator, "merchants", "text/csv", merchants_csv()).await;
+    assert_eq!(status, 200, "{report}");
+    let day = |days: i64| {
+        let t = fangxin_core::clock::now() - TimeDelta::days(days);
+        t.with_nanosecond(0).unwrap()
+    };
+    let at = |t: chrono::DateTime<chrono::Utc>| t.format("%Y-%m-%dT%H:%M:%SZ").to_string();
+    let rows = [
+        json!({"channel": "12315", "ticket_no": "FIELDS-1", "kind": "complaint", "uscc": uscc(2),
+               "merchant_name": "翠湖眼镜", "received_at": at(day(5)), "accepted_at": at(day(4)),
+               "closed_at": at(day(3)), "status": "settled", "category": "quality",
+               "amount_involved_yuan": "899.50", "amount_recovered_yuan": "100",
+               "satisfaction": "基本满意", "complainant_key": "ck-fields-1",
+               "text": "镜片有划痕，要求退货", "punitive_demand": true, "purchase_quantity": 0}),
+        json!({"channel": "12345", "ticket_no": "FIELDS-2", "kind": "inquiry",
+               "merchant_name": "不存在的店", "received_at": at(day(2)), "text": "咨询营业时间"}),
+        json!({"channel": "internet", "ticket_no": "FIELDS-3", "kind": "complaint", "uscc": uscc(1),
+               "received_at": at(day(1)), "text": "菜里有异物", "purchase_quantity": 3}),
+    ];
+    let ndjson: String = rows.iter().map(|r| format!("{r}\n")).collect();
+    let (status, report) = import(
+        &app,
+        &regulator,
+        "complaints",
+        "application/x-ndjson",
+        ndjson,
+    )
+    .await;
+    assert_eq!(status, 200, "{report}");
+    assert_eq!(report["created"], 3, "{report}");
+    let stored = complaint::Entity::find()
+        .filter(complaint::Column::TicketNo.starts_with("FIELDS-"))
+        .order_by_asc(complaint::Column::TicketNo)
+        .all(&app.state.db)
+        .await
+        .unwrap();
+    let [full, bare, quantity] = stored.as_slice() else {
+        panic!("three complaints: {stored:?}");
+    };
+
+    assert_eq!(
+        (
+            full.channel.as_str(),
+            full.kind.as_str(),
+            full.status.as_str()
+        ),
+        ("12315", "complaint", "settled")
+    );
+    assert_eq!(full.received_at, day(5));
+    assert_eq!(full.accepted_at, Some(day(4)));
+    assert_eq!(full.closed_at, Some(day(3)));
+    assert!(full.merchant_id.is_some());
+    assert_eq!(full.merchant_name, "翠湖眼镜");
+    assert_eq!(full.category.as_deref(), Some("quality"));
+    assert_eq!(full.industry.as_deref(), Some("零售"));
+    assert_eq!(full.street.as_deref(), Some("华山街道"));
+    assert_eq!(
+        (full.amount_involved_fen, full.amount_recovered_fen),
+        (89_950, 10_000)
+    );
+    assert_eq!(full.satisfaction.as_deref(), Some("basically_satisfied"));
+    assert_eq!(full.complainant_key.as_deref(), Some("ck-fields-1"));
+    assert_eq!(full.text, "镜片有划痕，要求退货");
+    assert!(full.punitive_demand);
+    assert_eq!(
+        full.purchase_quantity,
+        Some(0),
+        "a quantity of none is kept"
+    );
+
+    assert_eq!(bare.received_at, day(2));
+    assert_eq!(bare.status, "received");
+    assert_eq!((bare.accepted_at, bare.closed_at), (None, None));
+    assert_eq!(bare.merchant_id, None, "no merchant has that name");
+    assert_eq!(bare.merchant_name, "不存在的店");
+    assert_eq!(
+        (&bare.category, &bare.industry, &bare.street),
+        (&None, &None, &None)
+    );
+    assert_eq!(
+        (bare.amount_involved_fen, bare.amount_recovered_fen),
+        (0, 0)
+    );
+    assert_eq!((&bare.satisfaction, &bare.complainant_key), (&None, &None));
+    assert!(!bare.punitive_demand);
+    assert_eq!(bare.purchase_quantity, None);
+
+    assert_eq!(quantity.industry.as_deref(), Some("餐饮"));
+    assert_eq!(quantity.merchant_name, "");
+    assert_eq!(quantity.purchase_quantity, Some(3));
+    app.finish().await;
+}
+
 crate::on_every_backend!(
     a_regulator_imports_files_once_and_the_portal_follows,
+    an_imported_complaint_keeps_each_field_given_or_missing,
     an_import_of_most_merchants_scores_each_as_alone,
     a_file_with_bad_rows_is_rejected_whole_with_every_row_named,
     a_large_complaint_file_imports_in_batches,

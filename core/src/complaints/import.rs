@@ -10,7 +10,7 @@ use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, QueryFilter,
     QueryTrait, Statement,
 };
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use super::NewComplaint;
 use crate::error::{AppError, AppResult};
@@ -327,7 +327,6 @@ pub async fn import_batch<C: ConnectionTrait>(
 }
 
 /// A new complaint of a file, as its columns are written.
-#[derive(Serialize)]
 struct NewRow<'a> {
     channel: &'static str,
     ticket_no: &'a str,
@@ -376,25 +375,101 @@ impl<'a> NewRow<'a> {
     }
 }
 
-/// PostgreSQL takes a batch as one JSON parameter, unpacked by `json_to_recordset`: one
-/// short statement instead of one with a bind parameter per cell, whose building and
-/// binding cost the importer more than the database spent inserting. A ticket already
-/// recorded is left as it is and not returned.
-const INSERT_FROM_JSON: &str = "INSERT INTO complaints (channel, ticket_no, kind, status, \
+/// PostgreSQL takes a batch as one array a column, the rows made by `unnest`: a statement of
+/// twenty parameters whatever the rows, with nothing for the planner to fold. A batch as one
+/// JSON parameter (`json_to_recordset`) was parsed twice, once as the planner folded the
+/// cast to `json` (the pool plans every statement for its values, see `store::connect`)
+/// and again as the rows were unpacked (docs/benchmarks.md, issue #15). An array holds no
+/// `NULL` here, so a missing value goes as a value no checked row has: merchant 0 (the
+/// industry and street go with the merchant), quantity -1, and an empty text for a time,
+/// a category, a satisfaction or a complainant key. A ticket already recorded is left as
+/// it is and not returned.
+const INSERT_FROM_ARRAYS: &str = "INSERT INTO complaints (channel, ticket_no, kind, status, \
      received_at, accepted_at, closed_at, merchant_id, merchant_name, category, industry, \
      street, amount_involved_fen, amount_recovered_fen, satisfaction, complainant_key, text, \
      punitive_demand, purchase_quantity, created_at, updated_at) \
-     SELECT channel, ticket_no, kind, status, received_at, accepted_at, closed_at, \
-     merchant_id, merchant_name, category, industry, street, amount_involved_fen, \
+     SELECT r.channel, r.ticket_no, r.kind, r.status, r.received_at, \
+     NULLIF(r.accepted_at, '')::timestamptz, NULLIF(r.closed_at, '')::timestamptz, \
+     NULLIF(r.merchant_id, 0), r.merchant_name, NULLIF(r.category, ''), \
+     CASE WHEN r.merchant_id = 0 THEN NULL ELSE r.industry END, \
+     CASE WHEN r.merchant_id = 0 THEN NULL ELSE r.street END, \
+     r.amount_involved_fen, r.amount_recovered_fen, NULLIF(r.satisfaction, ''), \
+     NULLIF(r.complainant_key, ''), r.text, r.punitive_demand, \
+     NULLIF(r.purchase_quantity, -1), $20, $20 \
+     FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], \
+     $6::text[], $7::text[], $8::int8[], $9::text[], $10::text[], $11::text[], $12::text[], \
+     $13::int8[], $14::int8[], $15::text[], $16::text[], $17::text[], $18::bool[], \
+     $19::int4[]) AS r(channel, ticket_no, kind, status, received_at, accepted_at, \
+     closed_at, merchant_id, merchant_name, category, industry, street, amount_involved_fen, \
      amount_recovered_fen, satisfaction, complainant_key, text, punitive_demand, \
-     purchase_quantity, $2, $2 \
-     FROM json_to_recordset($1::json) AS r(channel varchar, ticket_no varchar, \
-     kind varchar, status varchar, received_at timestamptz, accepted_at timestamptz, \
-     closed_at timestamptz, merchant_id bigint, merchant_name varchar, category varchar, \
-     industry varchar, street varchar, amount_involved_fen bigint, \
-     amount_recovered_fen bigint, satisfaction varchar, complainant_key varchar, \
-     text text, punitive_demand boolean, purchase_quantity integer) \
+     purchase_quantity) \
      ON CONFLICT (channel, ticket_no) DO NOTHING RETURNING channel, ticket_no";
+
+/// The statement of [`INSERT_FROM_ARRAYS`] for a batch.
+fn insert_from_arrays(
+    offered: &[(&ImportedComplaint, Option<&MerchantRef>)],
+    now: DateTime<Utc>,
+) -> Statement {
+    use sea_orm::sea_query::{ArrayType, Value};
+    let time = |t: Option<DateTime<Utc>>| t.map_or_else(String::new, |t| t.to_rfc3339());
+    let text = |t: Option<&str>| t.unwrap_or_default().to_owned();
+    let mut columns: [Vec<Value>; 19] = Default::default();
+    for (c, m) in offered {
+        let r = NewRow::of(c, *m);
+        let row = [
+            Value::from(r.channel),
+            Value::from(r.ticket_no),
+            Value::from(r.kind),
+            Value::from(r.status),
+            Value::from(r.received_at),
+            Value::from(time(r.accepted_at)),
+            Value::from(time(r.closed_at)),
+            Value::from(r.merchant_id.unwrap_or(0)),
+            Value::from(r.merchant_name),
+            Value::from(text(r.category)),
+            Value::from(text(r.industry)),
+            Value::from(text(r.street)),
+            Value::from(r.amount_involved_fen),
+            Value::from(r.amount_recovered_fen),
+            Value::from(text(r.satisfaction)),
+            Value::from(text(r.complainant_key)),
+            Value::from(r.text),
+            Value::from(r.punitive_demand),
+            Value::from(r.purchase_quantity.unwrap_or(-1)),
+        ];
+        for (column, value) in columns.iter_mut().zip(row) {
+            column.push(value);
+        }
+    }
+    const KINDS: [ArrayType; 19] = [
+        ArrayType::String,
+        ArrayType::String,
+        ArrayType::String,
+        ArrayType::String,
+        ArrayType::ChronoDateTimeUtc,
+        ArrayType::String,
+        ArrayType::String,
+        ArrayType::BigInt,
+        ArrayType::String,
+        ArrayType::String,
+        ArrayType::String,
+        ArrayType::String,
+        ArrayType::BigInt,
+        ArrayType::BigInt,
+        ArrayType::String,
+        ArrayType::String,
+        ArrayType::String,
+        ArrayType::Bool,
+        ArrayType::Int,
+    ];
+    let mut values: Vec<Value> = KINDS
+        .into_iter()
+        .zip(columns)
+        .map(|(kind, column)| Value::Array(kind, Some(Box::new(column))))
+        .collect();
+    values.push(Value::from(now));
+    Statement::from_sql_and_values(DbBackend::Postgres, INSERT_FROM_ARRAYS, values)
+}
 
 /// Inserts the tickets the table does not hold yet; returns them as (channel, ticket).
 async fn insert_new<'a, C: ConnectionTrait>(
@@ -407,10 +482,7 @@ async fn insert_new<'a, C: ConnectionTrait>(
     }
     let backend = txn.get_database_backend();
     let statement = if backend == DbBackend::Postgres {
-        let rows: Vec<NewRow> = offered.iter().map(|(c, m)| NewRow::of(c, *m)).collect();
-        let json = serde_json::to_string(&rows)
-            .map_err(|e| AppError::Internal(anyhow::anyhow!("complaints as JSON: {e}")))?;
-        Statement::from_sql_and_values(backend, INSERT_FROM_JSON, [json.into(), now.into()])
+        insert_from_arrays(offered, now)
     } else {
         let models = offered.iter().map(|(c, m)| {
             let r = NewRow::of(c, *m);
