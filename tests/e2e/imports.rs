@@ -34,6 +34,12 @@ async fn import(app: &TestApp, token: &str, kind: &str, ct: &str, body: String) 
     .await
 }
 
+/// Imports complaint rows as an NDJSON file, one JSON object a line.
+async fn import_ndjson(app: &TestApp, token: &str, rows: &[&Value]) -> (u16, Value) {
+    let ndjson: String = rows.iter().map(|r| format!("{r}\n")).collect();
+    import(app, token, "complaints", "application/x-ndjson", ndjson).await
+}
+
 async fn a_regulator_imports_files_once_and_the_portal_follows(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let regulator = app.token_for("regulator", None).await;
@@ -133,28 +139,14 @@ async fn a_regulator_imports_files_once_and_the_portal_follows(backend: Backend)
         json!({"channel": "internet", "ticket_no": "IMP-3", "kind": "inquiry", "merchant_name": "不存在的店",
                "received_at": received.to_string(), "text": "咨询营业时间"}),
     ];
-    let ndjson: String = rows.iter().map(|r| format!("{r}\n")).collect();
-    let (status, report) = import(
-        &app,
-        &regulator,
-        "complaints",
-        "application/x-ndjson",
-        ndjson.clone(),
-    )
-    .await;
+    let all: Vec<&Value> = rows.iter().collect();
+    let (status, report) = import_ndjson(&app, &regulator, &all).await;
     assert_eq!(status, 200, "{report}");
     assert_eq!(
         (report["created"].as_u64(), report["unmatched"].as_u64()),
         (Some(3), Some(1))
     );
-    let (_, again) = import(
-        &app,
-        &regulator,
-        "complaints",
-        "application/x-ndjson",
-        ndjson,
-    )
-    .await;
+    let (_, again) = import_ndjson(&app, &regulator, &all).await;
     assert_eq!(
         (again["created"].as_u64(), again["unchanged"].as_u64()),
         (Some(0), Some(3))
@@ -162,14 +154,7 @@ async fn a_regulator_imports_files_once_and_the_portal_follows(backend: Backend)
     // A later export of the same ticket with its new status updates it.
     let mut later = rows[0].clone();
     later["status"] = json!("accepted");
-    let (_, report) = import(
-        &app,
-        &regulator,
-        "complaints",
-        "application/x-ndjson",
-        format!("{later}\n"),
-    )
-    .await;
+    let (_, report) = import_ndjson(&app, &regulator, &[&later]).await;
     assert_eq!(report["updated"], 1, "{report}");
     // Known and new tickets in one file, a new one twice: the known one is updated, the
     // new one recorded once (its first row stands), and nothing else moves.
@@ -179,14 +164,7 @@ async fn a_regulator_imports_files_once_and_the_portal_follows(backend: Backend)
     new["ticket_no"] = json!("IMP-4");
     let mut again = new.clone();
     again["text"] = json!("同一工单又导出一次");
-    let (_, report) = import(
-        &app,
-        &regulator,
-        "complaints",
-        "application/x-ndjson",
-        format!("{known}\n{new}\n{again}\n{}\n", rows[2]),
-    )
-    .await;
+    let (_, report) = import_ndjson(&app, &regulator, &[&known, &new, &again, &rows[2]]).await;
     assert_eq!(
         (
             report["created"].as_u64(),
@@ -735,10 +713,9 @@ async fn an_imported_complaint_keeps_each_field_given_or_missing(backend: Backen
     let regulator = app.token_for("regulator", None).await;
     let (status, report) = import(&app, &regulator, "merchants", "text/csv", merchants_csv()).await;
     assert_eq!(status, 200, "{report}");
-    let day = |days: i64| {
-        let t = fangxin_core::clock::now() - TimeDelta::days(days);
-        t.with_nanosecond(0).unwrap()
-    };
+    // One "now" for the file and the checks, to the second as the file writes it.
+    let now = fangxin_core::clock::now().with_nanosecond(0).unwrap();
+    let day = |days: i64| now - TimeDelta::days(days);
     let at = |t: chrono::DateTime<chrono::Utc>| t.format("%Y-%m-%dT%H:%M:%SZ").to_string();
     let rows = [
         json!({"channel": "12315", "ticket_no": "FIELDS-1", "kind": "complaint", "uscc": uscc(2),
@@ -752,15 +729,7 @@ async fn an_imported_complaint_keeps_each_field_given_or_missing(backend: Backen
         json!({"channel": "internet", "ticket_no": "FIELDS-3", "kind": "complaint", "uscc": uscc(1),
                "received_at": at(day(1)), "text": "菜里有异物", "purchase_quantity": 3}),
     ];
-    let ndjson: String = rows.iter().map(|r| format!("{r}\n")).collect();
-    let (status, report) = import(
-        &app,
-        &regulator,
-        "complaints",
-        "application/x-ndjson",
-        ndjson,
-    )
-    .await;
+    let (status, report) = import_ndjson(&app, &regulator, &rows.iter().collect::<Vec<_>>()).await;
     assert_eq!(status, 200, "{report}");
     assert_eq!(report["created"], 3, "{report}");
     let stored = complaint::Entity::find()

@@ -441,31 +441,13 @@ fn insert_from_arrays(
             column.push(value);
         }
     }
-    const KINDS: [ArrayType; 19] = [
-        ArrayType::String,
-        ArrayType::String,
-        ArrayType::String,
-        ArrayType::String,
-        ArrayType::ChronoDateTimeUtc,
-        ArrayType::String,
-        ArrayType::String,
-        ArrayType::BigInt,
-        ArrayType::String,
-        ArrayType::String,
-        ArrayType::String,
-        ArrayType::String,
-        ArrayType::BigInt,
-        ArrayType::BigInt,
-        ArrayType::String,
-        ArrayType::String,
-        ArrayType::String,
-        ArrayType::Bool,
-        ArrayType::Int,
-    ];
-    let mut values: Vec<Value> = KINDS
+    // Each array's element type is its values' own (a batch is never empty).
+    let mut values: Vec<Value> = columns
         .into_iter()
-        .zip(columns)
-        .map(|(kind, column)| Value::Array(kind, Some(Box::new(column))))
+        .map(|column| {
+            let kind = column.first().map_or(ArrayType::String, Value::array_type);
+            Value::Array(kind, Some(Box::new(column)))
+        })
         .collect();
     values.push(Value::from(now));
     Statement::from_sql_and_values(DbBackend::Postgres, INSERT_FROM_ARRAYS, values)
