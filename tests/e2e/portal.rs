@@ -518,11 +518,23 @@ async fn spot_checks_filter_by_outcome(backend: Backend) {
 /// the monthly chart beside them agree, whatever day in the month it is (this month and the
 /// 11 before it, from the first day's midnight in the district's time).
 async fn the_last_12_months_count_is_the_sum_of_its_chart(backend: Backend) {
-    use fangxin_core::clock::{month_start, now, today};
+    use fangxin_core::clock::{local, month_start, now, today};
     let app = TestApp::spawn(backend).await;
     let regulator = app.token_for("regulator", None).await;
     let shop = app.search("").await.hits[3].clone();
-    let today = today(now());
+    let now = now();
+    let today = today(now);
+    // Half past midnight, or earlier today if the district's day is younger than that:
+    // a complaint cannot be received in the future.
+    let half_past = chrono::NaiveTime::from_hms_opt(0, 30, 0).unwrap();
+    let at = |day: chrono::NaiveDate| {
+        let time = if day == today {
+            local(now).time().min(half_past)
+        } else {
+            half_past
+        };
+        format!("{day} {}", time.format("%H:%M:%S"))
+    };
     let first = month_start(today, 11);
     // Either side of the window's first day, and inside it.
     let days = [
@@ -539,7 +551,7 @@ async fn the_last_12_months_count_is_the_sum_of_its_chart(backend: Backend) {
                 Some(&regulator),
                 json!({"channel": "12345", "ticket_no": format!("WIN-{i}"), "kind": "complaint",
                        "uscc": shop.uscc, "merchant_name": shop.name,
-                       "received_at": format!("{day} 00:30:00"), "category": "price",
+                       "received_at": at(*day), "category": "price",
                        "text": "标价与结算价不符"}),
             )
             .await;
