@@ -201,6 +201,7 @@ fn service_message(e: &AppError) -> Option<String> {
         "invalid_uscc" => "统一社会信用代码有误：应为18位，含校验位，请核对。".into(),
         "missing_uscc" => "企业账户须绑定商户：请填写统一社会信用代码。".into(),
         "merchant_not_found" => "没有找到这个统一社会信用代码对应的商户。".into(),
+        "merchant_removed" => "文件中的一家商户在导入期间被删除，本次导入未写入，请重新导入。".into(),
         "missing_field" => format!("请填写{field}。"),
         "field_too_long" => format!("{field}太长，请精简。"),
         "future_date" => format!("{field}不能晚于今天。"),
