@@ -476,16 +476,16 @@ async fn lock_merchants<C: ConnectionTrait>(
     txn: &C,
     offered: &[(&ImportedComplaint, Option<&MerchantRef>)],
 ) -> AppResult<bool> {
-    let ids: HashSet<i64> = offered
+    // Each once, in the table's order: the merchants' pages are met once each, in turn.
+    let mut ids: Vec<i64> = offered
         .iter()
         .filter_map(|(_, m)| m.map(|m| m.id))
         .collect();
+    ids.sort_unstable();
+    ids.dedup();
     if ids.is_empty() {
         return Ok(false);
     }
-    // In the table's order: the merchants' pages are met once each, in turn.
-    let mut ids: Vec<i64> = ids.into_iter().collect();
-    ids.sort_unstable();
     let expected = ids.len() as i64;
     let row = txn
         .query_one_raw(Statement::from_sql_and_values(
