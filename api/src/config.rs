@@ -343,7 +343,9 @@ impl Settings {
             max_reported_errors: self.imports.max_reported_errors,
             defer_indexes_from_rows: self.imports.defer_indexes_from_rows,
             scratch_dir: self.imports_dir(),
-            check_beside_writes: self.database.max_connections >= 2,
+            // One connection for the import's transaction, one for its checks, and at
+            // least one left for everything else.
+            check_beside_writes: self.database.max_connections >= 3,
         }
     }
 

@@ -435,6 +435,78 @@ async fn a_large_complaint_file_imports_in_batches(backend: Backend) {
     let told: std::collections::HashSet<i64> = events.iter().map(|e| e.merchant_id).collect();
     assert_eq!(events.len(), told.len(), "one change event a merchant");
     assert_eq!(told.len(), usccs.len().min(2_600));
+    // The locks that kept the file's merchants from deletion went with the import.
+    assert_eq!(
+        merchants_free_to_delete(&app, &usccs).await,
+        usccs.len(),
+        "no merchant stays locked"
+    );
+    app.finish().await;
+}
+
+/// How many of these merchants another connection could lock for deletion right now
+/// (`FOR UPDATE NOWAIT`: a merchant locked elsewhere is not waited for). On SQLite,
+/// which has no row locks, all.
+async fn merchants_free_to_delete(app: &TestApp, usccs: &[String]) -> usize {
+    use sea_orm::{ConnectionTrait, DbBackend, Statement, TransactionTrait};
+    if app.state.db.get_database_backend() != DbBackend::Postgres {
+        return usccs.len();
+    }
+    let mut free = 0;
+    for u in usccs {
+        let probe = app.state.db.begin().await.unwrap();
+        let locked = probe
+            .query_one_raw(Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                "SELECT id FROM merchants WHERE uscc = $1 FOR UPDATE NOWAIT",
+                [u.clone().into()],
+            ))
+            .await;
+        if matches!(locked, Ok(Some(_))) {
+            free += 1;
+        }
+        probe.rollback().await.unwrap();
+    }
+    free
+}
+
+/// On PostgreSQL a complaint file's check finds its merchants locked `FOR KEY SHARE` for as
+/// long as its transaction lasts (the import inserts with the foreign key's row checks
+/// off, counting on it): no one can delete such a merchant meanwhile, its other columns
+/// stay writable, and the lock goes with the transaction.
+async fn a_merchant_a_complaint_file_names_stays_until_the_file_is_in(backend: Backend) {
+    use sea_orm::{ConnectionTrait, DbBackend, Statement, TransactionTrait};
+    let app = TestApp::spawn(backend).await;
+    let usccs = app.usccs().await;
+    let (named, other) = (&usccs[0], &usccs[1]);
+    let checks = app.state.db.begin().await.unwrap();
+    let found = fangxin_core::merchants::refs_by_uscc(&checks, [named.clone()].into_iter(), true)
+        .await
+        .unwrap();
+    assert!(found.contains_key(named.as_str()));
+    if app.state.db.get_database_backend() == DbBackend::Postgres {
+        assert_eq!(
+            merchants_free_to_delete(&app, &[named.clone(), other.clone()]).await,
+            1,
+            "only the merchant the file names is held"
+        );
+        // Writing its other columns is not held up (`FOR NO KEY UPDATE`, as an UPDATE takes).
+        let writer = app.state.db.begin().await.unwrap();
+        let row = writer
+            .query_one_raw(Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                "SELECT id FROM merchants WHERE uscc = $1 FOR NO KEY UPDATE NOWAIT",
+                [named.clone().into()],
+            ))
+            .await;
+        assert!(matches!(row, Ok(Some(_))), "{row:?}");
+        writer.rollback().await.unwrap();
+    }
+    checks.rollback().await.unwrap();
+    assert_eq!(
+        merchants_free_to_delete(&app, &[named.clone(), other.clone()]).await,
+        2
+    );
     app.finish().await;
 }
 
@@ -801,6 +873,7 @@ crate::on_every_backend!(
     an_import_of_most_merchants_scores_each_as_alone,
     a_file_with_bad_rows_is_rejected_whole_with_every_row_named,
     a_large_complaint_file_imports_in_batches,
+    a_merchant_a_complaint_file_names_stays_until_the_file_is_in,
     an_excel_gbk_file_imports_with_its_chinese_intact,
     the_downloadable_templates_import_as_they_are,
     a_bad_last_row_takes_back_a_large_file_and_the_indexes_stay,

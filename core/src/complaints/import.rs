@@ -194,7 +194,9 @@ pub struct ImportedComplaint {
 /// Writes a batch of complaint rows inside an import's transaction: new tickets are
 /// recorded (matched to a merchant by USCC, or by a name only one merchant has), known
 /// tickets take the source system's status, amount recovered and satisfaction. `by_uscc`
-/// holds the merchants the rows name by USCC, as the import's check found them.
+/// holds the merchants the rows name by USCC, as the import's check found them; on
+/// PostgreSQL it found them locked against deletion until this transaction has committed
+/// (`merchants::refs_by_uscc`), so the insert does not lock them again.
 ///
 /// Every ticket of the batch is offered to the table at once, and the unique
 /// (channel, ticket) index says which were known: only those are read back and compared.
@@ -453,12 +455,14 @@ fn insert_from_arrays(
     Statement::from_sql_and_values(DbBackend::Postgres, INSERT_FROM_ARRAYS, values)
 }
 
-/// Locks a batch's merchants for the rest of the import as the foreign key from
-/// `complaints.merchant_id` would (`FOR KEY SHARE`: none can be deleted or change its id
-/// until the commit), all in one statement, and then, where the role may (a superuser),
-/// turns the table's triggers off for this transaction (`session_replication_role =
-/// replica`, as `pg_restore --disable-triggers` does) so that the insert after it does
-/// not check and lock each row's merchant again. The only triggers of the schema are the
+/// Locks the merchants a batch matched by name for the rest of the import, as the foreign
+/// key from `complaints.merchant_id` would (`FOR KEY SHARE`: none can be deleted or change
+/// its id until the commit), all in one statement, and then, where the role may (a
+/// superuser), turns the table's triggers off for this transaction
+/// (`session_replication_role = replica`, as `pg_restore --disable-triggers` does) so that
+/// the insert after it does not check and lock each row's merchant again. The merchants
+/// named by USCC were locked as the import's check found them (`merchants::refs_by_uscc`),
+/// on the other connection, beside the writes. The only triggers of the schema are the
 /// foreign keys' own. Row by row, those checks were five of a 200,000-row pass's 13.5
 /// seconds on PostgreSQL (docs/benchmarks.md, issue #15). Returns whether the triggers are
 /// off: [`RESTORE_TRIGGERS`] turns them on again after the insert. A merchant of the batch
@@ -477,15 +481,14 @@ async fn lock_merchants<C: ConnectionTrait>(
     offered: &[(&ImportedComplaint, Option<&MerchantRef>)],
 ) -> AppResult<bool> {
     // Each once, in the table's order: the merchants' pages are met once each, in turn.
+    // Only those matched by name (a row without a USCC); none, most often.
     let mut ids: Vec<i64> = offered
         .iter()
+        .filter(|(c, _)| c.valid.uscc.is_none())
         .filter_map(|(_, m)| m.map(|m| m.id))
         .collect();
     ids.sort_unstable();
     ids.dedup();
-    if ids.is_empty() {
-        return Ok(false);
-    }
     let expected = ids.len() as i64;
     let row = txn
         .query_one_raw(Statement::from_sql_and_values(

@@ -490,11 +490,16 @@ pub(super) struct Known {
 }
 
 /// Checks a batch against the database and the rest of the file; also gives the
-/// merchants the batch names.
+/// merchants the batch names. With `lock`, the merchants complaints name by USCC are
+/// locked against deletion until the transaction `db` is ends (see
+/// `merchants::refs_by_uscc`): the complaint writes count on it (`complaints::import_batch`).
+/// A merchant found in an earlier batch is not looked up again, so `db` must be the same
+/// transaction from the file's first batch to its last.
 pub(super) async fn check_references<C: ConnectionTrait>(
     db: &C,
     batch: &[Record],
     seen: &mut Seen,
+    lock: bool,
 ) -> AppResult<(Vec<RowError>, Known)> {
     let mut errors = Vec::new();
     let penalised = batch.iter().filter_map(|r| match r {
@@ -515,7 +520,7 @@ pub(super) async fn check_references<C: ConnectionTrait>(
             None => missing.push(uscc),
         }
     }
-    let found = merchants::refs_by_uscc(db, missing.into_iter()).await?;
+    let found = merchants::refs_by_uscc(db, missing.into_iter(), lock).await?;
     if seen.refs.len() + found.len() > REF_CACHE {
         seen.refs.clear();
     }

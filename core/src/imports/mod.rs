@@ -16,11 +16,14 @@ mod rows;
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
-use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QuerySelect};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, QuerySelect,
+    TransactionTrait,
+};
 use serde::{Deserialize, Serialize};
 
 use crate::audit::{self, Actor};
@@ -275,6 +278,16 @@ pub async fn run(
     // checked on another connection of the pool while the last one is written. Other
     // files check each batch after the last is written, in the import's transaction.
     let beside = ctx.check_beside_writes && kind == Kind::Complaints;
+    // On PostgreSQL the checks beside the writes run in a transaction of their own, which
+    // holds the merchants they find locked against deletion until the import has
+    // committed: the complaint writes then need not lock them again, and the locking is
+    // done on the other connection, beside the writes (docs/benchmarks.md, issue #15).
+    let mut checks = match &txn {
+        Some(_) if beside && db.get_database_backend() == DbBackend::Postgres => {
+            Some(db.begin().await?)
+        }
+        _ => None,
+    };
     // A batch checked and not yet written.
     let mut pending: Option<(Vec<kinds::Record>, kinds::Known)> = None;
     loop {
@@ -284,7 +297,7 @@ pub async fn run(
         let parsed = next.map(|batch| report.take_rows(batch, ctx.max_reported_errors));
         let write = async {
             let (Some(open), Some((rows, known))) = (&txn, pending.take()) else {
-                return Ok(std::time::Duration::ZERO);
+                return Ok(Duration::ZERO);
             };
             let writing = Instant::now();
             kinds::write(open, rows, &known, &mut report, &mut touched, actor, now).await?;
@@ -292,16 +305,19 @@ pub async fn run(
         };
         let check = async {
             let Some(parsed) = &parsed else {
-                return Ok((
-                    Vec::new(),
-                    kinds::Known::default(),
-                    std::time::Duration::ZERO,
-                ));
+                return Ok((Vec::new(), kinds::Known::default(), Duration::ZERO));
             };
             let checking = Instant::now();
-            let (errors, known) = match &txn {
-                Some(txn) if !beside => kinds::check_references(txn, parsed, &mut seen).await?,
-                _ => kinds::check_references(db, parsed, &mut seen).await?,
+            // Merchants are locked only while there are writes for the lock to guard.
+            let lock = txn.is_some();
+            let (errors, known) = match (&txn, &checks) {
+                (Some(txn), _) if !beside => {
+                    kinds::check_references(txn, parsed, &mut seen, lock).await?
+                }
+                (_, Some(checks)) => {
+                    kinds::check_references(checks, parsed, &mut seen, lock).await?
+                }
+                _ => kinds::check_references(db, parsed, &mut seen, lock).await?,
             };
             AppResult::Ok((errors, known, checking.elapsed()))
         };
@@ -321,6 +337,9 @@ pub async fn run(
         match txn.take() {
             Some(open) if report.invalid_rows > 0 => {
                 open.rollback().await?;
+                if let Some(checks) = checks.take() {
+                    checks.rollback().await?;
+                }
                 tracing::info!(line = report.rows, "import refused; checking the rest");
             }
             Some(open) => {
@@ -414,6 +433,12 @@ pub async fn run(
     // a killed process) is finished by the sweep, at the latest when `serve` next starts.
     scores::mark_pending(&txn, &ids, now).await?;
     txn.commit().await?;
+    // The merchants' locks are let go only now that the complaints naming them stand.
+    if let Some(checks) = checks.take()
+        && let Err(e) = checks.rollback().await
+    {
+        tracing::warn!(error = %e, "ending the import's check transaction failed");
+    }
     report.accepted = true;
     tracing::info!(
         rows = written,
@@ -450,9 +475,9 @@ pub async fn run(
 
 #[derive(Default)]
 struct Spent {
-    waiting: std::time::Duration,
-    checking: std::time::Duration,
-    writing: std::time::Duration,
+    waiting: Duration,
+    checking: Duration,
+    writing: Duration,
 }
 
 /// A row as the checks of its own cells left it.

@@ -557,15 +557,21 @@ impl From<&merchant::Model> for MerchantRef {
 
 /// The merchants with these USCCs, by USCC, reading only the columns of a `MerchantRef`
 /// (an import of complaints looks up every batch's merchants; whole rows cost it twice).
+///
+/// With `lock`, on PostgreSQL each merchant found is also locked `FOR KEY SHARE` until the
+/// transaction `db` is ends, as a foreign key to it would lock it: none can be deleted
+/// meanwhile, and writers of its other columns are not held up. (SQLite has no row locks;
+/// its one writer at a time gives the same.)
 pub async fn refs_by_uscc<C: ConnectionTrait>(
     db: &C,
     usccs: impl Iterator<Item = String>,
+    lock: bool,
 ) -> AppResult<HashMap<String, MerchantRef>> {
     let usccs: HashSet<String> = usccs.collect();
     if usccs.is_empty() {
         return Ok(HashMap::new());
     }
-    Ok(merchant::Entity::find()
+    let mut select = merchant::Entity::find()
         .select_only()
         .columns([
             merchant::Column::Id,
@@ -573,7 +579,11 @@ pub async fn refs_by_uscc<C: ConnectionTrait>(
             merchant::Column::Industry,
             merchant::Column::Street,
         ])
-        .filter(merchant::Column::Uscc.is_in(usccs))
+        .filter(merchant::Column::Uscc.is_in(usccs));
+    if lock && db.get_database_backend() == sea_orm::DbBackend::Postgres {
+        select = select.lock(sea_orm::sea_query::LockType::KeyShare);
+    }
+    Ok(select
         .into_model::<MerchantRef>()
         .all(db)
         .await?
