@@ -344,6 +344,11 @@ async fn a_file_with_bad_rows_is_rejected_whole_with_every_row_named(backend: Ba
     app.finish().await;
 }
 
+/// Rows a complaint batch on the test's database.
+fn batch_rows(app: &TestApp) -> usize {
+    fangxin_core::imports::Kind::Complaints.batch_rows(app.state.db.get_database_backend())
+}
+
 /// A file of many batches goes through the library call the CLI uses, with progress.
 /// How the tests run an import of a large file straight through the core.
 fn bulk_context(app: &TestApp) -> fangxin_core::imports::ImportContext<'_> {
@@ -360,12 +365,14 @@ fn bulk_context(app: &TestApp) -> fangxin_core::imports::ImportContext<'_> {
 async fn a_large_complaint_file_imports_in_batches(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let usccs = app.usccs().await;
+    // Five batches and a part, whatever a batch is on this database.
+    let n = 5 * batch_rows(&app) + 100;
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("complaints.csv");
     let mut csv =
         String::from("channel,ticket_no,kind,uscc,merchant_name,received_at,category,text\n");
     let received = (fangxin_core::clock::now() - TimeDelta::days(20)).format("%Y-%m-%dT%H:%M:%SZ");
-    for i in 0..2_600 {
+    for i in 0..n {
         let u = &usccs[i % usccs.len()];
         csv.push_str(&format!(
             "12315,BULK-{i},complaint,{u},某店,{received},price,价格不符 第{i}件\n"
@@ -395,13 +402,12 @@ async fn a_large_complaint_file_imports_in_batches(backend: Backend) {
     .await
     .expect("imported");
     assert!(report.accepted, "{report:?}");
-    assert_eq!(report.created, 2_600);
-    assert_eq!(report.merchants_rescored as usize, usccs.len().min(2_600));
+    assert_eq!(report.created, n as u64);
+    assert_eq!(report.merchants_rescored as usize, usccs.len().min(n));
     let seen = seen.into_inner().unwrap();
-    assert!(
-        seen.iter()
-            .any(|p| matches!(p, fangxin_core::imports::Progress::Writing { rows: 2_600 }))
-    );
+    assert!(seen.iter().any(
+        |p| matches!(p, fangxin_core::imports::Progress::Writing { rows } if *rows == n as u64)
+    ));
     assert!(seen.len() > 5, "progress is reported batch by batch");
     // Each batch after the first finds its merchants among those the earlier ones met:
     // every complaint still lands on the merchant its row names, under its industry.
@@ -417,7 +423,7 @@ async fn a_large_complaint_file_imports_in_batches(backend: Backend) {
         .all(&app.state.db)
         .await
         .unwrap();
-    assert_eq!(bulk.len(), 2_600);
+    assert_eq!(bulk.len(), n);
     for c in bulk {
         let i: usize = c.ticket_no["BULK-".len()..].parse().unwrap();
         let (uscc, industry) = &merchants[&c.merchant_id.expect("matched")];
@@ -434,7 +440,7 @@ async fn a_large_complaint_file_imports_in_batches(backend: Backend) {
         .unwrap();
     let told: std::collections::HashSet<i64> = events.iter().map(|e| e.merchant_id).collect();
     assert_eq!(events.len(), told.len(), "one change event a merchant");
-    assert_eq!(told.len(), usccs.len().min(2_600));
+    assert_eq!(told.len(), usccs.len().min(n));
     // The locks that kept the file's merchants from deletion went with the import.
     assert_eq!(
         merchants_free_to_delete(&app, &usccs).await,
@@ -596,13 +602,16 @@ async fn a_bad_last_row_takes_back_a_large_file_and_the_indexes_stay(backend: Ba
     let on_sqlite = matches!(backend, Backend::Sqlite);
     let app = TestApp::spawn(backend).await;
     let usccs = app.usccs().await;
+    // Two batches and a part before the bad row.
+    let batch = batch_rows(&app);
+    let n = 2 * batch + 300;
     let indexes = complaint_indexes(&app).await;
     assert!(indexes.len() >= 5, "{indexes:?}");
     let dir = tempfile::tempdir().unwrap();
     let received = (fangxin_core::clock::now() - TimeDelta::days(20)).format("%Y-%m-%dT%H:%M:%SZ");
     let mut good =
         String::from("channel,ticket_no,kind,uscc,merchant_name,received_at,category,text\n");
-    for i in 0..1_300 {
+    for i in 0..n {
         let u = &usccs[i % usccs.len()];
         good.push_str(&format!(
             "12345,LATE-{i},complaint,{u},某店,{received},quality,质量问题 第{i}件\n"
@@ -648,13 +657,13 @@ async fn a_bad_last_row_takes_back_a_large_file_and_the_indexes_stay(backend: Ba
 
     let (report, seen) = run("bad.csv", bad).await;
     assert!(!report.accepted, "{report:?}");
-    assert_eq!((report.rows, report.invalid_rows), (1_301, 1));
+    assert_eq!((report.rows, report.invalid_rows), (n as u64 + 1, 1));
     assert_eq!(report.created, 0, "a refused file reports nothing written");
-    assert_eq!(report.errors[0].line, 1_302);
+    assert_eq!(report.errors[0].line, n as u64 + 2);
     assert_eq!(report.errors[0].column.as_deref(), Some("channel"));
     assert!(
         seen.iter()
-            .any(|p| matches!(p, Progress::Writing { rows } if *rows >= 1_000)),
+            .any(|p| matches!(p, Progress::Writing { rows } if *rows >= 2 * batch as u64)),
         "rows were written before the bad one was read: {seen:?}"
     );
     assert_eq!(
@@ -666,8 +675,8 @@ async fn a_bad_last_row_takes_back_a_large_file_and_the_indexes_stay(backend: Ba
 
     let (report, seen) = run("good.csv", good).await;
     assert!(report.accepted, "{report:?}");
-    assert_eq!(report.created, 1_300);
-    assert_eq!(late().await, 1_300);
+    assert_eq!(report.created, n as u64);
+    assert_eq!(late().await, n as u64);
     assert_eq!(
         complaint_indexes(&app).await,
         indexes,

@@ -269,7 +269,12 @@ pub async fn run(
         Some(open) => defer_indexes(open, kind, &source.path, ctx.defer_indexes_from_rows).await?,
         None => None,
     };
-    let (rx, reader) = rows::spawn(source.path.clone(), format, kind.columns());
+    let (rx, reader) = rows::spawn(
+        source.path.clone(),
+        format,
+        kind.columns(),
+        kind.batch_rows(db.get_database_backend()),
+    );
     let mut rx = read_rows(rx, kind, ctx.lower_amount_threshold_fen, now);
     let mut written = 0u64;
     // Where the pass spends its time, for the log: waiting for rows, checking, writing.

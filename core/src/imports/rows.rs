@@ -52,15 +52,18 @@ pub enum Item {
     Bad(RowError),
 }
 
-/// Rows per batch handed to the importer.
+/// Rows per batch handed to the importer, unless its kind says otherwise
+/// (`Kind::batch_rows`).
 pub const BATCH: usize = 500;
 
-/// Starts reading `path` on a blocking thread. The handle returns the file's SHA-256 (hex)
-/// once every row was sent, or the I/O error that stopped the reading.
+/// Starts reading `path` on a blocking thread, in batches of `batch` rows. The handle
+/// returns the file's SHA-256 (hex) once every row was sent, or the I/O error that stopped
+/// the reading.
 pub fn spawn(
     path: PathBuf,
     format: Format,
     columns: &'static [Column],
+    batch: usize,
 ) -> (
     mpsc::Receiver<Vec<Item>>,
     tokio::task::JoinHandle<std::io::Result<String>>,
@@ -73,9 +76,11 @@ pub fn spawn(
             inner: BufReader::with_capacity(1 << 16, file),
             hasher: Sha256::new(),
         };
+        let size = batch.max(1);
         let sink = Sink {
             tx,
-            batch: Vec::with_capacity(BATCH),
+            batch: Vec::with_capacity(size),
+            size,
         };
         match format {
             Format::Csv => read_csv(&mut hashing, columns, tail, sink)?,
@@ -148,13 +153,15 @@ impl<R: BufRead> BufRead for HashingReader<R> {
 struct Sink {
     tx: mpsc::Sender<Vec<Item>>,
     batch: Vec<Item>,
+    /// Rows a batch.
+    size: usize,
 }
 
 impl Sink {
     /// Queues an item; false when the importer stopped listening.
     fn push(&mut self, item: Item) -> bool {
         self.batch.push(item);
-        if self.batch.len() >= BATCH {
+        if self.batch.len() >= self.size {
             return self.flush();
         }
         true
@@ -164,7 +171,7 @@ impl Sink {
         if self.batch.is_empty() {
             return true;
         }
-        let batch = std::mem::replace(&mut self.batch, Vec::with_capacity(BATCH));
+        let batch = std::mem::replace(&mut self.batch, Vec::with_capacity(self.size));
         self.tx.blocking_send(batch).is_ok()
     }
 }
@@ -484,7 +491,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("f");
         std::fs::write(&path, bytes).expect("write");
-        let (mut rx, handle) = spawn(path, format, COLUMNS);
+        let (mut rx, handle) = spawn(path, format, COLUMNS, BATCH);
         let mut out = Vec::new();
         while let Some(batch) = rx.recv().await {
             out.extend(batch);
