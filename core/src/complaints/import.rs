@@ -194,9 +194,10 @@ pub struct ImportedComplaint {
 /// Writes a batch of complaint rows inside an import's transaction: new tickets are
 /// recorded (matched to a merchant by USCC, or by a name only one merchant has), known
 /// tickets take the source system's status, amount recovered and satisfaction. `by_uscc`
-/// holds the merchants the rows name by USCC, as the import's check found them; on
-/// PostgreSQL it found them locked against deletion until this transaction has committed
-/// (`merchants::refs_by_uscc`), so the insert does not lock them again.
+/// holds the merchants the rows name by USCC, as the import's check found them. With
+/// `locked` (PostgreSQL, a role [`may_skip_key_checks`]) it found them locked against
+/// deletion until this transaction has committed (`merchants::refs_by_uscc`), and the
+/// insert skips the foreign key's row-by-row checks, which would lock them again.
 ///
 /// Every ticket of the batch is offered to the table at once, and the unique
 /// (channel, ticket) index says which were known: only those are read back and compared.
@@ -207,6 +208,7 @@ pub async fn import_batch<C: ConnectionTrait>(
     txn: &C,
     rows: Vec<ImportedComplaint>,
     by_uscc: &HashMap<String, MerchantRef>,
+    locked: bool,
     now: DateTime<Utc>,
 ) -> AppResult<BatchOutcome> {
     let mut outcome = BatchOutcome::default();
@@ -232,7 +234,7 @@ pub async fn import_batch<C: ConnectionTrait>(
         };
         offered.push((c, merchant));
     }
-    let inserted = insert_new(txn, &offered, now).await?;
+    let inserted = insert_new(txn, &offered, locked, now).await?;
     // Each merchant once, in the order first met (a batch names hundreds).
     let mut changed: Vec<(i64, String)> = Vec::new();
     let mut noted: HashSet<i64> = HashSet::new();
@@ -457,21 +459,55 @@ fn insert_from_arrays(
 
 /// Locks the merchants a batch matched by name for the rest of the import, as the foreign
 /// key from `complaints.merchant_id` would (`FOR KEY SHARE`: none can be deleted or change
-/// its id until the commit), all in one statement, and then, where the role may (a
-/// superuser), turns the table's triggers off for this transaction
-/// (`session_replication_role = replica`, as `pg_restore --disable-triggers` does) so that
-/// the insert after it does not check and lock each row's merchant again. The merchants
+/// its id until the commit), all in one statement, and turns the table's triggers off for
+/// this transaction (`session_replication_role = replica`, as `pg_restore
+/// --disable-triggers` does; only for a role that [`may_skip_key_checks`]) so that the
+/// insert after it does not check and lock each row's merchant again. The merchants
 /// named by USCC were locked as the import's check found them (`merchants::refs_by_uscc`),
 /// on the other connection, beside the writes. The only triggers of the schema are the
 /// foreign keys' own. Row by row, those checks were five of a 200,000-row pass's 13.5
-/// seconds on PostgreSQL (docs/benchmarks.md, issue #15). Returns whether the triggers are
-/// off: [`RESTORE_TRIGGERS`] turns them on again after the insert. A merchant of the batch
-/// that is no longer in the table fails the import, as the foreign key would.
+/// seconds on PostgreSQL (docs/benchmarks.md, issue #15). [`RESTORE_TRIGGERS`] turns the
+/// triggers on again after the insert. A merchant of the batch that is no longer in the
+/// table fails the import, as the foreign key would.
 const LOCK_MERCHANTS: &str = "WITH locked AS (SELECT id FROM merchants \
      WHERE id = ANY($1::int8[]) FOR KEY SHARE) \
      SELECT (SELECT count(*) FROM locked) AS locked, \
-     CASE WHEN current_setting('is_superuser') = 'on' \
-     THEN set_config('session_replication_role', 'replica', true) END AS replica";
+     set_config('session_replication_role', 'replica', true) AS replica";
+
+/// Whether this connection's role may turn the foreign keys' checks off for its
+/// transaction (`session_replication_role`): a superuser, or on PostgreSQL 15 and later a
+/// role granted `SET ON PARAMETER session_replication_role` (docs/operations.md). Only
+/// then does a complaint import lock the merchants it finds and skip the row checks; a
+/// role that may not keeps them (a lock of its own beside the key's would cost twice).
+pub async fn may_skip_key_checks<C: ConnectionTrait>(db: &C) -> AppResult<bool> {
+    if db.get_database_backend() != DbBackend::Postgres {
+        return Ok(false);
+    }
+    let ask = |sql: &str| Statement::from_string(DbBackend::Postgres, sql);
+    let row = db
+        .query_one_raw(ask(
+            "SELECT current_setting('is_superuser') = 'on' AS superuser, \
+             current_setting('server_version_num')::int4 AS version",
+        ))
+        .await?;
+    let Some(row) = row else { return Ok(false) };
+    if row.try_get::<bool>("", "superuser")? {
+        return Ok(true);
+    }
+    // The privilege and its function are PostgreSQL 15's.
+    if row.try_get::<i32>("", "version")? < 150_000 {
+        return Ok(false);
+    }
+    let row = db
+        .query_one_raw(ask(
+            "SELECT has_parameter_privilege('session_replication_role', 'SET') AS may",
+        ))
+        .await?;
+    Ok(match row {
+        Some(row) => row.try_get::<bool>("", "may")?,
+        None => false,
+    })
+}
 
 /// Turns the triggers on again after [`LOCK_MERCHANTS`] (until the commit otherwise).
 const RESTORE_TRIGGERS: &str = "SELECT set_config('session_replication_role', 'origin', true)";
@@ -479,7 +515,7 @@ const RESTORE_TRIGGERS: &str = "SELECT set_config('session_replication_role', 'o
 async fn lock_merchants<C: ConnectionTrait>(
     txn: &C,
     offered: &[(&ImportedComplaint, Option<&MerchantRef>)],
-) -> AppResult<bool> {
+) -> AppResult<()> {
     // Each once, in the table's order: the merchants' pages are met once each, in turn.
     // Only those matched by name (a row without a USCC); none, most often.
     let mut ids: Vec<i64> = offered
@@ -505,14 +541,14 @@ async fn lock_merchants<C: ConnectionTrait>(
             "a merchant of the file was removed while it was imported",
         ));
     }
-    let replica: Option<String> = row.try_get("", "replica")?;
-    Ok(replica.is_some())
+    Ok(())
 }
 
 /// Inserts the tickets the table does not hold yet; returns them as (channel, ticket).
 async fn insert_new<'a, C: ConnectionTrait>(
     txn: &C,
     offered: &[(&'a ImportedComplaint, Option<&'a MerchantRef>)],
+    locked: bool,
     now: DateTime<Utc>,
 ) -> AppResult<HashSet<(&'a str, &'a str)>> {
     if offered.is_empty() {
@@ -520,9 +556,11 @@ async fn insert_new<'a, C: ConnectionTrait>(
     }
     let backend = txn.get_database_backend();
     let returned = if backend == DbBackend::Postgres {
-        let triggers_off = lock_merchants(txn, offered).await?;
+        if locked {
+            lock_merchants(txn, offered).await?;
+        }
         let returned = txn.query_all_raw(insert_from_arrays(offered, now)).await?;
-        if triggers_off {
+        if locked {
             txn.execute_raw(Statement::from_string(backend, RESTORE_TRIGGERS))
                 .await?;
         }

@@ -8,7 +8,7 @@
 
 mod import;
 
-pub use import::{ImportRow, ImportedComplaint, SATISFACTION, import_batch};
+pub use import::{ImportRow, ImportedComplaint, SATISFACTION, import_batch, may_skip_key_checks};
 
 use std::collections::HashMap;
 

@@ -503,6 +503,8 @@ const COMPLAINT_BATCH_POSTGRES: usize = 5_000;
 pub(super) struct Known {
     merchants: HashMap<String, merchant::Model>,
     refs: HashMap<String, merchants::MerchantRef>,
+    /// Whether `refs` were found locked against deletion until the import commits.
+    locked: bool,
 }
 
 /// Checks a batch against the database and the rest of the file; also gives the
@@ -547,6 +549,7 @@ pub(super) async fn check_references<C: ConnectionTrait>(
     let known = Known {
         merchants: merchants::by_uscc(db, penalised).await?,
         refs,
+        locked: lock,
     };
     let decisions: Vec<String> = batch
         .iter()
@@ -655,7 +658,7 @@ pub(super) async fn write<C: ConnectionTrait>(
     if !complaint_rows.is_empty() {
         outcomes.push((
             "complaint",
-            complaints::import_batch(txn, complaint_rows, &known.refs, now).await?,
+            complaints::import_batch(txn, complaint_rows, &known.refs, known.locked, now).await?,
         ));
     }
     for (kind, o) in outcomes {
