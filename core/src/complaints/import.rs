@@ -476,7 +476,7 @@ const LOCK_MERCHANTS: &str = "WITH locked AS (SELECT id FROM merchants \
 
 /// Whether this connection's role may turn the foreign keys' checks off for its
 /// transaction (`session_replication_role`): a superuser, or on PostgreSQL 15 and later a
-/// role granted `SET ON PARAMETER session_replication_role` (docs/operations.md). Only
+/// role granted `SET ON PARAMETER session_replication_role` (the README says how). Only
 /// then does a complaint import lock the merchants it finds and skip the row checks; a
 /// role that may not keeps them (a lock of its own beside the key's would cost twice).
 pub async fn may_skip_key_checks<C: ConnectionTrait>(db: &C) -> AppResult<bool> {

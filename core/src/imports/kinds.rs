@@ -205,8 +205,9 @@ impl Kind {
     /// insert of arrays whatever its size, and each batch costs the same few round trips
     /// and turns of the pipeline besides: batches of 5,000 rows instead of 500 took a
     /// 200,000-row file's pass from 10.1 to 8.9–9.3 s, for 60 MB more at the peak
-    /// (docs/benchmarks.md, issue #15). SQLite takes a batch as one statement of a
-    /// parameter a value (at most 32,766), and other kinds write row by row.
+    /// (docs/benchmarks.md, issue #15). SQLite takes a complaint batch as one statement of
+    /// a parameter a value (at most 32,766); other kinds keep the batch they were measured
+    /// with.
     pub fn batch_rows(self, backend: DbBackend) -> usize {
         match (self, backend) {
             (Kind::Complaints, DbBackend::Postgres) => COMPLAINT_BATCH_POSTGRES,
@@ -509,7 +510,7 @@ pub(super) struct Known {
 
 /// Checks a batch against the database and the rest of the file; also gives the
 /// merchants the batch names. With `lock`, the merchants complaints name by USCC are
-/// locked against deletion until the transaction `db` is ends (see
+/// locked against deletion until `db`, a transaction, ends (see
 /// `merchants::refs_by_uscc`): the complaint writes count on it (`complaints::import_batch`).
 /// A merchant found in an earlier batch is not looked up again, so `db` must be the same
 /// transaction from the file's first batch to its last.

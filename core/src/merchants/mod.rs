@@ -558,8 +558,8 @@ impl From<&merchant::Model> for MerchantRef {
 /// The merchants with these USCCs, by USCC, reading only the columns of a `MerchantRef`
 /// (an import of complaints looks up every batch's merchants; whole rows cost it twice).
 ///
-/// With `lock`, on PostgreSQL each merchant found is also locked `FOR KEY SHARE` until the
-/// transaction `db` is ends, as a foreign key to it would lock it: none can be deleted
+/// With `lock`, on PostgreSQL each merchant found is also locked `FOR KEY SHARE` until
+/// `db`, a transaction, ends, as a foreign key to it would lock it: none can be deleted
 /// meanwhile, and writers of its other columns are not held up. (SQLite has no row locks;
 /// its one writer at a time gives the same.)
 pub async fn refs_by_uscc<C: ConnectionTrait>(
