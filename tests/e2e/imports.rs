@@ -454,26 +454,32 @@ async fn a_large_complaint_file_imports_in_batches(backend: Backend) {
 /// (`FOR UPDATE NOWAIT`: a merchant locked elsewhere is not waited for). On SQLite,
 /// which has no row locks, all.
 async fn merchants_free_to_delete(app: &TestApp, usccs: &[String]) -> usize {
-    use sea_orm::{ConnectionTrait, DbBackend, Statement, TransactionTrait};
-    if app.state.db.get_database_backend() != DbBackend::Postgres {
-        return usccs.len();
-    }
     let mut free = 0;
     for u in usccs {
-        let probe = app.state.db.begin().await.unwrap();
-        let locked = probe
-            .query_one_raw(Statement::from_sql_and_values(
-                DbBackend::Postgres,
-                "SELECT id FROM merchants WHERE uscc = $1 FOR UPDATE NOWAIT",
-                [u.clone().into()],
-            ))
-            .await;
-        if matches!(locked, Ok(Some(_))) {
+        if lockable(app, u, "FOR UPDATE").await {
             free += 1;
         }
-        probe.rollback().await.unwrap();
     }
     free
+}
+
+/// Whether another connection could lock this merchant in this mode right now, without
+/// waiting (`NOWAIT`). Always on SQLite.
+async fn lockable(app: &TestApp, uscc: &str, mode: &str) -> bool {
+    use sea_orm::{ConnectionTrait, DbBackend, Statement, TransactionTrait};
+    if app.state.db.get_database_backend() != DbBackend::Postgres {
+        return true;
+    }
+    let probe = app.state.db.begin().await.unwrap();
+    let locked = probe
+        .query_one_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            format!("SELECT id FROM merchants WHERE uscc = $1 {mode} NOWAIT"),
+            [uscc.into()],
+        ))
+        .await;
+    probe.rollback().await.unwrap();
+    matches!(locked, Ok(Some(_)))
 }
 
 /// On PostgreSQL a complaint file's check finds its merchants locked `FOR KEY SHARE` for as
@@ -481,7 +487,7 @@ async fn merchants_free_to_delete(app: &TestApp, usccs: &[String]) -> usize {
 /// off, counting on it): no one can delete such a merchant meanwhile, its other columns
 /// stay writable, and the lock goes with the transaction.
 async fn a_merchant_a_complaint_file_names_stays_until_the_file_is_in(backend: Backend) {
-    use sea_orm::{ConnectionTrait, DbBackend, Statement, TransactionTrait};
+    use sea_orm::{DbBackend, TransactionTrait};
     let app = TestApp::spawn(backend).await;
     let usccs = app.usccs().await;
     let (named, other) = (&usccs[0], &usccs[1]);
@@ -497,16 +503,7 @@ async fn a_merchant_a_complaint_file_names_stays_until_the_file_is_in(backend: B
             "only the merchant the file names is held"
         );
         // Writing its other columns is not held up (`FOR NO KEY UPDATE`, as an UPDATE takes).
-        let writer = app.state.db.begin().await.unwrap();
-        let row = writer
-            .query_one_raw(Statement::from_sql_and_values(
-                DbBackend::Postgres,
-                "SELECT id FROM merchants WHERE uscc = $1 FOR NO KEY UPDATE NOWAIT",
-                [named.clone().into()],
-            ))
-            .await;
-        assert!(matches!(row, Ok(Some(_))), "{row:?}");
-        writer.rollback().await.unwrap();
+        assert!(lockable(&app, named, "FOR NO KEY UPDATE").await);
     }
     checks.rollback().await.unwrap();
     assert_eq!(
@@ -908,26 +905,25 @@ async fn only_a_role_that_may_turns_the_key_checks_off(backend: Backend) {
     db.execute_unprepared(&format!("CREATE ROLE {role} NOLOGIN"))
         .await
         .unwrap();
-    let as_clerk = db.begin().await.unwrap();
-    as_clerk
-        .execute_unprepared(&format!("SET LOCAL ROLE {role}"))
-        .await
-        .unwrap();
-    assert!(!may_skip_key_checks(&as_clerk).await.unwrap());
-    as_clerk.rollback().await.unwrap();
+    // What the role may, asked in a transaction that acts as it.
+    let may_as_clerk = || async {
+        let as_clerk = db.begin().await.unwrap();
+        as_clerk
+            .execute_unprepared(&format!("SET LOCAL ROLE {role}"))
+            .await
+            .unwrap();
+        let may = may_skip_key_checks(&as_clerk).await.unwrap();
+        as_clerk.rollback().await.unwrap();
+        may
+    };
+    assert!(!may_as_clerk().await);
     if version >= 150_000 {
         db.execute_unprepared(&format!(
             "GRANT SET ON PARAMETER session_replication_role TO {role}"
         ))
         .await
         .unwrap();
-        let as_clerk = db.begin().await.unwrap();
-        as_clerk
-            .execute_unprepared(&format!("SET LOCAL ROLE {role}"))
-            .await
-            .unwrap();
-        assert!(may_skip_key_checks(&as_clerk).await.unwrap());
-        as_clerk.rollback().await.unwrap();
+        assert!(may_as_clerk().await);
         db.execute_unprepared(&format!(
             "REVOKE SET ON PARAMETER session_replication_role FROM {role}"
         ))
