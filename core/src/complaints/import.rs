@@ -517,7 +517,8 @@ async fn lock_merchants<C: ConnectionTrait>(
     offered: &[(&ImportedComplaint, Option<&MerchantRef>)],
 ) -> AppResult<()> {
     // Each once, in the table's order: the merchants' pages are met once each, in turn.
-    // Only those matched by name (a row without a USCC); none, most often.
+    // Only those matched by name (a row without a USCC); none, most often, and the
+    // statement still runs, for it turns the triggers off.
     let mut ids: Vec<i64> = offered
         .iter()
         .filter(|(c, _)| c.valid.uscc.is_none())

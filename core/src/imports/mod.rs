@@ -286,14 +286,14 @@ pub async fn run(
     // row's merchant), the checks lock the merchants they find instead, once each, until
     // the import has committed. Beside the writes they do so in a transaction of their
     // own, on the other connection (docs/benchmarks.md, issue #15).
-    let lock = match &txn {
+    let skip_key_checks = match &txn {
         Some(open) if kind == Kind::Complaints => {
             crate::complaints::may_skip_key_checks(open).await?
         }
         _ => false,
     };
     let mut checks = match &txn {
-        Some(_) if beside && lock => Some(db.begin().await?),
+        Some(_) if beside && skip_key_checks => Some(db.begin().await?),
         _ => None,
     };
     // A batch checked and not yet written.
@@ -317,7 +317,7 @@ pub async fn run(
             };
             let checking = Instant::now();
             // Merchants are locked only while there are writes for the lock to guard.
-            let lock = lock && txn.is_some();
+            let lock = skip_key_checks && txn.is_some();
             let (errors, known) = match (&txn, &checks) {
                 (Some(txn), _) if !beside => {
                     kinds::check_references(txn, parsed, &mut seen, lock).await?

@@ -1096,7 +1096,7 @@ pub async fn grade_mix<C: ConnectionTrait>(db: &C) -> AppResult<Vec<(String, Str
 
 /// Marks merchants as waiting for a new score, inside the transaction that changes their
 /// facts: if the rescore after the commit fails, or the process dies first, the sweep
-/// finds the marker and scores them then. Each merchant once in `merchant_ids`.
+/// finds the marker and scores them then.
 pub async fn mark_pending<C: ConnectionTrait>(
     txn: &C,
     merchant_ids: &[i64],
@@ -1135,9 +1135,10 @@ pub async fn mark_pending<C: ConnectionTrait>(
     Ok(())
 }
 
-/// [`mark_pending`] on PostgreSQL: the merchants as one array.
+/// [`mark_pending`] on PostgreSQL: the merchants as one array, each once (an upsert may
+/// not meet a row twice).
 const MARK_PENDING: &str = "INSERT INTO pending_rescores (merchant_id, queued_at) \
-     SELECT id, $2 FROM unnest($1::int8[]) AS id \
+     SELECT DISTINCT id, $2 FROM unnest($1::int8[]) AS id \
      ON CONFLICT (merchant_id) DO UPDATE SET queued_at = excluded.queued_at";
 
 /// Whether a merchant's score waits for a rescore that failed or has not run yet.
