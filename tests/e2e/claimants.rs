@@ -118,11 +118,13 @@ async fn the_demo_claimants_are_flagged_and_heavy_ordinary_complainants_are_not(
     app.finish().await;
 }
 
-fn flood_ndjson(uscc: &str, name: &str, key: &str, n: usize) -> String {
+/// Complaints `from..to` of one complainant's flood against one merchant (ticket numbers
+/// by position, so later parts of a flood are new tickets).
+fn flood_ndjson(uscc: &str, name: &str, key: &str, from: usize, to: usize) -> String {
     let channels = ["12315", "internet", "12345"];
     let categories = ["food_label", "expiry", "false_advertising"];
     let mut out = String::new();
-    for i in 0..n {
+    for i in from..to {
         let received = fangxin_core::clock::now() - TimeDelta::days(1 + (i % 80) as i64);
         out.push_str(
             &json!({
@@ -191,7 +193,7 @@ async fn a_confirmed_flood_moves_a_score_by_two_points_at_most(backend: Backend)
             "/api/v1/admin/imports/complaints",
             Some(&regulator),
             "application/x-ndjson",
-            flood_ndjson(&target.uscc, &target.name, "pcflood01", 200),
+            flood_ndjson(&target.uscc, &target.name, "pcflood01", 0, 200),
         )
         .await;
     assert_eq!(code, 200, "{report}");
@@ -275,6 +277,42 @@ async fn a_confirmed_flood_moves_a_score_by_two_points_at_most(backend: Backend)
     .unwrap();
     let cleared = keys(&queue(&app, &regulator, "cleared").await);
     assert!(cleared.contains("pcflood01"));
+
+    // More of the same: the row on record follows the counts, and the decision stands.
+    let flood_row = |items: Vec<Value>| {
+        items
+            .into_iter()
+            .find(|i| i["key"] == "pcflood01")
+            .unwrap_or_else(|| panic!("pcflood01 is not in the queue"))
+    };
+    let more = |from, to| flood_ndjson(&target.uscc, &target.name, "pcflood01", from, to);
+    let import = "/api/v1/admin/imports/complaints";
+    let ndjson = "application/x-ndjson";
+    let (code, report) = app
+        .post_raw(import, Some(&regulator), ndjson, more(200, 300))
+        .await;
+    assert_eq!(code, 200, "{report}");
+    let row = flood_row(queue(&app, &regulator, "cleared").await);
+    assert_eq!(row["complaints_365_days"], 300, "{row}");
+    assert_eq!(row["risk_level"], "high", "{row}");
+    // Confirmed again, then more: still confirmed, at the weight the decision set.
+    let (code, _) = app
+        .post_json(
+            path,
+            Some(&regulator),
+            json!({"decision": "confirm", "reason": "新增投诉仍为职业索赔"}),
+        )
+        .await;
+    assert_eq!(code, 200);
+    let weight = flood_row(queue(&app, &regulator, "confirmed").await)["weight"].clone();
+    let (code, report) = app
+        .post_raw(import, Some(&regulator), ndjson, more(300, 350))
+        .await;
+    assert_eq!(code, 200, "{report}");
+    let row = flood_row(queue(&app, &regulator, "confirmed").await);
+    assert_eq!(row["complaints_365_days"], 350, "{row}");
+    assert_eq!(row["weight"], weight, "{row}");
+    assert_eq!(row["status"], "confirmed", "{row}");
     app.finish().await;
 }
 
