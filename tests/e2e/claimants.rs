@@ -316,7 +316,77 @@ async fn a_confirmed_flood_moves_a_score_by_two_points_at_most(backend: Backend)
     app.finish().await;
 }
 
+async fn a_reassessment_from_one_pass_finds_what_one_by_key_does(backend: Backend) {
+    use sea_orm::ConnectionTrait;
+    let postgres = matches!(backend, Backend::Postgres(_));
+    let app = TestApp::spawn_with(
+        backend,
+        Options {
+            demo_merchants: Some(1_000),
+            ..Default::default()
+        },
+    )
+    .await;
+    let regulator = app.token_for("regulator", None).await;
+    let db = &app.state.db;
+    let model = &app.state.scoring.model.claimants;
+    let now = fangxin_core::clock::now();
+    let before = queue(&app, &regulator, "all").await;
+    assert!(before.len() >= 6, "{before:?}");
+    // Two complainants on record whose complaints have all aged out, one sorted before
+    // every complainant with complaints and one after: their flags fade.
+    let gone = ["aa0gone", "zz9gone"];
+    for key in gone {
+        use fangxin_core::store::entities::claimant_review;
+        use sea_orm::{ActiveModelTrait, ActiveValue::Set};
+        claimant_review::ActiveModel {
+            complainant_key: Set(key.to_owned()),
+            status: Set("flagged".into()),
+            risk_level: Set("high".into()),
+            signals: Set(json!([])),
+            weight: Set(0.1),
+            complaints_90_days: Set(12),
+            complaints_365_days: Set(40),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        }
+        .insert(db)
+        .await
+        .unwrap();
+    }
+    let mut keys: Vec<String> = keys(&before).into_iter().collect();
+    keys.extend(gone.map(str::to_owned));
+    // Every row stale: each is written again.
+    let stale = "UPDATE claimant_reviews SET complaints_365_days = 0, assessed_on = NULL";
+    db.execute_unprepared(stale).await.unwrap();
+    let all = fangxin_core::claimants::reassess_in_one_pass(db, keys.clone(), model, now)
+        .await
+        .unwrap();
+    assert_eq!(all.one_pass, postgres);
+    let one_pass = queue(&app, &regulator, "all").await;
+    db.execute_unprepared(stale).await.unwrap();
+    let by_key = fangxin_core::claimants::reassess(db, &keys, model, now)
+        .await
+        .unwrap();
+    assert!(!by_key.one_pass);
+    assert_eq!(
+        (all.assessed, all.flagged),
+        (by_key.assessed, by_key.flagged)
+    );
+    let looked_up = queue(&app, &regulator, "all").await;
+    assert_eq!(one_pass, looked_up);
+    for row in &one_pass {
+        let aged_out = gone.contains(&row["key"].as_str().unwrap());
+        assert_eq!(row["complaints_365_days"] == 0, aged_out, "{row}");
+        assert_eq!(row["risk_level"] == "none", aged_out, "{row}");
+    }
+    assert_eq!(one_pass.len(), before.len() + gone.len());
+    app.finish().await;
+}
+
 crate::on_every_backend!(
+    a_reassessment_from_one_pass_finds_what_one_by_key_does,
     the_demo_claimants_are_flagged_and_heavy_ordinary_complainants_are_not,
     a_confirmed_flood_moves_a_score_by_two_points_at_most,
 );

@@ -12,10 +12,12 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use fangxin_scoring::claimant::{Assessment, ClaimFact, ClaimantModel, RiskLevel, Signal, assess};
 use fangxin_scoring::domain::{Channel, ComplaintCategory, ComplaintStatus};
+use futures_util::StreamExt;
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, TransactionSession, TransactionTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
+    DbBackend, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Statement,
+    TransactionSession, TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
 
@@ -247,9 +249,14 @@ pub struct ReassessSummary {
     pub assessed: u64,
     /// Complainants waiting for a review after this pass.
     pub flagged: u64,
+    /// Whether their complaints were read in one sorted pass over the table rather than
+    /// looked up by key (see `reassess_many`).
+    #[serde(skip)]
+    pub one_pass: bool,
 }
 
-/// Reassesses the given complainants as of `now` (the Beijing day).
+/// Reassesses the given complainants as of `now` (the Beijing day), looking each batch's
+/// complaints up by key.
 pub async fn reassess<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     keys: &[String],
@@ -257,17 +264,12 @@ pub async fn reassess<C: ConnectionTrait + TransactionTrait>(
     now: DateTime<Utc>,
 ) -> AppResult<ReassessSummary> {
     let today = crate::clock::today(now);
-    // A day's margin: received times are UTC, the assessment counts Beijing days.
-    let since = now - TimeDelta::days(366);
+    let since = window_start(now);
     let mut summary = ReassessSummary::default();
     let mut keys: Vec<&str> = keys.iter().map(String::as_str).collect();
     keys.sort_unstable();
     keys.dedup();
     for chunk in keys.chunks(BATCH) {
-        // A batch's assessments commit together: one commit (and on PostgreSQL one flush
-        // of the log) a hundred complainants instead of one each.
-        let txn = crate::store::begin_write(db).await?;
-        let db = &txn;
         let mut history: HashMap<String, Vec<ClaimFact>> = HashMap::new();
         for c in complaint::Entity::find()
             .select_only()
@@ -282,26 +284,246 @@ pub async fn reassess<C: ConnectionTrait + TransactionTrait>(
                 history.entry(k).or_default().push(fact);
             }
         }
-        let mut rows: HashMap<String, claimant_review::Model> = claimant_review::Entity::find()
-            .filter(claimant_review::Column::ComplainantKey.is_in(chunk.iter().copied()))
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|r| (r.complainant_key.clone(), r))
+        let batch = chunk
+            .iter()
+            .map(|k| ((*k).to_owned(), history.remove(*k).unwrap_or_default()))
             .collect();
-        let mut writes = Vec::with_capacity(chunk.len());
-        for key in chunk {
-            let facts = history.remove(*key).unwrap_or_default();
-            let a = assess(&facts, today, model);
-            let (write, flagged) = decide(key, &a, rows.remove(*key), now);
-            writes.push(write);
-            summary.flagged += u64::from(flagged);
-            summary.assessed += 1;
-        }
-        write_all(db, writes).await?;
-        txn.commit().await?;
+        settle(db, batch, model, today, now, &mut summary).await?;
     }
     Ok(summary)
+}
+
+/// A day's margin before the year an assessment counts: received times are UTC, the
+/// assessment counts Beijing days.
+fn window_start(now: DateTime<Utc>) -> DateTime<Utc> {
+    now - TimeDelta::days(366)
+}
+
+/// Assesses a batch of complainants from their complaints of the year and writes what
+/// changed. A batch's assessments commit together: one commit (and on PostgreSQL one flush
+/// of the log) a batch instead of one a complainant.
+async fn settle<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    batch: Histories,
+    model: &ClaimantModel,
+    today: NaiveDate,
+    now: DateTime<Utc>,
+    summary: &mut ReassessSummary,
+) -> AppResult<()> {
+    if batch.is_empty() {
+        return Ok(());
+    }
+    let txn = crate::store::begin_write(db).await?;
+    let mut rows: HashMap<String, claimant_review::Model> = claimant_review::Entity::find()
+        .filter(
+            claimant_review::Column::ComplainantKey.is_in(batch.iter().map(|(k, _)| k.as_str())),
+        )
+        .all(&txn)
+        .await?
+        .into_iter()
+        .map(|r| (r.complainant_key.clone(), r))
+        .collect();
+    let mut writes = Vec::with_capacity(batch.len());
+    for (key, facts) in &batch {
+        let a = assess(facts, today, model);
+        let (write, flagged) = decide(key, &a, rows.remove(key), now);
+        writes.push(write);
+        summary.flagged += u64::from(flagged);
+        summary.assessed += 1;
+    }
+    write_all(&txn, writes).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Complainants with their complaints of the year, in key order.
+type Histories = Vec<(String, Vec<ClaimFact>)>;
+
+/// Complainants a batch holds when their complaints come from one sorted pass.
+const SCAN_BATCH: usize = 1_000;
+
+/// Reassesses many complainants, whose complaints of the year number `rows`. On PostgreSQL,
+/// where those are a quarter of the table or more (an import of millions, the hourly
+/// sweep of a large district), they are read in one pass sorted by complainant
+/// ([`SortedClaims`]): looked up by key, each complaint costs a table page of its own
+/// (300,000 complainants of ten million complaints: 160 s by key, docs/benchmarks.md,
+/// issue #15). Otherwise, and on SQLite, by key ([`reassess`]).
+async fn reassess_many(
+    db: &DatabaseConnection,
+    keys: Vec<String>,
+    rows: u64,
+    model: &ClaimantModel,
+    now: DateTime<Utc>,
+) -> AppResult<ReassessSummary> {
+    if db.get_database_backend() != DbBackend::Postgres || rows == 0 {
+        return reassess(db, &keys, model, now).await;
+    }
+    // The planner's count of the table's rows (as of its last analysis: an import just
+    // written makes it low, which favours the one pass, the right way for a large import).
+    let estimate = db
+        .query_one_raw(Statement::from_string(
+            DbBackend::Postgres,
+            "SELECT greatest(reltuples, 0)::int8 AS n FROM pg_class WHERE oid = 'complaints'::regclass",
+        ))
+        .await?
+        .map(|r| r.try_get::<i64>("", "n"))
+        .transpose()?
+        .unwrap_or(0);
+    if rows.saturating_mul(4) < u64::try_from(estimate).unwrap_or(0) {
+        return reassess(db, &keys, model, now).await;
+    }
+    tracing::info!(
+        complainants = keys.len(),
+        complaints = rows,
+        "reassessing complainants from one sorted pass"
+    );
+    reassess_in_one_pass(db, keys, model, now).await
+}
+
+/// Reassesses the given complainants from one pass over the year's complaints sorted by
+/// complainant (PostgreSQL; SQLite looks them up by key, see [`reassess`]). Those with no
+/// complaint left in the year are assessed too: their flags fade.
+pub async fn reassess_in_one_pass(
+    db: &DatabaseConnection,
+    mut keys: Vec<String>,
+    model: &ClaimantModel,
+    now: DateTime<Utc>,
+) -> AppResult<ReassessSummary> {
+    if db.get_database_backend() != DbBackend::Postgres {
+        return reassess(db, &keys, model, now).await;
+    }
+    keys.sort_unstable();
+    keys.dedup();
+    let today = crate::clock::today(now);
+    let mut summary = ReassessSummary {
+        one_pass: true,
+        ..Default::default()
+    };
+    let mut wanted = keys.into_iter().peekable();
+    let mut batch: Histories = Vec::with_capacity(SCAN_BATCH);
+    let mut claims = SortedClaims::read(db.clone(), window_start(now));
+    while let Some(chunk) = claims.next().await? {
+        for (key, facts) in chunk {
+            // Wanted complainants with no complaint left in the year: their flags fade.
+            while let Some(none) = wanted.next_if(|w| *w < key) {
+                batch.push((none, Vec::new()));
+            }
+            if wanted.next_if(|w| *w == key).is_some() {
+                batch.push((key, facts));
+            }
+            if batch.len() >= SCAN_BATCH {
+                settle(
+                    db,
+                    std::mem::take(&mut batch),
+                    model,
+                    today,
+                    now,
+                    &mut summary,
+                )
+                .await?;
+            }
+        }
+    }
+    for none in wanted {
+        batch.push((none, Vec::new()));
+        if batch.len() >= SCAN_BATCH {
+            settle(
+                db,
+                std::mem::take(&mut batch),
+                model,
+                today,
+                now,
+                &mut summary,
+            )
+            .await?;
+        }
+    }
+    settle(db, batch, model, today, now, &mut summary).await?;
+    Ok(summary)
+}
+
+/// The year's complaints of every complainant on PostgreSQL, read in one pass sorted by
+/// key (the table scanned and sorted, as a full rescore reads by merchant) on a task of
+/// its own, and handed out a complainant at a time, a few thousand complainants ahead.
+struct SortedClaims {
+    chunks: tokio::sync::mpsc::Receiver<AppResult<Histories>>,
+}
+
+impl SortedClaims {
+    /// Complainants a chunk of the reader holds.
+    const CHUNK: usize = 1_000;
+
+    fn read(db: DatabaseConnection, since: DateTime<Utc>) -> Self {
+        let (tx, chunks) = tokio::sync::mpsc::channel(2);
+        tokio::spawn(async move {
+            let result = async {
+                let txn = db.begin().await?;
+                txn.execute_unprepared(
+                    "SET LOCAL enable_indexscan = off; SET LOCAL enable_bitmapscan = off; \
+                     SET LOCAL work_mem = '64MB'; SET LOCAL jit = off",
+                )
+                .await?;
+                // Byte order, as Rust orders the keys it merges these with.
+                let mut rows = std::pin::pin!(
+                    complaint::Entity::find()
+                        .select_only()
+                        .columns(ClaimRow::COLUMNS)
+                        .filter(complaint::Column::ComplainantKey.is_not_null())
+                        .filter(complaint::Column::ReceivedAt.gte(since))
+                        .order_by(
+                            Expr::cust("complaints.complainant_key COLLATE \"C\""),
+                            sea_orm::Order::Asc,
+                        )
+                        .into_model::<ClaimRow>()
+                        .stream(&txn)
+                        .await?
+                );
+                let mut chunk: Histories = Vec::with_capacity(Self::CHUNK);
+                while let Some(row) = rows.next().await {
+                    let row = row?;
+                    let Some(key) = row.complainant_key.as_deref() else {
+                        continue;
+                    };
+                    if chunk.last().is_none_or(|(k, _)| k != key) {
+                        if chunk.len() == Self::CHUNK {
+                            let full =
+                                std::mem::replace(&mut chunk, Vec::with_capacity(Self::CHUNK));
+                            if tx.send(Ok(full)).await.is_err() {
+                                // The reassessment stopped; nobody reads on.
+                                return Ok(());
+                            }
+                        }
+                        chunk.push((key.to_owned(), Vec::new()));
+                    }
+                    if let (Some(fact), Some((_, facts))) = (row.fact(), chunk.last_mut()) {
+                        facts.push(fact);
+                    }
+                }
+                if !chunk.is_empty() && tx.send(Ok(chunk)).await.is_err() {
+                    return Ok(());
+                }
+                // The end, told apart from a reader that failed without a word.
+                let _ = tx.send(Ok(Vec::new())).await;
+                Ok::<_, AppError>(())
+            }
+            .await;
+            if let Err(e) = result {
+                let _ = tx.send(Err(e)).await;
+            }
+        });
+        Self { chunks }
+    }
+
+    /// The next complainants in key order, or `None` at the end.
+    async fn next(&mut self) -> AppResult<Option<Histories>> {
+        match self.chunks.recv().await {
+            Some(Ok(chunk)) if chunk.is_empty() => Ok(None),
+            Some(chunk) => chunk.map(Some),
+            None => Err(AppError::Internal(anyhow::anyhow!(
+                "the reader of complainants' complaints stopped"
+            ))),
+        }
+    }
 }
 
 /// Reassesses after a write that already committed: a failure is logged, not returned,
@@ -321,15 +543,14 @@ pub async fn reassess_after_write<C: ConnectionTrait + TransactionTrait>(
 /// Reassesses everyone who could have a signal (two or more complaints in the last year)
 /// and everyone already on record, so that flags fade as complaints age. Run by the
 /// hourly sweep, after imports and after the demo loads.
-pub async fn reassess_all<C: ConnectionTrait + TransactionTrait>(
-    db: &C,
+pub async fn reassess_all(
+    db: &DatabaseConnection,
     model: &ClaimantModel,
     now: DateTime<Utc>,
 ) -> AppResult<ReassessSummary> {
-    let mut keys: BTreeSet<String> = repeat_complainants(db, now, None)
-        .await?
-        .into_iter()
-        .collect();
+    let repeat = repeat_complainants(db, now, None).await?;
+    let rows = repeat.iter().map(|(_, n)| *n).sum();
+    let mut keys: BTreeSet<String> = repeat.into_iter().map(|(k, _)| k).collect();
     keys.extend(
         claimant_review::Entity::find()
             .select_only()
@@ -338,34 +559,36 @@ pub async fn reassess_all<C: ConnectionTrait + TransactionTrait>(
             .all(db)
             .await?,
     );
-    let keys: Vec<String> = keys.into_iter().collect();
-    reassess(db, &keys, model, now).await
+    reassess_many(db, keys.into_iter().collect(), rows, model, now).await
 }
 
 /// Reassesses the complainants whose complaints were written at `written_at` or later (an
 /// import's rows carry its time): those with two or more complaints in the window, the
 /// only ones an assessment can flag. The others follow at the sweep, as time moves.
-pub async fn reassess_written_since<C: ConnectionTrait + TransactionTrait>(
-    db: &C,
+pub async fn reassess_written_since(
+    db: &DatabaseConnection,
     model: &ClaimantModel,
     written_at: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> AppResult<ReassessSummary> {
-    let keys = repeat_complainants(db, now, Some(written_at)).await?;
-    reassess(db, &keys, model, now).await
+    let repeat = repeat_complainants(db, now, Some(written_at)).await?;
+    let rows = repeat.iter().map(|(_, n)| *n).sum();
+    let keys = repeat.into_iter().map(|(k, _)| k).collect();
+    reassess_many(db, keys, rows, model, now).await
 }
 
 /// Complainants with two or more complaints in the last year (with `written_since`, only
-/// those with a complaint written since then).
+/// those with a complaint written since then), each with that year's complaints.
 async fn repeat_complainants<C: ConnectionTrait>(
     db: &C,
     now: DateTime<Utc>,
     written_since: Option<DateTime<Utc>>,
-) -> AppResult<Vec<String>> {
-    let since = now - TimeDelta::days(366);
+) -> AppResult<Vec<(String, u64)>> {
+    let since = window_start(now);
     let mut query = complaint::Entity::find()
         .select_only()
         .column(complaint::Column::ComplainantKey)
+        .column_as(complaint::Column::Id.count(), "n")
         .filter(complaint::Column::ComplainantKey.is_not_null())
         .filter(complaint::Column::ReceivedAt.gte(since))
         .group_by(complaint::Column::ComplainantKey)
@@ -373,7 +596,13 @@ async fn repeat_complainants<C: ConnectionTrait>(
     if let Some(at) = written_since {
         query = query.having(Expr::col(complaint::Column::UpdatedAt).max().gte(at));
     }
-    Ok(query.into_tuple::<String>().all(db).await?)
+    Ok(query
+        .into_tuple::<(String, i64)>()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|(k, n)| (k, u64::try_from(n).unwrap_or(0)))
+        .collect())
 }
 
 /// One complainant in the queue. The key is pseudonymous; the contact appears only in the
