@@ -12,7 +12,6 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use fangxin_scoring::claimant::{Assessment, ClaimFact, ClaimantModel, RiskLevel, Signal, assess};
 use fangxin_scoring::domain::{Channel, ComplaintCategory, ComplaintStatus};
-use futures_util::StreamExt;
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
@@ -402,8 +401,11 @@ pub async fn reassess_in_one_pass(
     let mut wanted = keys.into_iter().peekable();
     let mut batch: Histories = Vec::with_capacity(SCAN_BATCH);
     let mut claims = SortedClaims::read(db.clone(), window_start(now));
-    while let Some(chunk) = claims.next().await? {
-        for (key, facts) in chunk {
+    let mut reading = true;
+    while reading {
+        let found = claims.next().await?;
+        reading = found.is_some();
+        for (key, facts) in found.unwrap_or_default() {
             // Wanted complainants with no complaint left in the year: their flags fade.
             while let Some(none) = wanted.next_if(|w| *w < key) {
                 batch.push((none, Vec::new()));
@@ -411,118 +413,86 @@ pub async fn reassess_in_one_pass(
             if wanted.next_if(|w| *w == key).is_some() {
                 batch.push((key, facts));
             }
-            if batch.len() >= SCAN_BATCH {
-                settle(
-                    db,
-                    std::mem::take(&mut batch),
-                    model,
-                    today,
-                    now,
-                    &mut summary,
-                )
-                .await?;
+        }
+        loop {
+            if !reading {
+                // The rest of the wanted have nothing in the year, a batch at a time.
+                let room = SCAN_BATCH.saturating_sub(batch.len());
+                batch.extend(wanted.by_ref().take(room).map(|none| (none, Vec::new())));
             }
+            if batch.is_empty() || (reading && batch.len() < SCAN_BATCH) {
+                break;
+            }
+            let rest = batch.split_off(SCAN_BATCH.min(batch.len()));
+            let full = std::mem::replace(&mut batch, rest);
+            settle(db, full, model, today, now, &mut summary).await?;
         }
     }
-    for none in wanted {
-        batch.push((none, Vec::new()));
-        if batch.len() >= SCAN_BATCH {
-            settle(
-                db,
-                std::mem::take(&mut batch),
-                model,
-                today,
-                now,
-                &mut summary,
-            )
-            .await?;
-        }
-    }
-    settle(db, batch, model, today, now, &mut summary).await?;
     Ok(summary)
 }
 
 /// The year's complaints of every complainant on PostgreSQL, read in one pass sorted by
-/// key (the table scanned and sorted, as a full rescore reads by merchant) on a task of
-/// its own, and handed out a complainant at a time, a few thousand complainants ahead.
+/// key (`store::read_sorted`, as a full rescore reads by merchant) and handed out a
+/// complainant at a time, a few thousand rows ahead.
 struct SortedClaims {
-    chunks: tokio::sync::mpsc::Receiver<AppResult<Histories>>,
+    rows: tokio::sync::mpsc::Receiver<Result<Vec<ClaimRow>, sea_orm::DbErr>>,
+    /// The complainant whose rows may go on in the next chunk.
+    open: Option<(String, Vec<ClaimFact>)>,
+    ended: bool,
 }
 
 impl SortedClaims {
-    /// Complainants a chunk of the reader holds.
-    const CHUNK: usize = 1_000;
+    /// Rows a chunk of the reader holds.
+    const CHUNK: usize = 4_096;
 
     fn read(db: DatabaseConnection, since: DateTime<Utc>) -> Self {
-        let (tx, chunks) = tokio::sync::mpsc::channel(2);
-        tokio::spawn(async move {
-            let result = async {
-                let txn = db.begin().await?;
-                txn.execute_unprepared(
-                    "SET LOCAL enable_indexscan = off; SET LOCAL enable_bitmapscan = off; \
-                     SET LOCAL work_mem = '64MB'; SET LOCAL jit = off",
-                )
-                .await?;
-                // Byte order, as Rust orders the keys it merges these with.
-                let mut rows = std::pin::pin!(
-                    complaint::Entity::find()
-                        .select_only()
-                        .columns(ClaimRow::COLUMNS)
-                        .filter(complaint::Column::ComplainantKey.is_not_null())
-                        .filter(complaint::Column::ReceivedAt.gte(since))
-                        .order_by(
-                            Expr::cust("complaints.complainant_key COLLATE \"C\""),
-                            sea_orm::Order::Asc,
-                        )
-                        .into_model::<ClaimRow>()
-                        .stream(&txn)
-                        .await?
-                );
-                let mut chunk: Histories = Vec::with_capacity(Self::CHUNK);
-                while let Some(row) = rows.next().await {
-                    let row = row?;
-                    let Some(key) = row.complainant_key.as_deref() else {
-                        continue;
-                    };
-                    if chunk.last().is_none_or(|(k, _)| k != key) {
-                        if chunk.len() == Self::CHUNK {
-                            let full =
-                                std::mem::replace(&mut chunk, Vec::with_capacity(Self::CHUNK));
-                            if tx.send(Ok(full)).await.is_err() {
-                                // The reassessment stopped; nobody reads on.
-                                return Ok(());
-                            }
-                        }
-                        chunk.push((key.to_owned(), Vec::new()));
-                    }
-                    if let (Some(fact), Some((_, facts))) = (row.fact(), chunk.last_mut()) {
-                        facts.push(fact);
-                    }
-                }
-                if !chunk.is_empty() && tx.send(Ok(chunk)).await.is_err() {
-                    return Ok(());
-                }
-                // The end, told apart from a reader that failed without a word.
-                let _ = tx.send(Ok(Vec::new())).await;
-                Ok::<_, AppError>(())
-            }
-            .await;
-            if let Err(e) = result {
-                let _ = tx.send(Err(e)).await;
-            }
-        });
-        Self { chunks }
+        let rows = complaint::Entity::find()
+            .select_only()
+            .columns(ClaimRow::COLUMNS)
+            .filter(complaint::Column::ComplainantKey.is_not_null())
+            .filter(complaint::Column::ReceivedAt.gte(since))
+            // Byte order, as Rust orders the keys it merges these with.
+            .order_by(
+                Expr::cust("complaints.complainant_key COLLATE \"C\""),
+                sea_orm::Order::Asc,
+            )
+            .into_model::<ClaimRow>();
+        Self {
+            rows: crate::store::read_sorted(db, rows, Self::CHUNK, 2),
+            open: None,
+            ended: false,
+        }
     }
 
-    /// The next complainants in key order, or `None` at the end.
+    /// The next complainants whose rows are all read, in key order (none, at times), or
+    /// `None` at the end.
     async fn next(&mut self) -> AppResult<Option<Histories>> {
-        match self.chunks.recv().await {
-            Some(Ok(chunk)) if chunk.is_empty() => Ok(None),
-            Some(chunk) => chunk.map(Some),
-            None => Err(AppError::Internal(anyhow::anyhow!(
-                "the reader of complainants' complaints stopped"
-            ))),
+        if self.ended {
+            return Ok(None);
         }
+        let rows = self.rows.recv().await.ok_or_else(|| {
+            AppError::Internal(anyhow::anyhow!(
+                "the reader of complainants' complaints stopped before the end"
+            ))
+        })??;
+        let mut done = Vec::new();
+        if rows.is_empty() {
+            self.ended = true;
+            done.extend(self.open.take());
+            return Ok(Some(done));
+        }
+        for row in rows {
+            let Some(key) = row.complainant_key.as_deref() else {
+                continue;
+            };
+            if self.open.as_ref().is_none_or(|(k, _)| k != key) {
+                done.extend(self.open.replace((key.to_owned(), Vec::new())));
+            }
+            if let (Some(fact), Some((_, facts))) = (row.fact(), self.open.as_mut()) {
+                facts.push(fact);
+            }
+        }
+        Ok(Some(done))
     }
 }
 

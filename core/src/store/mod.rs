@@ -167,6 +167,59 @@ pub fn spans(ids: &[i64]) -> Vec<IdSpan<'_>> {
     }
 }
 
+/// The rows of one query on PostgreSQL, read in a single pass on a task of its own and
+/// handed over in chunks of `chunk` rows, at most `ahead` chunks read ahead, so memory holds
+/// a few chunks whatever the table. For a query sorted on a column the rows lie in no order
+/// of: the table is scanned and sorted (index and bitmap scans turned off for the read's
+/// transaction, `work_mem` 64 MB to merge once, no JIT) rather than walked by an index one
+/// table page a row. An empty chunk marks the end, so a channel that closes without it is
+/// a reader that failed; a read error is sent as it is.
+pub(crate) fn read_sorted<M>(
+    db: DatabaseConnection,
+    query: sea_orm::Selector<sea_orm::SelectModel<M>>,
+    chunk: usize,
+    ahead: usize,
+) -> tokio::sync::mpsc::Receiver<Result<Vec<M>, DbErr>>
+where
+    M: sea_orm::FromQueryResult + Send + Sync + 'static,
+{
+    use futures_util::StreamExt;
+    use sea_orm::TransactionTrait;
+    let (tx, chunks) = tokio::sync::mpsc::channel(ahead.max(1));
+    tokio::spawn(async move {
+        let result = async {
+            let txn = db.begin().await?;
+            txn.execute_unprepared(
+                "SET LOCAL enable_indexscan = off; SET LOCAL enable_bitmapscan = off; \
+                 SET LOCAL work_mem = '64MB'; SET LOCAL jit = off",
+            )
+            .await?;
+            let mut rows = std::pin::pin!(query.stream(&txn).await?);
+            let mut part = Vec::with_capacity(chunk);
+            while let Some(row) = rows.next().await {
+                part.push(row?);
+                if part.len() == chunk {
+                    let full = std::mem::replace(&mut part, Vec::with_capacity(chunk));
+                    if tx.send(Ok(full)).await.is_err() {
+                        // The reader's user stopped; nobody reads on.
+                        return Ok(());
+                    }
+                }
+            }
+            if !part.is_empty() && tx.send(Ok(part)).await.is_err() {
+                return Ok(());
+            }
+            let _ = tx.send(Ok(Vec::new())).await;
+            Ok::<_, DbErr>(())
+        }
+        .await;
+        if let Err(e) = result {
+            let _ = tx.send(Err(e)).await;
+        }
+    });
+    chunks
+}
+
 /// Begins a transaction that will write. On SQLite it takes the write lock at `BEGIN`
 /// (`BEGIN IMMEDIATE`), so that concurrent writers wait for each other through the busy
 /// timeout instead of failing with "database is locked" when a deferred transaction
