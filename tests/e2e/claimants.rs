@@ -35,16 +35,20 @@ fn keys(items: &[Value]) -> BTreeSet<String> {
         .collect()
 }
 
-async fn the_demo_claimants_are_flagged_and_heavy_ordinary_complainants_are_not(backend: Backend) {
-    // A district big enough for its heavy ordinary complainants to be heavy.
-    let app = TestApp::spawn_with(
+/// A demo district big enough for its heavy ordinary complainants to be heavy.
+async fn district(backend: Backend) -> TestApp {
+    TestApp::spawn_with(
         backend,
         Options {
             demo_merchants: Some(1_000),
             ..Default::default()
         },
     )
-    .await;
+    .await
+}
+
+async fn the_demo_claimants_are_flagged_and_heavy_ordinary_complainants_are_not(backend: Backend) {
+    let app = district(backend).await;
     let regulator = app.token_for("regulator", None).await;
     let flagged = queue(&app, &regulator, "flagged").await;
     let everyone = queue(&app, &regulator, "all").await;
@@ -319,14 +323,7 @@ async fn a_confirmed_flood_moves_a_score_by_two_points_at_most(backend: Backend)
 async fn a_reassessment_from_one_pass_finds_what_one_by_key_does(backend: Backend) {
     use sea_orm::ConnectionTrait;
     let postgres = matches!(backend, Backend::Postgres(_));
-    let app = TestApp::spawn_with(
-        backend,
-        Options {
-            demo_merchants: Some(1_000),
-            ..Default::default()
-        },
-    )
-    .await;
+    let app = district(backend).await;
     let regulator = app.token_for("regulator", None).await;
     let db = &app.state.db;
     let model = &app.state.scoring.model.claimants;
