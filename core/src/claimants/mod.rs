@@ -205,8 +205,8 @@ const ASSESSED: [claimant_review::Column; 8] = [
 
 /// Writes a batch's assessments in two statements: the new rows at once, and the rows on
 /// record at once, each sent back whole with its id so that the complainant's key finds it
-/// and only [`ASSESSED`] change. One statement a complainant cost an import of ten million
-/// complaints (300,000 complainants) most of its two minutes of reassessment
+/// and only [`ASSESSED`] change. One statement a complainant cost the reassessment after an
+/// import of ten million complaints (300,000 complainants) a quarter of its time
 /// (docs/benchmarks.md, issue #15).
 async fn write_all<C: ConnectionTrait>(db: &C, writes: Vec<Write>) -> AppResult<()> {
     let (mut new, mut on_record) = (Vec::new(), Vec::new());
@@ -388,7 +388,7 @@ pub async fn reassess_in_one_pass(
     model: &ClaimantModel,
     now: DateTime<Utc>,
 ) -> AppResult<ReassessSummary> {
-    if db.get_database_backend() != DbBackend::Postgres {
+    if db.get_database_backend() != DbBackend::Postgres || keys.is_empty() {
         return reassess(db, &keys, model, now).await;
     }
     keys.sort_unstable();
