@@ -450,6 +450,95 @@ async fn a_large_complaint_file_imports_in_batches(backend: Backend) {
     app.finish().await;
 }
 
+/// Runs a complaint file straight through the core, as the CLI does.
+async fn import_file(app: &TestApp, path: &std::path::Path) -> fangxin_core::imports::ImportReport {
+    let ctx = bulk_context(app);
+    fangxin_core::imports::run(
+        &app.state.db,
+        fangxin_core::imports::Kind::Complaints,
+        fangxin_core::imports::Format::Csv,
+        path,
+        &ctx,
+        &fangxin_core::audit::Actor::system(),
+        fangxin_core::clock::now(),
+        &|_| {},
+    )
+    .await
+    .expect("imported")
+}
+
+/// A file of new tickets with a few the table knows among them, batches apart: a batch
+/// that meets a known ticket is written again the way that tells new from known, and the
+/// file lands as a file of one batch would. The first batch's ticket again in the last
+/// batch (the file repeating itself) is the same complaint, unchanged.
+async fn a_known_ticket_among_new_ones_is_updated_and_the_rest_inserted_once(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let usccs = app.usccs().await;
+    let batch = batch_rows(&app);
+    let dir = tempfile::tempdir().unwrap();
+    let received = (fangxin_core::clock::now() - TimeDelta::days(20)).format("%Y-%m-%dT%H:%M:%SZ");
+    let header = "channel,ticket_no,kind,uscc,merchant_name,received_at,status,category,text\n";
+    let row = |ticket: &str, i: usize, status: &str| {
+        let u = &usccs[i % usccs.len()];
+        format!("12315,{ticket},complaint,{u},某店,{received},{status},price,价格不符 第{i}件\n")
+    };
+    let first = dir.path().join("first.csv");
+    std::fs::write(&first, format!("{header}{}", row("OLD-1", 1, "received"))).unwrap();
+    let report = import_file(&app, &first).await;
+    assert_eq!(report.created, 1, "{report:?}");
+
+    // Four batches: the second holds the known ticket, settled since; the last repeats
+    // the first batch's first ticket as it was.
+    let n = 4 * batch;
+    let mut csv = String::from(header);
+    for i in 0..n {
+        if i == batch + batch / 2 {
+            csv.push_str(&row("OLD-1", 1, "settled"));
+        } else if i == 3 * batch + 7 {
+            csv.push_str(&row("NEW-0", 0, "received"));
+        } else {
+            csv.push_str(&row(&format!("NEW-{i}"), i, "received"));
+        }
+    }
+    let second = dir.path().join("second.csv");
+    std::fs::write(&second, csv).unwrap();
+    let report = import_file(&app, &second).await;
+    assert!(report.accepted, "{report:?}");
+    assert_eq!(report.created, n as u64 - 2, "{report:?}");
+    assert_eq!(report.updated, 1, "{report:?}");
+    assert_eq!(report.unchanged, 1, "{report:?}");
+
+    use fangxin_core::store::entities::complaint;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let rows = complaint::Entity::find()
+        .filter(complaint::Column::Channel.eq("12315"))
+        .all(&app.state.db)
+        .await
+        .unwrap();
+    let tickets: std::collections::HashSet<&str> =
+        rows.iter().map(|c| c.ticket_no.as_str()).collect();
+    let ours = rows
+        .iter()
+        .filter(|c| c.ticket_no.starts_with("NEW-") || c.ticket_no == "OLD-1")
+        .count();
+    assert_eq!(ours, n - 1, "each ticket once");
+    assert!(tickets.contains("NEW-0") && tickets.contains(format!("NEW-{}", n - 1).as_str()));
+    assert!(!tickets.contains(format!("NEW-{}", 3 * batch + 7).as_str()));
+    let old = rows.iter().find(|c| c.ticket_no == "OLD-1").unwrap();
+    assert_eq!(
+        old.status, "settled",
+        "the known ticket takes the file's status"
+    );
+    // Another import of the same file changes nothing.
+    let again = import_file(&app, &second).await;
+    assert!(again.accepted, "{again:?}");
+    assert_eq!(
+        (again.created, again.updated, again.unchanged),
+        (0, 0, n as u64)
+    );
+    app.finish().await;
+}
+
 /// How many of these merchants another connection could lock for deletion right now
 /// (`FOR UPDATE NOWAIT`: a merchant locked elsewhere is not waited for). On SQLite,
 /// which has no row locks, all.
@@ -942,6 +1031,7 @@ crate::on_every_backend!(
     an_import_of_most_merchants_scores_each_as_alone,
     a_file_with_bad_rows_is_rejected_whole_with_every_row_named,
     a_large_complaint_file_imports_in_batches,
+    a_known_ticket_among_new_ones_is_updated_and_the_rest_inserted_once,
     a_merchant_a_complaint_file_names_stays_until_the_file_is_in,
     only_a_role_that_may_turns_the_key_checks_off,
     an_excel_gbk_file_imports_with_its_chinese_intact,

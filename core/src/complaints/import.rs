@@ -191,13 +191,77 @@ pub struct ImportedComplaint {
     pub(crate) purchase_quantity: Option<i32>,
 }
 
-/// Writes a batch of complaint rows inside an import's transaction: new tickets are
-/// recorded (matched to a merchant by USCC, or by a name only one merchant has), known
-/// tickets take the source system's status, amount recovered and satisfaction. `by_uscc`
-/// holds the merchants the rows name by USCC, as the import's check found them. With
-/// `locked` (PostgreSQL, a role [`may_skip_key_checks`]) it found them locked against
-/// deletion until this transaction has committed (`merchants::refs_by_uscc`), and the
-/// insert skips the foreign key's row-by-row checks, which would lock them again.
+/// A batch of complaint rows made ready to be written: each ticket once, the merchant each
+/// names found, and on PostgreSQL the insert built. An import prepares a batch as it
+/// checks it, while the batch before it is written, so that the writing connection is
+/// not kept waiting while the rows are turned into the insert's arrays
+/// (docs/benchmarks.md, issue #15).
+pub struct Prepared {
+    /// The rows offered to the table, as their places among the batch's complaints, each
+    /// ticket once (the first row stands), with the merchant each names.
+    offered: Vec<(usize, Option<MerchantRef>)>,
+    /// Rows whose ticket came earlier in the batch.
+    repeated: u64,
+    /// The merchants found by a name the rows gave (one to a name or not).
+    named: Vec<MerchantRef>,
+    /// PostgreSQL: every offered row inserted as new ([`INSERT_ALL_FROM_ARRAYS`]).
+    insert: Option<Statement>,
+}
+
+/// Makes a batch of complaint rows ready to be written (see [`Prepared`]). `by_uscc` holds
+/// the merchants the rows name by USCC, as the import's check found them; a merchant the
+/// rows name only by name is matched here, on `db`: an exact legal or sign name that one
+/// merchant alone has is a match, anything else waits for a person (never a silent guess).
+pub async fn prepare<C: ConnectionTrait>(
+    db: &C,
+    rows: &[&ImportedComplaint],
+    by_uscc: &HashMap<String, MerchantRef>,
+    now: DateTime<Utc>,
+) -> AppResult<Prepared> {
+    let names: HashSet<String> = rows
+        .iter()
+        .filter(|c| c.valid.uscc.is_none() && !c.merchant_name.is_empty())
+        .map(|c| c.merchant_name.clone())
+        .collect();
+    let (by_name, named) = match_names(db, &names).await?;
+    // Each ticket once: the same ticket twice in a batch, the first row stands.
+    let mut seen_keys: HashSet<(&str, &str)> = HashSet::with_capacity(rows.len());
+    let mut offered = Vec::with_capacity(rows.len());
+    let mut repeated = 0;
+    for (i, c) in rows.iter().enumerate() {
+        if !seen_keys.insert((c.valid.channel.code(), &c.valid.ticket_no)) {
+            repeated += 1;
+            continue;
+        }
+        let merchant = match &c.valid.uscc {
+            Some(u) => by_uscc.get(u.as_str()),
+            None => by_name.get(&c.merchant_name),
+        };
+        offered.push((i, merchant.cloned()));
+    }
+    let insert = (db.get_database_backend() == DbBackend::Postgres).then(|| {
+        let rows: Vec<_> = offered
+            .iter()
+            .map(|(i, m)| (rows[*i], m.as_ref()))
+            .collect();
+        insert_from_arrays(INSERT_ALL_FROM_ARRAYS, &rows, now)
+    });
+    Ok(Prepared {
+        offered,
+        repeated,
+        named,
+        insert,
+    })
+}
+
+/// Writes a batch of complaint rows inside an import's transaction, as [`prepare`] made it
+/// ready: new tickets are recorded, known tickets take the source system's status, amount
+/// recovered and satisfaction. `by_uscc` holds the merchants the rows name by USCC, as the
+/// import's check found them. With `locked` (PostgreSQL, a role [`may_skip_key_checks`])
+/// it found them locked against deletion until this transaction has committed
+/// (`merchants::refs_by_uscc`), and the insert skips the foreign key's row-by-row checks,
+/// which would lock them again. `tickets` carries what the file's earlier batches showed
+/// from one batch to the next (see [`Tickets`]).
 ///
 /// Every ticket of the batch is offered to the table at once, and the unique
 /// (channel, ticket) index says which were known: only those are read back and compared.
@@ -207,34 +271,23 @@ pub struct ImportedComplaint {
 pub async fn import_batch<C: ConnectionTrait>(
     txn: &C,
     rows: Vec<ImportedComplaint>,
+    prepared: Prepared,
     by_uscc: &HashMap<String, MerchantRef>,
     locked: bool,
+    tickets: &mut Tickets,
     now: DateTime<Utc>,
 ) -> AppResult<BatchOutcome> {
-    let mut outcome = BatchOutcome::default();
-    // Complaints that name only a merchant: an exact legal or sign name that one merchant
-    // alone has is a match; anything else waits for a person (never a silent guess).
-    let names: HashSet<String> = rows
+    let mut outcome = BatchOutcome {
+        unchanged: prepared.repeated,
+        ..BatchOutcome::default()
+    };
+    let named = prepared.named;
+    let offered: Vec<(&ImportedComplaint, Option<&MerchantRef>)> = prepared
+        .offered
         .iter()
-        .filter(|c| c.valid.uscc.is_none() && !c.merchant_name.is_empty())
-        .map(|c| c.merchant_name.clone())
+        .filter_map(|(i, m)| rows.get(*i).map(|c| (c, m.as_ref())))
         .collect();
-    let (by_name, named) = match_names(txn, &names).await?;
-    // Each ticket once: the same ticket twice in a batch, the first row stands.
-    let mut seen_keys: HashSet<(&str, &str)> = HashSet::new();
-    let mut offered: Vec<(&ImportedComplaint, Option<&MerchantRef>)> = Vec::new();
-    for c in &rows {
-        if !seen_keys.insert((c.valid.channel.code(), &c.valid.ticket_no)) {
-            outcome.unchanged += 1;
-            continue;
-        }
-        let merchant = match &c.valid.uscc {
-            Some(u) => by_uscc.get(u.as_str()),
-            None => by_name.get(&c.merchant_name),
-        };
-        offered.push((c, merchant));
-    }
-    let inserted = insert_new(txn, &offered, locked, now).await?;
+    let inserted = insert_new(txn, &offered, prepared.insert, locked, tickets, now).await?;
     // Each merchant once, in the order first met (a batch names hundreds).
     let mut changed: Vec<(i64, String)> = Vec::new();
     let mut noted: HashSet<i64> = HashSet::new();
@@ -245,7 +298,9 @@ pub async fn import_batch<C: ConnectionTrait>(
     };
     let mut known = Vec::new();
     for (c, merchant) in offered {
-        if !inserted.contains(&(c.valid.channel.code(), c.valid.ticket_no.as_str())) {
+        if let Some(inserted) = &inserted
+            && !inserted.contains(&(c.valid.channel.code(), c.valid.ticket_no.as_str()))
+        {
             known.push(c);
             continue;
         }
@@ -388,7 +443,11 @@ impl<'a> NewRow<'a> {
 /// industry and street go with the merchant), quantity -1, and an empty text for a time,
 /// a category, a satisfaction or a complainant key. A ticket already recorded is left as
 /// it is and not returned.
-const INSERT_FROM_ARRAYS: &str = "INSERT INTO complaints (channel, ticket_no, kind, status, \
+///
+/// A macro, so that [`INSERT_FROM_ARRAYS`] and [`INSERT_ALL_FROM_ARRAYS`] are one text.
+macro_rules! insert_from_arrays {
+    () => {
+        "INSERT INTO complaints (channel, ticket_no, kind, status, \
      received_at, accepted_at, closed_at, merchant_id, merchant_name, category, industry, \
      street, amount_involved_fen, amount_recovered_fen, satisfaction, complainant_key, text, \
      punitive_demand, purchase_quantity, created_at, updated_at) \
@@ -406,11 +465,25 @@ const INSERT_FROM_ARRAYS: &str = "INSERT INTO complaints (channel, ticket_no, ki
      $19::int4[]) AS r(channel, ticket_no, kind, status, received_at, accepted_at, \
      closed_at, merchant_id, merchant_name, category, industry, street, amount_involved_fen, \
      amount_recovered_fen, satisfaction, complainant_key, text, punitive_demand, \
-     purchase_quantity) \
-     ON CONFLICT (channel, ticket_no) DO NOTHING RETURNING channel, ticket_no";
+     purchase_quantity)"
+    };
+}
+const INSERT_FROM_ARRAYS: &str = concat!(
+    insert_from_arrays!(),
+    " ON CONFLICT (channel, ticket_no) DO NOTHING RETURNING channel, ticket_no"
+);
 
-/// The statement of [`INSERT_FROM_ARRAYS`] for a batch.
+/// [`INSERT_FROM_ARRAYS`] for a batch whose tickets are all expected to be new: a plain
+/// insert, which fails on the first ticket the table holds (the unique index's error).
+/// `ON CONFLICT` makes each row a speculative insert (the unique index searched first, a
+/// lock of its own taken and released on the row, the row's heap page written again to
+/// confirm it) and `RETURNING` sends every ticket back; a file of new complaints, the
+/// usual case, needs neither (docs/benchmarks.md, issue #15).
+const INSERT_ALL_FROM_ARRAYS: &str = insert_from_arrays!();
+
+/// The statement `sql` ([`INSERT_FROM_ARRAYS`] or [`INSERT_ALL_FROM_ARRAYS`]) for a batch.
 fn insert_from_arrays(
+    sql: &'static str,
     offered: &[(&ImportedComplaint, Option<&MerchantRef>)],
     now: DateTime<Utc>,
 ) -> Statement {
@@ -454,7 +527,7 @@ fn insert_from_arrays(
         })
         .collect();
     values.push(Value::from(now));
-    Statement::from_sql_and_values(DbBackend::Postgres, INSERT_FROM_ARRAYS, values)
+    Statement::from_sql_and_values(DbBackend::Postgres, sql, values)
 }
 
 /// Locks the merchants a batch matched by name for the rest of the import, as the foreign
@@ -545,25 +618,121 @@ async fn lock_merchants<C: ConnectionTrait>(
     Ok(())
 }
 
-/// Inserts the tickets the table does not hold yet; returns them as (channel, ticket).
+/// What a file's batches so far say of the next one's tickets, carried from batch to
+/// batch of one import (PostgreSQL).
+///
+/// While the last batch held no ticket the table knew (every file of new complaints, from
+/// its first batch), the next is inserted as all new ([`INSERT_ALL_FROM_ARRAYS`]) inside a
+/// savepoint; should a ticket be known after all (the same file imported again, a ticket a
+/// clerk filed meanwhile), the unique index's error rolls the savepoint back and the batch
+/// goes again the way that sorts new tickets from known ones ([`INSERT_FROM_ARRAYS`]),
+/// which the batches after it keep until one holds no known ticket. A failed try costs
+/// the rows inserted before the known one, at most a batch, once for each run of batches
+/// with known tickets.
+///
+/// Each savepoint that writes takes a subtransaction id. Past 64 of them in one import
+/// (320,000 rows), PostgreSQL's snapshots of the other sessions are marked overflowed until
+/// the import ends, and their visibility checks of rows newer than the import's start look
+/// the parent transaction up in `pg_subtrans`; the district's other writes during an
+/// import are few, and such rows are few.
+#[derive(Debug)]
+pub struct Tickets {
+    /// The next batch is expected to hold only new tickets.
+    all_new: bool,
+    /// Batches whose expectation failed, for the log.
+    retried: u64,
+}
+
+impl Default for Tickets {
+    fn default() -> Self {
+        Tickets {
+            all_new: true,
+            retried: 0,
+        }
+    }
+}
+
+impl Tickets {
+    /// Batches that were expected to be all new and were not (each inserted twice).
+    pub fn retried(&self) -> u64 {
+        self.retried
+    }
+}
+
+/// The savepoint a batch expected to be all new is inserted under.
+const SAVEPOINT: &str = "SAVEPOINT fx_all_new";
+const RELEASE: &str = "RELEASE SAVEPOINT fx_all_new";
+const ROLLBACK_TO: &str = "ROLLBACK TO SAVEPOINT fx_all_new";
+
+/// Inserts a batch expected to be all new ([`INSERT_ALL_FROM_ARRAYS`]): `Ok(true)` when
+/// it was, `Ok(false)` when a ticket was already in the table and nothing of the batch
+/// was written.
+async fn insert_all_new<C: ConnectionTrait>(txn: &C, insert: Statement) -> AppResult<bool> {
+    let run = |sql: &'static str| txn.execute_raw(Statement::from_string(DbBackend::Postgres, sql));
+    run(SAVEPOINT).await?;
+    match txn.execute_raw(insert).await {
+        Ok(_) => {
+            run(RELEASE).await?;
+            Ok(true)
+        }
+        Err(e)
+            if matches!(
+                e.sql_err(),
+                Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+            ) =>
+        {
+            run(ROLLBACK_TO).await?;
+            run(RELEASE).await?;
+            Ok(false)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Inserts the tickets the table does not hold yet; returns them as (channel, ticket), or
+/// `None` when that is every ticket offered.
 async fn insert_new<'a, C: ConnectionTrait>(
     txn: &C,
     offered: &[(&'a ImportedComplaint, Option<&'a MerchantRef>)],
+    insert: Option<Statement>,
     locked: bool,
+    tickets: &mut Tickets,
     now: DateTime<Utc>,
-) -> AppResult<HashSet<(&'a str, &'a str)>> {
+) -> AppResult<Option<HashSet<(&'a str, &'a str)>>> {
     if offered.is_empty() {
-        return Ok(HashSet::new());
+        return Ok(None);
     }
     let backend = txn.get_database_backend();
     let returned = if backend == DbBackend::Postgres {
         if locked {
+            // Before the savepoint: the triggers stay off should it be rolled back.
             lock_merchants(txn, offered).await?;
         }
-        let returned = txn.query_all_raw(insert_from_arrays(offered, now)).await?;
+        let insert =
+            insert.unwrap_or_else(|| insert_from_arrays(INSERT_ALL_FROM_ARRAYS, offered, now));
+        let (all_new, returned) = if !tickets.all_new {
+            // The same arrays, the statement that tells new tickets from known ones.
+            let sorting = Statement {
+                sql: INSERT_FROM_ARRAYS.to_owned(),
+                ..insert
+            };
+            (false, txn.query_all_raw(sorting).await?)
+        } else if insert_all_new(txn, insert).await? {
+            (true, Vec::new())
+        } else {
+            tickets.retried += 1;
+            let sorting = insert_from_arrays(INSERT_FROM_ARRAYS, offered, now);
+            (false, txn.query_all_raw(sorting).await?)
+        };
+        if !all_new {
+            tickets.all_new = returned.len() == offered.len();
+        }
         if locked {
             txn.execute_raw(Statement::from_string(backend, RESTORE_TRIGGERS))
                 .await?;
+        }
+        if all_new {
+            return Ok(None);
         }
         returned
     } else {
@@ -625,7 +794,7 @@ async fn insert_new<'a, C: ConnectionTrait>(
             inserted.insert(*key);
         }
     }
-    Ok(inserted)
+    Ok(Some(inserted))
 }
 
 /// Follow-up satisfaction, as (code, Chinese word); either is accepted.

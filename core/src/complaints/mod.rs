@@ -8,7 +8,10 @@
 
 mod import;
 
-pub use import::{ImportRow, ImportedComplaint, SATISFACTION, import_batch, may_skip_key_checks};
+pub use import::{
+    ImportRow, ImportedComplaint, Prepared, SATISFACTION, Tickets, import_batch,
+    may_skip_key_checks, prepare,
+};
 
 use std::collections::HashMap;
 

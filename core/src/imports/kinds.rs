@@ -506,6 +506,8 @@ pub(super) struct Known {
     refs: HashMap<String, merchants::MerchantRef>,
     /// Whether `refs` were found locked against deletion until the import commits.
     locked: bool,
+    /// The batch's complaints made ready to be written.
+    complaints: Option<complaints::Prepared>,
 }
 
 /// Checks a batch against the database and the rest of the file; also gives the
@@ -513,12 +515,14 @@ pub(super) struct Known {
 /// locked against deletion until `db`, a transaction, ends (see
 /// `merchants::refs_by_uscc`): the complaint writes count on it (`complaints::import_batch`).
 /// A merchant found in an earlier batch is not looked up again, so `db` must be the same
-/// transaction from the file's first batch to its last.
+/// transaction from the file's first batch to its last. The batch's complaints are made
+/// ready to be written here too (`complaints::prepare`), while the batch before is written.
 pub(super) async fn check_references<C: ConnectionTrait>(
     db: &C,
     batch: &[Record],
     seen: &mut Seen,
     lock: bool,
+    now: DateTime<Utc>,
 ) -> AppResult<(Vec<RowError>, Known)> {
     let mut errors = Vec::new();
     let penalised = batch.iter().filter_map(|r| match r {
@@ -547,10 +551,23 @@ pub(super) async fn check_references<C: ConnectionTrait>(
         seen.refs.insert(uscc.clone(), m.clone());
         refs.insert(uscc, m);
     }
+    let complained: Vec<&complaints::ImportedComplaint> = batch
+        .iter()
+        .filter_map(|r| match r {
+            Record::Complaint { c, .. } => Some(c.as_ref()),
+            _ => None,
+        })
+        .collect();
+    let complaints = if complained.is_empty() {
+        None
+    } else {
+        Some(complaints::prepare(db, &complained, &refs, now).await?)
+    };
     let known = Known {
         merchants: merchants::by_uscc(db, penalised).await?,
         refs,
         locked: lock,
+        complaints,
     };
     let decisions: Vec<String> = batch
         .iter()
@@ -625,14 +642,23 @@ fn same_penalty(existing: &penalty::Model, p: &ValidPenalty, merchant_id: i64) -
         && existing.procedure == p.procedure.code()
 }
 
+/// What an import's writes carry from one batch to the next.
+#[derive(Default)]
+pub(super) struct Written {
+    /// The merchants touched so far (each has had its change event).
+    pub(super) touched: HashSet<i64>,
+    /// What the complaint batches so far say of the next one's tickets.
+    pub(super) tickets: complaints::Tickets,
+}
+
 /// Writes one checked batch inside the import's transaction, through the owning
 /// capabilities' batch functions, with the change events for every merchant touched.
 pub(super) async fn write<C: ConnectionTrait>(
     txn: &C,
     batch: Vec<Record>,
-    known: &Known,
+    known: Known,
     report: &mut ImportReport,
-    touched: &mut HashSet<i64>,
+    written: &mut Written,
     actor: &Actor,
     now: DateTime<Utc>,
 ) -> AppResult<()> {
@@ -653,13 +679,22 @@ pub(super) async fn write<C: ConnectionTrait>(
         outcomes.push(("merchant", o));
     }
     if !penalty_rows.is_empty() {
-        let o = write_penalties(txn, penalty_rows, known, actor, &sha256, now).await?;
+        let o = write_penalties(txn, penalty_rows, &known, actor, &sha256, now).await?;
         outcomes.push(("penalty", o));
     }
-    if !complaint_rows.is_empty() {
+    if let Some(prepared) = known.complaints {
         outcomes.push((
             "complaint",
-            complaints::import_batch(txn, complaint_rows, &known.refs, known.locked, now).await?,
+            complaints::import_batch(
+                txn,
+                complaint_rows,
+                prepared,
+                &known.refs,
+                known.locked,
+                &mut written.tickets,
+                now,
+            )
+            .await?,
         ));
     }
     for (kind, o) in outcomes {
@@ -672,7 +707,7 @@ pub(super) async fn write<C: ConnectionTrait>(
         let first_time: Vec<(i64, String)> = o
             .changed
             .into_iter()
-            .filter(|(id, _)| touched.insert(*id))
+            .filter(|(id, _)| written.touched.insert(*id))
             .collect();
         crate::feed::append_many(txn, &first_time, kind, now).await?;
     }

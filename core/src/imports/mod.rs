@@ -14,7 +14,6 @@ mod encoding;
 mod kinds;
 mod rows;
 
-use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -262,7 +261,7 @@ pub async fn run(
     // One pass: every row is checked, and written while the file has shown no bad row,
     // all in one transaction. The first bad row rolls the writes back; the rest of the
     // file is only checked, so that the report names every bad row.
-    let mut touched: HashSet<i64> = HashSet::new();
+    let mut batches = kinds::Written::default();
     let mut txn = Some(crate::store::begin_write(db).await?);
     let deferred = match &txn {
         Some(open) => defer_indexes(open, kind, &source.path, ctx.defer_indexes_from_rows).await?,
@@ -308,7 +307,7 @@ pub async fn run(
                 return Ok(Duration::ZERO);
             };
             let writing = Instant::now();
-            kinds::write(open, rows, &known, &mut report, &mut touched, actor, now).await?;
+            kinds::write(open, rows, known, &mut report, &mut batches, actor, now).await?;
             AppResult::Ok(writing.elapsed())
         };
         let check = async {
@@ -320,12 +319,12 @@ pub async fn run(
             let lock = skip_key_checks && txn.is_some();
             let (errors, known) = match (&txn, &checks) {
                 (Some(txn), _) if !beside => {
-                    kinds::check_references(txn, parsed, &mut seen, lock).await?
+                    kinds::check_references(txn, parsed, &mut seen, lock, now).await?
                 }
                 (_, Some(checks)) => {
-                    kinds::check_references(checks, parsed, &mut seen, lock).await?
+                    kinds::check_references(checks, parsed, &mut seen, lock, now).await?
                 }
-                _ => kinds::check_references(db, parsed, &mut seen, lock).await?,
+                _ => kinds::check_references(db, parsed, &mut seen, lock, now).await?,
             };
             AppResult::Ok((errors, known, checking.elapsed()))
         };
@@ -400,6 +399,7 @@ pub async fn run(
         waiting_for_rows_s = spent.waiting.as_secs_f64(),
         checking_s = spent.checking.as_secs_f64(),
         writing_s = spent.writing.as_secs_f64(),
+        batches_inserted_twice = batches.tickets.retried(),
         "import read"
     );
     if let Some(deferred) = deferred {
@@ -435,7 +435,7 @@ pub async fn run(
         now,
     )
     .await?;
-    let mut ids: Vec<i64> = touched.into_iter().collect();
+    let mut ids: Vec<i64> = batches.touched.into_iter().collect();
     ids.sort_unstable();
     // Durable until each merchant's new score is stored: a rescore cut short (a failure,
     // a killed process) is finished by the sweep, at the latest when `serve` next starts.
