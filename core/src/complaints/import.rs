@@ -198,10 +198,12 @@ pub struct ImportedComplaint {
 /// (docs/benchmarks.md, issue #15).
 pub struct Prepared {
     /// The rows offered to the table, as their places among the batch's complaints, each
-    /// ticket once (the first row stands), with the merchant each names.
-    offered: Vec<(usize, Option<MerchantRef>)>,
+    /// ticket once (the first row stands).
+    offered: Vec<usize>,
     /// Rows whose ticket came earlier in the batch.
     repeated: u64,
+    /// The merchant of a name the rows gave that one merchant alone has.
+    by_name: HashMap<String, MerchantRef>,
     /// The merchants found by a name the rows gave (one to a name or not).
     named: Vec<MerchantRef>,
     /// PostgreSQL: every offered row inserted as new ([`INSERT_ALL_FROM_ARRAYS`]).
@@ -233,25 +235,34 @@ pub async fn prepare<C: ConnectionTrait>(
             repeated += 1;
             continue;
         }
-        let merchant = match &c.valid.uscc {
-            Some(u) => by_uscc.get(u.as_str()),
-            None => by_name.get(&c.merchant_name),
-        };
-        offered.push((i, merchant.cloned()));
+        offered.push(i);
     }
     let insert = (db.get_database_backend() == DbBackend::Postgres).then(|| {
         let rows: Vec<_> = offered
             .iter()
-            .map(|(i, m)| (rows[*i], m.as_ref()))
+            .map(|i| (rows[*i], merchant_of(rows[*i], by_uscc, &by_name)))
             .collect();
         insert_from_arrays(INSERT_ALL_FROM_ARRAYS, &rows, now)
     });
     Ok(Prepared {
         offered,
         repeated,
+        by_name,
         named,
         insert,
     })
+}
+
+/// The merchant a complaint row names: by its USCC, or by a name one merchant alone has.
+fn merchant_of<'m>(
+    c: &ImportedComplaint,
+    by_uscc: &'m HashMap<String, MerchantRef>,
+    by_name: &'m HashMap<String, MerchantRef>,
+) -> Option<&'m MerchantRef> {
+    match &c.valid.uscc {
+        Some(u) => by_uscc.get(u.as_str()),
+        None => by_name.get(&c.merchant_name),
+    }
 }
 
 /// Writes a batch of complaint rows inside an import's transaction, as [`prepare`] made it
@@ -285,7 +296,8 @@ pub async fn import_batch<C: ConnectionTrait>(
     let offered: Vec<(&ImportedComplaint, Option<&MerchantRef>)> = prepared
         .offered
         .iter()
-        .filter_map(|(i, m)| rows.get(*i).map(|c| (c, m.as_ref())))
+        .filter_map(|i| rows.get(*i))
+        .map(|c| (c, merchant_of(c, by_uscc, &prepared.by_name)))
         .collect();
     let inserted = insert_new(txn, &offered, prepared.insert, locked, tickets, now).await?;
     // Each merchant once, in the order first met (a batch names hundreds).

@@ -446,17 +446,87 @@ pub(super) enum Record {
 /// catch the same key twice with different data.
 ///
 /// Also the merchants a complaint file's earlier batches named, so that a merchant named
-/// again is not looked up again: a complaint file writes no merchants, and a merchant's
-/// id, industry and street stay as they were for the file's few minutes. At most
-/// [`REF_CACHE`] are kept (about 15 MB); when full the cache starts again.
+/// again is not looked up (nor locked) again: a complaint file writes no merchants, and a
+/// merchant's id, industry and street stay as they were for the file's minutes.
 #[derive(Default)]
 pub(super) struct Seen {
     keys: HashMap<String, (u64, u64)>,
-    refs: HashMap<String, merchants::MerchantRef>,
+    refs: RefCache,
 }
 
-/// Merchants a complaint import keeps between batches.
-const REF_CACHE: usize = 100_000;
+/// Merchants a complaint import keeps between batches: a city's district whole (a
+/// million merchants in about 90 MB), so that a file naming every merchant again and again
+/// looks each up once. Past that the cache starts again.
+const REF_CACHE: usize = 1_500_000;
+
+/// The merchants a complaint import has met, in little room: the USCC's 18 bytes, the id,
+/// and the industry and street as numbers into one list of the names (a district has tens
+/// of each). A `MerchantRef` of its own strings took about 150 bytes a merchant; this
+/// takes about 60, so a cache of the whole district fits (docs/benchmarks.md, issue #15).
+struct RefCache {
+    merchants: HashMap<[u8; 18], CachedRef>,
+    names: Vec<String>,
+    name_ids: HashMap<String, u32>,
+    /// Merchants kept at most ([`REF_CACHE`]).
+    cap: usize,
+}
+
+impl Default for RefCache {
+    fn default() -> Self {
+        RefCache {
+            merchants: HashMap::new(),
+            names: Vec::new(),
+            name_ids: HashMap::new(),
+            cap: REF_CACHE,
+        }
+    }
+}
+
+struct CachedRef {
+    id: i64,
+    industry: u32,
+    street: u32,
+}
+
+impl RefCache {
+    fn get(&self, uscc: &str) -> Option<merchants::MerchantRef> {
+        let key: [u8; 18] = uscc.as_bytes().try_into().ok()?;
+        let m = self.merchants.get(&key)?;
+        let name = |i: u32| self.names.get(i as usize).cloned();
+        Some(merchants::MerchantRef {
+            id: m.id,
+            uscc: uscc.to_owned(),
+            industry: name(m.industry)?,
+            street: name(m.street)?,
+        })
+    }
+
+    /// Keeps a merchant; when the cache is full, it starts again.
+    fn insert(&mut self, m: &merchants::MerchantRef) {
+        let Ok(key) = <[u8; 18]>::try_from(m.uscc.as_bytes()) else {
+            return;
+        };
+        if self.merchants.len() >= self.cap {
+            self.merchants.clear();
+        }
+        let cached = CachedRef {
+            id: m.id,
+            industry: self.name_id(&m.industry),
+            street: self.name_id(&m.street),
+        };
+        self.merchants.insert(key, cached);
+    }
+
+    fn name_id(&mut self, name: &str) -> u32 {
+        if let Some(&id) = self.name_ids.get(name) {
+            return id;
+        }
+        let id = self.names.len() as u32;
+        self.names.push(name.to_owned());
+        self.name_ids.insert(name.to_owned(), id);
+        id
+    }
+}
 
 fn fingerprint<T: std::fmt::Debug>(t: &T) -> u64 {
     let mut h = DefaultHasher::new();
@@ -536,19 +606,19 @@ pub(super) async fn check_references<C: ConnectionTrait>(
     let mut refs = HashMap::new();
     let mut missing = Vec::new();
     for uscc in complained {
+        if refs.contains_key(&uscc) {
+            continue;
+        }
         match seen.refs.get(&uscc) {
             Some(m) => {
-                refs.insert(uscc, m.clone());
+                refs.insert(uscc, m);
             }
             None => missing.push(uscc),
         }
     }
     let found = merchants::refs_by_uscc(db, missing.into_iter(), lock).await?;
-    if seen.refs.len() + found.len() > REF_CACHE {
-        seen.refs.clear();
-    }
     for (uscc, m) in found {
-        seen.refs.insert(uscc.clone(), m.clone());
+        seen.refs.insert(&m);
         refs.insert(uscc, m);
     }
     let complained: Vec<&complaints::ImportedComplaint> = batch
@@ -743,4 +813,45 @@ async fn write_penalties<C: ConnectionTrait>(
     outcome.created = new.len() as u64;
     penalties::record_new(txn, &new, penalties::Source::File { sha256 }, actor, now).await?;
     Ok(outcome)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn merchant(id: i64, uscc: &str, industry: &str, street: &str) -> merchants::MerchantRef {
+        merchants::MerchantRef {
+            id,
+            uscc: uscc.to_owned(),
+            industry: industry.to_owned(),
+            street: street.to_owned(),
+        }
+    }
+
+    #[test]
+    fn the_merchant_cache_gives_back_what_it_was_given_and_starts_again_when_full() {
+        let mut cache = RefCache {
+            cap: 2,
+            ..RefCache::default()
+        };
+        let a = merchant(1, "92530102QM0000010A", "餐饮", "护国街道");
+        let b = merchant(2, "92530102QM0000020B", "餐饮", "华山街道");
+        let c = merchant(3, "92530102QM0000030C", "零售", "护国街道");
+        cache.insert(&a);
+        cache.insert(&b);
+        assert_eq!(cache.get(&a.uscc), Some(a.clone()));
+        assert_eq!(cache.get(&b.uscc), Some(b.clone()));
+        assert_eq!(cache.get(&c.uscc), None);
+        // Each industry and street is kept once, however many merchants share it.
+        assert_eq!(cache.names.len(), 3);
+        // Full: the cache starts again with the newcomer.
+        cache.insert(&c);
+        assert_eq!(cache.get(&c.uscc), Some(c.clone()));
+        assert_eq!(cache.get(&a.uscc), None);
+        assert_eq!(cache.names.len(), 4);
+        // A code not 18 bytes long is never kept (nor found).
+        let odd = merchant(4, "9253", "餐饮", "护国街道");
+        cache.insert(&odd);
+        assert_eq!(cache.get("9253"), None);
+    }
 }
