@@ -454,15 +454,16 @@ pub(super) struct Seen {
     refs: RefCache,
 }
 
-/// Merchants a complaint import keeps between batches: a city's district whole (a
-/// million merchants in about 90 MB), so that a file naming every merchant again and again
-/// looks each up once. Past that the cache starts again.
+/// Merchants a complaint import keeps between batches: a city's district whole, so that a
+/// file naming every merchant again and again looks each up once. Past that the cache
+/// starts again. At this size the table has 2^21 slots of 41 bytes: 86 MB.
 const REF_CACHE: usize = 1_500_000;
 
 /// The merchants a complaint import has met, in little room: the USCC's 18 bytes, the id,
 /// and the industry and street as numbers into one list of the names (a district has tens
-/// of each). A `MerchantRef` of its own strings took about 150 bytes a merchant; this
-/// takes about 60, so a cache of the whole district fits (docs/benchmarks.md, issue #15).
+/// of each), 40 bytes a slot and no allocation of their own. A `MerchantRef` of its own
+/// strings took about 150 bytes a merchant, so the cache was kept to 100,000 and a file
+/// naming a million merchants looked most of them up again (docs/benchmarks.md, issue #15).
 struct RefCache {
     merchants: HashMap<[u8; 18], CachedRef>,
     names: Vec<String>,
