@@ -622,17 +622,17 @@ pub(super) async fn check_references<C: ConnectionTrait>(
         seen.refs.insert(&m);
         refs.insert(uscc, m);
     }
-    let complained: Vec<&complaints::ImportedComplaint> = batch
+    let complaint_rows: Vec<&complaints::ImportedComplaint> = batch
         .iter()
         .filter_map(|r| match r {
             Record::Complaint { c, .. } => Some(c.as_ref()),
             _ => None,
         })
         .collect();
-    let complaints = if complained.is_empty() {
+    let complaints = if complaint_rows.is_empty() {
         None
     } else {
-        Some(complaints::prepare(db, &complained, &refs, now).await?)
+        Some(complaints::prepare(db, &complaint_rows, &refs, now).await?)
     };
     let known = Known {
         merchants: merchants::by_uscc(db, penalised).await?,
@@ -753,7 +753,12 @@ pub(super) async fn write<C: ConnectionTrait>(
         let o = write_penalties(txn, penalty_rows, &known, actor, &sha256, now).await?;
         outcomes.push(("penalty", o));
     }
-    if let Some(prepared) = known.complaints {
+    if !complaint_rows.is_empty() {
+        // `check_references` prepares every batch with complaints; one without would be
+        // lost, not written.
+        let prepared = known.complaints.ok_or_else(|| {
+            AppError::Internal(anyhow::anyhow!("a complaint batch was not made ready"))
+        })?;
         outcomes.push((
             "complaint",
             complaints::import_batch(
